@@ -1,0 +1,136 @@
+/**
+ * Record framing: how one message is laid out in a segment file.
+ *
+ *   0  crc32c     u32  over bytes [4, end) of the record
+ *   4  batchLeft  u32  records that follow in the same publish batch (0 = last)
+ *   8  keyLen     u32
+ *  12  valueLen   u32
+ *  16  offset     u64
+ *  24  time       u64  microseconds since the Unix epoch
+ *  32  key, then value
+ *
+ * `batchLeft` makes a batch all-or-nothing: recovery keeps a record only if
+ * the batch it belongs to reached its last record (see `scanRecords`).
+ * Integers are little-endian; u64s are kept below 2^53 so they fit a number.
+ */
+import { crc32c } from './crc32.ts';
+import type { Message } from '../types.ts';
+
+export const RECORD_HEADER_SIZE = 32;
+/** Largest key + value of one message, as klevdb allows. */
+export const MAX_PAYLOAD_SIZE = 64 * 1024 * 1024;
+
+const TWO_32 = 2 ** 32;
+
+/** A message ready to encode: validated, time in microseconds. */
+export interface RecordInput {
+  key: Uint8Array;
+  value: Uint8Array;
+  timeUs: number;
+}
+
+/** A decoded record header plus where its payload lies in the buffer. */
+export interface RecordView {
+  offset: number;
+  timeUs: number;
+  batchLeft: number;
+  keyStart: number;
+  keyLen: number;
+  valueLen: number;
+  /** Total bytes of the record, header included. */
+  size: number;
+}
+
+export function recordSize(keyLen: number, valueLen: number): number {
+  return RECORD_HEADER_SIZE + keyLen + valueLen;
+}
+
+function setU64(view: DataView, at: number, n: number): void {
+  view.setUint32(at, n >>> 0, true);
+  view.setUint32(at + 4, Math.floor(n / TWO_32), true);
+}
+
+function getU64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+}
+
+/** Writes one record at `at` in `out` and returns its size. */
+export function encodeRecord(
+  out: Uint8Array, view: DataView, at: number,
+  offset: number, batchLeft: number, input: RecordInput,
+): number {
+  const { key, value } = input;
+  view.setUint32(at + 4, batchLeft, true);
+  view.setUint32(at + 8, key.length, true);
+  view.setUint32(at + 12, value.length, true);
+  setU64(view, at + 16, offset);
+  setU64(view, at + 24, input.timeUs);
+  out.set(key, at + RECORD_HEADER_SIZE);
+  out.set(value, at + RECORD_HEADER_SIZE + key.length);
+  const end = at + RECORD_HEADER_SIZE + key.length + value.length;
+  view.setUint32(at, crc32c(out, at + 4, end), true);
+  return end - at;
+}
+
+/**
+ * Reads the record at `at`, or returns null if the bytes from `at` to `end`
+ * do not hold a whole record with a matching checksum (a torn or damaged tail).
+ */
+export function readRecord(bytes: Uint8Array, view: DataView, at: number, end: number, verify = true): RecordView | null {
+  if (end - at < RECORD_HEADER_SIZE) return null;
+  const keyLen = view.getUint32(at + 8, true);
+  const valueLen = view.getUint32(at + 12, true);
+  if (keyLen + valueLen > MAX_PAYLOAD_SIZE) return null;
+  const size = RECORD_HEADER_SIZE + keyLen + valueLen;
+  if (end - at < size) return null;
+  if (verify && crc32c(bytes, at + 4, at + size) !== view.getUint32(at, true)) return null;
+  return {
+    offset: getU64(view, at + 16),
+    timeUs: getU64(view, at + 24),
+    batchLeft: view.getUint32(at + 4, true),
+    keyStart: at + RECORD_HEADER_SIZE,
+    keyLen,
+    valueLen,
+    size,
+  };
+}
+
+/** Rewrites a record's batch marker in place (used when a segment is rewritten). */
+export function setBatchLeft(bytes: Uint8Array, view: DataView, at: number, size: number, batchLeft: number): void {
+  view.setUint32(at + 4, batchLeft, true);
+  view.setUint32(at, crc32c(bytes, at + 4, at + size), true);
+}
+
+/** The message a record holds; key and value are views into `bytes`, not copies. */
+export function toMessage(bytes: Uint8Array, r: RecordView): Message {
+  const valueStart = r.keyStart + r.keyLen;
+  return {
+    offset: r.offset,
+    time: r.timeUs / 1000,
+    key: r.keyLen === 0 ? null : bytes.subarray(r.keyStart, valueStart),
+    value: r.valueLen === 0 ? null : bytes.subarray(valueStart, valueStart + r.valueLen),
+  };
+}
+
+/**
+ * Decodes every record of a buffer of whole, already verified records (what
+ * the engine hands out for a read) into messages.
+ */
+export function decodeRecords(bytes: Uint8Array): Message[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const messages: Message[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const r = readRecord(bytes, view, at, bytes.length, false);
+    if (!r) throw new Error(`undecodable record at byte ${at} of a read buffer`);
+    messages.push(toMessage(bytes, r));
+    at += r.size;
+  }
+  return messages;
+}
+
+/** Does the record's key equal `key` byte for byte? */
+export function keyEquals(bytes: Uint8Array, r: RecordView, key: Uint8Array): boolean {
+  if (r.keyLen !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (bytes[r.keyStart + i] !== key[i]) return false;
+  return true;
+}

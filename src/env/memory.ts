@@ -1,0 +1,13 @@
+/** The engine's surroundings in Node tests: memory files, an IndexedDB factory, process-local locks. */
+import { MemoryDirectory } from '../storage/memory.ts';
+import { MemoryLocks } from '../storage/memory-locks.ts';
+import type { Env } from '../storage/files.ts';
+
+export interface MemoryEnv extends Env {
+  root: MemoryDirectory;
+}
+
+/** `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test. */
+export function memoryEnv(idb: IDBFactory): MemoryEnv {
+  return { root: MemoryDirectory.create(), idb, locks: new MemoryLocks() };
+}

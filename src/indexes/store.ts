@@ -1,0 +1,65 @@
+/**
+ * Persists segment indexes in IndexedDB: one record per segment (written when
+ * a segment is sealed, rewritten, synced or closed), never one per message,
+ * because IndexedDB manages only ~20k puts a second (DESIGN.md).
+ *
+ * Records are derived data. Each names the segment file's incarnation and the
+ * byte size it covers; on open the engine trusts a record only if both agree
+ * with the file, and rescans the segment otherwise (see `Segment.load`).
+ */
+import { wrap, type IDBPDatabase } from 'idb';
+import { toLogError } from '../errors.ts';
+import type { PackedIndex } from './segment-index.ts';
+
+const DB_NAME = 'opfs-log';
+const DB_VERSION = 1;
+const STORE = 'segments';
+
+export interface SegmentRecord extends PackedIndex {
+  dir: string;
+  base: number;
+  /** The random id in the segment file's header this index was built from. */
+  incarnation: number;
+  /** Bytes of the segment file (header included) the index covers. */
+  size: number;
+}
+
+export class IndexStore {
+  private constructor(private readonly db: IDBPDatabase) {}
+
+  static async open(factory: IDBFactory): Promise<IndexStore> {
+    try {
+      const request = factory.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
+      };
+      return new IndexStore(await (wrap(request) as Promise<IDBPDatabase>));
+    } catch (err) {
+      throw toLogError(err, 'opening the IndexedDB index store');
+    }
+  }
+
+  private range(dir: string): IDBKeyRange {
+    return IDBKeyRange.bound([dir, -Infinity], [dir, Infinity]);
+  }
+
+  /** Every record of one log, by segment base. */
+  async load(dir: string): Promise<Map<number, SegmentRecord>> {
+    const records = (await this.db.getAll(STORE, this.range(dir))) as SegmentRecord[];
+    return new Map(records.map((r) => [r.base, r]));
+  }
+
+  async put(record: SegmentRecord): Promise<void> {
+    await this.db.put(STORE, record);
+  }
+
+  /** Removal must be durable before the segment it describes changes, hence strict. */
+  async remove(dir: string, base: number): Promise<void> {
+    const tx = this.db.transaction(STORE, 'readwrite', { durability: 'strict' });
+    await Promise.all([tx.store.delete([dir, base]), tx.done]);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Backup: copies every segment, as it is at this moment, into another
+ * directory, with IndexedDB records so the copy opens without a rescan.
+ * The engine runs it as one operation, so the copy is at one offset.
+ */
+import { LogError } from '../errors.ts';
+import type { IndexStore } from '../indexes/store.ts';
+import type { Segment } from '../segment/segment.ts';
+import type { Directory } from '../storage/files.ts';
+import { segmentNames } from './load.ts';
+
+export async function backupSegments(segments: Segment[], targetDir: Directory, target: string, store: IndexStore): Promise<void> {
+  if ((await segmentNames(targetDir)).length > 0) {
+    throw new LogError('InvalidArgument', `backup target ${target} already holds a log`);
+  }
+  const written: string[] = [];
+  try {
+    for (const seg of segments) {
+      const bytes = await seg.read(0, seg.size);
+      const file = await targetDir.openFile(seg.name, { create: true, readonly: false });
+      written.push(seg.name);
+      try {
+        await file.truncate(0);
+        await file.write(bytes, 0);
+        await file.flush();
+      } finally {
+        await file.close();
+      }
+    }
+  } catch (err) {
+    for (const name of written) await targetDir.remove(name);
+    throw err;
+  }
+  for (const seg of segments) await store.put(seg.record(target));
+}

@@ -1,0 +1,88 @@
+/**
+ * Deleting messages rewrites the one segment that holds them: the survivors
+ * go to `X.log.tmp`, which is flushed and renamed over `X.log` (load.ts
+ * finishes or drops an interrupted rename on open). Its IndexedDB record is
+ * removed first, so a crash never pairs a new file with an old index.
+ */
+import { readRecord, setBatchLeft } from '../codec/record.ts';
+import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
+import { Segment } from '../segment/segment.ts';
+import type { Directory } from '../storage/files.ts';
+import { REWRITE_SUFFIX } from './load.ts';
+
+export interface RewriteContext {
+  dir: Directory;
+  path: string;
+  store: IndexStore;
+  /** Index bytes per message, counted in `deletedSize`. */
+  entrySize: number;
+  /** The log's segments; `segments[s]` is replaced or removed in place. */
+  segments: Segment[];
+  s: number;
+  wanted: Set<number>;
+}
+
+export interface RewriteResult {
+  deletedOffsets: number[];
+  deletedSize: number;
+  /** Index records to persist for the rewritten segment. */
+  records: SegmentRecord[];
+}
+
+/** Copies the records of `bytes` not in `wanted`, each made a batch of its own. */
+function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kept: [number, number][] = [];
+  const deletedOffsets: number[] = [];
+  let deletedSize = 0;
+  let keptSize = 0;
+  for (let at = 0; at < bytes.length;) {
+    const r = readRecord(bytes, view, at, bytes.length, false)!;
+    if (wanted.has(r.offset)) {
+      deletedOffsets.push(r.offset);
+      deletedSize += r.size + entrySize;
+    } else {
+      kept.push([at, r.size]);
+      keptSize += r.size;
+    }
+    at += r.size;
+  }
+  const out = new Uint8Array(keptSize);
+  const outView = new DataView(out.buffer);
+  let pos = 0;
+  for (const [at, size] of kept) {
+    out.set(bytes.subarray(at, at + size), pos);
+    setBatchLeft(out, outView, pos, size, 0);
+    pos += size;
+  }
+  return { out, deletedOffsets, deletedSize };
+}
+
+export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult> {
+  const { dir, segments, s } = ctx;
+  const seg = segments[s];
+  const { out, deletedOffsets, deletedSize } = survivors(await seg.readEntries(0, seg.index.count), ctx.wanted, ctx.entrySize);
+  let prevMaxTime = -Infinity;
+  for (let k = 0; k < s; k++) if (segments[k].index.count > 0) prevMaxTime = segments[k].index.maxTime;
+
+  await ctx.store.remove(ctx.path, seg.base);
+  await seg.file.close();
+  const tmp = seg.name + REWRITE_SUFFIX;
+  try {
+    if (out.length === 0 && s < segments.length - 1) {
+      await dir.remove(seg.name);
+      segments.splice(s, 1);
+      return { deletedOffsets, deletedSize, records: [] };
+    }
+    await Segment.writeFile(dir, tmp, seg.base, out);
+    await dir.rename(tmp, seg.name);
+  } catch (err) {
+    // The original is intact (the rename is the commit point): reopen it and report.
+    await dir.remove(tmp);
+    segments[s] = (await Segment.load(dir, seg.name, false, undefined, prevMaxTime)).segment;
+    throw err;
+  }
+  const { segment } = await Segment.load(dir, seg.name, false, undefined, prevMaxTime);
+  segments[s] = segment;
+  return { deletedOffsets, deletedSize, records: [segment.record(ctx.path)] };
+}

@@ -1,0 +1,400 @@
+/**
+ * The log engine: an ordered list of segments, the last of which (the head)
+ * takes appends. It owns the files and the writer lock, and runs one
+ * operation at a time so that no read sees half a publish.
+ */
+import { LogError } from '../errors.ts';
+import { keyHash } from '../codec/hash.ts';
+import { encodeRecord, keyEquals, recordSize } from '../codec/record.ts';
+import { indexEntrySize } from '../indexes/segment-index.ts';
+import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
+import { Segment } from '../segment/segment.ts';
+import type { Directory, Env, HeldLock } from '../storage/files.ts';
+import { OffsetNewest, OffsetOldest, type NewMessage, type Stats } from '../types.ts';
+import { backupSegments } from './backup.ts';
+import { rewriteSegment } from './delete.ts';
+import { loadSegments } from './load.ts';
+import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
+import { normalizeDir, resolveOptions, toRecordInputs, type ResolvedOptions } from './validate.ts';
+
+const EMPTY = new Uint8Array(0);
+
+export function lockName(path: string): string {
+  return `opfs-log:${path}`;
+}
+
+export class LogEngine implements RawLog {
+  private segments: Segment[] = [];
+  private next = 0;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pendingPuts = new Set<Promise<void>>();
+
+  private constructor(
+    private readonly env: Env,
+    readonly path: string,
+    private readonly dir: Directory,
+    readonly options: ResolvedOptions,
+    private readonly store: IndexStore,
+    private readonly lock: HeldLock | null,
+  ) {}
+
+  /** Opens (or creates) the log at `dir`; see `open` in API.md for the rules. */
+  static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
+    const path = normalizeDir(dir);
+    const opts = resolveOptions(options);
+    const lock = opts.readonly ? null : await env.locks.tryAcquire(lockName(path));
+    if (!opts.readonly && !lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
+    let store: IndexStore | undefined;
+    try {
+      const directory = await env.root.subdir(path.split('/'), opts.createDirs);
+      store = await IndexStore.open(env.idb);
+      const engine = new LogEngine(env, path, directory, opts, store, lock);
+      await engine.load();
+      return engine;
+    } catch (err) {
+      store?.close();
+      lock?.release();
+      throw err;
+    }
+  }
+
+  private async load(): Promise<void> {
+    const { segments, stale } = await loadSegments(this.dir, this.path, this.store, this.options);
+    this.segments = segments;
+    if (segments.length === 0 && !this.options.readonly) {
+      this.segments.push(await Segment.create(this.dir, 0));
+    }
+    for (const record of stale) this.persist(record);
+    this.next = this.computeNext();
+  }
+
+  private computeNext(): number {
+    const head = this.segments.at(-1);
+    if (!head) return 0;
+    return head.index.count > 0 ? head.index.lastOffset + 1 : head.base;
+  }
+
+  /** Runs operations one at a time, in call order; rejects `Closed` once closed. */
+  private run<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(() => {
+      if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
+      return op();
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A read: a readonly log first catches up with what the writer did. */
+  private read<T>(op: () => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      if (this.options.readonly) await this.refresh();
+      return op();
+    });
+  }
+
+  private writable(): void {
+    if (this.options.readonly) throw new LogError('Readonly', `log ${this.path} is open readonly`);
+  }
+
+  /** Saves a segment's index in the background; it is derived data, so a lost put only costs a rescan. */
+  private persist(record: SegmentRecord): void {
+    const put = this.store.put(record).catch(() => undefined);
+    this.pendingPuts.add(put);
+    void put.finally(() => this.pendingPuts.delete(put));
+  }
+
+  private get head(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** The running time maximum before the head's next message. */
+  private maxTime(): number {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      if (this.segments[i].index.count > 0) return this.segments[i].index.maxTime;
+    }
+    return -Infinity;
+  }
+
+  /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
+  private async roll(): Promise<void> {
+    const head = this.head;
+    await head.file.flush();
+    this.persist(head.record(this.path));
+    this.segments.push(await Segment.create(this.dir, this.next));
+  }
+
+  publish(messages: NewMessage[]): Promise<number> {
+    return this.run(async () => {
+      this.writable();
+      const inputs = toRecordInputs(messages, Date.now());
+      if (inputs.length === 0) return this.next;
+      let total = 0;
+      for (const m of inputs) total += recordSize(m.key.length, m.value.length);
+      // A batch never spans segments: one write keeps it all-or-nothing.
+      if (this.head.index.count > 0 && this.head.size + total > this.options.rollover) await this.roll();
+      const bytes = new Uint8Array(total);
+      const view = new DataView(bytes.buffer);
+      const entries = [];
+      let maxTime = this.maxTime();
+      for (let i = 0, at = 0; i < inputs.length; i++) {
+        const offset = this.next + i;
+        const size = encodeRecord(bytes, view, at, offset, inputs.length - 1 - i, inputs[i]);
+        maxTime = Math.max(maxTime, inputs[i].timeUs);
+        entries.push({ offset, at, timeUs: maxTime, hash: keyHash(inputs[i].key) });
+        at += size;
+      }
+      await this.head.append(bytes, entries);
+      this.next += inputs.length;
+      if (this.options.autoSync) await this.head.file.flush();
+      return this.next;
+    });
+  }
+
+  nextOffset(): Promise<number> {
+    return this.read(async () => this.next);
+  }
+
+  /** Oldest offset still stored, or null if no message is. */
+  private oldest(): number | null {
+    const s = this.segments.find((seg) => seg.index.count > 0);
+    return s ? s.index.firstOffset : null;
+  }
+
+  /** Position (segment number, entry) of the first message at or after `offset`, or null. */
+  private locate(offset: number): { s: number; i: number } | null {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].base <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let s = lo; s < this.segments.length; s++) {
+      const index = this.segments[s].index;
+      const i = index.lowerBound(offset);
+      if (i < index.count) return { s, i };
+    }
+    return null;
+  }
+
+  /** Where a consume starts: an offset ≤ next, or null for "nothing to return". */
+  private startOf(offset: number): number | null {
+    if (offset === OffsetNewest) return null;
+    if (offset === OffsetOldest) return this.oldest();
+    if (offset > this.next) {
+      throw new LogError('InvalidOffset', `offset ${offset} is past the next offset ${this.next}`);
+    }
+    return offset;
+  }
+
+  consume(offset: number, maxCount: number): Promise<RawBatch> {
+    return this.read(async () => {
+      const start = this.startOf(offset);
+      const at = start === null ? null : this.locate(start);
+      if (!at) return { nextOffset: this.next, records: EMPTY };
+      const seg = this.segments[at.s];
+      const end = Math.min(seg.index.count, at.i + maxCount);
+      const records = await seg.readEntries(at.i, end);
+      return { nextOffset: seg.index.offsetAt(end - 1) + 1, records };
+    });
+  }
+
+  consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch> {
+    return this.read(async () => {
+      const start = this.startOf(offset);
+      const at = start === null ? null : this.locate(start);
+      if (!at) return { nextOffset: this.next, records: EMPTY };
+      const hash = keyHash(key);
+      const found: Uint8Array[] = [];
+      for (let s = at.s; s < this.segments.length; s++) {
+        const seg = this.segments[s];
+        for (let i = s === at.s ? at.i : 0; i < seg.index.count; i++) {
+          if (seg.index.hashAt(i) !== hash) continue;
+          const { bytes, record } = await seg.readRecordAt(i);
+          if (!keyEquals(bytes, record, key)) continue;
+          found.push(bytes);
+          if (found.length === maxCount) return { nextOffset: record.offset + 1, records: concat(found) };
+        }
+      }
+      return { nextOffset: this.next, records: concat(found) };
+    });
+  }
+
+  get(offset: number): Promise<Uint8Array> {
+    return this.read(async () => {
+      const oldest = this.oldest();
+      if (oldest === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
+      if (offset === OffsetOldest) offset = oldest;
+      else if (offset === OffsetNewest) offset = this.newest();
+      else if (offset >= this.next) {
+        throw new LogError('InvalidOffset', `offset ${offset} is at or past the next offset ${this.next}`);
+      }
+      const at = this.locate(offset);
+      const seg = at && this.segments[at.s];
+      if (!seg || seg.index.offsetAt(at.i) !== offset) throw new LogError('NotFound', `offset ${offset} was deleted`);
+      return seg.readEntries(at.i, at.i + 1);
+    });
+  }
+
+  /** Last stored offset (the log has at least one message). */
+  private newest(): number {
+    for (let s = this.segments.length - 1; ; s--) {
+      if (this.segments[s].index.count > 0) return this.segments[s].index.lastOffset;
+    }
+  }
+
+  getByKey(key: Uint8Array): Promise<Uint8Array> {
+    return this.read(async () => {
+      const hash = keyHash(key);
+      for (let s = this.segments.length - 1; s >= 0; s--) {
+        const seg = this.segments[s];
+        for (let i = seg.index.count - 1; i >= 0; i--) {
+          if (seg.index.hashAt(i) !== hash) continue;
+          const { bytes, record } = await seg.readRecordAt(i);
+          if (keyEquals(bytes, record, key)) return bytes;
+        }
+      }
+      throw new LogError('NotFound', 'no message has this key');
+    });
+  }
+
+  getByTime(startUs: number): Promise<Uint8Array> {
+    return this.read(async () => {
+      if (this.oldest() === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
+      for (const seg of this.segments) {
+        if (seg.index.count === 0 || seg.index.maxTime < startUs) continue;
+        const i = seg.index.timeLowerBound(startUs);
+        return seg.readEntries(i, i + 1);
+      }
+      throw new LogError('NotFound', `no message at or after time ${startUs / 1000}`);
+    });
+  }
+
+  delete(offsets: number[]): Promise<RawDeleteResult> {
+    return this.run(async () => {
+      this.writable();
+      // Like klevdb, one segment per call: the one holding the lowest offset asked for.
+      const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
+      const first = this.firstStored([...wanted].sort((a, b) => a - b));
+      if (!first) return { deletedOffsets: [], deletedSize: 0 };
+      if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
+        // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
+        await this.roll();
+      }
+      const result = await rewriteSegment({
+        dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
+        segments: this.segments, s: first.s, wanted,
+      });
+      for (const record of result.records) this.persist(record);
+      return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
+    });
+  }
+
+  /** Where the first of `sorted` offsets that is still stored lives, or null. */
+  private firstStored(sorted: number[]): { s: number; i: number } | null {
+    for (const offset of sorted) {
+      const at = this.locate(offset);
+      if (at && this.segments[at.s].index.offsetAt(at.i) === offset) return at;
+    }
+    return null;
+  }
+
+  stat(): Promise<Stats> {
+    return this.read(async () => {
+      let messages = 0;
+      let bytes = 0;
+      for (const seg of this.segments) {
+        messages += seg.index.count;
+        bytes += seg.size;
+      }
+      return { segments: this.segments.length, messages, size: bytes + messages * indexEntrySize(this.options) };
+    });
+  }
+
+  backup(dir: string): Promise<void> {
+    return this.read(async () => {
+      const target = normalizeDir(dir);
+      if (target === this.path) throw new LogError('InvalidArgument', `cannot back up ${this.path} onto itself`);
+      const lock = await this.env.locks.tryAcquire(lockName(target));
+      if (!lock) throw new LogError('Locked', `log ${target} is open for writing elsewhere`);
+      try {
+        const targetDir = await this.env.root.subdir(target.split('/'), true);
+        await backupSegments(this.segments, targetDir, target, this.store);
+      } finally {
+        lock.release();
+      }
+    });
+  }
+
+  sync(): Promise<number> {
+    return this.run(async () => {
+      if (!this.options.readonly) {
+        await this.head.file.flush();
+        this.persist(this.head.record(this.path));
+      }
+      return this.next;
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const done = this.run(async () => {
+      this.closed = true;
+      try {
+        if (!this.options.readonly) {
+          await this.head.file.flush();
+          this.persist(this.head.record(this.path));
+        }
+        await Promise.all(this.pendingPuts);
+        await Promise.all(this.segments.map((s) => s.file.close()));
+      } finally {
+        this.store.close();
+        this.lock?.release();
+      }
+    });
+    return done;
+  }
+
+  /**
+   * A readonly log catches up: new head bytes are scanned, anything else that
+   * changed (new segments, a rewrite) reloads the segment list.
+   */
+  private async refresh(): Promise<void> {
+    const files = new Map((await this.dir.list()).map((e) => [e.name, e.size]));
+    const names = this.segments.map((s) => s.name);
+    const same = names.length > 0 && names.every((n, i) => files.get(n) === this.segments[i].size || i === names.length - 1);
+    const segmentCount = [...files.keys()].filter((n) => n.endsWith('.log')).length;
+    if (same && segmentCount === names.length) {
+      const head = this.head;
+      const size = files.get(head.name)!;
+      if (size > head.size) {
+        const scan = await head.scan(head.size, size, this.maxTime());
+        head.size = scan.committedEnd;
+      } else if (size < head.size) {
+        await this.reload();
+      }
+    } else {
+      await this.reload();
+    }
+    this.next = this.computeNext();
+  }
+
+  private async reload(): Promise<void> {
+    await Promise.all(this.segments.map((s) => s.file.close()));
+    this.segments = (await loadSegments(this.dir, this.path, this.store, this.options)).segments;
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Opening the segments of a log: finish interrupted rewrites, read the
+ * persisted indexes, verify them against the files, rescan what they do not
+ * cover, and cut a torn tail off the head segment.
+ */
+import { LogError } from '../errors.ts';
+import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
+import { parseSegmentName, Segment } from '../segment/segment.ts';
+import type { Directory } from '../storage/files.ts';
+
+/** Suffix of a rewritten segment before it replaces the original (see log/delete.ts). */
+export const REWRITE_SUFFIX = '.tmp';
+
+export interface LoadOptions {
+  readonly: boolean;
+  check: boolean;
+}
+
+/** Segment file names of `dir`, in offset order. */
+export async function segmentNames(dir: Directory): Promise<string[]> {
+  const names = (await dir.list()).map((e) => e.name).filter((n) => parseSegmentName(n) !== null);
+  return names.sort();
+}
+
+/**
+ * A rewrite writes `X.log.tmp`, flushes it, then renames it over `X.log`.
+ * If `X.log` is still there the rewrite never committed: drop the copy.
+ * If it is gone, the copy is complete: finish the rename.
+ */
+async function finishRewrites(dir: Directory): Promise<void> {
+  const names = new Set((await dir.list()).map((e) => e.name));
+  for (const name of names) {
+    if (!name.endsWith(REWRITE_SUFFIX)) continue;
+    const target = name.slice(0, -REWRITE_SUFFIX.length);
+    if (parseSegmentName(target) === null) continue;
+    if (names.has(target)) await dir.remove(name);
+    else await dir.rename(name, target);
+  }
+}
+
+/**
+ * Loads every segment. Returns them in order, plus the records to persist
+ * again because the file said more than IndexedDB did (a lagging or missing
+ * index). Records for segments that no longer exist are removed (a leading index).
+ */
+export async function loadSegments(
+  dir: Directory, path: string, store: IndexStore, options: LoadOptions,
+): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
+  if (!options.readonly) await finishRewrites(dir);
+  const names = await segmentNames(dir);
+  const records = await store.load(path);
+  const segments: Segment[] = [];
+  const stale: SegmentRecord[] = [];
+  let maxTime = -Infinity;
+  try {
+    for (let i = 0; i < names.length; i++) {
+      const isHead = i === names.length - 1;
+      const base = parseSegmentName(names[i])!;
+      const record = options.check && isHead ? undefined : records.get(base);
+      const { segment, scan, fromRecord } = await Segment.load(dir, names[i], options.readonly, record, maxTime);
+      records.delete(base);
+      segments.push(segment);
+      if (segment.size === 0) {
+        // A header that never made it to disk: only a just-created head can have one.
+        if (!isHead) throw new LogError('Corrupted', `${path}/${names[i]}: invalid segment header`);
+        if (!options.readonly) await segment.reset();
+      } else if (scan.damaged) {
+        if (!isHead && !options.readonly) {
+          throw new LogError('Corrupted', `${path}/${names[i]}: damaged record at byte ${scan.committedEnd}`);
+        }
+        // The head's torn tail (a crash mid-publish): keep the intact prefix.
+        if (!options.readonly) await segment.file.truncate(scan.committedEnd);
+      }
+      if (!options.readonly && (!fromRecord || record?.size !== segment.size)) stale.push(segment.record(path));
+      if (segment.index.count > 0) maxTime = segment.index.maxTime;
+    }
+  } catch (err) {
+    await Promise.all(segments.map((s) => s.file.close()));
+    throw err;
+  }
+  if (!options.readonly) {
+    for (const base of records.keys()) await store.remove(path, base);
+  }
+  return { segments, stale };
+}

@@ -1,0 +1,34 @@
+/**
+ * The engine's own interface: what the worker exposes over Comlink and what
+ * `LogFacade` turns into the public `Log`. Reads return whole, verified
+ * records as bytes (one buffer per call, transferred across the worker
+ * boundary rather than cloned); the facade decodes them.
+ */
+import type { NewMessage, Stats } from '../types.ts';
+
+export interface RawBatch {
+  nextOffset: number;
+  /** Encoded records, back to back (see codec/record.ts). */
+  records: Uint8Array;
+}
+
+export interface RawDeleteResult {
+  deletedOffsets: number[];
+  deletedSize: number;
+}
+
+/** Arguments arrive validated by the facade (log/validate.ts). */
+export interface RawLog {
+  publish(messages: NewMessage[]): Promise<number>;
+  nextOffset(): Promise<number>;
+  consume(offset: number, maxCount: number): Promise<RawBatch>;
+  consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch>;
+  get(offset: number): Promise<Uint8Array>;
+  getByKey(key: Uint8Array): Promise<Uint8Array>;
+  getByTime(startUs: number): Promise<Uint8Array>;
+  delete(offsets: number[]): Promise<RawDeleteResult>;
+  stat(): Promise<Stats>;
+  backup(dir: string): Promise<void>;
+  sync(): Promise<number>;
+  close(): Promise<void>;
+}

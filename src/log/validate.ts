@@ -1,0 +1,134 @@
+/**
+ * Checks of everything a caller passes in. Bad input is rejected here with a
+ * LogError('InvalidArgument' or 'InvalidOffset') before anything is touched;
+ * the client runs the same checks so that bad input never crosses to the worker.
+ */
+import { invalidArgument, LogError } from '../errors.ts';
+import { MAX_PAYLOAD_SIZE, type RecordInput } from '../codec/record.ts';
+import { OffsetNewest, OffsetOldest, type NewMessage, type Options } from '../types.ts';
+
+export const DEFAULT_ROLLOVER = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+/** Latest time that still fits 2^53 microseconds. */
+const MAX_TIME_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+/** Options with every default filled in. */
+export type ResolvedOptions = Required<Options>;
+
+function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array || Object.prototype.toString.call(v) === '[object Uint8Array]';
+}
+
+/** `"/a/b/"` → `"a/b"`; rejects `..`, `.`, empty segments, NUL and non-strings. */
+export function normalizeDir(dir: unknown): string {
+  if (typeof dir !== 'string') throw invalidArgument(`dir must be a string, got ${typeof dir}`);
+  const trimmed = dir.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (trimmed === '') throw invalidArgument('dir must name a directory, got an empty path');
+  if (trimmed.includes('\0')) throw invalidArgument('dir must not contain NUL');
+  for (const part of trimmed.split('/')) {
+    if (part === '') throw invalidArgument(`dir "${dir}" has an empty segment`);
+    if (part === '..' || part === '.') throw invalidArgument(`dir "${dir}" must not contain "${part}"`);
+  }
+  return trimmed;
+}
+
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw invalidArgument('options must be an object');
+  const o = options as Record<string, unknown>;
+  const flag = (name: string): boolean => {
+    const v = o[name];
+    if (v === undefined) return false;
+    if (typeof v !== 'boolean') throw invalidArgument(`option ${name} must be a boolean, got ${typeof v}`);
+    return v;
+  };
+  let rollover = DEFAULT_ROLLOVER;
+  if (o.rollover !== undefined) {
+    const r = o.rollover;
+    if (typeof r !== 'number' || !Number.isSafeInteger(r) || r <= 0) {
+      throw invalidArgument(`option rollover must be a positive integer number of bytes, got ${String(r)}`);
+    }
+    rollover = r;
+  }
+  return {
+    createDirs: flag('createDirs'),
+    readonly: flag('readonly'),
+    keyIndex: flag('keyIndex'),
+    timeIndex: flag('timeIndex'),
+    autoSync: flag('autoSync'),
+    check: flag('check'),
+    rollover,
+  };
+}
+
+function bytesOrEmpty(v: unknown, what: string): Uint8Array {
+  if (v === undefined || v === null) return EMPTY;
+  if (!isBytes(v)) throw invalidArgument(`${what} must be a Uint8Array or null`);
+  return v;
+}
+
+export function checkTime(t: unknown, what: string): number {
+  if (t instanceof Date) t = t.getTime();
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > MAX_TIME_MS) {
+    throw invalidArgument(`${what} must be a non-negative number of milliseconds since the epoch, got ${String(t)}`);
+  }
+  return t;
+}
+
+/** Validates a publish batch and turns it into records; throws before anything is written. */
+export function toRecordInputs(messages: unknown, nowMs: number): RecordInput[] {
+  if (!Array.isArray(messages)) throw invalidArgument('publish takes an array of messages');
+  const nowUs = Math.round(nowMs * 1000);
+  return messages.map((m, i): RecordInput => {
+    if (typeof m !== 'object' || m === null) throw invalidArgument(`message ${i} must be an object`);
+    const { key, value, time } = m as NewMessage;
+    const k = bytesOrEmpty(key, `message ${i}: key`);
+    const v = bytesOrEmpty(value, `message ${i}: value`);
+    if (k.length + v.length > MAX_PAYLOAD_SIZE) {
+      throw invalidArgument(`message ${i}: key + value is ${k.length + v.length} bytes, over the 64 MiB limit`);
+    }
+    const ms = time === undefined || time === 0 ? undefined : checkTime(time, `message ${i}: time`);
+    return { key: k, value: v, timeUs: ms === undefined ? nowUs : Math.round(ms * 1000) };
+  });
+}
+
+/** An offset argument: an integer ≥ 0 or one of the two sentinels. */
+export function checkOffset(offset: unknown): number {
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
+    throw invalidArgument(`offset must be an integer, got ${String(offset)}`);
+  }
+  if (offset < 0 && offset !== OffsetOldest && offset !== OffsetNewest) {
+    throw new LogError('InvalidOffset', `offset ${offset} is negative and not OffsetOldest or OffsetNewest`);
+  }
+  return offset;
+}
+
+export function checkMaxCount(maxCount: unknown): number {
+  if (typeof maxCount !== 'number' || !Number.isSafeInteger(maxCount) || maxCount < 1) {
+    throw invalidArgument(`maxCount must be an integer ≥ 1, got ${String(maxCount)}`);
+  }
+  return maxCount;
+}
+
+export function checkKey(key: unknown): Uint8Array {
+  if (!isBytes(key)) throw invalidArgument('key must be a Uint8Array');
+  return key;
+}
+
+/** A time-index start (ms or Date) in microseconds, rounded as publish rounds. */
+export function startToMicros(start: unknown): number {
+  return Math.round(checkTime(start, 'start') * 1000);
+}
+
+/** The offsets argument of delete: an iterable of numbers. */
+export function checkOffsets(offsets: unknown): number[] {
+  if (offsets === null || offsets === undefined || typeof (offsets as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof offsets === 'string') {
+    throw invalidArgument('delete takes an iterable of offsets');
+  }
+  const out: number[] = [];
+  for (const o of offsets as Iterable<unknown>) {
+    if (typeof o !== 'number' || Number.isNaN(o)) throw invalidArgument(`offsets must be numbers, got ${String(o)}`);
+    out.push(o);
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/**
+ * The small file system the engine is written against. It is shaped like
+ * OPFS's FileSystemSyncAccessHandle (read/write at a position, size, truncate,
+ * flush, close) plus the few directory operations the log needs, so the same
+ * engine runs on OPFS in a worker and on memory in Node tests.
+ */
+
+export interface StoredFile {
+  /** Reads up to `length` bytes at `position`; fewer at the end of the file. */
+  read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * Writes all of `data` at `position`. A short write (OPFS reports quota
+   * exhaustion that way) throws LogError('QuotaExceeded'); the caller rolls back.
+   */
+  write(data: Uint8Array, position: number): Promise<void>;
+  size(): Promise<number>;
+  truncate(size: number): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FileEntry {
+  name: string;
+  size: number;
+}
+
+export interface Directory {
+  /** Opens a file; `readwrite` takes it exclusively (as a sync access handle does). */
+  openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile>;
+  /** The files (not subdirectories) directly inside, with their sizes. */
+  list(): Promise<FileEntry[]>;
+  /** Removes a file; a missing file is not an error. */
+  remove(name: string): Promise<void>;
+  /** Renames a closed file, replacing any file called `to`. */
+  rename(from: string, to: string): Promise<void>;
+  /** A subdirectory by path segments; NotFound if missing and `create` is false. */
+  subdir(path: string[], create: boolean): Promise<Directory>;
+}
+
+/** A lock held until `release()`; see `Locks`. */
+export interface HeldLock {
+  release(): void;
+}
+
+/** Exclusive named locks that answer at once (Web Locks with ifAvailable). */
+export interface Locks {
+  /** The lock, or null if someone else holds it. */
+  tryAcquire(name: string): Promise<HeldLock | null>;
+}
+
+/** Everything the engine needs from its surroundings. */
+export interface Env {
+  root: Directory;
+  idb: IDBFactory;
+  locks: Locks;
+}

@@ -1,0 +1,181 @@
+/**
+ * An in-memory Directory for Node tests. It behaves like OPFS where the engine
+ * can tell: exclusive read-write opens, short writes under a quota, and
+ * fault injection hooks for crash and failure tests.
+ */
+import { LogError } from '../errors.ts';
+import type { Directory, FileEntry, StoredFile } from './files.ts';
+
+/** Shared by every directory of one memory file system. */
+export interface MemoryFaults {
+  /** Bytes the whole file system may hold; a write past it is cut short. */
+  quota: number;
+  /** Called before each write; may throw to fail it, or return how many bytes to really write. */
+  beforeWrite?: (file: string, data: Uint8Array, position: number) => number | void;
+}
+
+class MemoryFileData {
+  bytes = new Uint8Array(0);
+  length = 0;
+  writers = 0;
+
+  resize(size: number): void {
+    if (size > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(size, this.bytes.length * 2, 1024));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    } else if (size < this.length) {
+      this.bytes.fill(0, size, this.length);
+    }
+    this.length = size;
+  }
+}
+
+class MemoryFile implements StoredFile {
+  private closed = false;
+
+  constructor(
+    private readonly fs: MemoryFileSystem,
+    private readonly name: string,
+    private readonly data: MemoryFileData,
+    private readonly writable: boolean,
+  ) {}
+
+  private check(): void {
+    if (this.closed) throw new LogError('Closed', `file ${this.name} is closed`);
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    this.check();
+    const end = Math.min(this.data.length, position + length);
+    return this.data.bytes.slice(Math.min(position, end), end);
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    this.check();
+    if (!this.writable) throw new LogError('Readonly', `file ${this.name} is open readonly`);
+    let n = data.length;
+    const planned = this.fs.faults.beforeWrite?.(this.name, data, position);
+    if (typeof planned === 'number') n = Math.min(n, planned);
+    const growth = Math.max(0, position + n - this.data.length);
+    if (this.fs.used() + growth > this.fs.faults.quota) {
+      n = Math.max(0, Math.min(n, this.fs.faults.quota - this.fs.used() + (this.data.length - position)));
+    }
+    if (position + n > this.data.length) this.data.resize(position + n);
+    this.data.bytes.set(data.subarray(0, n), position);
+    if (n < data.length) {
+      throw new LogError('QuotaExceeded', `short write to ${this.name}: ${n} of ${data.length} bytes`);
+    }
+  }
+
+  async size(): Promise<number> {
+    this.check();
+    return this.data.length;
+  }
+
+  async truncate(size: number): Promise<void> {
+    this.check();
+    this.data.resize(size);
+  }
+
+  async flush(): Promise<void> {
+    this.check();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.writable) this.data.writers--;
+  }
+}
+
+class MemoryFileSystem {
+  faults: MemoryFaults = { quota: Infinity };
+  readonly dirs = new Map<string, Map<string, MemoryFileData>>();
+
+  used(): number {
+    let total = 0;
+    for (const files of this.dirs.values()) for (const f of files.values()) total += f.length;
+    return total;
+  }
+}
+
+export class MemoryDirectory implements Directory {
+  private constructor(private readonly fs: MemoryFileSystem, private readonly path: string) {}
+
+  /** A new, empty memory file system; its root directory. */
+  static create(): MemoryDirectory {
+    const fs = new MemoryFileSystem();
+    fs.dirs.set('', new Map());
+    return new MemoryDirectory(fs, '');
+  }
+
+  /** Fault injection for tests: shared by the whole file system. */
+  get faults(): MemoryFaults {
+    return this.fs.faults;
+  }
+
+  private files(): Map<string, MemoryFileData> {
+    const files = this.fs.dirs.get(this.path);
+    if (!files) throw new LogError('NotFound', `directory ${this.path} was removed`);
+    return files;
+  }
+
+  /** Raw bytes of a file, for tests that damage or inspect segments. */
+  raw(name: string): Uint8Array | undefined {
+    const f = this.files().get(name);
+    return f?.bytes.subarray(0, f.length);
+  }
+
+  /** Overwrites a file's whole content, for tests that damage segments. */
+  setRaw(name: string, bytes: Uint8Array): void {
+    const f = this.files().get(name) ?? new MemoryFileData();
+    f.resize(0);
+    f.resize(bytes.length);
+    f.bytes.set(bytes);
+    this.files().set(name, f);
+  }
+
+  async openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile> {
+    const files = this.files();
+    let data = files.get(name);
+    if (!data) {
+      if (!options.create) throw new LogError('NotFound', `file ${this.path}/${name} does not exist`);
+      data = new MemoryFileData();
+      files.set(name, data);
+    }
+    if (!options.readonly) {
+      if (data.writers > 0) throw new LogError('Locked', `file ${this.path}/${name} is open for writing elsewhere`);
+      data.writers++;
+    }
+    return new MemoryFile(this.fs, `${this.path}/${name}`, data, !options.readonly);
+  }
+
+  async list(): Promise<FileEntry[]> {
+    return [...this.files()].map(([name, f]) => ({ name, size: f.length }));
+  }
+
+  async remove(name: string): Promise<void> {
+    this.files().delete(name);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const files = this.files();
+    const data = files.get(from);
+    if (!data) throw new LogError('NotFound', `file ${this.path}/${from} does not exist`);
+    files.delete(from);
+    files.set(to, data);
+  }
+
+  async subdir(path: string[], create: boolean): Promise<Directory> {
+    let full = this.path;
+    for (const part of path) {
+      full = full === '' ? part : `${full}/${part}`;
+      if (!this.fs.dirs.has(full)) {
+        if (!create) throw new LogError('NotFound', `directory ${full} does not exist`);
+        this.fs.dirs.set(full, new Map());
+      }
+    }
+    return new MemoryDirectory(this.fs, full);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The Directory of a log on the origin private file system (OPFS). Writers use
+ * FileSystemSyncAccessHandles (dedicated workers only), which are fast and
+ * exclusive; readonly opens read through `getFile()` snapshots so they never
+ * block or break the writer.
+ */
+import { LogError, toLogError } from '../errors.ts';
+import type { Directory, FileEntry, HeldLock, Locks, StoredFile } from './files.ts';
+
+/** The parts of the sync access handle we use (TypeScript's DOM lib lacks it). */
+interface SyncAccessHandle {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  getSize(): number;
+  truncate(size: number): void;
+  flush(): void;
+  close(): void;
+}
+
+interface FileHandleWithSync extends FileSystemFileHandle {
+  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+  move?(name: string): Promise<void>;
+}
+
+/** Times a readonly read retries a snapshot that the writer invalidated. */
+const SNAPSHOT_RETRIES = 5;
+
+class SyncFile implements StoredFile {
+  constructor(private readonly handle: SyncAccessHandle, private readonly name: string) {}
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const buffer = new Uint8Array(length);
+    const n = this.handle.read(buffer, { at: position });
+    return n === length ? buffer : buffer.subarray(0, n);
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    let n: number;
+    try {
+      n = this.handle.write(data, { at: position });
+    } catch (err) {
+      throw toLogError(err, `writing ${this.name}`);
+    }
+    // Chromium may report an exhausted quota as a short (or bogus) count.
+    if (n !== data.length) {
+      throw new LogError('QuotaExceeded', `short write to ${this.name}: ${n} of ${data.length} bytes written`);
+    }
+  }
+
+  async size(): Promise<number> {
+    return this.handle.getSize();
+  }
+
+  async truncate(size: number): Promise<void> {
+    try {
+      this.handle.truncate(size);
+    } catch (err) {
+      throw toLogError(err, `truncating ${this.name}`);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.handle.flush();
+  }
+
+  async close(): Promise<void> {
+    this.handle.close();
+  }
+}
+
+class SnapshotFile implements StoredFile {
+  constructor(private readonly handle: FileSystemFileHandle, private readonly name: string) {}
+
+  /** A fresh snapshot; a snapshot taken while the writer writes may be unreadable, so retry. */
+  private async withSnapshot<T>(use: (file: File) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await use(await this.handle.getFile());
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== 'NotReadableError' || attempt >= SNAPSHOT_RETRIES) throw toLogError(err, `reading ${this.name}`);
+      }
+    }
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    return this.withSnapshot(async (f) => new Uint8Array(await f.slice(position, position + length).arrayBuffer()));
+  }
+
+  async write(): Promise<void> {
+    throw new LogError('Readonly', `${this.name} is open readonly`);
+  }
+
+  size(): Promise<number> {
+    return this.withSnapshot(async (f) => f.size);
+  }
+
+  async truncate(): Promise<void> {
+    throw new LogError('Readonly', `${this.name} is open readonly`);
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+export class OpfsDirectory implements Directory {
+  constructor(private readonly handle: FileSystemDirectoryHandle, private readonly path: string) {}
+
+  /** The origin's OPFS root; Unsupported where the browser has none. */
+  static async root(): Promise<OpfsDirectory> {
+    const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+    if (!storage || typeof storage.getDirectory !== 'function') {
+      throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
+    }
+    try {
+      return new OpfsDirectory(await storage.getDirectory(), '');
+    } catch (err) {
+      throw new LogError('Unsupported', `the origin private file system is not available: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private full(name: string): string {
+    return this.path ? `${this.path}/${name}` : name;
+  }
+
+  async openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile> {
+    let handle: FileHandleWithSync;
+    try {
+      handle = (await this.handle.getFileHandle(name, { create: options.create })) as FileHandleWithSync;
+    } catch (err) {
+      throw toLogError(err, `opening ${this.full(name)}`);
+    }
+    if (options.readonly) return new SnapshotFile(handle, this.full(name));
+    if (typeof handle.createSyncAccessHandle !== 'function') {
+      throw new LogError('Unsupported', 'sync access handles exist only in dedicated workers');
+    }
+    try {
+      return new SyncFile(await handle.createSyncAccessHandle(), this.full(name));
+    } catch (err) {
+      // Another worker (this tab or another) has the file open for writing.
+      if ((err as { name?: string }).name === 'NoModificationAllowedError') {
+        throw new LogError('Locked', `${this.full(name)} is open for writing elsewhere`, { cause: err });
+      }
+      throw toLogError(err, `opening ${this.full(name)}`);
+    }
+  }
+
+  async list(): Promise<FileEntry[]> {
+    const files: Promise<FileEntry>[] = [];
+    for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+      if (h.kind === 'file') files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size })));
+    }
+    return Promise.all(files);
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      await this.handle.removeEntry(name);
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NotFoundError') throw toLogError(err, `removing ${this.full(name)}`);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const handle = (await this.handle.getFileHandle(from)) as FileHandleWithSync;
+    await this.remove(to);
+    if (typeof handle.move === 'function') {
+      await handle.move(to);
+      return;
+    }
+    // No move(): copy through a sync handle, then drop the source.
+    const target = await this.openFile(to, { create: true, readonly: false });
+    try {
+      await target.write(new Uint8Array(await (await handle.getFile()).arrayBuffer()), 0);
+      await target.flush();
+    } finally {
+      await target.close();
+    }
+    await this.remove(from);
+  }
+
+  async subdir(path: string[], create: boolean): Promise<Directory> {
+    let dir: FileSystemDirectoryHandle = this.handle;
+    let full = this.path;
+    for (const part of path) {
+      full = full ? `${full}/${part}` : part;
+      try {
+        dir = await dir.getDirectoryHandle(part, { create });
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name === 'NotFoundError') throw new LogError('NotFound', `directory ${full} does not exist`, { cause: err });
+        if (name === 'TypeMismatchError') throw new LogError('InvalidArgument', `${full} is a file, not a directory`, { cause: err });
+        throw toLogError(err, `opening directory ${full}`);
+      }
+    }
+    return new OpfsDirectory(dir, full);
+  }
+}
+
+/** Web Locks, asked with `ifAvailable` so a held lock is reported at once. */
+export class WebLocks implements Locks {
+  async tryAcquire(name: string): Promise<HeldLock | null> {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) throw new LogError('Unsupported', 'this browser has no Web Locks (navigator.locks)');
+    return new Promise<HeldLock | null>((resolve, reject) => {
+      locks
+        .request(name, { ifAvailable: true }, (lock) => {
+          if (!lock) {
+            resolve(null);
+            return undefined;
+          }
+          // The lock is held until this promise settles.
+          return new Promise<void>((release) => resolve({ release: () => release() }));
+        })
+        .catch(reject);
+    });
+  }
+}

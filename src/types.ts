@@ -1,0 +1,178 @@
+/**
+ * The public types of opfs-log: what users program against. The semantics
+ * follow the Go library klevdb's `Log`; every edge case is stated here.
+ */
+
+/** The oldest message still available (for `consume` and `get`). */
+export const OffsetOldest = -2;
+/** The offset the next publish will use (for `consume`); the last message (for `get`). */
+export const OffsetNewest = -1;
+/** What an error path reports as an offset. */
+export const OffsetInvalid = -3;
+
+/** How a log is opened. Every field is optional and defaults to false/1 MiB. */
+export interface Options {
+  /** Create missing directories of `dir`; without it a missing dir rejects `NotFound`. */
+  createDirs?: boolean;
+  /**
+   * Open for reading only: `publish` and `delete` reject `Readonly`. A readonly
+   * log may be opened while a writer holds the log elsewhere; it re-reads the
+   * files on each call, so it sees what the writer has published since.
+   */
+  readonly?: boolean;
+  /** Enables `getByKey`, `offsetByKey` and `consumeByKey` (else they reject `NoIndex`). */
+  keyIndex?: boolean;
+  /** Enables `getByTime` and `offsetByTime` (else they reject `NoIndex`). */
+  timeIndex?: boolean;
+  /** Flush segment files before `publish` resolves (costs milliseconds per publish). */
+  autoSync?: boolean;
+  /** Segment size in bytes at which a new segment starts; default 1 MiB. */
+  rollover?: number;
+  /** Verify the head segment (CRC, framing, index agreement) on open, cutting a damaged tail. */
+  check?: boolean;
+}
+
+/** A stored message, as read back. */
+export interface Message {
+  /** Assigned by publish; dense and increasing (gaps only where messages were deleted). */
+  offset: number;
+  /** Milliseconds since the Unix epoch, stored to the microsecond. */
+  time: number;
+  /** The key; a zero-length key reads back as null. */
+  key: Uint8Array | null;
+  /** The value; a zero-length value reads back as null (a tombstone). */
+  value: Uint8Array | null;
+}
+
+/** A message to publish. */
+export interface NewMessage {
+  key?: Uint8Array | null;
+  value?: Uint8Array | null;
+  /** Milliseconds since the Unix epoch; absent or 0 means the time of publish. */
+  time?: number;
+}
+
+/** A page of messages from `consume`/`consumeByKey`, and where to continue. */
+export interface Batch {
+  nextOffset: number;
+  messages: Message[];
+}
+
+/** What `stat` reports. */
+export interface Stats {
+  /** Number of segment files. */
+  segments: number;
+  /** Number of messages stored (deleted ones not counted). */
+  messages: number;
+  /** Bytes used on disk: segment files plus index entries. */
+  size: number;
+}
+
+/** What `delete` reports. */
+export interface DeleteResult {
+  /** The offsets actually deleted (a subset of those asked for). */
+  deletedOffsets: Set<number>;
+  /** The sum of `size()` of the deleted messages. */
+  deletedSize: number;
+}
+
+/**
+ * An open log. Obtain one with `open(dir, options)`. All methods reject with a
+ * `LogError`; after `close()` every method rejects `Closed` (a second `close`
+ * resolves and does nothing).
+ */
+export interface Log {
+  /**
+   * Appends the batch atomically: after a crash or error either all of it is
+   * readable or none of it is. Resolves to the next offset after the batch.
+   * `publish([])` resolves to the current next offset. A message whose key and
+   * value together exceed 64 MiB rejects `InvalidArgument` and nothing of the
+   * batch is written. Out of storage: rejects `QuotaExceeded`, nothing written.
+   * Readonly: rejects `Readonly`.
+   */
+  publish(messages: NewMessage[]): Promise<number>;
+
+  /** The offset the next publish will use (0 for an empty log). */
+  nextOffset(): Promise<number>;
+
+  /**
+   * Up to `maxCount` messages in offset order starting at `offset`, and the
+   * offset to ask for next. It may return fewer (even none, at a segment
+   * boundary), but then `nextOffset > offset` unless caught up, when
+   * `nextOffset == offset`.
+   * - `OffsetOldest`: from the oldest available; an empty log gives `{0, []}`.
+   * - `OffsetNewest` or `offset == next`: `{next, []}`.
+   * - A deleted offset, or one before the oldest available: starts at the next
+   *   available offset, no error.
+   * - `offset > next`, or negative other than the sentinels: rejects `InvalidOffset`.
+   * - `maxCount < 1`: rejects `InvalidArgument`.
+   */
+  consume(offset: number, maxCount: number): Promise<Batch>;
+
+  /**
+   * Like `consume`, but only messages whose key equals `key` byte for byte.
+   * Without `keyIndex`: rejects `NoIndex`.
+   */
+  consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<Batch>;
+
+  /**
+   * The message at `offset`; `OffsetOldest`/`OffsetNewest` give the first/last.
+   * Empty log, `offset >= next` or another negative: rejects `InvalidOffset`.
+   * A deleted offset: rejects `NotFound`.
+   */
+  get(offset: number): Promise<Message>;
+
+  /**
+   * The last message with exactly this key. None: rejects `NotFound`. After the
+   * newest message of a key is deleted, the previous one is found.
+   * Without `keyIndex`: rejects `NoIndex`.
+   */
+  getByKey(key: Uint8Array): Promise<Message>;
+
+  /** The offset of `getByKey(key)`, with the same rejections. */
+  offsetByKey(key: Uint8Array): Promise<number>;
+
+  /**
+   * The first message whose time is at or after `start` (ms or a Date). The
+   * index makes times non-decreasing (a message older than its predecessor is
+   * indexed at the running maximum), so it finds by that running maximum; the
+   * message carries its own time. Start after every message: rejects
+   * `NotFound`. Empty log: rejects `InvalidOffset`. Without `timeIndex`:
+   * rejects `NoIndex`.
+   */
+  getByTime(start: number | Date): Promise<Message>;
+
+  /** The offset and own time of `getByTime(start)`, with the same rejections. */
+  offsetByTime(start: number | Date): Promise<{ offset: number; time: number }>;
+
+  /**
+   * Tries to delete the given offsets. It may delete only part of them (those
+   * in one segment per call, rewriting it) and says which in `deletedOffsets`;
+   * offsets that don't exist are ignored. Deleting the newest message does not
+   * change `nextOffset`, also after reopening. Readonly: rejects `Readonly`,
+   * even for an empty set.
+   */
+  delete(offsets: Iterable<number>): Promise<DeleteResult>;
+
+  /**
+   * Bytes that `message` occupies on disk: its record framing plus its index
+   * entry for this log's options. Synchronous; does not touch the files.
+   */
+  size(message: Message): number;
+
+  /** Segment count, message count and bytes used (segments + index). */
+  stat(): Promise<Stats>;
+
+  /**
+   * Copies the log, consistent at one offset, to another OPFS directory
+   * (created if missing; it must not hold a log already), which `open(dir)`
+   * opens with the same messages and next offset.
+   */
+  backup(dir: string): Promise<void>;
+
+  /** Flushes everything published so far; resolves to the next offset it made durable. */
+  sync(): Promise<number>;
+
+  /** Flushes, releases files and the writer lock. Later calls reject `Closed`; a second close is a no-op. */
+  close(): Promise<void>;
+}

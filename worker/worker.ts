@@ -1,0 +1,60 @@
+/**
+ * The dedicated module worker that owns a log's files: it opens the engine on
+ * OPFS and exposes it with Comlink. Read results are transferred, not cloned.
+ * One worker serves one open log; the client terminates it on close.
+ */
+import { expose, transfer } from 'comlink';
+import { LogError } from '../src/errors.ts';
+import { opfsEnv } from '../src/env/opfs.ts';
+import { LogEngine } from '../src/log/engine.ts';
+import type { RawBatch, RawLog } from '../src/log/raw.ts';
+import type { Options } from '../src/types.ts';
+import { installErrorTransport } from './transport.ts';
+
+installErrorTransport();
+
+let engine: LogEngine | null = null;
+
+function opened(): LogEngine {
+  if (!engine) throw new LogError('Closed', 'the log is not open in this worker');
+  return engine;
+}
+
+/** A buffer of its own, so transferring it detaches nothing else. */
+function owned(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.length > 0;
+  return whole ? bytes : bytes.slice();
+}
+
+function sendBytes(bytes: Uint8Array): Uint8Array {
+  const own = owned(bytes);
+  return transfer(own, [own.buffer as ArrayBuffer]);
+}
+
+function sendBatch(batch: RawBatch): RawBatch {
+  const records = owned(batch.records);
+  return transfer({ nextOffset: batch.nextOffset, records }, [records.buffer as ArrayBuffer]);
+}
+
+const api: RawLog & { open(dir: string, options?: Options): Promise<void> } = {
+  async open(dir, options) {
+    if (engine) throw new LogError('InvalidArgument', 'this worker already has a log open');
+    engine = await LogEngine.open(await opfsEnv(), dir, options);
+  },
+  publish: (messages) => opened().publish(messages),
+  nextOffset: () => opened().nextOffset(),
+  consume: async (offset, maxCount) => sendBatch(await opened().consume(offset, maxCount)),
+  consumeByKey: async (key, offset, maxCount) => sendBatch(await opened().consumeByKey(key, offset, maxCount)),
+  get: async (offset) => sendBytes(await opened().get(offset)),
+  getByKey: async (key) => sendBytes(await opened().getByKey(key)),
+  getByTime: async (startUs) => sendBytes(await opened().getByTime(startUs)),
+  delete: (offsets) => opened().delete(offsets),
+  stat: () => opened().stat(),
+  backup: (dir) => opened().backup(dir),
+  sync: () => opened().sync(),
+  close: () => opened().close(),
+};
+
+export type WorkerApi = typeof api;
+
+expose(api);
