@@ -18,6 +18,8 @@ import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { normalizeDir, resolveOptions, toRecordInputs, type ResolvedOptions } from './validate.ts';
 
 const EMPTY = new Uint8Array(0);
+/** Positions in a segment are u32, so one batch (which never spans segments) stays well below 4 GiB. */
+const MAX_BATCH_SIZE = 2 ** 31;
 
 export function lockName(path: string): string {
   return `opfs-log:${path}`;
@@ -131,6 +133,9 @@ export class LogEngine implements RawLog {
       if (inputs.length === 0) return this.next;
       let total = 0;
       for (const m of inputs) total += recordSize(m.key.length, m.value.length);
+      if (total > MAX_BATCH_SIZE) {
+        throw new LogError('InvalidArgument', `a publish batch of ${total} bytes is over the ${MAX_BATCH_SIZE} byte limit; split it`);
+      }
       // A batch never spans segments: one write keeps it all-or-nothing.
       if (this.head.index.count > 0 && this.head.size + total > this.options.rollover) await this.roll();
       const bytes = new Uint8Array(total);

@@ -121,6 +121,11 @@ export class MemoryDirectory implements Directory {
     return files;
   }
 
+  /** Forgets every open write handle, as a killed worker does (crash tests). */
+  crash(): void {
+    for (const files of this.fs.dirs.values()) for (const f of files.values()) f.writers = 0;
+  }
+
   /** Raw bytes of a file, for tests that damage or inspect segments. */
   raw(name: string): Uint8Array | undefined {
     const f = this.files().get(name);

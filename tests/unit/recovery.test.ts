@@ -1,0 +1,280 @@
+/**
+ * Crash and fault injection on the Node backend: torn tails, partial
+ * batches, damaged records, failing and short writes, interrupted rewrites.
+ */
+import { describe, expect, it } from 'vitest';
+import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
+import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
+import { afterCrash, allOffsets, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
+
+/** Size of one gen() record with a 2-byte key and value `v<i>`. */
+const recSize = (i: number) => RECORD_HEADER_SIZE + 2 + `v${i}`.length;
+
+describe('torn and damaged head segment', () => {
+  it('cuts a torn tail mid-record on open and keeps the intact prefix', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(5));
+    await log.publish(gen(5, 5));
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!;
+    d.setRaw(name, raw.slice(0, raw.length - 3)); // last record loses its end
+
+    const reopened = await openLog(afterCrash(env));
+    expect(await reopened.nextOffset()).toBe(5); // the whole second batch goes
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4]);
+    expect(await reopened.publish(gen(1, 5))).toBe(6);
+    expect((await reopened.get(5)).value).toEqual(enc.encode('v5'));
+    await reopened.close();
+  });
+
+  it('drops a batch whose last records never reached the file', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(3));
+    await log.publish(gen(4, 3));
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!;
+    // Keep two whole records of the second batch: they are intact but the batch is not.
+    let end = SEGMENT_HEADER_SIZE;
+    for (let i = 0; i < 5; i++) end += recSize(i);
+    d.setRaw(name, raw.slice(0, end));
+
+    const reopened = await openLog(afterCrash(env));
+    expect(await reopened.nextOffset()).toBe(3);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2]);
+    await reopened.close();
+  });
+
+  it('cuts at a flipped byte in the unsynced tail', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(4));
+    await log.sync(); // the index of these four is now in IndexedDB
+    await log.publish(gen(4, 4));
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!.slice();
+    raw[raw.length - 2] ^= 0xff;
+    d.setRaw(name, raw);
+
+    const reopened = await openLog(afterCrash(env));
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3]);
+    await reopened.close();
+  });
+
+  it('with check, cuts damage inside the part the saved index covers', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(2));
+    await log.publish(gen(2, 2));
+    await log.close();
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!.slice();
+    raw[SEGMENT_HEADER_SIZE + recSize(0) + recSize(1) + RECORD_HEADER_SIZE] ^= 0x01; // key of offset 2
+    d.setRaw(name, raw);
+
+    const unchecked = await openLog(env);
+    expect(await unchecked.nextOffset()).toBe(4); // trusts the saved index...
+    await expect(unchecked.get(2)).rejects.toMatchObject({ code: 'Corrupted', message: expect.stringContaining(name) });
+    await unchecked.close();
+
+    const checked = await openLog(env, 'log', { check: true });
+    expect(await checked.nextOffset()).toBe(2);
+    expect(await allOffsets(checked)).toEqual([0, 1]);
+    await checked.close();
+  });
+
+  it('recreates a head segment whose header never reached the file', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 100 });
+    await log.publish(gen(3));
+    await log.publish(gen(3, 3)); // rolls: a new head at offset 3
+    await log.close();
+    const { d, name } = await headFile(env);
+    expect(name).toBe('00000000000000000003.log');
+    d.setRaw(name, new Uint8Array(7));
+    const reopened = await openLog(env, 'log', { rollover: 100 });
+    expect(await reopened.nextOffset()).toBe(3);
+    expect(await reopened.publish(gen(1, 3))).toBe(4);
+    await reopened.close();
+  });
+
+  it('reports a damaged sealed segment as Corrupted, naming the file', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 100 });
+    await log.publish(gen(3));
+    await log.publish(gen(3, 3));
+    await log.close();
+    const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
+    d.setRaw('00000000000000000000.log', new Uint8Array(3));
+    await expect(openLog(env, 'log', { rollover: 100 })).rejects.toMatchObject({
+      code: 'Corrupted', message: expect.stringContaining('00000000000000000000.log'),
+    });
+  });
+});
+
+describe('the IndexedDB index against the segments', () => {
+  async function records(env: ReturnType<typeof freshEnv>) {
+    const { IndexStore } = await import('../../src/indexes/store.ts');
+    return IndexStore.open(env.idb);
+  }
+
+  it('repairs a lagging index (published after the last save)', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 200 });
+    await log.publish(gen(10));
+    await log.sync();
+    await log.publish(gen(10, 10));
+    const reopened = await openLog(afterCrash(env), 'log', { rollover: 200 });
+    expect(await allOffsets(reopened)).toEqual([...Array(20).keys()]);
+    expect((await reopened.getByKey(enc.encode('k3'))).offset).toBe(13);
+    expect((await reopened.offsetByTime(1017)).offset).toBe(17);
+    await reopened.close();
+  });
+
+  it('ignores an index that leads the file or belongs to another file', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(6));
+    await log.close();
+    const store = await records(env);
+    const saved = (await store.load('log')).get(0)!;
+    await store.put({ ...saved, size: saved.size + 1000 }); // claims more than the file has
+    await store.put({ ...saved, base: 99 }); // a segment that does not exist
+    store.close();
+    let reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4, 5]);
+    await reopened.close();
+
+    const again = await records(env);
+    expect([...(await again.load('log')).keys()]).toEqual([0]); // the stray record is gone
+    await again.put({ ...saved, incarnation: saved.incarnation ^ 1, count: 2, size: SEGMENT_HEADER_SIZE + recSize(0) + recSize(1) });
+    again.close();
+    reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4, 5]);
+    await reopened.close();
+  });
+
+  it('rebuilds a missing index, including one the log never had', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { keyIndex: false, timeIndex: false, rollover: 150 });
+    await log.publish(gen(12));
+    await log.close();
+    await new Promise<void>((resolve) => {
+      const r = env.idb.deleteDatabase('opfs-log');
+      r.onsuccess = () => resolve();
+    });
+    const reopened = await openLog(env, 'log', { rollover: 150 });
+    expect((await reopened.getByKey(enc.encode('k1'))).offset).toBe(11);
+    expect((await reopened.getByTime(1005)).offset).toBe(5);
+    await reopened.close();
+  });
+});
+
+describe('failing writes', () => {
+  it('a write cut short rolls the batch back and the log stays usable', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(3));
+    const { d, name } = await headFile(env);
+    const before = d.raw(name)!.slice();
+    env.root.faults.beforeWrite = (_file, data) => Math.floor(data.length / 2);
+    await expect(log.publish(gen(5, 3))).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    env.root.faults.beforeWrite = undefined;
+    expect(d.raw(name)).toEqual(before);
+    expect(await log.nextOffset()).toBe(3);
+    expect(await log.publish(gen(2, 3))).toBe(5);
+    expect(await allOffsets(log)).toEqual([0, 1, 2, 3, 4]);
+    await log.close();
+    const reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4]);
+    await reopened.close();
+  });
+
+  it('a write that throws writes nothing', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(2));
+    env.root.faults.beforeWrite = () => {
+      throw new Error('disk on fire');
+    };
+    await expect(log.publish(gen(2, 2))).rejects.toBeInstanceOf(Error);
+    env.root.faults.beforeWrite = undefined;
+    expect(await log.nextOffset()).toBe(2);
+    await log.close();
+  });
+
+  it('out of quota: QuotaExceeded, nothing of the batch, usable after space is freed', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(10));
+    env.root.faults.quota = (await log.stat()).size + 50;
+    let next = 10;
+    for (;;) {
+      try {
+        next = await log.publish(gen(3, next));
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'QuotaExceeded' });
+        break;
+      }
+    }
+    expect(await log.nextOffset()).toBe(next);
+    expect(await allOffsets(log)).toEqual([...Array(next).keys()]);
+    env.root.faults.quota = Infinity;
+    expect(await log.publish(gen(3, next))).toBe(next + 3);
+    await log.close();
+  });
+});
+
+describe('interrupted segment rewrites', () => {
+  it('drops a rewrite copy whose original is still there', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(4));
+    await log.close();
+    const { d, name } = await headFile(env);
+    d.setRaw(`${name}.tmp`, new Uint8Array([1, 2, 3]));
+    const reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3]);
+    expect((await d.list()).map((e) => e.name)).not.toContain(`${name}.tmp`);
+    await reopened.close();
+  });
+
+  it('finishes a rewrite whose original was already removed', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(4));
+    await log.close();
+    const { d, name } = await headFile(env);
+    await d.rename(name, `${name}.tmp`);
+    const reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3]);
+    await reopened.close();
+  });
+});
+
+describe('readonly beside a writer', () => {
+  it('sees new publishes and rewrites, and never cuts the writer\'s tail', async () => {
+    const env = freshEnv();
+    const writer = await openLog(env, 'log', { rollover: 200 });
+    await writer.publish(gen(5));
+    const reader = await openLog(env, 'log', { readonly: true, rollover: 200 });
+    expect(await reader.nextOffset()).toBe(5);
+    await writer.publish(gen(20, 5));
+    expect(await reader.nextOffset()).toBe(25);
+    expect(await allOffsets(reader)).toEqual([...Array(25).keys()]);
+    await writer.delete([0, 1]);
+    expect((await reader.consume(-2, 1)).messages[0].offset).toBe(2);
+    await expect(reader.get(0)).rejects.toMatchObject({ code: 'NotFound' });
+
+    // A half-written batch at the writer's tail is invisible to the reader, and stays in the file.
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!;
+    const extra = raw.slice(raw.length - recSize(24));
+    d.setRaw(name, new Uint8Array([...raw, ...extra.slice(0, 10)]));
+    expect(await reader.nextOffset()).toBe(25);
+    expect(d.raw(name)!.length).toBe(raw.length + 10);
+    await reader.close();
+    await writer.close();
+  });
+});

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Open a browser tab for `npm run demo` only where there is a screen to show it
+// on; on a headless Linux box `xdg-open` would just fail noisily.
+const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+
+// Set by .ci/run: vitest also writes a JSON report there, for scripts/ci-summary.mjs.
+const vitestJson = process.env.VITEST_JSON_OUTPUT;
+
+// One config for the demo dev server (`npm run demo`), the browser tier's
+// server (playwright.config.ts starts `vite --port 5199`) and vitest.
+export default defineConfig({
+  server: {
+    port: 5173,
+    strictPort: true,
+    open: hasDisplay,
+  },
+  // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).
+  worker: { format: 'es' },
+  test: {
+    // Only the Node tier: Playwright's `tests/browser/*.spec.ts` never run here.
+    include: ['tests/unit/**/*.test.ts'],
+    environment: 'node',
+    // IndexedDB for the engine in Node: fake-indexeddb's globals (IDBKeyRange etc.).
+    setupFiles: ['fake-indexeddb/auto'],
+    reporters: vitestJson ? ['default', 'json'] : ['default'],
+    outputFile: vitestJson ? { json: vitestJson } : undefined,
+  },
+});
