@@ -12,6 +12,8 @@ export interface MemoryFaults {
   quota: number;
   /** Called before each write; may throw to fail it, or return how many bytes to really write. */
   beforeWrite?: (file: string, data: Uint8Array, position: number) => number | void;
+  /** Called on each read, e.g. to count what an open reads. */
+  onRead?: (file: string, position: number, length: number) => void;
 }
 
 class MemoryFileData {
@@ -47,6 +49,7 @@ class MemoryFile implements StoredFile {
 
   async read(position: number, length: number): Promise<Uint8Array> {
     this.check();
+    this.fs.faults.onRead?.(this.name, position, length);
     const end = Math.min(this.data.length, position + length);
     return this.data.bytes.slice(Math.min(position, end), end);
   }

@@ -278,3 +278,24 @@ describe('readonly beside a writer', () => {
     await writer.close();
   });
 });
+
+describe('opening reads the saved index', () => {
+  it('reads only segment headers and the unsaved tail, not every record', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 1000 });
+    for (let b = 0; b < 20; b++) await log.publish(gen(10, b * 10));
+    await log.close();
+    const stat = await (await openLog(env, 'log', { rollover: 1000 })).stat();
+    // (the open above is left open on purpose; measure a readonly open beside it)
+    let bytesRead = 0;
+    env.root.faults.onRead = (_file, _position, length) => {
+      bytesRead += length;
+    };
+    const reader = await openLog(env, 'log', { readonly: true, rollover: 1000 });
+    env.root.faults.onRead = undefined;
+    expect(stat.segments).toBeGreaterThan(5);
+    expect(bytesRead).toBeLessThanOrEqual(stat.segments * SEGMENT_HEADER_SIZE + 1000);
+    expect(await allOffsets(reader)).toEqual([...Array(200).keys()]);
+    await reader.close();
+  });
+});
