@@ -5,17 +5,17 @@
  */
 import { LogError } from '../errors.ts';
 import { keyHash } from '../codec/hash.ts';
-import { encodeRecord, keyEquals, recordSize } from '../codec/record.ts';
+import { encodeRecord, keyEquals, recordSize, type RecordInput } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { Segment } from '../segment/segment.ts';
 import type { Directory, Env, HeldLock } from '../storage/files.ts';
-import { OffsetNewest, OffsetOldest, type NewMessage, type Stats } from '../types.ts';
+import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { rewriteSegment } from './delete.ts';
 import { loadSegments } from './load.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
-import { normalizeDir, resolveOptions, toRecordInputs, type ResolvedOptions } from './validate.ts';
+import { normalizeDir, resolveOptions, type ResolvedOptions } from './validate.ts';
 
 const EMPTY = new Uint8Array(0);
 /** Positions in a segment are u32, so one batch (which never spans segments) stays well below 4 GiB. */
@@ -126,10 +126,9 @@ export class LogEngine implements RawLog {
     this.segments.push(await Segment.create(this.dir, this.next));
   }
 
-  publish(messages: NewMessage[]): Promise<number> {
+  publish(inputs: RecordInput[]): Promise<number> {
     return this.run(async () => {
       this.writable();
-      const inputs = toRecordInputs(messages, Date.now());
       if (inputs.length === 0) return this.next;
       let total = 0;
       for (const m of inputs) total += recordSize(m.key.length, m.value.length);

@@ -49,8 +49,7 @@ export class LogFacade implements Log {
   publish(messages: NewMessage[]): Promise<number> {
     return this.call(() => {
       this.writable();
-      toRecordInputs(messages, 0);
-      return this.raw.publish(messages);
+      return this.raw.publish(toRecordInputs(messages, Date.now()));
     });
   }
 

@@ -4,7 +4,8 @@
  * records as bytes (one buffer per call, transferred across the worker
  * boundary rather than cloned); the facade decodes them.
  */
-import type { NewMessage, Stats } from '../types.ts';
+import type { RecordInput } from '../codec/record.ts';
+import type { Stats } from '../types.ts';
 
 export interface RawBatch {
   nextOffset: number;
@@ -19,7 +20,8 @@ export interface RawDeleteResult {
 
 /** Arguments arrive validated by the facade (log/validate.ts). */
 export interface RawLog {
-  publish(messages: NewMessage[]): Promise<number>;
+  /** Validated messages (see `toRecordInputs`): only plain, cloneable fields cross the worker boundary. */
+  publish(messages: RecordInput[]): Promise<number>;
   nextOffset(): Promise<number>;
   consume(offset: number, maxCount: number): Promise<RawBatch>;
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch>;

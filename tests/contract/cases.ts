@@ -456,6 +456,14 @@ contract('publish: offsets in the input are ignored', async (ctx) => {
   });
 });
 
+contract('publish: fields other than key, value and time are ignored, even ones a worker cannot receive', async (ctx) => {
+  await withFresh(ctx, {}, async (log) => {
+    const odd = { value: bytes('a'), time: T0, note: () => 'a function', sym: Symbol('s') } as NewMessage;
+    equal(await log.publish([odd]), 1, 'publish resolves to');
+    expectMessage(await log.get(0), { offset: 0, time: T0, key: null, value: bytes('a') }, 'get(0)');
+  });
+});
+
 contract('publish: messages read back can be published again', async (ctx) => {
   await withFresh(ctx, {}, async (source) => {
     await publishAll(source, [{ key: bytes('k'), value: bytes('v'), time: T0 + 0.5 }, { value: bytes('only value'), time: T0 + 7 }]);
