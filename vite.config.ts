@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // on; on a headless Linux box `xdg-open` would just fail noisily.
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 
+// Set by playwright.config.ts for the browser tier's server: no hot reload, so
+// an edit saved while tests run cannot reload a page in the middle of a test.
+const testServer = process.env.OPFS_LOG_TEST_SERVER === '1';
+
 // Set by .ci/run: vitest also writes a JSON report there, for scripts/ci-summary.mjs.
 const vitestJson = process.env.VITEST_JSON_OUTPUT;
 
@@ -13,8 +17,12 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
-    open: hasDisplay,
+    open: hasDisplay && !testServer,
+    hmr: !testServer,
   },
+  // Pre-bundle the runtime deps up front: if vite found one late (in the worker)
+  // it would re-optimize and reload pages mid-test.
+  optimizeDeps: { include: ['comlink', 'idb'] },
   // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).
   worker: { format: 'es' },
   test: {

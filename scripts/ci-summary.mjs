@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Sums up a CI run of `npm test` from the JSON reports of both tiers and ends
+// with exactly one line "N passed, M failed". The type check counts as one
+// test. A tier that did not report (it crashed, or an earlier step failed)
+// counts as a failure, never as "0 failed"; so does a tier that ran no test,
+// and a non-zero exit of `npm test` that no report explains.
+//
+//   node scripts/ci-summary.mjs --status <npm test exit code> --log <npm test output>
+//                               --vitest <vitest.json> --playwright <playwright.json>
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    status: { type: 'string', default: '0' },
+    log: { type: 'string' },
+    vitest: { type: 'string' },
+    playwright: { type: 'string' },
+  },
+});
+
+function readJson(path) {
+  if (!path || !existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** One tier's outcome: counts, and what failed (names, for the log). */
+function tier(name) {
+  return { name, passed: 0, failed: 0, skipped: 0, failures: [] };
+}
+
+function typecheckTier(log, vitestReport) {
+  const t = tier('typecheck (tsc)');
+  const text = log && existsSync(log) ? readFileSync(log, 'utf8') : '';
+  const errors = text.split('\n').filter((line) => /error TS\d+:/.test(line));
+  if (errors.length > 0) {
+    t.failed = 1;
+    t.failures.push(...errors.slice(0, 10), ...(errors.length > 10 ? [`… and ${errors.length - 10} more`] : []));
+  } else if (vitestReport) {
+    t.passed = 1; // npm test runs the unit tier only after the type check passed
+  } else {
+    t.failed = 1;
+    t.failures.push('did not finish (no type error printed, but nothing after it ran)');
+  }
+  return t;
+}
+
+function vitestTier(report) {
+  const t = tier('unit (vitest)');
+  if (!report) {
+    t.failed = 1;
+    t.failures.push('no report: the unit tier did not run or crashed');
+    return t;
+  }
+  for (const file of report.testResults ?? []) {
+    const tests = file.assertionResults ?? [];
+    for (const test of tests) {
+      if (test.status === 'passed') t.passed++;
+      else if (test.status === 'failed') {
+        t.failed++;
+        t.failures.push(`${file.name.replace(process.cwd() + '/', '')} › ${test.fullName ?? test.title}`);
+      } else t.skipped++;
+    }
+    // A file that failed without a failing test did not load (syntax, import, setup).
+    if (file.status === 'failed' && !tests.some((test) => test.status === 'failed')) {
+      t.failed++;
+      t.failures.push(`${file.name.replace(process.cwd() + '/', '')}: ${(file.message ?? 'failed').split('\n')[0]}`);
+    }
+  }
+  if (t.passed + t.failed === 0) {
+    t.failed = 1;
+    t.failures.push('ran no test');
+  }
+  return t;
+}
+
+function playwrightTier(report) {
+  const t = tier('browser (playwright)');
+  if (!report) {
+    t.failed = 1;
+    t.failures.push('no report: the browser tier did not run or crashed');
+    return t;
+  }
+  const visit = (suite, path) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        const title = [...path, spec.title].filter(Boolean).join(' › ');
+        if (test.status === 'expected' || test.status === 'flaky') t.passed++;
+        else if (test.status === 'skipped') t.skipped++;
+        else {
+          t.failed++;
+          t.failures.push(title);
+        }
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child, [...path, child.title]);
+  };
+  for (const suite of report.suites ?? []) visit(suite, [suite.title]);
+  // Errors outside any test: a spec file that did not load, the web server not starting, …
+  for (const error of report.errors ?? []) {
+    t.failed++;
+    t.failures.push(`error outside tests: ${String(error.message ?? error.value ?? 'unknown').split('\n')[0]}`);
+  }
+  if (t.passed + t.failed === 0) {
+    t.failed = 1;
+    t.failures.push('ran no test');
+  }
+  return t;
+}
+
+const vitestReport = readJson(args.vitest);
+const tiers = [typecheckTier(args.log, vitestReport), vitestTier(vitestReport), playwrightTier(readJson(args.playwright))];
+
+const status = Number(args.status);
+let passed = 0;
+let failed = 0;
+for (const t of tiers) {
+  passed += t.passed;
+  failed += t.failed;
+  const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
+  console.log(`${t.name}: ${t.passed} passed, ${t.failed} failed${skipped}`);
+  for (const failure of t.failures) console.log(`  ✗ ${failure}`);
+}
+if (status !== 0 && failed === 0) {
+  failed = 1;
+  console.log(`npm test exited ${status}, though no report shows a failure`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,177 @@
+// A page that dies in the middle of a stream of publishes: when the log is
+// opened again, everything published and synced before is there, and only
+// whole batches are (publish is atomic per batch), whatever the tail held.
+// Three ways to die: the tab is closed, its renderer crashes, the whole
+// browser is killed (then it is relaunched on the same profile).
+import { test, expect, gotoHarness } from './fixtures.ts';
+import type { BrowserContext, Page } from '@playwright/test';
+import { readdirSync, readFileSync } from 'node:fs';
+
+declare global {
+  interface Window {
+    /** Progress of the publishes started by `startStream`. */
+    stream?: { resolved: number; rejected: number; lastError: string | null };
+  }
+}
+
+const DIR = 'crash/events';
+const BATCH = 50; // messages per batch; a partial batch shows as an offset that isn't a multiple
+const VALUE_BYTES = 200;
+const SYNCED_BATCHES = 10;
+const STREAMED_BATCHES = 1_000; // far more than get done before the page dies
+// Many segments, so a crash may hit a rollover; indexes on, so their IndexedDB
+// side may lag the segments at the crash and must be repaired on open.
+const OPTIONS = { createDirs: true, rollover: 64 * 1024, keyIndex: true, timeIndex: true };
+
+async function publishAndSync(page: Page) {
+  return page.evaluate(
+    async ([batches, size, bytes]) => {
+      const { harness } = window;
+      const log = harness.log('w');
+      for (let id = 0; id < batches; id++) await log.publish(harness.numberedBatch(id, size, bytes));
+      return log.sync();
+    },
+    [SYNCED_BATCHES, BATCH, VALUE_BYTES] as const,
+  );
+}
+
+/** Starts publishing batch after batch without waiting for any. */
+async function startStream(page: Page) {
+  await page.evaluate(
+    ([first, count, size, bytes]) => {
+      const { harness } = window;
+      const log = harness.log('w');
+      const stream = (window.stream = { resolved: 0, rejected: 0, lastError: null as string | null });
+      for (let id = first; id < first + count; id++) {
+        log.publish(harness.numberedBatch(id, size, bytes)).then(
+          () => stream.resolved++,
+          (err: unknown) => {
+            stream.rejected++;
+            stream.lastError = String(err);
+          },
+        );
+      }
+    },
+    [SYNCED_BATCHES, STREAMED_BATCHES, BATCH, VALUE_BYTES] as const,
+  );
+  // Die with publishes done, in flight and queued.
+  await page.waitForFunction(() => (window.stream?.resolved ?? 0) >= 3, undefined, { polling: 10 });
+  const progress = await page.evaluate(() => window.stream!);
+  expect(progress.rejected, progress.lastError ?? '').toBe(0);
+  expect(progress.resolved).toBeLessThan(STREAMED_BATCHES);
+  return progress.resolved;
+}
+
+/**
+ * Opens the log in `page`, waiting a little while a dead page's lock is still
+ * held; resolves to the number of `Locked` refusals before it opened.
+ */
+async function openLog(page: Page, options: object = OPTIONS): Promise<number> {
+  const started = Date.now();
+  for (let refusals = 0; ; refusals++) {
+    const settled = await page.evaluate(([dir, o]) => window.harness.openAs('w', dir, o), [DIR, options] as const);
+    if (settled.ok || settled.code !== 'Locked' || Date.now() - started > 10_000) {
+      expect(settled).toMatchObject({ ok: true });
+      return refusals;
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The pid of the browser process (not a renderer or helper) running on `profileDir`. */
+function browserPid(profileDir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (argv.includes(`--user-data-dir=${profileDir}`) && !argv.some((a) => a.startsWith('--type='))) return Number(entry);
+  }
+  throw new Error(`no browser process for ${profileDir}`);
+}
+
+type Death = (ctx: { page: Page; context: BrowserContext; profileDir: string; launch: () => Promise<BrowserContext> }) => Promise<Page>;
+
+const deaths: Record<string, Death> = {
+  'the tab is closed': async ({ page, context }) => {
+    await page.close();
+    const next = await context.newPage();
+    await gotoHarness(next);
+    return next;
+  },
+  'the renderer crashes': async ({ page, context }) => {
+    const cdp = await context.newCDPSession(page);
+    const crashed = page.waitForEvent('crash');
+    void cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+    await crashed;
+    await page.close();
+    const next = await context.newPage();
+    await gotoHarness(next);
+    return next;
+  },
+  'the browser is killed': async ({ context, profileDir, launch }) => {
+    const closed = new Promise((resolve) => context.once('close', resolve));
+    process.kill(browserPid(profileDir), 'SIGKILL');
+    await closed;
+    const relaunched = await launch();
+    const next = relaunched.pages()[0] ?? (await relaunched.newPage());
+    await gotoHarness(next);
+    return next;
+  },
+};
+
+for (const [how, die] of Object.entries(deaths)) {
+  test(`when ${how} mid-publish, synced batches survive and no batch is partial`, async ({
+    page,
+    context,
+    profileDir,
+    launch,
+  }, testInfo) => {
+    await openLog(page);
+    expect(await publishAndSync(page)).toBe(SYNCED_BATCHES * BATCH);
+    const resolvedBeforeDeath = await startStream(page);
+
+    const after = await die({ page, context, profileDir, launch });
+
+    const refusals = await openLog(after);
+    const found = await after.evaluate((size) => window.harness.checkNumbered('w', size), BATCH);
+    testInfo.annotations.push({
+      type: 'survived',
+      description:
+        `${found.next / BATCH} batches (${SYNCED_BATCHES} synced, ${resolvedBeforeDeath}+ streamed resolved before death); ` +
+        `${refusals} Locked refusals before the lock was released`,
+    });
+    expect(found.problem).toBeNull();
+    expect(found.next).toBeGreaterThanOrEqual(SYNCED_BATCHES * BATCH);
+    // The key index knows the last batch that survived, and no later one.
+    const lastId = found.next / BATCH - 1;
+    const byKey = await after.evaluate(async (id) => {
+      const { harness } = window;
+      const log = harness.log('w');
+      return {
+        last: await harness.settle(log.offsetByKey(harness.bytes(`batch-${id}`))),
+        later: await harness.settle(log.offsetByKey(harness.bytes(`batch-${id + 1}`))),
+      };
+    }, lastId);
+    expect(byKey.last).toEqual({ ok: true, value: found.next - 1 });
+    expect(byKey.later).toMatchObject({ ok: false, code: 'NotFound', isLogError: true });
+
+    // The log goes on from there, and a checked reopen agrees.
+    const id = found.next / BATCH;
+    const next = await after.evaluate(
+      ([i, size, bytes]) => window.harness.log('w').publish(window.harness.numberedBatch(i, size, bytes)),
+      [id, BATCH, VALUE_BYTES] as const,
+    );
+    expect(next).toBe(found.next + BATCH);
+    await after.evaluate(() => window.harness.log('w').close());
+    await openLog(after, { ...OPTIONS, check: true });
+    expect(await after.evaluate((size) => window.harness.checkNumbered('w', size), BATCH)).toEqual({
+      next: found.next + BATCH,
+      count: found.next + BATCH,
+      problem: null,
+    });
+  });
+}

@@ -1,0 +1,86 @@
+// One writer per log, enforced with Web Locks across the tabs of a profile:
+// a second writer gets `Locked` at once (never a hang), and the lock goes
+// when the first writer closes its log or its tab.
+import { test, expect } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+
+const DIR = 'locks/events';
+/** "At once" with room for a loaded 2-core machine; a hang would hit the test timeout. */
+const PROMPTLY_MS = 5_000;
+
+async function openWriter(page: Page, name: string) {
+  return page.evaluate(([n, dir]) => window.harness.openAs(n, dir, { createDirs: true }), [name, DIR] as const);
+}
+
+/** Opens a writer and reports how it settled and how long that took. */
+async function timedOpenWriter(page: Page, name: string) {
+  const started = Date.now();
+  const settled = await openWriter(page, name);
+  return { settled, ms: Date.now() - started };
+}
+
+const LOCKED = { ok: false, code: 'Locked', isLogError: true };
+
+test('a writer in a second tab rejects Locked at once, and opens after the first closes its log', async ({
+  page,
+  newHarnessPage,
+}) => {
+  expect(await openWriter(page, 'a')).toMatchObject({ ok: true });
+  await page.evaluate(() => window.harness.log('a').publish([{ value: window.harness.bytes('from A') }]));
+
+  const tabB = await newHarnessPage();
+  const refused = await timedOpenWriter(tabB, 'b');
+  expect(refused.settled).toMatchObject(LOCKED);
+  expect(refused.ms).toBeLessThan(PROMPTLY_MS);
+
+  // The refused open left A's log working.
+  expect(await page.evaluate(() => window.harness.log('a').publish([{ value: window.harness.bytes('A again') }]))).toBe(2);
+
+  await page.evaluate(() => window.harness.log('a').close());
+  expect(await openWriter(tabB, 'b')).toMatchObject({ ok: true });
+  const values = await tabB.evaluate(async () => {
+    const { harness } = window;
+    const batch = await harness.log('b').consume(harness.lib.OffsetOldest, 10);
+    return batch.messages.map((m) => harness.text(m.value));
+  });
+  expect(values).toEqual(['from A', 'A again']);
+
+  // Now A is the one refused.
+  expect(await openWriter(page, 'a2')).toMatchObject(LOCKED);
+});
+
+test('closing the tab that holds the writer releases the lock', async ({ page, newHarnessPage }) => {
+  expect(await openWriter(page, 'a')).toMatchObject({ ok: true });
+  const tabB = await newHarnessPage();
+  expect(await openWriter(tabB, 'b')).toMatchObject(LOCKED);
+
+  await page.close(); // no close() of the log: the tab just goes away
+
+  // The lock is released as the tab's worker is torn down: allow that a moment.
+  await expect
+    .poll(async () => (await openWriter(tabB, 'b')).ok, { timeout: 10_000, intervals: [100, 250, 500] })
+    .toBe(true);
+  expect(await tabB.evaluate(() => window.harness.log('b').publish([{ value: window.harness.bytes('B') }]))).toBe(1);
+});
+
+test('a second writer in the same tab rejects Locked; after close the tab can open it again', async ({ page }) => {
+  expect(await openWriter(page, 'first')).toMatchObject({ ok: true });
+  const refused = await timedOpenWriter(page, 'second');
+  expect(refused.settled).toMatchObject(LOCKED);
+  expect(refused.ms).toBeLessThan(PROMPTLY_MS);
+
+  // A readonly open is not a writer: it is allowed beside the writer.
+  const readonly = await page.evaluate((dir) => window.harness.openAs('reader', dir, { readonly: true }), DIR);
+  expect(readonly).toMatchObject({ ok: true });
+
+  await page.evaluate(() => window.harness.log('first').close());
+  expect(await openWriter(page, 'third')).toMatchObject({ ok: true });
+});
+
+test('writers of different logs do not contend', async ({ page, newHarnessPage }) => {
+  expect(await page.evaluate(() => window.harness.openAs('a', 'locks/one', { createDirs: true }))).toMatchObject({ ok: true });
+  const tabB = await newHarnessPage();
+  expect(await tabB.evaluate(() => window.harness.openAs('b', 'locks/two', { createDirs: true }))).toMatchObject({ ok: true });
+  // Nor a log whose name merely starts with another's.
+  expect(await tabB.evaluate(() => window.harness.openAs('c', 'locks/one-more', { createDirs: true }))).toMatchObject({ ok: true });
+});
