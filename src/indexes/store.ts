@@ -7,8 +7,8 @@
  * byte size it covers; on open the engine trusts a record only if both agree
  * with the file, and rescans the segment otherwise (see `Segment.load`).
  */
-import { wrap, type IDBPDatabase } from 'idb';
-import { toLogError } from '../errors.ts';
+import { unwrap, wrap, type IDBPDatabase } from 'idb';
+import { LogError, toLogError } from '../errors.ts';
 import type { PackedIndex } from './segment-index.ts';
 
 const DB_NAME = 'opfs-log';
@@ -25,15 +25,36 @@ export interface SegmentRecord extends PackedIndex {
 }
 
 export class IndexStore {
-  private constructor(private readonly db: IDBPDatabase) {}
+  private db: IDBPDatabase | null = null;
+  private closed = false;
+
+  private constructor(private readonly factory: IDBFactory) {}
 
   static async open(factory: IDBFactory): Promise<IndexStore> {
+    const store = new IndexStore(factory);
+    await store.connection();
+    return store;
+  }
+
+  /**
+   * The database connection, reopened if another tab deleted or upgraded the
+   * database: we close ours on `versionchange` so that we never block them.
+   */
+  private async connection(): Promise<IDBPDatabase> {
+    if (this.closed) throw new LogError('Closed', 'the index store is closed');
+    if (this.db) return this.db;
     try {
-      const request = factory.open(DB_NAME, DB_VERSION);
+      const request = this.factory.open(DB_NAME, DB_VERSION);
       request.onupgradeneeded = () => {
         request.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
       };
-      return new IndexStore(await (wrap(request) as Promise<IDBPDatabase>));
+      const db = await (wrap(request) as Promise<IDBPDatabase>);
+      unwrap(db).onversionchange = () => {
+        db.close();
+        if (this.db === db) this.db = null;
+      };
+      this.db = db;
+      return db;
     } catch (err) {
       throw toLogError(err, 'opening the IndexedDB index store');
     }
@@ -45,21 +66,24 @@ export class IndexStore {
 
   /** Every record of one log, by segment base. */
   async load(dir: string): Promise<Map<number, SegmentRecord>> {
-    const records = (await this.db.getAll(STORE, this.range(dir))) as SegmentRecord[];
+    const db = await this.connection();
+    const records = (await db.getAll(STORE, this.range(dir))) as SegmentRecord[];
     return new Map(records.map((r) => [r.base, r]));
   }
 
   async put(record: SegmentRecord): Promise<void> {
-    await this.db.put(STORE, record);
+    await (await this.connection()).put(STORE, record);
   }
 
   /** Removal must be durable before the segment it describes changes, hence strict. */
   async remove(dir: string, base: number): Promise<void> {
-    const tx = this.db.transaction(STORE, 'readwrite', { durability: 'strict' });
+    const tx = (await this.connection()).transaction(STORE, 'readwrite', { durability: 'strict' });
     await Promise.all([tx.store.delete([dir, base]), tx.done]);
   }
 
   close(): void {
-    this.db.close();
+    this.closed = true;
+    this.db?.close();
+    this.db = null;
   }
 }

@@ -299,3 +299,26 @@ describe('opening reads the saved index', () => {
     await reader.close();
   });
 });
+
+describe('another tab deletes the IndexedDB database', () => {
+  it('is not blocked by an open log, which saves its index again afterwards', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 200 });
+    await log.publish(gen(10));
+    const outcome = await new Promise<string>((resolve) => {
+      const r = env.idb.deleteDatabase('opfs-log');
+      r.onsuccess = () => resolve('deleted');
+      r.onblocked = () => resolve('blocked');
+    });
+    expect(outcome).toBe('deleted');
+    await log.publish(gen(10, 10));
+    await log.close();
+    const { IndexStore } = await import('../../src/indexes/store.ts');
+    const store = await IndexStore.open(env.idb);
+    expect((await store.load('log')).size).toBeGreaterThan(0);
+    store.close();
+    const reopened = await openLog(env, 'log', { rollover: 200 });
+    expect(await allOffsets(reopened)).toEqual([...Array(20).keys()]);
+    await reopened.close();
+  });
+});
