@@ -115,9 +115,16 @@ export function checkKey(key: unknown): Uint8Array {
   return key;
 }
 
-/** A time-index start (ms or Date) in microseconds, rounded as publish rounds. */
+/**
+ * A time-index start (ms or Date) in microseconds, rounded as publish rounds.
+ * Any finite time is a valid start: one before every message finds the first.
+ */
 export function startToMicros(start: unknown): number {
-  return Math.round(checkTime(start, 'start') * 1000);
+  const ms = start instanceof Date ? start.getTime() : start;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw invalidArgument(`start must be a number of milliseconds since the epoch or a valid Date, got ${String(start)}`);
+  }
+  return Math.round(ms * 1000);
 }
 
 /** The offsets argument of delete: an iterable of numbers. */

@@ -1069,6 +1069,10 @@ contract('getByTime: the first message at or after start', async (ctx) => {
     }
     expectMessage(await log.getByTime(T0 - 3_600_000), expected[0], 'getByTime(an hour before all)');
     expectMessage(await log.getByTime(0), expected[0], 'getByTime(0)');
+    expectMessage(await log.getByTime(-1e12), expected[0], 'getByTime(before the epoch)');
+    await rejectsWith(() => log.getByTime(Number.NaN), 'InvalidArgument', 'getByTime(NaN)');
+    await rejectsWith(() => log.getByTime(new Date(Number.NaN)), 'InvalidArgument', 'getByTime(Invalid Date)');
+    await rejectsWith(() => log.getByTime('yesterday' as unknown as number), 'InvalidArgument', 'getByTime(a string)');
     expectMessage(await log.getByTime(T0 + 1500), expected[2], 'getByTime(between 1 and 2)');
     deepEqual(await log.offsetByTime(T0 + 1500), { offset: 2, time: T0 + 2000 }, 'offsetByTime(between 1 and 2)');
   });
