@@ -6,7 +6,8 @@ import { chromiumPath } from './scripts/chromium-path.mjs';
 // vite on their own port so `npm run demo` can run beside the tests.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD ??= '1';
 
-const PORT = 5199;
+// OPFS_LOG_TEST_PORT lets two test runs on one machine keep to their own servers.
+const PORT = Number(process.env.OPFS_LOG_TEST_PORT ?? 5199);
 const jsonReport = process.env.PLAYWRIGHT_JSON_OUTPUT_NAME; // set by .ci/run
 
 export default defineConfig({
