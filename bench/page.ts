@@ -1,0 +1,39 @@
+/** The bench page: bench/run.mjs drives these functions through Playwright. */
+import { DexieSystem } from './systems/dexie.ts';
+import { OpfsLogSystem } from './systems/opfs-log.ts';
+import { RawOpfsSystem } from './systems/raw-opfs.ts';
+import { SqliteSystem } from './systems/sqlite.ts';
+import type { System } from './systems/system.ts';
+import { publishAndRead, publishLarge, publishSingly, type Measure } from './workloads.ts';
+import * as reopen from './reopen.ts';
+
+const systems: Record<string, System> = {
+  'opfs-log': new OpfsLogSystem(),
+  'Dexie 4': new DexieSystem(),
+  'SQLite-WASM': new SqliteSystem(),
+  'raw OPFS': new RawOpfsSystem(),
+};
+
+const workloads: Record<string, (s: System) => Promise<Measure[]>> = {
+  publishAndRead: (s) => publishAndRead(s),
+  publishSingly: (s) => publishSingly(s),
+  publishLarge: (s) => publishLarge(s),
+};
+
+async function wipe(): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    await root.removeEntry(name, { recursive: true }).catch(() => undefined);
+  }
+  for (const db of await indexedDB.databases()) if (db.name) indexedDB.deleteDatabase(db.name);
+}
+
+const bench = {
+  systems: () => Object.values(systems).map((s) => ({ name: s.name, settings: s.settings })),
+  run: (system: string, workload: string) => workloads[workload](systems[system]),
+  wipe,
+  reopen,
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
+document.body.dataset.ready = 'yes';

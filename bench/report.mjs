@@ -1,0 +1,68 @@
+// The benchmark's printed table and BENCHMARKS.md.
+const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
+
+function fmt(m) {
+  if (!m) return '–';
+  const v = m.value >= 100 ? Math.round(m.value).toLocaleString('en') : m.value.toFixed(2);
+  const extra = m.extra ? ' (' + Object.entries(m.extra).map(([k, x]) => `${k} ${x.toFixed(2)}`).join(', ') + ')' : '';
+  return `${v} ${m.unit}${extra}`;
+}
+
+function rows(report) {
+  const workloads = [];
+  for (const s of SYSTEMS) for (const w of Object.keys(report.medians[s] ?? {})) if (!workloads.includes(w)) workloads.push(w);
+  return workloads.map((w) => [w, ...SYSTEMS.map((s) => fmt(report.medians[s]?.[w]))]);
+}
+
+function targetRows(report) {
+  return report.targets.map((t) => [
+    t.workload,
+    t.checks.map((c) => `${c.what}${c.ratio !== undefined ? ` (${c.ratio.toFixed(2)}×)` : ''}: ${c.met ? 'met' : 'MISSED'}`).join('; '),
+  ]);
+}
+
+function markdownTable(header, body) {
+  return [header, header.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+export function renderTable(report) {
+  const all = [['workload', ...SYSTEMS], ...rows(report)];
+  const widths = all[0].map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const targets = targetRows(report).map(([w, c]) => `  ${w}: ${c}`);
+  return [
+    `opfs-log benchmark, ${report.date}, ${report.chromium}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, medians of ${report.runs} runs (${report.seconds} s)`,
+    line(all[0]),
+    ...all.slice(1).map(line),
+    'targets:',
+    ...targets,
+  ].join('\n');
+}
+
+export function renderMarkdown(report) {
+  return `# Benchmarks
+
+The latest output of \`npm run bench\` (bench/run.mjs): every system in one
+Chromium run with a persistent profile, the same messages (10-byte keys,
+128-byte values, distinct times) and batches of 1,000, each write workload
+flushed once at the end (timed). Every workload verifies what it read.
+Medians of ${report.runs} runs; the raw samples are in \`bench/results.json\`.
+
+- Date: ${report.date}
+- Browser: ${report.chromium} (headless)
+- Machine: ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB
+- Whole run: ${report.seconds} s
+
+## Results
+
+${markdownTable(['workload', ...SYSTEMS], rows(report))}
+
+## Targets (opfs-log)
+
+${markdownTable(['workload', 'checks'], targetRows(report))}
+
+## Settings
+
+${report.systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
+`;
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// `npm run bench`: opfs-log against Dexie 4, SQLite-WASM and raw OPFS in one
+// Chromium run (Debian's, persistent profile), medians of 3 runs. Prints a
+// table and writes bench/results.json and BENCHMARKS.md.
+import { chromium } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'vite';
+import { chromiumPath } from '../scripts/chromium-path.mjs';
+import { CHROMIUM_ARGS, TARGETS, evaluateTargets, median } from './targets.mjs';
+import { renderMarkdown, renderTable } from './report.mjs';
+import { workerHeapUsed } from './heap.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
+const PORT = Number(process.env.BENCH_PORT ?? 5188);
+
+const say = (...a) => console.error(...a);
+
+async function main() {
+  const executablePath = chromiumPath();
+  const server = await createServer({
+    configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+    server: { port: PORT, strictPort: true, open: false, hmr: false },
+    logLevel: 'error',
+  });
+  await server.listen();
+  const profile = mkdtempSync(join(tmpdir(), 'opfs-log-bench-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  const started = Date.now();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => say('[page error]', e.message));
+    await page.goto(`http://localhost:${PORT}/bench/index.html`);
+    await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+    await page.evaluate(() => window.bench.wipe());
+    const systems = await page.evaluate(() => window.bench.systems());
+    const samples = {}; // system → workload → [{ value, unit, extra }]
+    const record = (system, measures) => {
+      for (const m of measures) ((samples[system] ??= {})[m.workload] ??= []).push(m);
+    };
+    for (let run = 1; run <= RUNS; run++) {
+      for (const { name } of systems) {
+        for (const workload of ['publishAndRead', 'publishSingly', 'publishLarge']) {
+          if (workload === 'publishSingly' && name === 'raw OPFS') continue;
+          if (workload === 'publishLarge' && name !== 'opfs-log' && name !== 'raw OPFS') continue;
+          const t = Date.now();
+          const measures = await page.evaluate(([s, w]) => window.bench.run(s, w), [name, workload]);
+          record(name, measures);
+          say(`run ${run}/${RUNS} ${name} ${workload}: ${measures.map((m) => `${m.workload} ${m.value.toFixed(1)} ${m.unit}`).join(', ')} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+        }
+      }
+      await page.evaluate(() => window.bench.wipe());
+    }
+    record('opfs-log', await reopenWorkload(page));
+    const medians = {};
+    for (const [system, byWorkload] of Object.entries(samples)) {
+      for (const [workload, list] of Object.entries(byWorkload)) {
+        const value = median(list.map((m) => m.value));
+        const extra = {};
+        for (const key of Object.keys(list[0].extra ?? {})) extra[key] = median(list.map((m) => m.extra[key]));
+        (medians[system] ??= {})[workload] = { value, unit: list[0].unit, samples: list.map((m) => m.value), ...(Object.keys(extra).length ? { extra } : {}) };
+      }
+    }
+    const report = {
+      date: new Date().toISOString(),
+      chromium: execFileSync(executablePath, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(),
+      machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      runs: RUNS,
+      seconds: Math.round((Date.now() - started) / 1000),
+      systems,
+      medians,
+      targets: evaluateTargets(medians, TARGETS),
+    };
+    writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), renderMarkdown(report));
+    console.log(renderTable(report));
+  } finally {
+    await context.close().catch(() => undefined);
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Build a BIG-message log once, reopen it RUNS times (timed) and read the worker heap while it is open. */
+async function reopenWorkload(page) {
+  const dir = 'bench/reopen-1m';
+  let t = Date.now();
+  await page.evaluate(([d, n]) => window.bench.reopen.build(d, n), [dir, BIG]);
+  say(`built a ${BIG}-message log in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  await page.evaluate(() => window.bench.reopen.holdEmpty('bench/empty'));
+  const baseline = await workerHeapUsed(page);
+  await page.evaluate(() => window.bench.reopen.release());
+  const out = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const ms = await page.evaluate((d) => window.bench.reopen.reopen(d), dir);
+    const messages = await page.evaluate(() => window.bench.reopen.heldMessages());
+    if (messages !== BIG) throw new Error(`verification failed: reopened log has ${messages} messages, not ${BIG}`);
+    const heap = await workerHeapUsed(page);
+    await page.evaluate(() => window.bench.reopen.release());
+    const perMessage = (heap - baseline) / BIG;
+    say(`reopen ${run}/${RUNS}: ${ms.toFixed(0)} ms to first get; worker heap ${(heap / 2 ** 20).toFixed(1)} MiB (${perMessage.toFixed(1)} B/message over an empty log's ${(baseline / 2 ** 20).toFixed(1)} MiB)`);
+    out.push({ workload: 'reopen 1M, first get', value: ms, unit: 'ms' });
+    out.push({ workload: '1M open, worker heap', value: perMessage, unit: 'B/message' });
+  }
+  return out;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

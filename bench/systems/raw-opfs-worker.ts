@@ -1,0 +1,67 @@
+/**
+ * The physical limit: one sync access handle writing the very bytes opfs-log
+ * stores (its record encoding), with an array of positions to read back by
+ * offset, and nothing else: no index, no recovery, no worker API to speak of.
+ */
+import { encodeRecord, readRecord, recordSize, toMessage } from '../../src/codec/record.ts';
+import type { BenchMessage } from '../messages.ts';
+import { serve } from '../rpc.ts';
+import type { ReadMessage } from './system.ts';
+
+interface Handle {
+  write(b: Uint8Array, o: { at: number }): number;
+  read(b: Uint8Array, o: { at: number }): number;
+  flush(): void;
+  close(): void;
+}
+
+let handle: Handle | null = null;
+let size = 0;
+let positions: number[] = [];
+
+serve({
+  async open(name: string) {
+    const root = await navigator.storage.getDirectory();
+    const file = await root.getFileHandle(name, { create: true });
+    handle = await (file as unknown as { createSyncAccessHandle(): Promise<Handle> }).createSyncAccessHandle();
+    size = 0;
+    positions = [];
+  },
+  publish(batch: BenchMessage[]) {
+    let total = 0;
+    for (const m of batch) total += recordSize(m.key.length, m.value.length);
+    const bytes = new Uint8Array(total);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0, at = 0; i < batch.length; i++) {
+      positions.push(size + at);
+      at += encodeRecord(bytes, view, at, positions.length - 1, batch.length - 1 - i, {
+        key: batch[i].key, value: batch[i].value, timeUs: batch[i].time * 1000,
+      });
+    }
+    if (handle!.write(bytes, { at: size }) !== total) throw new Error('short write');
+    size += total;
+  },
+  flush() {
+    handle!.flush();
+  },
+  consume(offset: number, max: number) {
+    const end = Math.min(positions.length, offset + max);
+    if (offset >= end) return [];
+    const from = positions[offset];
+    const to = end < positions.length ? positions[end] : size;
+    const bytes = new Uint8Array(to - from);
+    handle!.read(bytes, { at: from });
+    const view = new DataView(bytes.buffer);
+    const out: ReadMessage[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const r = readRecord(bytes, view, at, bytes.length)!;
+      out.push(toMessage(bytes, r));
+      at += r.size;
+    }
+    return out;
+  },
+  close() {
+    handle?.close();
+    handle = null;
+  },
+});

@@ -1,0 +1,51 @@
+/** Raw OPFS: see raw-opfs-worker.ts. Only the write and scan workloads apply to it. */
+import type { BenchMessage } from '../messages.ts';
+import { RpcClient } from '../rpc.ts';
+import type { ReadMessage, System } from './system.ts';
+
+export class RawOpfsSystem implements System {
+  readonly name = 'raw OPFS';
+  readonly settings = "one sync access handle in a worker writing opfs-log's record bytes, one write per batch, flush() at the end; reads by a position array";
+  private rpc: RpcClient | null = null;
+
+  async open(): Promise<void> {
+    this.rpc = new RpcClient(new Worker(new URL('./raw-opfs-worker.ts', import.meta.url), { type: 'module' }));
+    await this.r.call('open', `bench-raw-${Date.now()}.bin`);
+  }
+
+  private get r(): RpcClient {
+    if (!this.rpc) throw new Error('not open');
+    return this.rpc;
+  }
+
+  publish(batch: BenchMessage[]): Promise<void> {
+    return this.r.call('publish', batch);
+  }
+
+  flush(): Promise<void> {
+    return this.r.call('flush');
+  }
+
+  consume(offset: number, max: number): Promise<ReadMessage[]> {
+    return this.r.call('consume', offset, max);
+  }
+
+  get(): Promise<ReadMessage> {
+    throw new Error('not measured for raw OPFS');
+  }
+
+  getByKey(): Promise<ReadMessage | null> {
+    throw new Error('not measured for raw OPFS');
+  }
+
+  getByTime(): Promise<ReadMessage | null> {
+    throw new Error('not measured for raw OPFS');
+  }
+
+  async close(): Promise<void> {
+    if (!this.rpc) return;
+    await this.rpc.call('close');
+    this.rpc.terminate();
+    this.rpc = null;
+  }
+}

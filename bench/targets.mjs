@@ -1,0 +1,38 @@
+// The targets of the benchmark issue, and how a run is judged against them.
+export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const OURS = 'opfs-log';
+
+/** Each target: a workload of opfs-log, and checks of its median (higher is better unless `atMost`). */
+export const TARGETS = [
+  { workload: 'publish 100k', atLeast: 250_000, times: { 'Dexie 4': 10, 'SQLite-WASM': 2 } },
+  { workload: 'publish 1k singly', atMost: 0.5 },
+  { workload: 'consume 100k', atLeast: 1_000_000, times: { 'Dexie 4': 5, 'SQLite-WASM': 2 } },
+  { workload: 'get 10k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
+  { workload: 'getByKey 10k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
+  { workload: 'getByTime 1k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
+  { workload: 'publish 64 MiB (4 KiB values)', times: { 'raw OPFS': 0.5 } },
+  { workload: 'reopen 1M, first get', atMost: 500 },
+  { workload: '1M open, worker heap', atMost: 40 },
+];
+
+export function evaluateTargets(medians, targets) {
+  return targets.map((t) => {
+    const ours = medians[OURS]?.[t.workload]?.value;
+    const checks = [];
+    if (t.atLeast !== undefined) checks.push({ what: `≥ ${t.atLeast.toLocaleString('en')}`, met: ours >= t.atLeast });
+    if (t.atMost !== undefined) checks.push({ what: `≤ ${t.atMost}`, met: ours <= t.atMost });
+    for (const [peer, factor] of Object.entries(t.times ?? {})) {
+      const theirs = medians[peer]?.[t.workload]?.value;
+      const ratio = ours / theirs;
+      checks.push({ what: `≥ ${factor}× ${peer}`, ratio, met: ratio >= factor });
+    }
+    return { workload: t.workload, value: ours, checks, met: checks.every((c) => c.met) };
+  });
+}
