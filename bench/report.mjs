@@ -1,4 +1,5 @@
 // The benchmark's printed table and BENCHMARKS.md.
+import { readFileSync } from 'node:fs';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
 
 function fmt(m) {
@@ -64,5 +65,6 @@ ${markdownTable(['workload', 'checks'], targetRows(report))}
 ## Settings
 
 ${report.systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
-`;
+
+${readFileSync(new URL('./findings.md', import.meta.url), 'utf8')}`;
 }

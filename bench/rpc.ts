@@ -22,10 +22,15 @@ export class RpcClient {
   }
 
   call<T>(op: string, ...args: unknown[]): Promise<T> {
+    return this.callTransferring(op, [], ...args);
+  }
+
+  /** Like `call`, moving `transfer` buffers to the worker instead of copying them. */
+  callTransferring<T>(op: string, transfer: Transferable[], ...args: unknown[]): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, args } satisfies RpcRequest);
+      this.worker.postMessage({ id, op, args } satisfies RpcRequest, transfer);
     });
   }
 

@@ -3,7 +3,7 @@
  * worker that owns the files and returns a thin client; inside a dedicated
  * worker (where sync access handles exist) it runs the engine in place.
  */
-import { releaseProxy, wrap } from 'comlink';
+import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { LogError } from './errors.ts';
 import { opfsEnv } from './env/opfs.ts';
 import { LogFacade } from './log/facade.ts';
@@ -52,5 +52,19 @@ async function openInWorker(path: string, options: Required<Options>): Promise<L
     remote[releaseProxy]();
     worker.terminate();
   };
-  return new LogFacade(remote, options, path, end);
+  return new LogFacade(transferringPublish(remote), options, path, end);
+}
+
+/**
+ * The worker's API with `publish` sending its batch buffer as a transfer:
+ * the buffer is the facade's own, made for this call, so moving it is free
+ * where cloning would copy every byte. Everything else passes through.
+ */
+function transferringPublish(remote: Remote<WorkerApi>): Remote<WorkerApi> {
+  return new Proxy(remote, {
+    get(target, property, receiver) {
+      if (property !== 'publish') return Reflect.get(target, property, receiver);
+      return (records: Uint8Array) => target.publish(transfer(records, [records.buffer as ArrayBuffer]));
+    },
+  });
 }

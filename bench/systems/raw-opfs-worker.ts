@@ -3,8 +3,7 @@
  * stores (its record encoding), with an array of positions to read back by
  * offset, and nothing else: no index, no recovery, no worker API to speak of.
  */
-import { encodeRecord, readRecord, recordSize, toMessage } from '../../src/codec/record.ts';
-import type { BenchMessage } from '../messages.ts';
+import { readRecord, sealBatch, toMessage } from '../../src/codec/record.ts';
 import { serve } from '../rpc.ts';
 import type { ReadMessage } from './system.ts';
 
@@ -27,19 +26,10 @@ serve({
     size = 0;
     positions = [];
   },
-  publish(batch: BenchMessage[]) {
-    let total = 0;
-    for (const m of batch) total += recordSize(m.key.length, m.value.length);
-    const bytes = new Uint8Array(total);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0, at = 0; i < batch.length; i++) {
-      positions.push(size + at);
-      at += encodeRecord(bytes, view, at, positions.length - 1, batch.length - 1 - i, {
-        key: batch[i].key, value: batch[i].value, timeUs: batch[i].time * 1000,
-      });
-    }
-    if (handle!.write(bytes, { at: size }) !== total) throw new Error('short write');
-    size += total;
+  publish(records: Uint8Array) {
+    sealBatch(records, positions.length, (r) => positions.push(size + r.at));
+    if (handle!.write(records, { at: size }) !== records.length) throw new Error('short write');
+    size += records.length;
   },
   flush() {
     handle!.flush();

@@ -1,11 +1,12 @@
 /** Raw OPFS: see raw-opfs-worker.ts. Only the write and scan workloads apply to it. */
 import type { BenchMessage } from '../messages.ts';
+import { encodeBatch } from '../../src/codec/record.ts';
 import { RpcClient } from '../rpc.ts';
 import type { ReadMessage, System } from './system.ts';
 
 export class RawOpfsSystem implements System {
   readonly name = 'raw OPFS';
-  readonly settings = "one sync access handle in a worker writing opfs-log's record bytes, one write per batch, flush() at the end; reads by a position array";
+  readonly settings = "one sync access handle in a worker writing opfs-log's record bytes (encoded on the page, transferred, offsets and CRCs set in the worker), one write per batch, flush() at the end; reads by a position array";
   private rpc: RpcClient | null = null;
 
   async open(): Promise<void> {
@@ -18,8 +19,10 @@ export class RawOpfsSystem implements System {
     return this.rpc;
   }
 
+  /** Encoded on the page and transferred, exactly as opfs-log's client does. */
   publish(batch: BenchMessage[]): Promise<void> {
-    return this.r.call('publish', batch);
+    const records = encodeBatch(batch.map((m) => ({ key: m.key, value: m.value, timeUs: m.time * 1000 })));
+    return this.r.callTransferring('publish', [records.buffer], records);
   }
 
   flush(): Promise<void> {

@@ -3,9 +3,9 @@
  * keeps the index at a few bytes per message. Lookups compare the real key
  * bytes of each candidate, so collisions cost a read, never a wrong answer.
  */
-export function keyHash(key: Uint8Array): number {
+export function keyHash(key: Uint8Array, start = 0, end = key.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
+  for (let i = start; i < end; i++) {
     h ^= key[i];
     h = Math.imul(h, 0x01000193);
   }

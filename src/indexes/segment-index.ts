@@ -9,6 +9,8 @@
  */
 
 const INITIAL_CAPACITY = 64;
+/** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
+const UNSORTED_TAIL = 1024;
 
 export interface IndexEntry {
   offset: number;
@@ -30,6 +32,8 @@ export class SegmentIndex {
   private pos: Uint32Array;
   private hash: Uint32Array;
   private time: Float64Array;
+  /** Entry numbers ordered by (key hash, entry): built on the first key lookup, 4 bytes a message. */
+  private byHash: Uint32Array | null = null;
 
   constructor(readonly base: number, capacity = INITIAL_CAPACITY) {
     this.rel = new Uint32Array(capacity);
@@ -84,6 +88,36 @@ export class SegmentIndex {
   /** Forgets entries from `count` on (a batch rolled back). */
   truncate(count: number): void {
     this.count = Math.min(this.count, count);
+    if (this.byHash && this.byHash.length > this.count) this.byHash = null;
+  }
+
+  /**
+   * Entries whose key hash is `hash`, newest first. Sealed segments answer by
+   * bisecting a hash-sorted order; the head's newest entries, not sorted yet,
+   * are scanned until there are enough of them to sort again.
+   */
+  withHash(hash: number): number[] {
+    if (!this.byHash || this.count - this.byHash.length > UNSORTED_TAIL) this.sortByHash();
+    const order = this.byHash!;
+    const found: number[] = [];
+    for (let i = this.count - 1; i >= order.length; i--) if (this.hash[i] === hash) found.push(i);
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.hash[order[mid]] <= hash) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo - 1; k >= 0 && this.hash[order[k]] === hash; k--) found.push(order[k]);
+    return found;
+  }
+
+  private sortByHash(): void {
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const hash = this.hash;
+    order.sort((a, b) => hash[a] - hash[b] || a - b);
+    this.byHash = order;
   }
 
   offsetAt(i: number): number {

@@ -47,18 +47,24 @@ export async function loadSegments(
   dir: Directory, path: string, store: IndexStore, options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
   if (!options.readonly) await finishRewrites(dir);
-  const names = await segmentNames(dir);
-  const records = await store.load(path);
+  const [names, records] = await Promise.all([segmentNames(dir), store.load(path)]);
+  const opening = names.map((name) => Segment.openFile(dir, name, options.readonly));
+  const opened = await Promise.allSettled(opening);
+  const failed = opened.find((o) => o.status === 'rejected');
+  if (failed) {
+    for (const o of opened) if (o.status === 'fulfilled') await o.value.segment.file.close();
+    throw (failed as PromiseRejectedResult).reason;
+  }
   const segments: Segment[] = [];
   const stale: SegmentRecord[] = [];
   let maxTime = -Infinity;
   try {
     for (let i = 0; i < names.length; i++) {
       const isHead = i === names.length - 1;
-      const base = parseSegmentName(names[i])!;
-      const record = options.check && isHead ? undefined : records.get(base);
-      const { segment, scan, fromRecord } = await Segment.load(dir, names[i], options.readonly, record, maxTime);
-      records.delete(base);
+      const { segment, index } = (opened[i] as PromiseFulfilledResult<Awaited<(typeof opening)[number]>>).value;
+      const record = options.check && isHead ? undefined : records.get(segment.base);
+      const { scan, fromRecord } = await index(record, maxTime);
+      records.delete(segment.base);
       segments.push(segment);
       if (segment.size === 0) {
         // A header that never made it to disk: only a just-created head can have one.
@@ -75,7 +81,7 @@ export async function loadSegments(
       if (segment.index.count > 0) maxTime = segment.index.maxTime;
     }
   } catch (err) {
-    await Promise.all(segments.map((s) => s.file.close()));
+    await Promise.all(opened.map((o) => (o as PromiseFulfilledResult<{ segment: Segment }>).value.segment.file.close()));
     throw err;
   }
   if (!options.readonly) {

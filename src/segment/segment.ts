@@ -10,7 +10,7 @@
 import { LogError } from '../errors.ts';
 import { crc32c } from '../codec/crc32.ts';
 import { keyHash } from '../codec/hash.ts';
-import { readRecord, type RecordView } from '../codec/record.ts';
+import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import type { SegmentRecord } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
@@ -45,7 +45,7 @@ function encodeHeader(base: number, incarnation: number): Uint8Array {
 }
 
 /** The header's incarnation, or null if the bytes are not a valid header for `base`. */
-function decodeHeader(bytes: Uint8Array, base: number): number | null {
+export function decodeHeader(bytes: Uint8Array, base: number): number | null {
   if (bytes.length < SEGMENT_HEADER_SIZE) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_SIZE);
   if (view.getUint32(0, true) !== SEGMENT_MAGIC) return null;
@@ -103,23 +103,42 @@ export class Segment {
     dir: Directory, name: string, readonly: boolean,
     record: SegmentRecord | undefined, prevMaxTime: number,
   ): Promise<{ segment: Segment; scan: ScanResult; fromRecord: boolean }> {
+    const opened = await Segment.openFile(dir, name, readonly);
+    try {
+      return { ...(await opened.index(record, prevMaxTime)), segment: opened.segment };
+    } catch (err) {
+      await opened.segment.file.close();
+      throw err;
+    }
+  }
+
+  /**
+   * The first half of `load`, which needs nothing from other segments, so a
+   * log opens all its files at once: the file, its size and its header.
+   * The second half, `index`, runs segment after segment.
+   */
+  static async openFile(dir: Directory, name: string, readonly: boolean) {
     const base = parseSegmentName(name);
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = await dir.openFile(name, { create: false, readonly });
     try {
-      const fileSize = await file.size();
-      const incarnation = decodeHeader(await file.read(0, SEGMENT_HEADER_SIZE), base);
-      if (incarnation === null) {
-        const segment = new Segment(name, base, file, new SegmentIndex(base), 0, 0);
-        return { segment, scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
-      }
-      const usable = record !== undefined && record.incarnation === incarnation && record.size <= fileSize;
-      const index = usable ? SegmentIndex.unpack(base, record) : new SegmentIndex(base);
-      const from = usable ? record.size : SEGMENT_HEADER_SIZE;
-      const segment = new Segment(name, base, file, index, incarnation, from);
-      const scan = await segment.scan(from, fileSize, usable ? index.maxTime : prevMaxTime);
-      segment.size = scan.committedEnd;
-      return { segment, scan, fromRecord: usable };
+      const [fileSize, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
+      const incarnation = decodeHeader(header, base);
+      const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0);
+      return {
+        segment,
+        /** Builds the index; a header that is not valid leaves the segment empty, with size 0. */
+        index: async (record: SegmentRecord | undefined, prevMaxTime: number) => {
+          if (incarnation === null) return { scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
+          const usable = record !== undefined && record.incarnation === incarnation && record.size <= fileSize;
+          if (usable) segment.index = SegmentIndex.unpack(base, record);
+          const from = usable ? record.size : SEGMENT_HEADER_SIZE;
+          segment.size = from;
+          const scan = await segment.scan(from, fileSize, usable ? segment.index.maxTime : prevMaxTime);
+          segment.size = scan.committedEnd;
+          return { scan, fromRecord: usable };
+        },
+      };
     } catch (err) {
       await file.close();
       throw err;
@@ -146,7 +165,7 @@ export class Segment {
       const r = readRecord(bytes, view, at, bytes.length);
       if (!r || r.offset <= lastOffset || (expectLeft >= 0 && r.batchLeft !== expectLeft)) break;
       maxTime = Math.max(maxTime, r.timeUs);
-      index.append(r.offset, from + at, maxTime, keyHash(bytes.subarray(r.keyStart, r.keyStart + r.keyLen)));
+      index.append(r.offset, from + at, maxTime, keyHash(bytes, r.keyStart, r.keyStart + r.keyLen));
       lastOffset = r.offset;
       at += r.size;
       if (r.batchLeft === 0) {
@@ -190,16 +209,10 @@ export class Segment {
     return { bytes, record: record! };
   }
 
-  /** Checks that `bytes` (read at `start`) hold `count` intact records. */
+  /** Checks that `bytes` (read at `start`) hold `count` intact records. Every read runs this. */
   private verify(bytes: Uint8Array, start: number, count: number): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let at = 0;
-    for (let n = 0; n < count; n++) {
-      const r = readRecord(bytes, view, at, bytes.length);
-      if (!r) throw new LogError('Corrupted', `${this.name}: damaged record at byte ${start + at}`);
-      at += r.size;
-    }
-    if (at !== bytes.length) throw new LogError('Corrupted', `${this.name}: records at byte ${start} do not match the index`);
+    const at = verifyRecords(bytes, count);
+    if (at >= 0) throw new LogError('Corrupted', `${this.name}: damaged record at byte ${start + at}`);
   }
 
   /**

@@ -1,0 +1,55 @@
+/** The in-memory segment index: bisecting offsets and times, key-hash lookups, packing. */
+import { describe, expect, it } from 'vitest';
+import { SegmentIndex } from '../../src/indexes/segment-index.ts';
+
+function indexWith(hashes: number[], base = 100): SegmentIndex {
+  const index = new SegmentIndex(base);
+  hashes.forEach((h, i) => index.append(base + i * 2, 24 + i * 40, 1000 + i, h));
+  return index;
+}
+
+describe('SegmentIndex', () => {
+  it('finds offsets exactly and by lower bound, with gaps', () => {
+    const index = indexWith([1, 2, 3, 4]); // offsets 100, 102, 104, 106
+    expect(index.find(104)).toBe(2);
+    expect(index.find(103)).toBe(-1);
+    expect(index.lowerBound(103)).toBe(2);
+    expect(index.lowerBound(99)).toBe(0);
+    expect(index.lowerBound(107)).toBe(4);
+    expect(index.timeLowerBound(1002)).toBe(2);
+  });
+
+  it('lists entries of a key hash newest first, sorted or not yet sorted', () => {
+    const hashes = [5, 3, 5, 7, 5];
+    const index = indexWith(hashes);
+    expect([...index.withHash(5)]).toEqual([4, 2, 0]);
+    expect([...index.withHash(4)]).toEqual([]);
+    // Grow past the unsorted tail so the lookup sorts again, then add a few more unsorted ones.
+    for (let i = 0; i < 3000; i++) index.append(200 + i, 0, 0, i % 3 === 0 ? 5 : 9);
+    index.append(5000, 0, 0, 5);
+    const expected: number[] = [];
+    for (let i = index.count - 1; i >= 0; i--) if (index.hashAt(i) === 5) expected.push(i);
+    expect([...index.withHash(5)]).toEqual(expected);
+    index.append(5001, 0, 0, 5);
+    expect([...index.withHash(5)][0]).toBe(index.count - 1);
+  });
+
+  it('forgets rolled-back entries in key lookups', () => {
+    const index = indexWith([5, 5, 5]);
+    expect([...index.withHash(5)]).toEqual([2, 1, 0]);
+    index.truncate(1);
+    expect([...index.withHash(5)]).toEqual([0]);
+  });
+
+  it('packs and unpacks to the same entries', () => {
+    const index = indexWith([11, 22, 33]);
+    const copy = SegmentIndex.unpack(100, index.pack());
+    for (let i = 0; i < 3; i++) {
+      expect([copy.offsetAt(i), copy.positionAt(i), copy.timeAt(i), copy.hashAt(i)])
+        .toEqual([index.offsetAt(i), index.positionAt(i), index.timeAt(i), index.hashAt(i)]);
+    }
+    copy.append(200, 1, 2, 44);
+    expect(copy.count).toBe(4);
+    expect([...copy.withHash(44)]).toEqual([3]);
+  });
+});
