@@ -23,7 +23,7 @@ export default defineConfig({
   // Pre-bundle the runtime deps up front: if vite found one late (in the worker)
   // it would re-optimize and reload pages mid-test.
   // SQLite-WASM (the benchmark's peer) loads its .wasm beside its module: vite must not pre-bundle it.
-  optimizeDeps: { include: ['comlink', 'idb'], exclude: ['@sqlite.org/sqlite-wasm'] },
+  optimizeDeps: { include: ['comlink', 'idb', 'fflate'], exclude: ['@sqlite.org/sqlite-wasm'] },
   // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).
   worker: { format: 'es' },
   test: {

@@ -1,65 +1,192 @@
-// A placeholder demo: opens the log `demo/events`, publishes what you type and
-// lists every message. The log explorer replaces it.
-import { open, OffsetOldest, LogError } from '../src/index.ts';
-import type { Log, Message } from '../src/index.ts';
+// The log explorer (`npm run demo`): lists the logs of this origin, creates,
+// opens (readonly or not), imports and exports them, and browses, publishes,
+// finds and deletes messages, live. Each concern has its own file; this one
+// wires them to the page and holds the log that is open.
+import { open, LogError } from '../src/index.ts';
+import type { Log } from '../src/index.ts';
+import { exportToDownload, wireImport } from './archive.ts';
+import { Browser } from './browse.ts';
+import { byId, el, field, onSubmit } from './dom.ts';
+import { formatBytes } from './format.ts';
+import { LiveFeed } from './live.ts';
+import { listLogs, recallOptions, rememberOptions, type LogOptions } from './logs.ts';
+import { act, catchStrays, guard, showError, showNotice } from './notices.ts';
+import { Publisher } from './publish.ts';
+import { StoragePanel } from './storage.ts';
 
-const form = document.querySelector<HTMLFormElement>('#publish')!;
-const input = document.querySelector<HTMLInputElement>('#value')!;
-const status = document.querySelector<HTMLParagraphElement>('#status')!;
-const list = document.querySelector<HTMLOListElement>('#messages')!;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function show(text: string, isError = false): void {
-  status.textContent = text;
-  status.classList.toggle('error', isError);
+interface OpenLog {
+  log: Log;
+  dir: string;
+  readonly: boolean;
+  options: LogOptions;
 }
 
-function describe(err: unknown): string {
-  return err instanceof LogError ? `${err.code}: ${err.message}` : String(err);
-}
+/** Which log this tab had open, so that a reload opens it again. */
+const LAST_OPEN_KEY = 'opfs-log-explorer:open';
 
-function render(m: Message): HTMLLIElement {
-  const li = document.createElement('li');
-  const value = m.value === null ? '(tombstone)' : decoder.decode(m.value);
-  li.textContent = `#${m.offset}  ${new Date(m.time).toLocaleTimeString()}  ${value}`;
-  return li;
-}
+catchStrays();
+const storage = new StoragePanel();
+const browser = new Browser();
+const publisher = new Publisher();
+const live = new LiveFeed();
+let current: OpenLog | null = null;
 
-async function refresh(log: Log): Promise<void> {
-  const items: HTMLLIElement[] = [];
-  let offset = OffsetOldest;
-  for (;;) {
-    const batch = await log.consume(offset, 500);
-    items.push(...batch.messages.map(render));
-    if (batch.nextOffset === offset) break; // caught up
-    offset = batch.nextOffset;
+/** Lists the logs again, at most one listing at a time; calls meanwhile ask for one more afterwards. */
+let listing: Promise<void> | null = null;
+let listAgain = false;
+function refreshLogs(): Promise<void> {
+  if (listing) {
+    listAgain = true;
+    return listing;
   }
-  list.replaceChildren(...items);
-  show(`${items.length} message(s).`);
+  listing = (async () => {
+    do {
+      listAgain = false;
+      await listLogsNow();
+    } while (listAgain);
+    listing = null;
+  })();
+  return listing;
 }
 
-async function main(): Promise<void> {
+async function listLogsNow(): Promise<void> {
+  await guard('Could not list the logs', async () => {
+    const logs = await listLogs();
+    byId('log-list').replaceChildren(
+      ...logs.map((entry) =>
+        el(
+          'li',
+          { className: entry.dir === current?.dir ? 'current' : false, 'data-dir': entry.dir },
+          el('span', { className: 'dir' }, entry.dir),
+          el('span', { className: 'size' }, `${entry.segments} segment${entry.segments === 1 ? '' : 's'}, ${formatBytes(entry.bytes)}`),
+          el('span', { className: 'buttons' }, openButton(entry.dir, false), openButton(entry.dir, true)),
+        ),
+      ),
+    );
+    byId('log-list-empty').hidden = logs.length > 0;
+  });
+}
+
+function openButton(dir: string, readonly: boolean): HTMLButtonElement {
+  const button = el('button', { type: 'button', 'aria-label': `${readonly ? 'Open readonly' : 'Open'} ${dir}` }, readonly ? 'Open readonly' : 'Open');
+  button.addEventListener('click', () => void openLog(dir, readonly));
+  return button;
+}
+
+function describeOptions(o: LogOptions): string {
+  const parts = [o.keyIndex ? 'key index' : 'no key index', o.timeIndex ? 'time index' : 'no time index'];
+  if (o.rollover) parts.push(`rollover ${formatBytes(o.rollover)}`);
+  return parts.join(' · ');
+}
+
+async function openLog(dir: string, readonly: boolean, create = false): Promise<void> {
+  await closeLog();
+  const options = recallOptions(dir);
   let log: Log;
   try {
-    log = await open('demo/events', { createDirs: true });
+    log = await open(dir, { ...options, readonly, createDirs: create });
   } catch (err) {
-    show(`Could not open the log: ${describe(err)}`, true);
+    if (err instanceof LogError && err.code === 'Locked') {
+      showError(`${dir} is open for writing in another tab (only one tab at a time may write a log). You can open it readonly and read along`, undefined, {
+        label: 'Open readonly',
+        run: () => void openLog(dir, true),
+      });
+    } else {
+      showError(`Could not open ${dir}`, err);
+    }
     return;
   }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = encoder.encode(input.value);
-    input.value = '';
-    log
-      .publish([{ value }])
-      .then(() => log.sync())
-      .then(() => refresh(log))
-      .catch((err: unknown) => show(`Publish failed: ${describe(err)}`, true));
-  });
-  addEventListener('pagehide', () => void log.close());
-  await refresh(log);
+  current = { log, dir, readonly, options };
+  sessionStorage.setItem(LAST_OPEN_KEY, JSON.stringify({ dir, readonly }));
+  byId('log-title').textContent = dir;
+  const mode = byId('log-mode');
+  mode.textContent = readonly ? 'readonly' : 'writer';
+  mode.className = `badge ${readonly ? 'readonly' : 'writer'}`;
+  byId('log-options').textContent = describeOptions(options);
+  byId('welcome').hidden = true;
+  byId('log-view').hidden = false;
+  publisher.attach(log, readonly);
+  await Promise.all([browser.attach(log, readonly), refreshStat(), refreshLogs()]);
+  void live.start(log);
 }
 
-void main();
+async function closeLog(): Promise<void> {
+  const closing = current;
+  if (!closing) return;
+  current = null;
+  sessionStorage.removeItem(LAST_OPEN_KEY);
+  live.stop();
+  browser.detach();
+  publisher.detach();
+  byId('log-view').hidden = true;
+  byId('welcome').hidden = false;
+  await guard(`Could not close ${closing.dir}`, () => closing.log.close());
+  await refreshLogs();
+}
+
+async function refreshStat(): Promise<void> {
+  const opened = current;
+  if (!opened) return;
+  await guard('Could not read the stat', async () => {
+    const [stat, next] = await Promise.all([opened.log.stat(), opened.log.nextOffset()]);
+    if (current !== opened) return;
+    byId('stat').textContent =
+      `${stat.segments} segment${stat.segments === 1 ? '' : 's'} · ${stat.messages} message${stat.messages === 1 ? '' : 's'} · ` +
+      `${formatBytes(stat.size)} · next offset ${next}`;
+  });
+  await Promise.all([storage.refresh(), refreshLogs()]);
+}
+
+function wireCreate(): void {
+  const form = byId<HTMLFormElement>('create-form');
+  onSubmit(form, async () => {
+    const dir = field(form, 'dir').value.trim().replace(/^\/+|\/+$/g, '');
+    const rollover = Number(field(form, 'rollover').value);
+    const options: LogOptions = {
+      keyIndex: field(form, 'keyIndex').checked,
+      timeIndex: field(form, 'timeIndex').checked,
+      rollover: Number.isInteger(rollover) && rollover > 0 ? rollover : undefined,
+    };
+    const existed = (await listLogs().catch(() => [])).some((l) => l.dir === dir);
+    rememberOptions(dir, options);
+    await act(`Could not create ${dir}`, async () => {
+      await openLog(dir, false, true);
+      if (current?.dir === dir) showNotice(existed ? `${dir} already held a log: opened it.` : `Created ${dir}.`);
+    });
+  });
+}
+
+function wireLogView(): void {
+  byId('close-log').addEventListener('click', () => void closeLog());
+  byId('export').addEventListener('click', () => {
+    if (current) void exportToDownload(current.log);
+  });
+  byId('refresh-logs').addEventListener('click', () => void refreshLogs());
+  publisher.onPublished = () => {
+    void refreshStat();
+    void browser.refreshIfLive();
+  };
+  live.onMessages = () => {
+    void refreshStat();
+    void browser.refreshIfLive();
+  };
+  browser.onChange = () => void refreshStat();
+  wireImport(async (dir, info) => {
+    rememberOptions(dir, info.options);
+    await refreshLogs();
+    await storage.refresh();
+  });
+  // Release the writer lock at once when the tab goes, for the next tab.
+  addEventListener('pagehide', () => void current?.log.close());
+}
+
+async function start(): Promise<void> {
+  wireCreate();
+  wireLogView();
+  await Promise.all([storage.refresh(), refreshLogs()]);
+  const last = JSON.parse(sessionStorage.getItem(LAST_OPEN_KEY) ?? 'null') as { dir: string; readonly: boolean } | null;
+  if (last) await openLog(last.dir, last.readonly);
+  document.body.dataset.ready = 'true';
+}
+
+void start();

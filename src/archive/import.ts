@@ -1,0 +1,72 @@
+/**
+ * `importArchive`, the public entry of archive restore: on the main thread it
+ * runs the restore (restore.ts) in a dedicated worker, which writes with sync
+ * access handles; inside a worker it runs in place.
+ */
+import { releaseProxy, wrap } from 'comlink';
+import { invalidArgument, LogError } from '../errors.ts';
+import { opfsEnv } from '../env/opfs.ts';
+import { normalizeDir } from '../log/validate.ts';
+import type { ArchiveInfo, ImportOptions } from '../types.ts';
+import { installErrorTransport } from '../../worker/transport.ts';
+import type { WorkerApi } from '../../worker/worker.ts';
+import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
+
+/**
+ * Restores an archive made by `exportArchive` as the log at `dir` (created
+ * with its parents if missing), which `open(dir)` then opens with the same
+ * messages, keys, times, deleted offsets and next offset, and without a
+ * rescan: the archive's index records are saved to IndexedDB. Resolves to
+ * what the archive's manifest says, including the options the exported log
+ * was open with (open the restored log with them to keep its indexes).
+ *
+ * The whole archive is verified before anything is written: a zip whose
+ * `manifest.json` has a known format version, every listed file present
+ * with its size and CRC-32, intact segment files and matching index files,
+ * no other entries. It is read a chunk at a time, so a large File does not
+ * have to fit in memory.
+ *
+ * - A damaged, truncated or foreign file (not a zip, a zip of something
+ *   else, a flipped byte, an unknown version) rejects `Corrupted`, with a
+ *   message naming the file and what is wrong, and leaves nothing behind.
+ * - A target that already holds a log rejects `InvalidArgument` unless
+ *   `options.overwrite` is true; then the old log's files and index records
+ *   are replaced once the archive has been verified and copied.
+ * - The target's writer lock must be free: a log open for writing there (in
+ *   this or another tab) rejects `Locked`. It is held during the import.
+ * - A bad `dir` or options, or an `archive` that is not a Blob, rejects
+ *   `InvalidArgument`; a full origin rejects `QuotaExceeded` (the target is
+ *   left as it was); no OPFS or workers rejects `Unsupported`.
+ *
+ * Not atomic against a crash during the final renames (a moment after all
+ * checks and copies): a crash there can leave part of the old log beside
+ * part of the new one.
+ */
+export async function importArchive(dir: string, archive: Blob, options?: ImportOptions): Promise<ArchiveInfo> {
+  const path = normalizeDir(dir);
+  const opts = checkImportOptions(options);
+  if (!isBlob(archive)) throw invalidArgument('importArchive takes the archive as a Blob or File');
+  if ('FileSystemSyncAccessHandle' in globalThis) return restoreArchive(await opfsEnv(), path, archive, opts);
+  return importInWorker(path, archive, opts);
+}
+
+async function importInWorker(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {
+  if (typeof Worker === 'undefined') throw new LogError('Unsupported', 'this environment has no Web Workers');
+  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
+    throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
+  }
+  installErrorTransport();
+  const worker = new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name: `opfs-log:import:${path}` });
+  const remote = wrap<WorkerApi>(worker);
+  const failed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (e) => {
+      reject(new LogError('Unsupported', `the opfs-log worker failed to start: ${e.message ?? 'unknown error'}`));
+    });
+  });
+  try {
+    return await Promise.race([remote.importArchive(path, archive, options), failed]);
+  } finally {
+    remote[releaseProxy]();
+    worker.terminate();
+  }
+}

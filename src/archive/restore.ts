@@ -1,0 +1,170 @@
+/**
+ * Restoring an archive into a directory, on any `Env` (OPFS in a worker,
+ * memory files in Node tests). In order:
+ *
+ * 1. Take the target's writer lock (else `Locked`) and check the target:
+ *    a dir that already holds a log needs `overwrite`.
+ * 2. Verify the whole archive (verify.ts) before touching anything.
+ * 3. Write each segment as `<name>.import` beside the target's files,
+ *    checking every chunk again as it is copied.
+ * 4. Commit: drop the old log's index records and files (with `overwrite`),
+ *    rename the new files into place, and save the archive's index records
+ *    in IndexedDB so that `open(dir)` does not rescan.
+ *
+ * A failure before the commit removes what it wrote, and the directories it
+ * created, and leaves the target as it was.
+ */
+import { invalidArgument, LogError, toLogError } from '../errors.ts';
+import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
+import { SegmentIndex } from '../indexes/segment-index.ts';
+import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
+import { lockName } from '../log/engine.ts';
+import { REWRITE_SUFFIX, segmentNames } from '../log/load.ts';
+import { normalizeDir } from '../log/validate.ts';
+import { segmentName } from '../segment/segment.ts';
+import type { Directory, Env } from '../storage/files.ts';
+import type { ArchiveInfo, ImportOptions } from '../types.ts';
+import { archiveInfo, INDEX_FILE_HEADER_SIZE, type ManifestSegment } from './manifest.ts';
+import { verifyArchive, ByteReader, type VerifiedArchive } from './verify.ts';
+import { entryChunks } from './zip.ts';
+
+/** Suffix of a segment file being imported, before the commit renames it. */
+export const IMPORT_SUFFIX = '.import';
+
+export function checkImportOptions(options: unknown): Required<ImportOptions> {
+  if (options === undefined || options === null) return { overwrite: false };
+  if (typeof options !== 'object') throw invalidArgument('importArchive options must be an object');
+  const overwrite = (options as ImportOptions).overwrite ?? false;
+  if (typeof overwrite !== 'boolean') throw invalidArgument(`option overwrite must be a boolean, got ${typeof overwrite}`);
+  return { overwrite };
+}
+
+export function isBlob(v: unknown): v is Blob {
+  return typeof Blob !== 'undefined' && v instanceof Blob;
+}
+
+/** How a Blob is named in error messages: a File by its name. */
+function labelOf(archive: Blob): string {
+  const name = (archive as Partial<File>).name;
+  return typeof name === 'string' && name !== '' ? name : 'the archive';
+}
+
+/** Restores `archive` as the log at `dir` of `env`; see `importArchive` in import.ts for the contract. */
+export async function restoreArchive(env: Env, dir: unknown, archive: unknown, options?: unknown): Promise<ArchiveInfo> {
+  const path = normalizeDir(dir);
+  const { overwrite } = checkImportOptions(options);
+  if (!isBlob(archive)) throw invalidArgument('importArchive takes the archive as a Blob or File');
+  const lock = await env.locks.tryAcquire(lockName(path));
+  if (!lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
+  try {
+    const existing = await findDir(env.root, path);
+    const hasLog = existing !== null && (await segmentNames(existing)).length > 0;
+    if (hasLog && !overwrite) {
+      throw invalidArgument(`${path} already holds a log; pass { overwrite: true } to replace it`);
+    }
+    const label = labelOf(archive);
+    const verified = await verifyArchive(archive, label);
+    await install(env, path, archive, label, verified);
+    return archiveInfo(verified.manifest);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The directory at `path`, or null if it does not exist. */
+async function findDir(root: Directory, path: string): Promise<Directory | null> {
+  try {
+    return await root.subdir(path.split('/'), false);
+  } catch (err) {
+    if (err instanceof LogError && err.code === 'NotFound') return null;
+    throw err;
+  }
+}
+
+/** Opens the target dir, creating what is missing; says which part it created first, to undo it. */
+async function makeDir(root: Directory, path: string): Promise<{ dir: Directory; undo: () => Promise<void> }> {
+  const parts = path.split('/');
+  let parent = root;
+  for (let i = 0; i < parts.length; i++) {
+    const found = await findDir(parent, parts[i]);
+    if (found) {
+      parent = found;
+      continue;
+    }
+    const created = parts[i];
+    const above = parent;
+    const dir = await parent.subdir(parts.slice(i), true);
+    return { dir, undo: () => above.removeDir(created) };
+  }
+  return { dir: parent, undo: async () => undefined };
+}
+
+async function install(env: Env, path: string, archive: Blob, label: string, verified: VerifiedArchive): Promise<void> {
+  const { manifest, entries } = verified;
+  const { dir, undo } = await makeDir(env.root, path);
+  const written: string[] = [];
+  try {
+    for (const name of (await dir.list()).map((e) => e.name)) {
+      if (name.endsWith(IMPORT_SUFFIX)) await dir.remove(name); // left by an import that crashed
+    }
+    for (const seg of manifest.segments) {
+      const name = segmentName(seg.base) + IMPORT_SUFFIX;
+      written.push(name);
+      await copyEntry(dir, name, entryChunks(archive, entries.get(seg.log.name)!, label));
+    }
+  } catch (err) {
+    for (const name of written) await dir.remove(name).catch(() => undefined);
+    await undo().catch(() => undefined);
+    throw toLogError(err, `importing ${label} into ${path}`);
+  }
+
+  // Commit. The old log's index records go first, so that a crash never pairs them with new files.
+  const store = await IndexStore.open(env.idb);
+  try {
+    for (const base of (await store.load(path)).keys()) await store.remove(path, base);
+    for (const name of await segmentNames(dir)) await dir.remove(name);
+    for (const { name } of await dir.list()) {
+      if (name.endsWith(REWRITE_SUFFIX)) await dir.remove(name);
+    }
+    for (const name of written) await dir.rename(name, name.slice(0, -IMPORT_SUFFIX.length));
+    for (const seg of manifest.segments) {
+      const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
+      // Index records are derived data: one that is not saved only costs a rescan on open.
+      await store.put(record).catch(() => undefined);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** Writes the chunks to a new file `name` in `dir` and flushes it. */
+async function copyEntry(dir: Directory, name: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const file = await dir.openFile(name, { create: true, readonly: false });
+  try {
+    await file.truncate(0);
+    let at = 0;
+    for await (const chunk of chunks) {
+      await file.write(chunk, at);
+      at += chunk.length;
+    }
+    await file.flush();
+  } finally {
+    await file.close();
+  }
+}
+
+/** The IndexedDB record of a restored segment, built from the archive's (verified) index rows. */
+async function indexRecord(
+  archive: Blob, label: string, path: string, seg: ManifestSegment, entry: Parameters<typeof entryChunks>[1],
+): Promise<SegmentRecord> {
+  const index = new SegmentIndex(seg.base, Math.max(1, seg.messages));
+  const rows = new ByteReader(entryChunks(archive, entry, label));
+  await rows.take(INDEX_FILE_HEADER_SIZE);
+  for (let i = 0; i < seg.messages; i++) {
+    const row = (await rows.take(INDEX_ROW_SIZE))!;
+    const e = decodeIndexRow(new DataView(row.buffer, row.byteOffset, INDEX_ROW_SIZE), 0);
+    index.append(e.offset, e.position, e.timeUs, e.keyHash);
+  }
+  await rows.atEnd(); // runs the entry's CRC check
+  return { dir: path, base: seg.base, incarnation: seg.incarnation, size: seg.log.size, ...index.pack() };
+}
