@@ -1,0 +1,24 @@
+/** Retention by age: klevdb's FindByAge / TrimByAgeMulti. */
+import type { DeleteResult, Log } from '../types.ts';
+import { deleteAll } from './delete-all.ts';
+import { checkBefore, scan } from './scan.ts';
+
+/**
+ * The offsets of the messages at the start of the log whose time is at or
+ * before `before` (ms or a Date): from the oldest on, up to the first message
+ * after it. A message out of time order behind that one is not included.
+ */
+export async function findByAge(log: Log, before: number | Date): Promise<Set<number>> {
+  const bound = checkBefore(before, 'findByAge');
+  const offsets = new Set<number>();
+  await scan(log, (m) => {
+    if (m.time > bound) return false;
+    offsets.add(m.offset);
+  });
+  return offsets;
+}
+
+/** Deletes `findByAge(log, before)`, across as many segments as it spans. */
+export async function trimByAge(log: Log, before: number | Date): Promise<DeleteResult> {
+  return deleteAll(log, await findByAge(log, before));
+}

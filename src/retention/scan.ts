@@ -1,0 +1,34 @@
+/**
+ * Reading a log from its oldest message on, as klevdb's Find* functions do:
+ * by `consume`, in batches, up to the next offset the scan began at (what
+ * is published meanwhile is not looked at).
+ */
+import { invalidArgument } from '../errors.ts';
+import { OffsetOldest, type Log, type Message } from '../types.ts';
+
+/** Messages per `consume` of a scan: few trips to the worker, little memory held. */
+export const SCAN_BATCH = 256;
+
+/** Calls `visit` on each message from the oldest on, in offset order, until it returns false. */
+export async function scan(log: Pick<Log, 'consume' | 'nextOffset'>, visit: (message: Message) => boolean | void): Promise<void> {
+  const end = await log.nextOffset();
+  let at = OffsetOldest;
+  for (;;) {
+    const batch = await log.consume(at, SCAN_BATCH);
+    for (const message of batch.messages) {
+      if (message.offset >= end || visit(message) === false) return;
+    }
+    // consume returns nothing only when caught up.
+    if (batch.messages.length === 0 || batch.nextOffset >= end) return;
+    at = batch.nextOffset;
+  }
+}
+
+/** A time bound (`before`) in ms: a finite number or a valid Date. */
+export function checkBefore(before: unknown, what: string): number {
+  const ms = before instanceof Date ? before.getTime() : before;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw invalidArgument(`${what}: before must be milliseconds since the epoch or a valid Date, got ${String(before)}`);
+  }
+  return ms;
+}
