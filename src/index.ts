@@ -1,5 +1,22 @@
 export { open } from './open.ts';
+export { exportArchive } from './archive/export.ts';
+export { importArchive } from './archive/import.ts';
+export type { ArchiveInfo, ImportOptions } from './types.ts';
 export { OffsetOldest, OffsetNewest, OffsetInvalid } from './types.ts';
 export type { Options, Message, NewMessage, Batch, Stats, DeleteResult, Log } from './types.ts';
 export { LogError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
+// The event-sourcing kit: live tail and cursors are `Log` methods; the rest are functions over a `Log`.
+export type { BlockingOptions, TailOptions, Cursor, RetentionPolicy } from './types.ts';
+export { typed } from './typed/typed.ts';
+export type { TypedLog, TypedMessage, NewTypedMessage, TypedBatch, Codecs } from './typed/typed.ts';
+export { bytes, string, utf8, json, keepEmpty } from './typed/codecs.ts';
+export type { Codec, CodecType } from './typed/codecs.ts';
+export { deleteAll } from './retention/delete-all.ts';
+export { findByAge, trimByAge } from './retention/by-age.ts';
+export { findByCount, trimByCount } from './retention/by-count.ts';
+export { findByOffset, trimByOffset } from './retention/by-offset.ts';
+export { findBySize, trimBySize } from './retention/by-size.ts';
+export { findUpdates, compactUpdates } from './compaction/updates.ts';
+export { findDeletes, compactDeletes } from './compaction/deletes.ts';
+export { compact } from './compaction/compact.ts';

@@ -30,6 +30,38 @@ export interface Options {
   rollover?: number;
   /** Verify the head segment (CRC, framing, index agreement) on open, cutting a damaged tail. */
   check?: boolean;
+  /**
+   * Trim the log automatically to stay within these limits (see
+   * `RetentionPolicy`). Applied by the writer only; a readonly log ignores it.
+   */
+  retention?: RetentionPolicy;
+}
+
+/**
+ * What a log keeps at most, applied on open and after every publish. Plain
+ * data (it crosses to the worker). Each limit given must be a positive number.
+ *
+ * When the log is over a limit, the oldest messages are deleted (klevdb's
+ * TrimByCount / TrimBySize / TrimByAge) down to 15/16 of it (rounded up):
+ * 15/16 of `maxCount` messages, 15/16 of `maxBytes`, nothing older than
+ * 15/16 of `maxAgeMs`. The sixteenth of headroom is what keeps retention cheap: a
+ * trim rewrites the oldest segment, so it happens once per sixteenth of the
+ * limit published rather than on every publish. Right after `open` and after
+ * each `publish` resolves, the log is within every limit.
+ *
+ * `maxAgeMs` counts from the messages' own times and, like klevdb's
+ * TrimByAge, deletes from the start of the log up to the first message
+ * young enough. A log that is not published to ages unchecked until the next
+ * publish or open. A failed trim (e.g. out of storage while rewriting a
+ * segment) does not fail the publish; the next publish tries again.
+ */
+export interface RetentionPolicy {
+  /** Most messages kept. */
+  maxCount?: number;
+  /** Most bytes used, as `stat().size` counts them. */
+  maxBytes?: number;
+  /** Oldest message kept, in milliseconds before now. */
+  maxAgeMs?: number;
 }
 
 /** A stored message, as read back. */
@@ -66,6 +98,44 @@ export interface Stats {
   messages: number;
   /** Bytes used on disk: segment files plus index entries. */
   size: number;
+}
+
+/** Options of `consumeBlocking`. */
+export interface BlockingOptions {
+  /** Aborting it rejects the waiting call with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of `tail`. */
+export interface TailOptions {
+  /** Most messages per batch; default 100. */
+  maxCount?: number;
+  /** Aborting it ends the iteration. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A named, durable consumer position of a log, from `log.cursor(name)`.
+ * Stored with the log (in its IndexedDB database, beside the segments);
+ * survives reloads and crashes. Readonly logs may commit too. Two tabs
+ * committing the same cursor: the last commit wins.
+ */
+export interface Cursor {
+  readonly name: string;
+  /**
+   * The next offset to consume: what was last committed, or `OffsetOldest`
+   * if nothing was (so `consume(await cursor.position(), n)` always works).
+   */
+  position(): Promise<number>;
+  /**
+   * Stores `offset` as the position, atomically; on disk when it resolves.
+   * Commit the `nextOffset` of the last batch you processed. It may move
+   * back (to reprocess). `OffsetOldest` forgets the cursor (back to the
+   * start); `OffsetNewest` stores the log's next offset (skip everything so
+   * far). An offset past the next offset, or another negative: rejects
+   * `InvalidOffset`; not an integer: rejects `InvalidArgument`.
+   */
+  commit(offset: number): Promise<void>;
 }
 
 /** What `delete` reports. */
@@ -173,6 +243,70 @@ export interface Log {
   /** Flushes everything published so far; resolves to the next offset it made durable. */
   sync(): Promise<number>;
 
+  /**
+   * Like `consume`, but if there is nothing at or after `offset` yet it waits
+   * until there is, and resolves with a non-empty batch (klevdb's
+   * ConsumeBlocking). `OffsetNewest` waits for the next publish after the
+   * call. Publishes through this log, another log of the same dir in this
+   * page, another tab or a worker all wake it (by BroadcastChannel; a
+   * readonly reader sees a writer tab's publish within milliseconds).
+   * Nothing polls while it waits.
+   * - Aborting `options.signal` rejects with `signal.reason` (an `AbortError`
+   *   DOMException unless you gave another); an aborted signal rejects at once.
+   *   This is the one rejection that is not a `LogError`, as with `fetch`.
+   * - Closing the log rejects the waiting call `Closed`.
+   * - Otherwise the same rejections as `consume`.
+   */
+  consumeBlocking(offset: number, maxCount: number, options?: BlockingOptions): Promise<Batch>;
+
+  /**
+   * The batches from `offset` on, as an async iterable, for ever: first what
+   * is already there, then each batch as soon as it is published (each
+   * iteration is a `consumeBlocking`; `nextOffset` of one is where the next
+   * starts). Batches are never empty.
+   * - Aborting `options.signal` or closing the log ends the iteration
+   *   quietly; so does `break` in a `for await`.
+   * - A bad `offset` format or `options` throws at once (`InvalidOffset`,
+   *   `InvalidArgument`); so does calling it on a closed log (`Closed`). An
+   *   offset past the next offset rejects the first iteration `InvalidOffset`.
+   */
+  tail(offset: number, options?: TailOptions): AsyncIterableIterator<Batch>;
+
+  /**
+   * The durable cursor called `name` (any non-empty string, else throws
+   * `InvalidArgument`); see `Cursor`. Cursors of different logs are separate.
+   * After `close`, its calls reject `Closed`.
+   */
+  cursor(name: string): Cursor;
+
   /** Flushes, releases files and the writer lock. Later calls reject `Closed`; a second close is a no-op. */
   close(): Promise<void>;
+}
+
+/** How `importArchive` restores an archive. */
+export interface ImportOptions {
+  /**
+   * Replace the log that the target dir already holds (its segment files and
+   * index records). Without it, a target that holds a log rejects `InvalidArgument`.
+   */
+  overwrite?: boolean;
+}
+
+/** What an archive holds, as `importArchive` reports it (read from its manifest). */
+export interface ArchiveInfo {
+  /** The dir of the log it was exported from. */
+  dir: string;
+  /** When it was exported, in milliseconds since the Unix epoch. */
+  createdAt: number;
+  /** The restored log's next offset, as the exported log's was. */
+  nextOffset: number;
+  /** Messages stored (deleted ones not counted). */
+  messages: number;
+  /** Segment files. */
+  segments: number;
+  /**
+   * The options the exported log was open with. Options are not stored with a
+   * log: open the restored one with these to keep the same indexes and rollover.
+   */
+  options: { keyIndex: boolean; timeIndex: boolean; rollover: number };
 }

@@ -7,8 +7,10 @@ import { expose, transfer } from 'comlink';
 import { LogError } from '../src/errors.ts';
 import { opfsEnv } from '../src/env/opfs.ts';
 import { LogEngine } from '../src/log/engine.ts';
+import { withRetention } from '../src/retention/keeper.ts';
+import { restoreArchive } from '../src/archive/restore.ts';
 import type { RawBatch, RawLog } from '../src/log/raw.ts';
-import type { Options } from '../src/types.ts';
+import type { ArchiveInfo, ImportOptions, Options } from '../src/types.ts';
 import { installErrorTransport } from './transport.ts';
 
 installErrorTransport();
@@ -36,10 +38,14 @@ function sendBatch(batch: RawBatch): RawBatch {
   return transfer({ nextOffset: batch.nextOffset, records }, [records.buffer as ArrayBuffer]);
 }
 
-const api: RawLog & { open(dir: string, options?: Options): Promise<void> } = {
+const api: RawLog & {
+  open(dir: string, options?: Options): Promise<void>;
+  /** Archive restore (src/archive/import.ts), in a worker of its own. */
+  importArchive(dir: string, archive: Blob, options: ImportOptions): Promise<ArchiveInfo>;
+} = {
   async open(dir, options) {
     if (engine) throw new LogError('InvalidArgument', 'this worker already has a log open');
-    engine = await LogEngine.open(await opfsEnv(), dir, options);
+    engine = await withRetention(await LogEngine.open(await opfsEnv(), dir, options));
   },
   publish: (messages) => opened().publish(messages),
   nextOffset: () => opened().nextOffset(),
@@ -51,6 +57,11 @@ const api: RawLog & { open(dir: string, options?: Options): Promise<void> } = {
   delete: (offsets) => opened().delete(offsets),
   stat: () => opened().stat(),
   backup: (dir) => opened().backup(dir),
+  pinSnapshot: () => opened().pinSnapshot(),
+  readSnapshot: async (id, segment, start, end) => sendBytes(await opened().readSnapshot(id, segment, start, end)),
+  readSnapshotIndex: async (id, segment, from, to) => sendBytes(await opened().readSnapshotIndex(id, segment, from, to)),
+  releaseSnapshot: (id) => opened().releaseSnapshot(id),
+  importArchive: async (dir, archive, options) => restoreArchive(await opfsEnv(), dir, archive, options),
   sync: () => opened().sync(),
   close: () => opened().close(),
 };

@@ -1,6 +1,7 @@
 /** The engine's surroundings in Node tests: memory files, an IndexedDB factory, process-local locks. */
 import { MemoryDirectory } from '../storage/memory.ts';
 import { MemoryLocks } from '../storage/memory-locks.ts';
+import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
 
 export interface MemoryEnv extends Env {
@@ -9,5 +10,7 @@ export interface MemoryEnv extends Env {
 
 /** `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test. */
 export function memoryEnv(idb: IDBFactory): MemoryEnv {
-  return { root: MemoryDirectory.create(), idb, locks: new MemoryLocks() };
+  // Channels of their own: two memory envs are two origins, two logs in one env two tabs.
+  const channels = broadcastChannels(`opfs-log-memory-${Math.random().toString(36).slice(2)}:`);
+  return { root: MemoryDirectory.create(), idb, locks: new MemoryLocks(), channels };
 }

@@ -12,8 +12,17 @@ import { LogError, toLogError } from '../errors.ts';
 import type { PackedIndex } from './segment-index.ts';
 
 const DB_NAME = 'opfs-log';
-const DB_VERSION = 1;
+/** 2 added the `cursors` store (durable consumer positions, src/cursors/cursor.ts). */
+const DB_VERSION = 2;
 const STORE = 'segments';
+const CURSORS = 'cursors';
+
+/** A named consumer position of the log at `dir` (see src/cursors/cursor.ts). */
+interface CursorRecord {
+  dir: string;
+  name: string;
+  offset: number;
+}
 
 export interface SegmentRecord extends PackedIndex {
   dir: string;
@@ -46,7 +55,10 @@ export class IndexStore {
     try {
       const request = this.factory.open(DB_NAME, DB_VERSION);
       request.onupgradeneeded = () => {
-        request.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
+        // From any older version: add what is missing, keep what is there.
+        const names = request.result.objectStoreNames;
+        if (!names.contains(STORE)) request.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
+        if (!names.contains(CURSORS)) request.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
       };
       const db = await (wrap(request) as Promise<IDBPDatabase>);
       unwrap(db).onversionchange = () => {
@@ -79,6 +91,19 @@ export class IndexStore {
   async remove(dir: string, base: number): Promise<void> {
     const tx = (await this.connection()).transaction(STORE, 'readwrite', { durability: 'strict' });
     await Promise.all([tx.store.delete([dir, base]), tx.done]);
+  }
+
+  /** The committed offset of cursor `name` of log `dir`, or null if it was never committed. */
+  async cursor(dir: string, name: string): Promise<number | null> {
+    const record = (await (await this.connection()).get(CURSORS, [dir, name])) as CursorRecord | undefined;
+    return record ? record.offset : null;
+  }
+
+  /** Commits cursor `name` of log `dir` (null forgets it); strict, so it is on disk when this resolves. */
+  async putCursor(dir: string, name: string, offset: number | null): Promise<void> {
+    const tx = (await this.connection()).transaction(CURSORS, 'readwrite', { durability: 'strict' });
+    const record: CursorRecord = { dir, name, offset: offset ?? 0 };
+    await Promise.all([offset === null ? tx.store.delete([dir, name]) : tx.store.put(record), tx.done]);
   }
 
   close(): void {

@@ -5,7 +5,7 @@
  */
 import { LogError } from '../errors.ts';
 import { keyHash } from '../codec/hash.ts';
-import { encodeRecord, keyEquals, recordSize, type RecordInput } from '../codec/record.ts';
+import { keyEquals, sealBatch } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { Segment } from '../segment/segment.ts';
@@ -14,12 +14,14 @@ import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { rewriteSegment } from './delete.ts';
 import { loadSegments } from './load.ts';
+import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from './validate.ts';
 
 const EMPTY = new Uint8Array(0);
-/** Positions in a segment are u32, so one batch (which never spans segments) stays well below 4 GiB. */
-const MAX_BATCH_SIZE = 2 ** 31;
+
+/** How often a readonly log re-lists a directory that a writer is changing under it. */
+const RELOAD_ATTEMPTS = 5;
 
 export function lockName(path: string): string {
   return `opfs-log:${path}`;
@@ -31,6 +33,8 @@ export class LogEngine implements RawLog {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pendingPuts = new Set<Promise<void>>();
+  /** Snapshots pinned for archive export; a rewrite waits until none is. */
+  private readonly pins = new SnapshotPins(() => this.closed);
 
   private constructor(
     private readonly env: Env,
@@ -126,30 +130,26 @@ export class LogEngine implements RawLog {
     this.segments.push(await Segment.create(this.dir, this.next));
   }
 
-  publish(inputs: RecordInput[]): Promise<number> {
+  /** Appends a batch encoded by `encodeBatch` (the facade does that): offsets and checksums are set here. */
+  publish(records: Uint8Array): Promise<number> {
     return this.run(async () => {
       this.writable();
-      if (inputs.length === 0) return this.next;
-      let total = 0;
-      for (const m of inputs) total += recordSize(m.key.length, m.value.length);
-      if (total > MAX_BATCH_SIZE) {
-        throw new LogError('InvalidArgument', `a publish batch of ${total} bytes is over the ${MAX_BATCH_SIZE} byte limit; split it`);
+      if (records.length === 0) return this.next;
+      const entries: { offset: number; at: number; timeUs: number; hash: number }[] = [];
+      let maxTime = this.maxTime();
+      let count: number;
+      try {
+        count = sealBatch(records, this.next, (r) => {
+          maxTime = Math.max(maxTime, r.timeUs);
+          entries.push({ offset: r.offset, at: r.at, timeUs: maxTime, hash: keyHash(records, r.keyStart, r.keyStart + r.keyLen) });
+        });
+      } catch (err) {
+        throw new LogError('InvalidArgument', `malformed publish batch: ${(err as Error).message}`);
       }
       // A batch never spans segments: one write keeps it all-or-nothing.
-      if (this.head.index.count > 0 && this.head.size + total > this.options.rollover) await this.roll();
-      const bytes = new Uint8Array(total);
-      const view = new DataView(bytes.buffer);
-      const entries = [];
-      let maxTime = this.maxTime();
-      for (let i = 0, at = 0; i < inputs.length; i++) {
-        const offset = this.next + i;
-        const size = encodeRecord(bytes, view, at, offset, inputs.length - 1 - i, inputs[i]);
-        maxTime = Math.max(maxTime, inputs[i].timeUs);
-        entries.push({ offset, at, timeUs: maxTime, hash: keyHash(inputs[i].key) });
-        at += size;
-      }
-      await this.head.append(bytes, entries);
-      this.next += inputs.length;
+      if (this.head.index.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
+      await this.head.append(records, entries);
+      this.next += count;
       if (this.options.autoSync) await this.head.file.flush();
       return this.next;
     });
@@ -253,8 +253,7 @@ export class LogEngine implements RawLog {
       const hash = keyHash(key);
       for (let s = this.segments.length - 1; s >= 0; s--) {
         const seg = this.segments[s];
-        for (let i = seg.index.count - 1; i >= 0; i--) {
-          if (seg.index.hashAt(i) !== hash) continue;
+        for (const i of seg.index.withHash(hash)) {
           const { bytes, record } = await seg.readRecordAt(i);
           if (keyEquals(bytes, record, key)) return bytes;
         }
@@ -278,6 +277,7 @@ export class LogEngine implements RawLog {
   delete(offsets: number[]): Promise<RawDeleteResult> {
     return this.run(async () => {
       this.writable();
+      await this.pins.idle(); // an export is copying the segments: rewrite none until it is done
       // Like klevdb, one segment per call: the one holding the lowest offset asked for.
       const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
       const first = this.firstStored([...wanted].sort((a, b) => a - b));
@@ -314,6 +314,25 @@ export class LogEngine implements RawLog {
       }
       return { segments: this.segments.length, messages, size: bytes + messages * indexEntrySize(this.options) };
     });
+  }
+
+  /** Pins the log as it is now for an archive export; see log/snapshot.ts. Release it when done. */
+  pinSnapshot(): Promise<RawSnapshot> {
+    return this.read(async () => this.pins.pin(this.path, this.segments, this.next, this.options));
+  }
+
+  /** Bytes [start, end) of segment `s` of a pinned snapshot. Not queued: pinned bytes do not change. */
+  readSnapshot(id: number, s: number, start: number, end: number): Promise<Uint8Array> {
+    return this.pins.readSegment(id, s, start, end);
+  }
+
+  /** Index rows (indexes/rows.ts) of entries [from, to) of segment `s` of a pinned snapshot. */
+  async readSnapshotIndex(id: number, s: number, from: number, to: number): Promise<Uint8Array> {
+    return this.pins.readIndex(id, s, from, to);
+  }
+
+  async releaseSnapshot(id: number): Promise<void> {
+    this.pins.release(id);
   }
 
   backup(dir: string): Promise<void> {
@@ -384,9 +403,23 @@ export class LogEngine implements RawLog {
     this.next = this.computeNext();
   }
 
+  /**
+   * Reads the segment list afresh. The writer in another tab may be renaming
+   * or removing a segment (a delete) right then, so a file listed a moment ago
+   * can be gone: try again on a fresh listing before giving up.
+   */
   private async reload(): Promise<void> {
     await Promise.all(this.segments.map((s) => s.file.close()));
-    this.segments = (await loadSegments(this.dir, this.path, this.store, this.options)).segments;
+    this.segments = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.segments = (await loadSegments(this.dir, this.path, this.store, this.options)).segments;
+        return;
+      } catch (err) {
+        if (!(err instanceof LogError && err.code === 'NotFound') || attempt >= RELOAD_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+      }
+    }
   }
 }
 

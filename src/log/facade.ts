@@ -2,11 +2,19 @@
  * The public `Log` over a `RawLog`: the engine in place, or a worker's engine
  * through Comlink. It checks every argument (so bad input never reaches the
  * engine or the worker boundary) and decodes the records reads return.
+ * Waiting reads (`consumeBlocking`, `tail`, src/live/) and cursors
+ * (src/cursors/) run here, on the client side: an AbortSignal cannot cross
+ * to a worker, and only plain raw calls do.
  */
 import { LogError } from '../errors.ts';
-import { decodeRecords, recordSize } from '../codec/record.ts';
+import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
-import type { Batch, DeleteResult, Log, Message, NewMessage, Stats } from '../types.ts';
+import type { Batch, BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
+import { Cursors } from '../cursors/cursor.ts';
+import { checkSignal, checkTailOptions, consumeBlocking, tail } from '../live/tail.ts';
+import { Wakeups } from '../live/wakeups.ts';
+import { broadcastChannels } from '../storage/channel.ts';
+import type { Env } from '../storage/files.ts';
 import type { RawBatch, RawLog } from './raw.ts';
 import {
   checkKey, checkMaxCount, checkOffset, checkOffsets, normalizeDir, startToMicros, toRecordInputs,
@@ -23,6 +31,9 @@ function single(records: Uint8Array): Message {
 
 export class LogFacade implements Log {
   private closed = false;
+  /** Wakes `consumeBlocking` and `tail` (live/wakeups.ts). */
+  private readonly wakeups: Wakeups;
+  private readonly cursors: Cursors;
 
   constructor(
     private readonly raw: RawLog,
@@ -30,7 +41,13 @@ export class LogFacade implements Log {
     private readonly path: string,
     /** Runs after the engine closed (the client ends its worker here). */
     private readonly onClose: () => void = () => undefined,
-  ) {}
+    /** This side's IndexedDB (for cursors) and notice channels; the page's own where absent. */
+    client: Partial<Pick<Env, 'idb' | 'channels'>> = {},
+  ) {
+    this.wakeups = new Wakeups(path, client.channels ?? broadcastChannels());
+    const idb = () => client.idb ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    this.cursors = new Cursors(path, idb, this, () => this.closed);
+  }
 
   /** Runs `op` unless closed; a synchronous throw (bad input) becomes a rejection. */
   private async call<T>(op: () => Promise<T>): Promise<T> {
@@ -47,9 +64,11 @@ export class LogFacade implements Log {
   }
 
   publish(messages: NewMessage[]): Promise<number> {
-    return this.call(() => {
+    return this.call(async () => {
       this.writable();
-      return this.raw.publish(toRecordInputs(messages, Date.now()));
+      const next = await this.raw.publish(encodeBatch(toRecordInputs(messages, Date.now())));
+      this.wakeups.published(next);
+      return next;
     });
   }
 
@@ -125,13 +144,38 @@ export class LogFacade implements Log {
     return this.call(() => this.raw.backup(normalizeDir(dir)));
   }
 
+  /** For `exportArchive` (src/archive/export.ts): the engine's snapshot calls. Throws `Closed` once closed. */
+  snapshotSource(): Pick<RawLog, 'pinSnapshot' | 'readSnapshot' | 'readSnapshotIndex' | 'releaseSnapshot'> {
+    if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
+    return this.raw;
+  }
+
   sync(): Promise<number> {
     return this.call(() => this.raw.sync());
+  }
+
+  consumeBlocking(offset: number, maxCount: number, options?: BlockingOptions): Promise<Batch> {
+    return this.call(() => {
+      const signal = checkSignal(options, 'consumeBlocking');
+      return consumeBlocking(this, this.wakeups, checkOffset(offset), checkMaxCount(maxCount), signal);
+    });
+  }
+
+  tail(offset: number, options?: TailOptions): AsyncIterableIterator<Batch> {
+    if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
+    const { maxCount, signal } = checkTailOptions(options);
+    return tail(this, this.wakeups, checkOffset(offset), maxCount, signal);
+  }
+
+  cursor(name: string): Cursor {
+    return this.cursors.cursor(name);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeups.close();
+    this.cursors.close();
     try {
       await this.raw.close();
     } finally {

@@ -4,8 +4,8 @@
  * records as bytes (one buffer per call, transferred across the worker
  * boundary rather than cloned); the facade decodes them.
  */
-import type { RecordInput } from '../codec/record.ts';
 import type { Stats } from '../types.ts';
+import type { RawSnapshot } from './snapshot.ts';
 
 export interface RawBatch {
   nextOffset: number;
@@ -20,8 +20,8 @@ export interface RawDeleteResult {
 
 /** Arguments arrive validated by the facade (log/validate.ts). */
 export interface RawLog {
-  /** Validated messages (see `toRecordInputs`): only plain, cloneable fields cross the worker boundary. */
-  publish(messages: RecordInput[]): Promise<number>;
+  /** A batch encoded by `encodeBatch`: one buffer, transferred (not cloned) to a worker. */
+  publish(records: Uint8Array): Promise<number>;
   nextOffset(): Promise<number>;
   consume(offset: number, maxCount: number): Promise<RawBatch>;
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch>;
@@ -31,6 +31,11 @@ export interface RawLog {
   delete(offsets: number[]): Promise<RawDeleteResult>;
   stat(): Promise<Stats>;
   backup(dir: string): Promise<void>;
+  /** Archive export (src/archive/export.ts): pin the log at one offset, read it, release it. */
+  pinSnapshot(): Promise<RawSnapshot>;
+  readSnapshot(id: number, segment: number, start: number, end: number): Promise<Uint8Array>;
+  readSnapshotIndex(id: number, segment: number, from: number, to: number): Promise<Uint8Array>;
+  releaseSnapshot(id: number): Promise<void>;
   sync(): Promise<number>;
   close(): Promise<void>;
 }

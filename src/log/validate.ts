@@ -4,8 +4,8 @@
  * the client runs the same checks so that bad input never crosses to the worker.
  */
 import { invalidArgument, LogError } from '../errors.ts';
-import { MAX_PAYLOAD_SIZE, type RecordInput } from '../codec/record.ts';
-import { OffsetNewest, OffsetOldest, type NewMessage, type Options } from '../types.ts';
+import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordInput } from '../codec/record.ts';
+import { OffsetNewest, OffsetOldest, type NewMessage, type Options, type RetentionPolicy } from '../types.ts';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -58,7 +58,33 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     autoSync: flag('autoSync'),
     check: flag('check'),
     rollover,
+    retention: checkRetention(o.retention),
   };
+}
+
+const RETENTION_LIMITS = ['maxCount', 'maxBytes', 'maxAgeMs'] as const;
+
+/** The `retention` option: absent, or plain data with positive limits (integers for count and bytes). */
+export function checkRetention(policy: unknown): RetentionPolicy {
+  if (policy === undefined || policy === null) return {};
+  if (typeof policy !== 'object' || Array.isArray(policy)) throw invalidArgument('option retention must be an object');
+  const p = policy as Record<string, unknown>;
+  for (const name of Object.keys(p)) {
+    if (!(RETENTION_LIMITS as readonly string[]).includes(name)) {
+      throw invalidArgument(`option retention has an unknown limit ${name}; known: ${RETENTION_LIMITS.join(', ')}`);
+    }
+  }
+  const out: RetentionPolicy = {};
+  for (const name of RETENTION_LIMITS) {
+    const v = p[name];
+    if (v === undefined) continue;
+    const integer = name !== 'maxAgeMs';
+    if (typeof v !== 'number' || !(integer ? Number.isSafeInteger(v) : Number.isFinite(v)) || v <= 0) {
+      throw invalidArgument(`option retention.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+    }
+    out[name] = v;
+  }
+  return out;
 }
 
 function bytesOrEmpty(v: unknown, what: string): Uint8Array {
@@ -79,7 +105,8 @@ export function checkTime(t: unknown, what: string): number {
 export function toRecordInputs(messages: unknown, nowMs: number): RecordInput[] {
   if (!Array.isArray(messages)) throw invalidArgument('publish takes an array of messages');
   const nowUs = Math.round(nowMs * 1000);
-  return messages.map((m, i): RecordInput => {
+  let total = 0;
+  const inputs = messages.map((m, i): RecordInput => {
     if (typeof m !== 'object' || m === null) throw invalidArgument(`message ${i} must be an object`);
     const { key, value, time } = m as NewMessage;
     const k = bytesOrEmpty(key, `message ${i}: key`);
@@ -88,8 +115,13 @@ export function toRecordInputs(messages: unknown, nowMs: number): RecordInput[] 
       throw invalidArgument(`message ${i}: key + value is ${k.length + v.length} bytes, over the 64 MiB limit`);
     }
     const ms = time === undefined || time === 0 ? undefined : checkTime(time, `message ${i}: time`);
+    total += recordSize(k.length, v.length);
     return { key: k, value: v, timeUs: ms === undefined ? nowUs : Math.round(ms * 1000) };
   });
+  if (total > MAX_BATCH_SIZE) {
+    throw invalidArgument(`a publish batch of ${total} bytes is over the ${MAX_BATCH_SIZE} byte limit; split it`);
+  }
+  return inputs;
 }
 
 /** An offset argument: an integer ≥ 0 or one of the two sentinels. */

@@ -4,6 +4,7 @@
  * flush, close) plus the few directory operations the log needs, so the same
  * engine runs on OPFS in a worker and on memory in Node tests.
  */
+import type { OpenChannel } from './channel.ts';
 
 export interface StoredFile {
   /** Reads up to `length` bytes at `position`; fewer at the end of the file. */
@@ -31,6 +32,8 @@ export interface Directory {
   list(): Promise<FileEntry[]>;
   /** Removes a file; a missing file is not an error. */
   remove(name: string): Promise<void>;
+  /** Removes a subdirectory and everything in it; a missing one is not an error. */
+  removeDir(name: string): Promise<void>;
   /** Renames a closed file, replacing any file called `to`. */
   rename(from: string, to: string): Promise<void>;
   /** A subdirectory by path segments; NotFound if missing and `create` is false. */
@@ -53,4 +56,6 @@ export interface Env {
   root: Directory;
   idb: IDBFactory;
   locks: Locks;
+  /** Wake-up notices between the logs' readers (storage/channel.ts); BroadcastChannel if absent. */
+  channels?: OpenChannel;
 }

@@ -12,6 +12,8 @@ export interface MemoryFaults {
   quota: number;
   /** Called before each write; may throw to fail it, or return how many bytes to really write. */
   beforeWrite?: (file: string, data: Uint8Array, position: number) => number | void;
+  /** Called before each open; may throw, e.g. NotFound for a file a writer just renamed away. */
+  beforeOpen?: (file: string) => void;
   /** Called on each read, e.g. to count what an open reads. */
   onRead?: (file: string, position: number, length: number) => void;
 }
@@ -145,6 +147,7 @@ export class MemoryDirectory implements Directory {
   }
 
   async openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile> {
+    this.fs.faults.beforeOpen?.(`${this.path}/${name}`);
     const files = this.files();
     let data = files.get(name);
     if (!data) {
@@ -165,6 +168,13 @@ export class MemoryDirectory implements Directory {
 
   async remove(name: string): Promise<void> {
     this.files().delete(name);
+  }
+
+  async removeDir(name: string): Promise<void> {
+    const full = this.path === '' ? name : `${this.path}/${name}`;
+    for (const path of [...this.fs.dirs.keys()]) {
+      if (path === full || path.startsWith(`${full}/`)) this.fs.dirs.delete(path);
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {

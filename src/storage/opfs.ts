@@ -162,6 +162,14 @@ export class OpfsDirectory implements Directory {
     }
   }
 
+  async removeDir(name: string): Promise<void> {
+    try {
+      await this.handle.removeEntry(name, { recursive: true });
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NotFoundError') throw toLogError(err, `removing directory ${this.full(name)}`);
+    }
+  }
+
   async rename(from: string, to: string): Promise<void> {
     const handle = (await this.handle.getFileHandle(from)) as FileHandleWithSync;
     await this.remove(to);

@@ -5,6 +5,7 @@
 import * as lib from '../../src/index.ts';
 import type { Log, NewMessage, Options } from '../../src/index.ts';
 import { contractCases } from '../contract/cases.ts';
+import { kitCases } from '../contract/kit/all.ts';
 
 /** How a promise settled, in a form that crosses `page.evaluate`. */
 export type Settled =
@@ -17,7 +18,7 @@ export type CaseResult = { ok: true } | { ok: false; error: string };
 export interface Harness {
   /** The module `/src/index.ts`, as a page imports it. */
   lib: typeof lib;
-  /** Runs one contract case against the real backend. */
+  /** Runs one contract case (or event-sourcing kit case) against the real backend. */
   runCase(name: string): Promise<CaseResult>;
   /** Awaits `promise` and reports its value or its error's code. */
   settle(promise: Promise<unknown>): Promise<Settled>;
@@ -62,7 +63,7 @@ function describe(err: unknown): string {
 }
 
 async function runCase(name: string): Promise<CaseResult> {
-  const found = contractCases.find((c) => c.name === name);
+  const found = contractCases.find((c) => c.name === name) ?? kitCases.find((c) => c.name === name);
   if (!found) return { ok: false, error: `no contract case named ${JSON.stringify(name)}` };
   const ctx = {
     open: lib.open,

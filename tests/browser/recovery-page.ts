@@ -14,7 +14,9 @@ import type { Log, Message, NewMessage } from '../../src/index.ts';
 export const SEGMENT_HEADER_SIZE = 24;
 export const RECORD_HEADER_SIZE = 32;
 const IDB_NAME = 'opfs-log';
+const IDB_VERSION = 2;
 const IDB_STORE = 'segments';
+const IDB_CURSORS = 'cursors';
 
 // ---------------------------------------------------------------------------
 // Messages whose content follows from (offset, generation)
@@ -332,8 +334,12 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 
 /** Opens the database as the engine does (creating the store if it is new), so it is never left without it. */
 async function withStore<T>(mode: IDBTransactionMode, use: (store: IDBObjectStore) => Promise<T>): Promise<T> {
-  const open = indexedDB.open(IDB_NAME, 1);
-  open.onupgradeneeded = () => open.result.createObjectStore(IDB_STORE, { keyPath: ['dir', 'base'] });
+  const open = indexedDB.open(IDB_NAME, IDB_VERSION);
+  open.onupgradeneeded = () => {
+    const names = open.result.objectStoreNames;
+    if (!names.contains(IDB_STORE)) open.result.createObjectStore(IDB_STORE, { keyPath: ['dir', 'base'] });
+    if (!names.contains(IDB_CURSORS)) open.result.createObjectStore(IDB_CURSORS, { keyPath: ['dir', 'name'] });
+  };
   const db = await request(open);
   try {
     const tx = db.transaction(IDB_STORE, mode);

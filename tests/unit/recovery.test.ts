@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
+import { LogError } from '../../src/errors.ts';
 import { afterCrash, allOffsets, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
 
 /** Size of one gen() record with a 2-byte key and value `v<i>`. */
@@ -320,5 +321,28 @@ describe('another tab deletes the IndexedDB database', () => {
     const reopened = await openLog(env, 'log', { rollover: 200 });
     expect(await allOffsets(reopened)).toEqual([...Array(20).keys()]);
     await reopened.close();
+  });
+});
+
+describe('a readonly log while the writer rewrites segments', () => {
+  it('lists again when a segment vanishes between listing and opening', async () => {
+    const env = freshEnv();
+    const writer = await openLog(env, 'log', { rollover: 200 });
+    await writer.publish(gen(10));
+    await writer.publish(gen(10, 10));
+    const reader = await openLog(env, 'log', { readonly: true, rollover: 200 });
+    await writer.delete([0]); // the reader must reload on its next call
+    let misses = 0;
+    env.root.faults.beforeOpen = (file) => {
+      if (file.endsWith('.log') && misses < 2) {
+        misses++;
+        throw new LogError('NotFound', `${file} is being renamed`);
+      }
+    };
+    expect((await reader.consume(-2, 1)).messages[0].offset).toBe(1);
+    env.root.faults.beforeOpen = undefined;
+    expect(misses).toBe(2);
+    await reader.close();
+    await writer.close();
   });
 });
