@@ -265,8 +265,17 @@ export class LogEngine implements RawLog {
   getByTime(startUs: number): Promise<Uint8Array> {
     return this.read(async () => {
       if (this.oldest() === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
-      for (const seg of this.segments) {
-        if (seg.index.count === 0 || seg.index.maxTime < startUs) continue;
+      // Indexed times rise across the log, so the first segment whose largest reaches `startUs` holds
+      // the answer. Only the head can be empty (see roll and delete): leave it out of the bisection.
+      let lo = 0;
+      let hi = this.head.index.count > 0 ? this.segments.length : this.segments.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.segments[mid].index.maxTime < startUs) lo = mid + 1;
+        else hi = mid;
+      }
+      const seg = this.segments[lo];
+      if (seg && seg.index.count > 0) {
         const i = seg.index.timeLowerBound(startUs);
         return seg.readEntries(i, i + 1);
       }

@@ -346,3 +346,17 @@ describe('a readonly log while the writer rewrites segments', () => {
     await writer.close();
   });
 });
+
+describe('time lookups beside an empty head', () => {
+  it('finds messages in sealed segments after the newest was deleted', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 200 });
+    await log.publish(gen(10));
+    await log.delete([9]); // rolls to an empty head at offset 10
+    expect((await log.stat()).segments).toBeGreaterThan(1);
+    expect((await log.getByTime(1000)).offset).toBe(0);
+    expect((await log.getByTime(1008)).offset).toBe(8);
+    await expect(log.getByTime(1009)).rejects.toMatchObject({ code: 'NotFound' });
+    await log.close();
+  });
+});
