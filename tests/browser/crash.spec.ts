@@ -3,9 +3,8 @@
 // whole batches are (publish is atomic per batch), whatever the tail held.
 // Three ways to die: the tab is closed, its renderer crashes, the whole
 // browser is killed (then it is relaunched on the same profile).
-import { test, expect, gotoHarness } from './fixtures.ts';
+import { test, expect, gotoHarness, browserPid } from './fixtures.ts';
 import type { BrowserContext, Page } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
 
 declare global {
   interface Window {
@@ -78,20 +77,6 @@ async function openLog(page: Page, options: object = OPTIONS): Promise<number> {
   }
 }
 
-/** The pid of the browser process (not a renderer or helper) running on `profileDir`. */
-function browserPid(profileDir: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (argv.includes(`--user-data-dir=${profileDir}`) && !argv.some((a) => a.startsWith('--type='))) return Number(entry);
-  }
-  throw new Error(`no browser process for ${profileDir}`);
-}
 
 type Death = (ctx: { page: Page; context: BrowserContext; profileDir: string; launch: () => Promise<BrowserContext> }) => Promise<Page>;
 

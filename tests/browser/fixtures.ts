@@ -10,7 +10,7 @@
 //   (A fresh Chromium per test would cost ~1.5 s of launch and load each.)
 import { test as base, chromium, expect } from '@playwright/test';
 import type { BrowserContext, Page, TestInfo } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath } from '../../scripts/chromium-path.mjs';
@@ -184,5 +184,20 @@ export const contractTest = base.extend<{}, { sharedContext: () => Promise<Brows
     await page.close().catch(() => {});
   },
 });
+
+/** The pid of the browser process (not a renderer or helper) running on `profileDir`. */
+export function browserPid(profileDir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (argv.includes(`--user-data-dir=${profileDir}`) && !argv.some((a) => a.startsWith('--type='))) return Number(entry);
+  }
+  throw new Error(`no browser process for ${profileDir}`);
+}
 
 export { expect };

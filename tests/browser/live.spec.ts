@@ -3,9 +3,8 @@
 // publish (BroadcastChannel between the tabs, each log's engine in its own
 // worker); aborting and closing end the waits; durable cursors survive a
 // closed tab and a killed browser.
-import { test, expect, gotoHarness } from './fixtures.ts';
+import { test, expect, gotoHarness, browserPid } from './fixtures.ts';
 import type { Page } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
 
 declare global {
   interface Window {
@@ -137,20 +136,6 @@ test('in a reader tab, aborting rejects a waiting consumeBlocking with the signa
   expect(await publish(writer, 'w', 2)).toBe(2);
 });
 
-/** The pid of the browser process (not a renderer or helper) running on `profileDir`. */
-function browserPid(profileDir: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (argv.includes(`--user-data-dir=${profileDir}`) && !argv.some((a) => a.startsWith('--type='))) return Number(entry);
-  }
-  throw new Error(`no browser process for ${profileDir}`);
-}
 
 /** Opens the log as the writer, waiting while a dead tab's lock is still held. */
 async function openWhenFree(page: Page) {

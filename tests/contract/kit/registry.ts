@@ -2,7 +2,7 @@
  * The event-sourcing kit's cases (issue 5: live tail, typed logs, cursors,
  * retention, compaction), in the contract suite's shape: each is an async
  * function over `ContractContext` that throws on failure, so the same cases
- * run on the memory backend under vitest (tests/unit/kit.test.ts) and on OPFS
+ * run on the memory backend under vitest (tests/unit/contract.test.ts) and on OPFS
  * through the worker in Chromium (tests/browser/kit.spec.ts).
  */
 import type { ContractCase, ContractContext } from '../cases.ts';
