@@ -99,6 +99,13 @@ export class IndexStore {
     return record ? record.offset : null;
   }
 
+  /** Every committed cursor of log `dir`, by name (strings sort before arrays, which bound the range). */
+  async cursors(dir: string): Promise<Map<string, number>> {
+    const range = IDBKeyRange.bound([dir, ''], [dir, []]);
+    const records = (await (await this.connection()).getAll(CURSORS, range)) as CursorRecord[];
+    return new Map(records.map((r) => [r.name, r.offset]));
+  }
+
   /** Commits cursor `name` of log `dir` (null forgets it); strict, so it is on disk when this resolves. */
   async putCursor(dir: string, name: string, offset: number | null): Promise<void> {
     const tx = (await this.connection()).transaction(CURSORS, 'readwrite', { durability: 'strict' });

@@ -1,6 +1,7 @@
 /**
  * Backup: copies every segment, as it is at this moment, into another
- * directory, with IndexedDB records so the copy opens without a rescan.
+ * directory, with IndexedDB records so the copy opens without a rescan,
+ * and the log's committed cursors.
  * The engine runs it as one operation, so the copy is at one offset.
  */
 import { LogError } from '../errors.ts';
@@ -9,7 +10,9 @@ import type { Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
 import { segmentNames } from './load.ts';
 
-export async function backupSegments(segments: Segment[], targetDir: Directory, target: string, store: IndexStore): Promise<void> {
+export async function backupSegments(
+  segments: Segment[], targetDir: Directory, source: string, target: string, store: IndexStore,
+): Promise<void> {
   if ((await segmentNames(targetDir)).length > 0) {
     throw new LogError('InvalidArgument', `backup target ${target} already holds a log`);
   }
@@ -32,4 +35,6 @@ export async function backupSegments(segments: Segment[], targetDir: Directory, 
     throw err;
   }
   for (const seg of segments) await store.put(seg.record(target));
+  // Cursors are stored with the log, so a copy of the log carries them.
+  for (const [name, offset] of await store.cursors(source)) await store.putCursor(target, name, offset);
 }

@@ -352,7 +352,7 @@ export class LogEngine implements RawLog {
       if (!lock) throw new LogError('Locked', `log ${target} is open for writing elsewhere`);
       try {
         const targetDir = await this.env.root.subdir(target.split('/'), true);
-        await backupSegments(this.segments, targetDir, target, this.store);
+        await backupSegments(this.segments, targetDir, this.path, target, this.store);
       } finally {
         lock.release();
       }

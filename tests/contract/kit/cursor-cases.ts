@@ -89,3 +89,23 @@ kitCase('cursor: bad offsets reject, bad names throw, a closed log rejects Close
   await rejectsWith(() => cursor.commit(1), 'Closed', 'commit after close');
   await rejectsWith(() => log.cursor('other').position(), 'Closed', 'a new cursor after close');
 });
+
+kitCase('cursor: a backup carries the committed cursors; the copy and the original then go their own ways', async (ctx) => {
+  const source = ctx.dir();
+  const copy = ctx.dir();
+  await withLog(ctx, {}, async (log) => {
+    await log.publish(gen(6));
+    await log.cursor('projection').commit(4);
+    await log.cursor('audit').commit(6);
+    await log.backup(copy);
+    await log.cursor('projection').commit(5);
+  }, source);
+  await withLog(ctx, {}, async (log) => {
+    equal(await log.cursor('projection').position(), 4, 'the copy: projection as it was at the backup');
+    equal(await log.cursor('audit').position(), 6, 'the copy: audit');
+    equal(await log.cursor('other').position(), OffsetOldest, 'the copy: a cursor never committed');
+  }, copy);
+  await withLog(ctx, {}, async (log) => {
+    equal(await log.cursor('projection').position(), 5, 'the original keeps its later commit');
+  }, source);
+});
