@@ -236,7 +236,9 @@ export interface Log {
   /**
    * Copies the log, consistent at one offset, to another OPFS directory
    * (created if missing; it must not hold a log already), which `open(dir)`
-   * opens with the same messages and next offset.
+   * opens with the same messages, next offset and committed cursors.
+   * A target that holds a log rejects `InvalidArgument`; one open for
+   * writing elsewhere rejects `Locked`.
    */
   backup(dir: string): Promise<void>;
 
