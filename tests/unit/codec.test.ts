@@ -1,6 +1,6 @@
 /** The record codec on its own: checksums, batch encoding and sealing, decoding. */
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../src/codec/crc32.ts';
+import { Crc32, crc32c } from '../../src/codec/crc32.ts';
 import { decodeRecords, encodeBatch, readRecord, RECORD_HEADER_SIZE, sealBatch } from '../../src/codec/record.ts';
 
 /** Bit-at-a-time CRC-32C: slow and obviously right, the reference for the table version. */
@@ -25,6 +25,17 @@ describe('crc32c', () => {
         expect(crc32c(bytes, start, end)).toBe(referenceCrc(bytes, start, end));
       }
     }
+  });
+});
+
+describe('Crc32 (IEEE, for zip entries)', () => {
+  it('matches the standard check value, fed whole or in chunks', () => {
+    const bytes = new TextEncoder().encode('123456789'.repeat(5));
+    const whole = new Crc32().update(bytes).value;
+    const chunked = new Crc32();
+    for (let at = 0; at < bytes.length; at += 7) chunked.update(bytes.subarray(at, at + 7));
+    expect(new Crc32().update(bytes.subarray(0, 9)).value).toBe(0xcbf43926);
+    expect(chunked.value).toBe(whole);
   });
 });
 
