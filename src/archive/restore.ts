@@ -23,6 +23,7 @@ import { REWRITE_SUFFIX, segmentNames } from '../log/load.ts';
 import { normalizeDir } from '../log/validate.ts';
 import { segmentName } from '../segment/segment.ts';
 import type { Directory, Env } from '../storage/files.ts';
+import { writeWholeFile } from '../storage/write-file.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { archiveInfo, INDEX_FILE_HEADER_SIZE, type ManifestSegment } from './manifest.ts';
 import { verifyArchive, ByteReader, type VerifiedArchive } from './verify.ts';
@@ -110,7 +111,7 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     for (const seg of manifest.segments) {
       const name = segmentName(seg.base) + IMPORT_SUFFIX;
       written.push(name);
-      await copyEntry(dir, name, entryChunks(archive, entries.get(seg.log.name)!, label));
+      await writeWholeFile(dir, name, entryChunks(archive, entries.get(seg.log.name)!, label));
     }
   } catch (err) {
     for (const name of written) await dir.remove(name).catch(() => undefined);
@@ -134,22 +135,6 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     }
   } finally {
     store.close();
-  }
-}
-
-/** Writes the chunks to a new file `name` in `dir` and flushes it. */
-async function copyEntry(dir: Directory, name: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-  const file = await dir.openFile(name, { create: true, readonly: false });
-  try {
-    await file.truncate(0);
-    let at = 0;
-    for await (const chunk of chunks) {
-      await file.write(chunk, at);
-      at += chunk.length;
-    }
-    await file.flush();
-  } finally {
-    await file.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { LogError } from '../errors.ts';
 import type { IndexStore } from '../indexes/store.ts';
 import type { Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
+import { writeWholeFile } from '../storage/write-file.ts';
 import { segmentNames } from './load.ts';
 
 export async function backupSegments(
@@ -20,15 +21,8 @@ export async function backupSegments(
   try {
     for (const seg of segments) {
       const bytes = await seg.read(0, seg.size);
-      const file = await targetDir.openFile(seg.name, { create: true, readonly: false });
       written.push(seg.name);
-      try {
-        await file.truncate(0);
-        await file.write(bytes, 0);
-        await file.flush();
-      } finally {
-        await file.close();
-      }
+      await writeWholeFile(targetDir, seg.name, [bytes]);
     }
   } catch (err) {
     for (const name of written) await targetDir.remove(name);

@@ -14,6 +14,7 @@ import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import type { SegmentRecord } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
+import { writeWholeFile } from '../storage/write-file.ts';
 
 export const SEGMENT_MAGIC = 0x474c504f; // "OPLG"
 export const SEGMENT_VERSION = 1;
@@ -55,6 +56,13 @@ export function decodeHeader(bytes: Uint8Array, base: number): number | null {
   return storedBase === base ? view.getUint32(16, true) : null;
 }
 
+/** Empties an open file down to a fresh header: a new segment, or a head whose header was torn. */
+async function startFile(file: StoredFile, base: number, incarnation: number): Promise<void> {
+  await file.truncate(0);
+  await file.write(encodeHeader(base, incarnation), 0);
+  await file.flush();
+}
+
 export function newIncarnation(): number {
   return (Math.random() * TWO_32) >>> 0;
 }
@@ -82,9 +90,7 @@ export class Segment {
     const file = await dir.openFile(name, { create: true, readonly: false });
     const incarnation = newIncarnation();
     try {
-      await file.truncate(0);
-      await file.write(encodeHeader(base, incarnation), 0);
-      await file.flush();
+      await startFile(file, base, incarnation);
     } catch (err) {
       await file.close();
       await dir.remove(name);
@@ -239,23 +245,13 @@ export class Segment {
   /** Rewrites the header of a segment whose header was torn (an empty head). */
   async reset(): Promise<void> {
     this.incarnation = newIncarnation();
-    await this.file.truncate(0);
-    await this.file.write(encodeHeader(this.base, this.incarnation), 0);
-    await this.file.flush();
+    await startFile(this.file, this.base, this.incarnation);
     this.index = new SegmentIndex(this.base);
     this.size = SEGMENT_HEADER_SIZE;
   }
 
   /** Writes a new segment file `name` holding `records` (whole encoded records). */
   static async writeFile(dir: Directory, name: string, base: number, records: Uint8Array): Promise<void> {
-    const file = await dir.openFile(name, { create: true, readonly: false });
-    try {
-      await file.truncate(0);
-      await file.write(encodeHeader(base, newIncarnation()), 0);
-      await file.write(records, SEGMENT_HEADER_SIZE);
-      await file.flush();
-    } finally {
-      await file.close();
-    }
+    await writeWholeFile(dir, name, [encodeHeader(base, newIncarnation()), records]);
   }
 }
