@@ -8,7 +8,7 @@ import { keyHash } from '../codec/hash.ts';
 import { keyEquals, sealBatch } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
-import { Segment } from '../segment/segment.ts';
+import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory, Env, HeldLock } from '../storage/files.ts';
 import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
@@ -122,11 +122,15 @@ export class LogEngine implements RawLog {
     return -Infinity;
   }
 
+  /** Flushes the head and saves its index: what sync, close and a rollover each need. */
+  private async saveHead(): Promise<void> {
+    await this.head.file.flush();
+    this.persist(this.head.record(this.path));
+  }
+
   /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
   private async roll(): Promise<void> {
-    const head = this.head;
-    await head.file.flush();
-    this.persist(head.record(this.path));
+    await this.saveHead();
     this.segments.push(await Segment.create(this.dir, this.next));
   }
 
@@ -361,23 +365,17 @@ export class LogEngine implements RawLog {
 
   sync(): Promise<number> {
     return this.run(async () => {
-      if (!this.options.readonly) {
-        await this.head.file.flush();
-        this.persist(this.head.record(this.path));
-      }
+      if (!this.options.readonly) await this.saveHead();
       return this.next;
     });
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const done = this.run(async () => {
+    return this.run(async () => {
       this.closed = true;
       try {
-        if (!this.options.readonly) {
-          await this.head.file.flush();
-          this.persist(this.head.record(this.path));
-        }
+        if (!this.options.readonly) await this.saveHead();
         await Promise.all(this.pendingPuts);
         await Promise.all(this.segments.map((s) => s.file.close()));
       } finally {
@@ -385,7 +383,6 @@ export class LogEngine implements RawLog {
         this.lock?.release();
       }
     });
-    return done;
   }
 
   /**
@@ -396,7 +393,7 @@ export class LogEngine implements RawLog {
     const files = new Map((await this.dir.list()).map((e) => [e.name, e.size]));
     const names = this.segments.map((s) => s.name);
     const same = names.length > 0 && names.every((n, i) => files.get(n) === this.segments[i].size || i === names.length - 1);
-    const segmentCount = [...files.keys()].filter((n) => n.endsWith('.log')).length;
+    const segmentCount = [...files.keys()].filter((n) => parseSegmentName(n) !== null).length;
     if (same && segmentCount === names.length) {
       const head = this.head;
       const size = files.get(head.name)!;

@@ -148,15 +148,23 @@ export function checkKey(key: unknown): Uint8Array {
 }
 
 /**
- * A time-index start (ms or Date) in microseconds, rounded as publish rounds.
- * Any finite time is a valid start: one before every message finds the first.
+ * A point in time to search or cut at (a time-index start, a trim or
+ * compaction bound): any finite number of ms since the epoch, or a valid Date.
+ */
+export function checkInstant(value: unknown, what: string): number {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw invalidArgument(`${what} must be a number of milliseconds since the epoch or a valid Date, got ${String(value)}`);
+  }
+  return ms;
+}
+
+/**
+ * A time-index start in microseconds, rounded as publish rounds. One before
+ * every message finds the first.
  */
 export function startToMicros(start: unknown): number {
-  const ms = start instanceof Date ? start.getTime() : start;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw invalidArgument(`start must be a number of milliseconds since the epoch or a valid Date, got ${String(start)}`);
-  }
-  return Math.round(ms * 1000);
+  return Math.round(checkInstant(start, 'start') * 1000);
 }
 
 /** The offsets argument of delete: an iterable of numbers. */

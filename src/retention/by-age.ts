@@ -1,7 +1,8 @@
 /** Retention by age: klevdb's FindByAge / TrimByAgeMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
-import { checkBefore, scan } from './scan.ts';
+import { checkInstant } from '../log/validate.ts';
+import { scan } from './scan.ts';
 
 /**
  * The offsets of the messages at the start of the log whose time is at or
@@ -9,7 +10,7 @@ import { checkBefore, scan } from './scan.ts';
  * after it. A message out of time order behind that one is not included.
  */
 export async function findByAge(log: Log, before: number | Date): Promise<Set<number>> {
-  const bound = checkBefore(before, 'findByAge');
+  const bound = checkInstant(before, 'findByAge: before');
   const offsets = new Set<number>();
   await scan(log, (m) => {
     if (m.time > bound) return false;

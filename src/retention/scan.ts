@@ -3,7 +3,6 @@
  * by `consume`, in batches, up to the next offset the scan began at (what
  * is published meanwhile is not looked at).
  */
-import { invalidArgument } from '../errors.ts';
 import { OffsetOldest, type Log, type Message } from '../types.ts';
 
 /** Messages per `consume` of a scan: few trips to the worker, little memory held. */
@@ -22,13 +21,4 @@ export async function scan(log: Pick<Log, 'consume' | 'nextOffset'>, visit: (mes
     if (batch.messages.length === 0 || batch.nextOffset >= end) return;
     at = batch.nextOffset;
   }
-}
-
-/** A time bound (`before`) in ms: a finite number or a valid Date. */
-export function checkBefore(before: unknown, what: string): number {
-  const ms = before instanceof Date ? before.getTime() : before;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw invalidArgument(`${what}: before must be milliseconds since the epoch or a valid Date, got ${String(before)}`);
-  }
-  return ms;
 }
