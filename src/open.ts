@@ -19,8 +19,12 @@ import type { WorkerApi } from '../worker/worker.ts';
  * Rejects `InvalidArgument` for a bad `dir` (`..`, empty segments, NUL) or
  * options, `NotFound` for a missing dir without `createDirs`, `Locked` if
  * another writer holds the log (at once, never after a wait), `Unsupported`
- * if the browser lacks OPFS, workers or Web Locks, and `Corrupted` if a
- * check finds damage it cannot repair.
+ * if the browser lacks OPFS, workers or Web Locks or refuses sync access
+ * handles, `Corrupted` if a check finds damage it cannot repair, and
+ * `Internal` for an unexpected failure (the original error is the `cause`).
+ * A problem with IndexedDB never rejects: the indexes are derived data, so
+ * the log opens without persisted indexes and rebuilds them from the segments.
+ * A failed open leaves nothing held: opening again reports the same error.
  */
 export async function open(dir: string, options?: Options): Promise<Log> {
   const path = normalizeDir(dir);

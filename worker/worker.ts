@@ -44,7 +44,7 @@ const api: RawLog & {
   importArchive(dir: string, archive: Blob, options: ImportOptions): Promise<ArchiveInfo>;
 } = {
   async open(dir, options) {
-    if (engine) throw new LogError('InvalidArgument', 'this worker already has a log open');
+    if (engine) throw new LogError('Internal', 'this worker already has a log open');
     engine = await withRetention(await LogEngine.open(await opfsEnv(), dir, options));
   },
   publish: (messages) => opened().publish(messages),

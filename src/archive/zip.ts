@@ -46,7 +46,10 @@ export interface ZipDirectory {
   entries: Map<string, ZipEntry>;
 }
 
-/** Bytes [start, end) of `blob`; a read failure (the file changed or vanished) is `Corrupted`. */
+/**
+ * Bytes [start, end) of `blob`. A read failure is no proof of damage: a file
+ * that vanished is `NotFound`, one that changed on disk (`NotReadableError`) `Internal`.
+ */
 export async function readBytes(blob: Blob, start: number, end: number): Promise<Uint8Array> {
   try {
     return new Uint8Array(await blob.slice(start, end).arrayBuffer());

@@ -1,5 +1,6 @@
 /** klevdb's Compact: updates, then tombstones, by age. */
 import { invalidArgument } from '../errors.ts';
+import { checkLog } from '../log/validate.ts';
 import type { DeleteResult, Log } from '../types.ts';
 import { compactDeletes } from './deletes.ts';
 import { compactUpdates } from './updates.ts';
@@ -12,6 +13,7 @@ import { compactUpdates } from './updates.ts';
  * Resolves to everything deleted, by both steps.
  */
 export async function compact(log: Log, ageMs: number): Promise<DeleteResult> {
+  checkLog(log, 'compact');
   if (typeof ageMs !== 'number' || !Number.isFinite(ageMs) || ageMs < 0) {
     throw invalidArgument(`compact: ageMs must be a number ≥ 0, got ${String(ageMs)}`);
   }

@@ -1,7 +1,7 @@
 /** Compaction of deletes (tombstones): klevdb's FindDeletes / CompactDeletesMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from '../retention/delete-all.ts';
-import { checkInstant } from '../log/validate.ts';
+import { checkInstant, checkLog } from '../log/validate.ts';
 import { scan } from '../retention/scan.ts';
 import { keyString } from './keys.ts';
 
@@ -14,6 +14,7 @@ import { keyString } from './keys.ts';
  * (see `compact`). Messages without a key are never deleted.
  */
 export async function findDeletes(log: Log, before: number | Date): Promise<Set<number>> {
+  checkLog(log, 'findDeletes');
   const bound = checkInstant(before, 'findDeletes: before');
   const seen = new Set<string>();
   const offsets = new Set<number>();

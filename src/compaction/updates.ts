@@ -1,7 +1,7 @@
 /** Compaction of updates: klevdb's FindUpdates / CompactUpdatesMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from '../retention/delete-all.ts';
-import { checkInstant } from '../log/validate.ts';
+import { checkInstant, checkLog } from '../log/validate.ts';
 import { scan } from '../retention/scan.ts';
 import { keyString } from './keys.ts';
 
@@ -15,6 +15,7 @@ import { keyString } from './keys.ts';
  * Needs no key index: it reads the log from the oldest message on.
  */
 export async function findUpdates(log: Log, before: number | Date): Promise<Set<number>> {
+  checkLog(log, 'findUpdates');
   const bound = checkInstant(before, 'findUpdates: before');
   const latest = new Map<string, number>();
   const offsets = new Set<number>();

@@ -32,8 +32,13 @@ export class Cursors {
     if (!this.store) {
       const factory = this.idb();
       if (!factory) return Promise.reject(new LogError('Unsupported', 'cursors need IndexedDB, which this context lacks'));
-      this.store = IndexStore.open(factory);
-      this.store.catch(() => (this.store = null)); // a failed open is retried on the next call
+      const store = IndexStore.open(factory);
+      this.store = store;
+      // Unusable IndexedDB (calls reject Unsupported) or a failed open: try again on the next call.
+      const retry = () => {
+        if (this.store === store) this.store = null;
+      };
+      store.then((s) => s.unusableReason !== null && retry(), retry);
     }
     return this.store;
   }

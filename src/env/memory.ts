@@ -6,6 +6,7 @@ import type { Env } from '../storage/files.ts';
 
 export interface MemoryEnv extends Env {
   root: MemoryDirectory;
+  idb: IDBFactory;
 }
 
 /** `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test. */

@@ -1,10 +1,9 @@
 /** The engine's surroundings in a browser worker: OPFS, the real IndexedDB, Web Locks. */
-import { LogError } from '../errors.ts';
 import { OpfsDirectory, WebLocks } from '../storage/opfs.ts';
 import type { Env } from '../storage/files.ts';
 
 export async function opfsEnv(): Promise<Env> {
+  // Without IndexedDB the log still works: its indexes are rebuilt on every open.
   const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!idb) throw new LogError('Unsupported', 'this browser has no IndexedDB');
   return { root: await OpfsDirectory.root(), idb, locks: new WebLocks() };
 }

@@ -8,7 +8,7 @@
  * with the file, and rescans the segment otherwise (see `Segment.load`).
  */
 import { unwrap, wrap, type IDBPDatabase } from 'idb';
-import { LogError, toLogError } from '../errors.ts';
+import { LogError } from '../errors.ts';
 import type { PackedIndex } from './segment-index.ts';
 
 const DB_NAME = 'opfs-log';
@@ -33,82 +33,185 @@ export interface SegmentRecord extends PackedIndex {
   size: number;
 }
 
+/** Why IndexedDB cannot be used: the store then keeps nothing. */
+class Unusable {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Opens the database at our version, or, when another script of the origin
+ * upgraded it past ours, at the version it has: we never upgrade over someone
+ * else, since their next open at their version would then fail. Resolves to
+ * an `Unusable` when a store we need is missing or the open is blocked (a
+ * connection at an older version that does not close).
+ */
+async function openDatabase(factory: IDBFactory): Promise<IDBPDatabase | Unusable> {
+  try {
+    return await request(factory, DB_VERSION);
+  } catch (err) {
+    if ((err as { name?: unknown } | null)?.name !== 'VersionError') throw err;
+  }
+  const db = await request(factory);
+  if (db instanceof Unusable || db.objectStoreNames.contains(STORE)) return db;
+  db.close();
+  return new Unusable(`the IndexedDB database ${DB_NAME} (version ${db.version}) has no ${STORE} store`);
+}
+
+/**
+ * How long an open may wait before the log goes on without IndexedDB. A
+ * blocked open says so at once, but an open queued behind another
+ * context's blocked one hears nothing until that one is done.
+ */
+const OPEN_PATIENCE_MS = 3000;
+
+/** Opens of this context still waiting (blocked or slow): a new one would only queue behind them. */
+const waiting = new WeakMap<IDBFactory, Promise<unknown>>();
+
+function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | Unusable> {
+  if (waiting.has(factory)) {
+    return Promise.resolve(new Unusable(`an earlier open of the IndexedDB database ${DB_NAME} is still waiting`));
+  }
+  const req = version === undefined ? factory.open(DB_NAME) : factory.open(DB_NAME, version);
+  req.onupgradeneeded = () => {
+    // From any older version (or none): add what is missing, keep what is there.
+    const names = req.result.objectStoreNames;
+    if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
+    if (!names.contains(CURSORS)) req.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
+  };
+  const opened = wrap(req) as Promise<IDBPDatabase>;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<Unusable>((resolve) => {
+    const giveUp = (why: string) => {
+      resolve(new Unusable(`opening the IndexedDB database ${DB_NAME} ${why}`));
+      waiting.set(factory, opened);
+      // Should it open after all, nobody uses it: close it so that it blocks nobody.
+      opened.then((db) => db.close(), () => undefined).finally(() => waiting.delete(factory));
+    };
+    req.onblocked = () => giveUp('is blocked by a connection at an older version');
+    timer = setTimeout(() => giveUp(`took over ${OPEN_PATIENCE_MS} ms`), OPEN_PATIENCE_MS);
+  });
+  return Promise.race([opened, stuck]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Segment index records and cursors in IndexedDB. Index records are derived
+ * data, so a database that cannot be used (missing, upgraded by someone else
+ * without our stores, blocked, failing) never fails the log: the store then
+ * keeps nothing (`load` finds no record, `put` and `remove` do nothing) and
+ * every open rescans the segments. Cursors need it for durability: their
+ * calls reject `Unsupported` then.
+ */
 export class IndexStore {
   private db: IDBPDatabase | null = null;
+  private unusable: Unusable | null = null;
   private closed = false;
 
-  private constructor(private readonly factory: IDBFactory) {}
+  private constructor(private readonly factory: IDBFactory | undefined) {}
 
-  static async open(factory: IDBFactory): Promise<IndexStore> {
+  /** Never rejects: an IndexedDB that cannot be used gives a store that keeps nothing. */
+  static async open(factory: IDBFactory | undefined): Promise<IndexStore> {
     const store = new IndexStore(factory);
     await store.connection();
     return store;
   }
 
+  /** Null once IndexedDB proved unusable; then `unusableReason` says why. */
+  get unusableReason(): string | null {
+    return this.unusable?.reason ?? null;
+  }
+
   /**
    * The database connection, reopened if another tab deleted or upgraded the
    * database: we close ours on `versionchange` so that we never block them.
+   * Null if IndexedDB cannot be used (for the rest of this store's life).
    */
-  private async connection(): Promise<IDBPDatabase> {
+  private async connection(): Promise<IDBPDatabase | null> {
     if (this.closed) throw new LogError('Closed', 'the index store is closed');
     if (this.db) return this.db;
+    if (this.unusable) return null;
+    let db: IDBPDatabase | Unusable;
     try {
-      const request = this.factory.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
-        // From any older version: add what is missing, keep what is there.
-        const names = request.result.objectStoreNames;
-        if (!names.contains(STORE)) request.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
-        if (!names.contains(CURSORS)) request.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
-      };
-      const db = await (wrap(request) as Promise<IDBPDatabase>);
-      unwrap(db).onversionchange = () => {
-        db.close();
-        if (this.db === db) this.db = null;
-      };
-      this.db = db;
-      return db;
+      if (!this.factory) throw new Error('this context has no IndexedDB');
+      db = await openDatabase(this.factory);
     } catch (err) {
-      throw toLogError(err, 'opening the IndexedDB index store');
+      db = new Unusable(`opening the IndexedDB database ${DB_NAME}: ${describe(err)}`);
     }
+    if (this.closed && !(db instanceof Unusable)) db.close();
+    if (this.closed) throw new LogError('Closed', 'the index store is closed');
+    if (db instanceof Unusable) {
+      this.unusable = db;
+      return null;
+    }
+    const opened = db;
+    unwrap(opened).onversionchange = () => {
+      opened.close();
+      if (this.db === opened) this.db = null;
+    };
+    this.db = opened;
+    return opened;
+  }
+
+  /** The connection if it has `store`; else null (segments) or `Unsupported` (cursors). */
+  private async with(store: typeof STORE | typeof CURSORS): Promise<IDBPDatabase | null> {
+    const db = await this.connection();
+    const reason = db === null ? this.unusable!.reason
+      : db.objectStoreNames.contains(store) ? null
+        : `the IndexedDB database ${DB_NAME} (version ${db.version}) has no ${store} store`;
+    if (reason === null) return db;
+    if (store === CURSORS) throw new LogError('Unsupported', `cursors need IndexedDB, which cannot be used: ${reason}`);
+    return null;
   }
 
   private range(dir: string): IDBKeyRange {
     return IDBKeyRange.bound([dir, -Infinity], [dir, Infinity]);
   }
 
-  /** Every record of one log, by segment base. */
+  /** Every record of one log, by segment base; none if IndexedDB fails (the segments are rescanned). */
   async load(dir: string): Promise<Map<number, SegmentRecord>> {
-    const db = await this.connection();
-    const records = (await db.getAll(STORE, this.range(dir))) as SegmentRecord[];
-    return new Map(records.map((r) => [r.base, r]));
+    const db = await this.with(STORE);
+    if (!db) return new Map();
+    try {
+      const records = (await db.getAll(STORE, this.range(dir))) as SegmentRecord[];
+      return new Map(records.map((r) => [r.base, r]));
+    } catch {
+      return new Map();
+    }
   }
 
   async put(record: SegmentRecord): Promise<void> {
-    await (await this.connection()).put(STORE, record);
+    await (await this.with(STORE))?.put(STORE, record);
   }
 
   /** Removal must be durable before the segment it describes changes, hence strict. */
   async remove(dir: string, base: number): Promise<void> {
-    const tx = (await this.connection()).transaction(STORE, 'readwrite', { durability: 'strict' });
+    const db = await this.with(STORE);
+    if (!db) return;
+    const tx = db.transaction(STORE, 'readwrite', { durability: 'strict' });
     await Promise.all([tx.store.delete([dir, base]), tx.done]);
   }
 
   /** The committed offset of cursor `name` of log `dir`, or null if it was never committed. */
   async cursor(dir: string, name: string): Promise<number | null> {
-    const record = (await (await this.connection()).get(CURSORS, [dir, name])) as CursorRecord | undefined;
+    const record = (await (await this.with(CURSORS))!.get(CURSORS, [dir, name])) as CursorRecord | undefined;
     return record ? record.offset : null;
   }
 
-  /** Every committed cursor of log `dir`, by name (strings sort before arrays, which bound the range). */
+  /**
+   * Every committed cursor of log `dir`, by name (strings sort before arrays,
+   * which bound the range). None where IndexedDB cannot be used: no cursor
+   * could have been committed there.
+   */
   async cursors(dir: string): Promise<Map<string, number>> {
+    const db = await this.connection();
+    if (!db?.objectStoreNames.contains(CURSORS)) return new Map();
     const range = IDBKeyRange.bound([dir, ''], [dir, []]);
-    const records = (await (await this.connection()).getAll(CURSORS, range)) as CursorRecord[];
+    const records = (await db.getAll(CURSORS, range)) as CursorRecord[];
     return new Map(records.map((r) => [r.name, r.offset]));
   }
 
   /** Commits cursor `name` of log `dir` (null forgets it); strict, so it is on disk when this resolves. */
   async putCursor(dir: string, name: string, offset: number | null): Promise<void> {
-    const tx = (await this.connection()).transaction(CURSORS, 'readwrite', { durability: 'strict' });
+    const tx = (await this.with(CURSORS))!.transaction(CURSORS, 'readwrite', { durability: 'strict' });
     const record: CursorRecord = { dir, name, offset: offset ?? 0 };
     await Promise.all([offset === null ? tx.store.delete([dir, name]) : tx.store.put(record), tx.done]);
   }
@@ -118,4 +221,9 @@ export class IndexStore {
     this.db?.close();
     this.db = null;
   }
+}
+
+function describe(err: unknown): string {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  return typeof e?.message === 'string' ? `${String(e.name)}: ${e.message}` : String(err);
 }

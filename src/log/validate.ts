@@ -5,7 +5,9 @@
  */
 import { invalidArgument, LogError } from '../errors.ts';
 import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordInput } from '../codec/record.ts';
-import { OffsetNewest, OffsetOldest, type NewMessage, type Options, type RetentionPolicy } from '../types.ts';
+import {
+  OffsetNewest, OffsetOldest, type Log, type Message, type NewMessage, type Options, type RetentionPolicy,
+} from '../types.ts';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -106,7 +108,8 @@ export function toRecordInputs(messages: unknown, nowMs: number): RecordInput[] 
   if (!Array.isArray(messages)) throw invalidArgument('publish takes an array of messages');
   const nowUs = Math.round(nowMs * 1000);
   let total = 0;
-  const inputs = messages.map((m, i): RecordInput => {
+  // Array.from visits holes (`new Array(3)`) as undefined, where map would skip them.
+  const inputs = Array.from(messages as unknown[], (m, i): RecordInput => {
     if (typeof m !== 'object' || m === null) throw invalidArgument(`message ${i} must be an object`);
     const { key, value, time } = m as NewMessage;
     const k = bytesOrEmpty(key, `message ${i}: key`);
@@ -178,4 +181,31 @@ export function checkOffsets(offsets: unknown): number[] {
     out.push(o);
   }
   return out;
+}
+
+/** The methods every function over a `Log` may call. */
+const LOG_METHODS = ['publish', 'nextOffset', 'consume', 'get', 'delete', 'stat', 'size'] as const;
+
+/** Marks a `TypedLog` (typed/typed.ts): its messages are not bytes, so functions over a `Log` refuse it. */
+export const TYPED_LOG = Symbol.for('opfs-log.TypedLog');
+
+/**
+ * The `log` argument of a function over a `Log` (trims, compaction, …): any
+ * object with the `Log` methods, not a `TypedLog` (pass its `raw`).
+ */
+export function checkLog<T extends Partial<Log>>(log: unknown, what: string): T {
+  if (typeof log !== 'object' || log === null) throw invalidArgument(`${what} takes a Log, got ${log === null ? 'null' : typeof log}`);
+  if ((log as { [TYPED_LOG]?: unknown })[TYPED_LOG] === true) {
+    throw invalidArgument(`${what} takes the byte Log: pass the typed log's raw`);
+  }
+  const missing = LOG_METHODS.filter((m) => typeof (log as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) throw invalidArgument(`${what} takes a Log; this has no ${missing.join(', ')}`);
+  return log as T;
+}
+
+/** The message argument of `size`: an object whose key and value are bytes or absent. */
+export function checkSized(message: unknown): { key: Uint8Array; value: Uint8Array } {
+  if (typeof message !== 'object' || message === null) throw invalidArgument('size takes a message');
+  const { key, value } = message as Partial<Message>;
+  return { key: bytesOrEmpty(key, 'size: key'), value: bytesOrEmpty(value, 'size: value') };
 }

@@ -1,7 +1,7 @@
 /** Retention by age: klevdb's FindByAge / TrimByAgeMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
-import { checkInstant } from '../log/validate.ts';
+import { checkInstant, checkLog } from '../log/validate.ts';
 import { scan } from './scan.ts';
 
 /**
@@ -10,6 +10,7 @@ import { scan } from './scan.ts';
  * after it. A message out of time order behind that one is not included.
  */
 export async function findByAge(log: Log, before: number | Date): Promise<Set<number>> {
+  checkLog(log, 'findByAge');
   const bound = checkInstant(before, 'findByAge: before');
   const offsets = new Set<number>();
   await scan(log, (m) => {

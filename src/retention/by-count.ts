@@ -1,11 +1,13 @@
 /** Retention by message count: klevdb's FindByCount / TrimByCountMulti. */
 import { invalidArgument } from '../errors.ts';
+import { checkLog } from '../log/validate.ts';
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
 import { scan } from './scan.ts';
 
 /** The offsets of the oldest messages to delete so that at most `max` (an integer ≥ 0) remain. */
 export async function findByCount(log: Log, max: number): Promise<Set<number>> {
+  checkLog(log, 'findByCount');
   if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0) {
     throw invalidArgument(`findByCount: max must be an integer ≥ 0, got ${String(max)}`);
   }

@@ -1,5 +1,6 @@
 /** Retention by offset: klevdb's FindByOffset / TrimByOffsetMulti. */
 import { invalidArgument, LogError } from '../errors.ts';
+import { checkLog } from '../log/validate.ts';
 import { OffsetNewest, OffsetOldest, type DeleteResult, type Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
 import { scan } from './scan.ts';
@@ -10,6 +11,7 @@ import { scan } from './scan.ts';
  * message too. Another negative: rejects `InvalidOffset`.
  */
 export async function findByOffset(log: Log, before: number): Promise<Set<number>> {
+  checkLog(log, 'findByOffset');
   if (typeof before !== 'number' || !Number.isSafeInteger(before)) {
     throw invalidArgument(`findByOffset: before must be an integer, got ${String(before)}`);
   }

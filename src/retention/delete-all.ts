@@ -3,15 +3,18 @@
  * so deleting offsets spread over many segments takes a call per segment.
  */
 import type { DeleteResult, Log } from '../types.ts';
+import { checkLog, checkOffsets } from '../log/validate.ts';
 
 /**
  * Deletes every offset of `offsets` still stored, calling `log.delete` until
  * none is left or a call deletes nothing (the rest no longer exist). Resolves
  * to everything deleted. Rejects like `delete` (e.g. `Readonly`); what earlier
- * calls deleted stays deleted.
+ * calls deleted stays deleted. Not a `Log`, or offsets that are not an
+ * iterable of numbers: rejects `InvalidArgument`, nothing deleted.
  */
-export async function deleteAll(log: Pick<Log, 'delete'>, offsets: Iterable<number>): Promise<DeleteResult> {
-  const remaining = new Set(offsets);
+export async function deleteAll(log: Log, offsets: Iterable<number>): Promise<DeleteResult> {
+  checkLog(log, 'deleteAll');
+  const remaining = new Set(checkOffsets(offsets));
   const deletedOffsets = new Set<number>();
   let deletedSize = 0;
   while (remaining.size > 0) {

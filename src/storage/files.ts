@@ -54,7 +54,8 @@ export interface Locks {
 /** Everything the engine needs from its surroundings. */
 export interface Env {
   root: Directory;
-  idb: IDBFactory;
+  /** Absent where the context has none: the log then works without persisted indexes. */
+  idb: IDBFactory | undefined;
   locks: Locks;
   /** Wake-up notices between the logs' readers (storage/channel.ts); BroadcastChannel if absent. */
   channels?: OpenChannel;

@@ -65,9 +65,13 @@ export const KEEP_EMPTY_PREFIX = 0x01;
  * `codec` with one byte (0x01) before every encoding, so that no encoding is
  * empty: `''` (or an empty array) reads back as itself and only null reads
  * back as null. It costs a byte a key or value, and other clients of the log
- * see the prefix.
+ * see the prefix. Throws `InvalidArgument` if `codec` is not a codec.
  */
 export function keepEmpty<T>(codec: Codec<T>): Codec<T> {
+  const c = codec as Partial<Codec<T>> | null;
+  if (typeof c !== 'object' || c === null || typeof c.encode !== 'function' || typeof c.decode !== 'function') {
+    throw invalidArgument('keepEmpty takes a codec (an object with encode and decode)');
+  }
   return {
     encode: (value) => {
       const inner = codec.encode(value);

@@ -10,6 +10,7 @@ import type {
   BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions,
 } from '../types.ts';
 import { bytes, type Codec } from './codecs.ts';
+import { checkLog, TYPED_LOG } from '../log/validate.ts';
 
 /** A stored message with typed key and value. */
 export interface TypedMessage<K, V> {
@@ -71,17 +72,14 @@ export interface Codecs<K, V> {
   value?: Codec<V>;
 }
 
-function isLog(value: unknown): value is Log {
-  const l = value as Partial<Log> | null;
-  return typeof l === 'object' && l !== null && typeof l.consume === 'function' && typeof l.publish === 'function';
-}
-
 function isCodec(value: unknown): boolean {
   const c = value as Partial<Codec<unknown>> | null;
   return typeof c === 'object' && c !== null && typeof c.encode === 'function' && typeof c.decode === 'function';
 }
 
 class TypedLogImpl<K, V> implements TypedLog<K, V> {
+  readonly [TYPED_LOG] = true;
+
   constructor(readonly raw: Log, private readonly keys: Codec<K>, private readonly values: Codec<V>) {}
 
   private encode<T>(codec: Codec<T>, value: T | null | undefined, what: string): Uint8Array | null {
@@ -224,10 +222,11 @@ class TypedLogImpl<K, V> implements TypedLog<K, V> {
  * `log` with typed keys and values. The types follow from the codecs:
  * `typed(log, { key: string(), value: json<Event>() })` is a
  * `TypedLog<string, Event>`; a codec left out is `bytes()` (`Uint8Array`).
- * Throws `InvalidArgument` if `log` is not a Log or a codec lacks encode/decode.
+ * Throws `InvalidArgument` if `log` is not a Log (a `TypedLog` is not: pass
+ * its `raw`) or a codec lacks encode/decode.
  */
 export function typed<K = Uint8Array, V = Uint8Array>(log: Log, codecs: Codecs<K, V> = {}): TypedLog<K, V> {
-  if (!isLog(log)) throw invalidArgument('typed takes a Log returned by open()');
+  checkLog(log, 'typed');
   if (typeof codecs !== 'object' || codecs === null) throw invalidArgument('typed takes { key?: codec, value?: codec }');
   for (const which of ['key', 'value'] as const) {
     if (codecs[which] !== undefined && !isCodec(codecs[which])) throw invalidArgument(`the ${which} codec must have encode and decode`);
