@@ -67,7 +67,8 @@ export class RetentionKeeper {
         trimmed = (await trimByCount(this.log, target(maxCount))).deletedOffsets.size > 0 || trimmed;
         stats = await this.log.stat();
       }
-      if (maxBytes !== undefined && stats.size > maxBytes) {
+      // Below the bound, as trimBySize counts: a log exactly at maxBytes is over it.
+      if (maxBytes !== undefined && stats.size >= maxBytes) {
         trimmed = (await trimBySize(this.log, target(maxBytes))).deletedOffsets.size > 0 || trimmed;
       }
     }

@@ -80,7 +80,7 @@ kitCase('trimByAge: deletes from the oldest up to the first message after the ti
   });
 });
 
-kitCase('trimBySize: deletes the oldest until stat().size is at most the bound', async (ctx) => {
+kitCase('trimBySize: deletes the oldest until stat().size is below the bound', async (ctx) => {
   await withLog(ctx, SEGMENTED, async (log) => {
     await seeded(log, 30);
     const before = await log.stat();
@@ -90,11 +90,27 @@ kitCase('trimBySize: deletes the oldest until stat().size is at most the bound',
     const result = await trimBySize(log, bound);
     sameOffsets(result.deletedOffsets, found, 'trimBySize deletes what findBySize found');
     const after = await log.stat();
-    ok(after.size <= bound, `stat().size ${after.size} ≤ ${bound}`);
+    ok(after.size < bound, `stat().size ${after.size} < ${bound}`);
     deepEqual(offsetsOf(await readAll(log)), range(30 - after.messages, 30), 'the newest remain');
     // Deleting one message fewer would not have been enough.
-    ok(before.size - result.deletedSize + lastDeletedSize > bound, 'no more than needed was deleted');
+    ok(before.size - result.deletedSize + lastDeletedSize >= bound, 'no more than needed was deleted');
     equal((await trimBySize(log, before.size)).deletedOffsets.size, 0, 'already small enough');
+  });
+});
+
+kitCase('trimBySize: a log exactly at the bound loses its oldest message; one byte above it, none (klevdb)', async (ctx) => {
+  await withLog(ctx, SEGMENTED, async (log) => {
+    await seeded(log, 12);
+    const { size } = await log.stat();
+    equal((await findBySize(log, size + 1)).size, 0, 'findBySize(size + 1): below already');
+    equal((await trimBySize(log, size + 1)).deletedOffsets.size, 0, 'trimBySize(size + 1)');
+    sameOffsets(await findBySize(log, size), [0], 'findBySize(size): at the bound is not below it');
+    // Without message 0 the count lands exactly on this bound, which is not below it either.
+    const first = log.size(await log.get(0));
+    sameOffsets(await findBySize(log, size - first), [0, 1], 'findBySize(size - size(message 0))');
+    sameOffsets((await trimBySize(log, size)).deletedOffsets, [0], 'trimBySize(size) deletes the oldest');
+    ok((await log.stat()).size < size, 'stat().size is now below the bound');
+    sameOffsets((await trimBySize(log, 0)).deletedOffsets, range(1, 12), 'trimBySize(0) deletes every message');
   });
 });
 
@@ -144,12 +160,29 @@ kitCase('retention.maxBytes: stat().size stays within the cap while publishing c
       await log.publish(gen(4, sent));
       sent += 4;
       const stat = await log.stat();
-      ok(stat.size <= MAX, `after publishing ${sent}: ${stat.size} bytes, cap ${MAX}`);
+      ok(stat.size < MAX, `after publishing ${sent}: ${stat.size} bytes, below the cap ${MAX}`);
     }
     const offsets = offsetsOf(await readAll(log));
     deepEqual(offsets, range(sent - offsets.length, sent), 'the newest are kept');
     ok((await log.stat()).size > MAX / 2, 'it keeps close to the cap');
   });
+});
+
+kitCase('retention.maxBytes: a log exactly at the cap is trimmed below it, as trimBySize counts', async (ctx) => {
+  const dir = ctx.dir();
+  let size = 0;
+  await withLog(ctx, {}, async (log) => {
+    await log.publish(gen(20));
+    size = (await log.stat()).size;
+  }, dir);
+  await withLog(ctx, { retention: { maxBytes: size + 1 } }, async (log) => {
+    equal((await log.stat()).messages, 20, 'one byte below the cap: nothing trimmed on open');
+  }, dir);
+  await withLog(ctx, { retention: { maxBytes: size } }, async (log) => {
+    const stat = await log.stat();
+    ok(stat.size < size, `at the cap: trimmed on open to ${stat.size} bytes, below ${size}`);
+    ok(stat.messages < 20 && stat.messages > 0, `the oldest went, not all (${stat.messages} left)`);
+  }, dir);
 });
 
 kitCase('retention.maxAgeMs: messages too old go on open and after a publish', async (ctx) => {
