@@ -38,9 +38,12 @@ import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
  *   `InvalidArgument`; a full origin rejects `QuotaExceeded` (the target is
  *   left as it was); no OPFS or workers rejects `Unsupported`.
  *
- * Not atomic against a crash during the final renames (a moment after all
- * checks and copies): a crash there can leave part of the old log beside
- * part of the new one.
+ * All or nothing, also across a crash: the new segment files are written
+ * beside the old ones and then committed by a small marker file. Whenever
+ * the tab, the worker or the browser dies, the target holds either the old
+ * log or the new one, whole, never part of each; the next `open(dir)` for
+ * writing, or the next `importArchive` there, finishes a committed import
+ * or drops an uncommitted one, and removes what it left behind.
  */
 export async function importArchive(dir: string, archive: Blob, options?: ImportOptions): Promise<ArchiveInfo> {
   const path = normalizeDir(dir);

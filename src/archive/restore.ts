@@ -5,21 +5,24 @@
  * 1. Take the target's writer lock (else `Locked`) and check the target:
  *    a dir that already holds a log needs `overwrite`.
  * 2. Verify the whole archive (verify.ts) before touching anything.
- * 3. Write each segment as `<name>.import` beside the target's files,
- *    checking every chunk again as it is copied.
- * 4. Commit: drop the old log's index records and files (with `overwrite`),
- *    rename the new files into place, and save the archive's index records
- *    in IndexedDB so that `open(dir)` does not rescan.
+ * 3. Stage each segment as `<name>.import` beside the target's files,
+ *    checking every chunk again as it is copied, and drop the old log's
+ *    index records (so that no crash pairs them with new files).
+ * 4. Commit with log/replace.ts: a marker naming the new segments, then the
+ *    renames and removals. A crash from here on ends with the new log whole
+ *    (the next open or import finishes it); before, with the old one.
+ * 5. Save the archive's index records so that `open(dir)` does not rescan.
  *
  * A failure before the commit removes what it wrote, and the directories it
- * created, and leaves the target as it was.
+ * created, and leaves the target's files as they were.
  */
 import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { lockName } from '../log/engine.ts';
-import { REWRITE_SUFFIX, segmentNames } from '../log/load.ts';
+import { segmentNames } from '../log/load.ts';
+import { commitReplace, finishReplace, STAGED_SUFFIX } from '../log/replace.ts';
 import { normalizeDir } from '../log/validate.ts';
 import { segmentName } from '../segment/segment.ts';
 import type { Directory, Env } from '../storage/files.ts';
@@ -28,9 +31,6 @@ import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { archiveInfo, INDEX_FILE_HEADER_SIZE, type ManifestSegment } from './manifest.ts';
 import { verifyArchive, ByteReader, type VerifiedArchive } from './verify.ts';
 import { entryChunks } from './zip.ts';
-
-/** Suffix of a segment file being imported, before the commit renames it. */
-export const IMPORT_SUFFIX = '.import';
 
 export function checkImportOptions(options: unknown): Required<ImportOptions> {
   if (options === undefined || options === null) return { overwrite: false };
@@ -59,6 +59,8 @@ export async function restoreArchive(env: Env, dir: unknown, archive: unknown, o
   if (!lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
   try {
     const existing = await findDir(env.root, path);
+    // An import cut short by a crash: finish it if it committed, else drop what it staged.
+    if (existing) await finishReplace(existing);
     const hasLog = existing !== null && (await segmentNames(existing)).length > 0;
     if (hasLog && !overwrite) {
       throw invalidArgument(`${path} already holds a log; pass { overwrite: true } to replace it`);
@@ -103,31 +105,21 @@ async function makeDir(root: Directory, path: string): Promise<{ dir: Directory;
 async function install(env: Env, path: string, archive: Blob, label: string, verified: VerifiedArchive): Promise<void> {
   const { manifest, entries } = verified;
   const { dir, undo } = await makeDir(env.root, path);
-  const written: string[] = [];
+  let store: IndexStore | undefined;
   try {
-    for (const name of (await dir.list()).map((e) => e.name)) {
-      if (name.endsWith(IMPORT_SUFFIX)) await dir.remove(name); // left by an import that crashed
-    }
     for (const seg of manifest.segments) {
-      const name = segmentName(seg.base) + IMPORT_SUFFIX;
-      written.push(name);
-      await writeWholeFile(dir, name, entryChunks(archive, entries.get(seg.log.name)!, label));
+      await writeWholeFile(dir, segmentName(seg.base) + STAGED_SUFFIX, entryChunks(archive, entries.get(seg.log.name)!, label));
     }
+    store = await IndexStore.open(env.idb);
+    for (const base of (await store.load(path)).keys()) await store.remove(path, base);
   } catch (err) {
-    for (const name of written) await dir.remove(name).catch(() => undefined);
+    store?.close();
+    await finishReplace(dir).catch(() => undefined); // no marker yet: this drops the staged files
     await undo().catch(() => undefined);
     throw toLogError(err, `importing ${label} into ${path}`);
   }
-
-  // Commit. The old log's index records go first, so that a crash never pairs them with new files.
-  const store = await IndexStore.open(env.idb);
   try {
-    for (const base of (await store.load(path)).keys()) await store.remove(path, base);
-    for (const name of await segmentNames(dir)) await dir.remove(name);
-    for (const { name } of await dir.list()) {
-      if (name.endsWith(REWRITE_SUFFIX)) await dir.remove(name);
-    }
-    for (const name of written) await dir.rename(name, name.slice(0, -IMPORT_SUFFIX.length));
+    await commitReplace(dir, manifest.segments.map((seg) => seg.base));
     for (const seg of manifest.segments) {
       const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
       // Index records are derived data: one that is not saved only costs a rescan on open.
