@@ -45,7 +45,14 @@ export interface ByteSink {
  *
  * - Consistent at one offset: the archive holds the log as it was when the
  *   call started; messages published meanwhile are not in it, and publishing
- *   goes on undisturbed. A `delete` on this log waits until the export is done.
+ *   and reading go on undisturbed. So do `delete`, trims (also the automatic
+ *   ones of the `retention` option) and compaction: the messages they remove
+ *   stay in the archive. Before one of them rewrites a segment the export has
+ *   yet to read, the bytes the export needs are copied aside (a temporary
+ *   `<segment>.pin-<n>` file beside the segments, removed when the export
+ *   ends or the log closes, and after a crash when a writer next opens the
+ *   log); that copy needs storage as large as the segment, and where there is
+ *   none the `delete` rejects `QuotaExceeded` and deletes nothing.
  * - Memory-bounded: read and written a megabyte at a time. In a browser the
  *   archive is written to a temporary file in this origin's private file
  *   system (`.opfs-log-exports/`), and the `File` resolved is that file: it

@@ -6,8 +6,12 @@
  * publishes only. It records each segment's byte size and index entry count.
  * Afterwards sealed segments do not change and the head only grows, so bytes
  * [0, size) and entries [0, count) stay as they were, and reading them needs
- * no queue. Only a rewrite (delete) could change them: the engine waits for
- * `idle()` before it rewrites a segment.
+ * no queue. Only a rewrite (a delete, so also a trim or a compaction) changes
+ * a segment, and it must not wait for an export (that would stall every call
+ * queued behind it): before it, `preserve` copies the pinned bytes of the
+ * segment into a side file (`<segment>.pin-<n>`, never a segment name) and
+ * points the pins there. Releasing the last pin of a copy removes it; copies
+ * left by a crash are removed when a writer opens the log (`removeSideCopies`).
  *
  * A readonly engine cannot hold back its writer (in another tab); there each
  * read checks that the segment file is still the one that was pinned.
@@ -17,6 +21,7 @@ import { encodeIndexRows } from '../indexes/rows.ts';
 import type { SegmentIndex } from '../indexes/segment-index.ts';
 import type { Segment } from '../segment/segment.ts';
 import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
+import type { Directory, StoredFile } from '../storage/files.ts';
 import type { ResolvedOptions } from './validate.ts';
 
 /** One segment of a snapshot, as the exporter sees it. */
@@ -43,6 +48,21 @@ export interface RawSnapshot {
   segments: SnapshotSegment[];
 }
 
+/** Side copies are named `<segment name>.pin-<n>`. */
+const SIDE_COPY_SUFFIX = '.pin-';
+const SIDE_COPY_PATTERN = /^\d{20}\.log\.pin-\d+$/;
+/** Bytes copied at a time into a side copy, so memory stays bounded. */
+const COPY_CHUNK_SIZE = 1024 * 1024;
+
+/** Pinned bytes of a segment kept aside while the log rewrites it; shared by every pin of that segment. */
+interface SideCopy {
+  dir: Directory;
+  name: string;
+  file: StoredFile;
+  /** Pins still reading it; the last release removes the file. */
+  users: number;
+}
+
 interface PinnedSegment {
   segment: Segment;
   /** Pinned by a readonly engine, which cannot hold its writer back. */
@@ -51,16 +71,25 @@ interface PinnedSegment {
   size: number;
   count: number;
   incarnation: number;
+  /** Where the pinned bytes now are if the segment was rewritten since; null while they are in the segment. */
+  copy: SideCopy | null;
 }
 
 function rewrittenError(p: PinnedSegment): LogError {
   return new LogError('Locked', `${p.segment.name} was rewritten by the log's writer during the export; export again`);
 }
 
+/** Removes side copies that a crash (or a failed close) left in `dir`; run by a writer before it opens the log. */
+export async function removeSideCopies(dir: Directory): Promise<void> {
+  for (const { name } of await dir.list()) {
+    if (SIDE_COPY_PATTERN.test(name)) await dir.remove(name);
+  }
+}
+
 export class SnapshotPins {
   private readonly pins = new Map<number, PinnedSegment[]>();
   private nextId = 1;
-  private waiters: (() => void)[] = [];
+  private nextCopy = 1;
 
   constructor(
     /** Whether the engine is closed (its files too): reads then reject `Closed`. */
@@ -70,7 +99,8 @@ export class SnapshotPins {
   /** Pins `segments` as they are now; call inside the engine's queue. */
   pin(dir: string, segments: Segment[], nextOffset: number, options: ResolvedOptions): RawSnapshot {
     const pinned = segments.map((segment) => ({
-      segment, readonly: options.readonly, index: segment.index, size: segment.size, count: segment.index.count, incarnation: segment.incarnation,
+      segment, readonly: options.readonly, index: segment.index, size: segment.size, count: segment.index.count,
+      incarnation: segment.incarnation, copy: null,
     }));
     const id = this.nextId++;
     this.pins.set(id, pinned);
@@ -88,17 +118,48 @@ export class SnapshotPins {
   private pinned(id: number, s: number): PinnedSegment {
     if (this.isClosed()) throw new LogError('Closed', 'the log was closed during the export');
     const found = this.pins.get(id)?.[s];
-    if (!found) throw new LogError('InvalidArgument', `snapshot ${id} has no segment ${s} (released?)`);
+    if (!found) throw new LogError('Internal', `snapshot ${id} has no segment ${s} (released?)`);
     return found;
+  }
+
+  /**
+   * Call inside the writer's queue before `segment` is rewritten or removed:
+   * copies the bytes that snapshots pinned of it (the largest pinned size: the
+   * head may have been pinned more than once as it grew) into one side file in
+   * `dir`, and reads them from there from now on. Nothing pinned: does nothing.
+   * Fails (e.g. `QuotaExceeded`) with nothing changed and no file left.
+   */
+  async preserve(dir: Directory, segment: Segment): Promise<void> {
+    const readers = () => [...this.pins.values()].flat().filter((p) => p.segment === segment && p.copy === null);
+    const pinned = readers();
+    if (pinned.length === 0) return;
+    const size = Math.max(...pinned.map((p) => p.size));
+    const name = `${segment.name}${SIDE_COPY_SUFFIX}${this.nextCopy++}`;
+    const file = await dir.openFile(name, { create: true, readonly: false });
+    try {
+      await file.truncate(0);
+      for (let at = 0; at < size; at += COPY_CHUNK_SIZE) {
+        await file.write(await segment.read(at, Math.min(size, at + COPY_CHUNK_SIZE)), at);
+      }
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      await dir.remove(name).catch(() => undefined);
+      throw err;
+    }
+    // An export may have ended while the bytes were copied: count only the pins left.
+    const users = readers();
+    const copy: SideCopy = { dir, name, file, users: users.length };
+    for (const p of users) p.copy = copy;
+    if (users.length === 0) await removeCopy(copy).catch(() => undefined); // else the next open removes it
   }
 
   /** Bytes [start, end) of segment `s` of snapshot `id`, within its pinned size. */
   async readSegment(id: number, s: number, start: number, end: number): Promise<Uint8Array> {
     const p = this.pinned(id, s);
     if (!(start >= 0 && start <= end && end <= p.size)) {
-      throw new LogError('InvalidArgument', `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`);
+      throw new LogError('Internal', `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`);
     }
-    if (!p.readonly) return p.segment.read(start, end);
+    if (!p.readonly) return this.readWriterPin(p, start, end);
     // A readonly log's writer may rewrite the file (a delete) at any moment: the read then
     // fails (shorter file, file gone mid-rename) or returns other bytes. Either way the file
     // is no longer the pinned one, which the header's incarnation tells.
@@ -110,6 +171,28 @@ export class SnapshotPins {
       throw err;
     }
     if (await this.rewritten(p)) throw rewrittenError(p);
+    return bytes;
+  }
+
+  /**
+   * A pin of this engine's own: from the segment, or from its side copy once
+   * a rewrite moved the bytes there. A read that started on the segment just
+   * as the rewrite closed it is read again from the copy.
+   */
+  private async readWriterPin(p: PinnedSegment, start: number, end: number): Promise<Uint8Array> {
+    const copy = p.copy;
+    if (copy === null) {
+      try {
+        return await p.segment.read(start, end);
+      } catch (err) {
+        if (p.copy === null) throw err;
+        return this.readWriterPin(p, start, end);
+      }
+    }
+    const bytes = await copy.file.read(start, end - start);
+    if (bytes.length !== end - start) {
+      throw new LogError('Corrupted', `${copy.name}: expected ${end - start} bytes at ${start}, file ends after ${bytes.length}`);
+    }
     return bytes;
   }
 
@@ -127,23 +210,32 @@ export class SnapshotPins {
   readIndex(id: number, s: number, from: number, to: number): Uint8Array {
     const p = this.pinned(id, s);
     if (!(from >= 0 && from <= to && to <= p.count)) {
-      throw new LogError('InvalidArgument', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
+      throw new LogError('Internal', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
     }
     return encodeIndexRows(p.index, from, to);
   }
 
-  /** Unpins snapshot `id`; unknown ids are ignored. */
-  release(id: number): void {
+  /** Unpins snapshot `id` and removes the side copies only it still used; unknown ids are ignored. */
+  async release(id: number): Promise<void> {
+    const pinned = this.pins.get(id) ?? [];
     this.pins.delete(id);
-    if (this.pins.size > 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    const unused: SideCopy[] = [];
+    for (const { copy } of pinned) {
+      if (copy && --copy.users === 0) unused.push(copy);
+    }
+    await Promise.all(unused.map(removeCopy));
   }
 
-  /** Resolves once no snapshot is pinned: a rewrite of a segment waits here. */
-  idle(): Promise<void> {
-    if (this.pins.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** Drops every pin and removes every side copy (the engine is closing). Never rejects. */
+  async releaseAll(): Promise<void> {
+    const copies = new Set([...this.pins.values()].flat().map((p) => p.copy).filter((c): c is SideCopy => c !== null));
+    this.pins.clear();
+    await Promise.all([...copies].map((c) => removeCopy(c).catch(() => undefined)));
   }
+}
+
+/** Closes and removes a side copy; should the removal fail, the next writer open removes it. */
+async function removeCopy(copy: SideCopy): Promise<void> {
+  await copy.file.close();
+  await copy.dir.remove(copy.name);
 }

@@ -308,3 +308,59 @@ test('a readonly tab exporting while the writer tab deletes gets a whole archive
   }
   expect(outcomes.every((o) => ['ok', 'Locked', 'NotFound'].includes(o)), outcomes.join(', ')).toBe(true);
 });
+
+test('the exporting page publishes and deletes while its export runs, and the archive is the log as pinned', async ({ page }) => {
+  const result = await page.evaluate(async () => {
+    const { lib, bytes, settle } = window.harness;
+    const log = await lib.open('logs/busy', { createDirs: true, keyIndex: true, rollover: 1024 * 1024 });
+    // ~6 MB in seven segments; message o's value is 8 KiB of the byte o % 251.
+    for (let b = 0; b < 48; b++) {
+      await log.publish(Array.from({ length: 16 }, (_, i) => ({ key: bytes(`k${i}`), value: new Uint8Array(8 * 1024).fill((b * 16 + i) % 251) })));
+    }
+    const pinnedNext = await log.nextOffset();
+    let exported = false;
+    const exporting = lib.exportArchive(log).then((file) => {
+      exported = true;
+      return file;
+    });
+    // Sent after the export's pin: a delete from the head (read last) and one from the first segment,
+    // then a publish. Each must resolve while the export still runs.
+    const steps: string[] = [];
+    const step = (what: string) => steps.push(`${what}${exported ? ' after the export' : ''}`);
+    const first = await log.delete([700, 701]);
+    step(`delete ${[...first.deletedOffsets]}`);
+    const second = await log.delete([5]);
+    step(`delete ${[...second.deletedOffsets]}`);
+    step(`publish to ${await log.publish([{ key: bytes('late'), value: bytes('published during the export') }])}`);
+    const file = await exporting;
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('logs').then((d) => d.getDirectoryHandle('busy'));
+    const leftovers: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.includes('.pin-')) leftovers.push(name);
+
+    const info = await lib.importArchive('logs/busy-copy', file);
+    const copy = await lib.open('logs/busy-copy', info.options);
+    let expected = 0;
+    let problem: string | null = null;
+    for (let at: number = lib.OffsetOldest; problem === null;) {
+      const batch = await copy.consume(at, 64);
+      for (const m of batch.messages) {
+        if (m.offset !== expected || m.value?.length !== 8 * 1024 || m.value.some((v) => v !== m.offset % 251)) problem ??= `message ${m.offset} (expected ${expected}) differs`;
+        expected = m.offset + 1;
+      }
+      if (batch.messages.length === 0) break;
+      at = batch.nextOffset;
+    }
+    const copyNext = await copy.nextOffset();
+    const sourceGet5 = await settle(log.get(5));
+    await copy.close();
+    await log.close();
+    return { pinnedNext, steps, leftovers, problem, count: expected, copyNext, sourceGet5, archived: info.nextOffset };
+  });
+  expect(result.steps).toEqual(['delete 700,701', 'delete 5', `publish to ${result.pinnedNext + 1}`]);
+  expect(result.leftovers).toEqual([]);
+  expect(result.problem).toBeNull();
+  expect(result.count).toBe(result.pinnedNext); // every message pinned, the deleted ones included
+  expect(result.archived).toBe(result.pinnedNext);
+  expect(result.copyNext).toBe(result.pinnedNext);
+  expect(result.sourceGet5).toMatchObject({ ok: false, code: 'NotFound' });
+});
