@@ -58,7 +58,11 @@ export interface Options {
 export interface RetentionPolicy {
   /** Most messages kept. */
   maxCount?: number;
-  /** Most bytes used, as `stat().size` counts them. */
+  /**
+   * Bytes the log stays below, as `stat().size` counts them: a log that
+   * reaches `maxBytes` is trimmed, as `trimBySize(log, bound)` leaves a log
+   * below `bound` (klevdb's rule).
+   */
   maxBytes?: number;
   /** Oldest message kept, in milliseconds before now. */
   maxAgeMs?: number;
@@ -118,7 +122,10 @@ export interface TailOptions {
  * A named, durable consumer position of a log, from `log.cursor(name)`.
  * Stored with the log (in its IndexedDB database, beside the segments);
  * survives reloads and crashes. Readonly logs may commit too. Two tabs
- * committing the same cursor: the last commit wins.
+ * committing the same cursor: the last commit wins. Where IndexedDB cannot
+ * be used (absent, or its database taken over by another script of the
+ * origin without our stores), `position` and `commit` reject `Unsupported`;
+ * the log itself works on without it.
  */
 export interface Cursor {
   readonly name: string;
@@ -149,7 +156,9 @@ export interface DeleteResult {
 /**
  * An open log. Obtain one with `open(dir, options)`. All methods reject with a
  * `LogError`; after `close()` every method rejects `Closed` (a second `close`
- * resolves and does nothing).
+ * resolves and does nothing). Bad input (a wrong type, `NaN`, an array with
+ * holes) rejects `InvalidArgument` and changes nothing; an unexpected failure
+ * rejects `Internal`, never `Corrupted` (which means damaged data only).
  */
 export interface Log {
   /**
@@ -181,14 +190,17 @@ export interface Log {
 
   /**
    * Like `consume`, but only messages whose key equals `key` byte for byte.
-   * Without `keyIndex`: rejects `NoIndex`.
+   * Without `keyIndex`: rejects `NoIndex`, before any argument is looked at
+   * (as klevdb does), so even an offset past the next one gives `NoIndex`.
    */
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<Batch>;
 
   /**
    * The message at `offset`; `OffsetOldest`/`OffsetNewest` give the first/last.
-   * Empty log, `offset >= next` or another negative: rejects `InvalidOffset`.
-   * A deleted offset: rejects `NotFound`.
+   * - `offset >= next`, or negative other than the sentinels: rejects `InvalidOffset`.
+   * - `OffsetOldest`/`OffsetNewest` when the log holds no message: rejects `InvalidOffset`.
+   * - An offset below `next` that no longer exists (deleted, trimmed,
+   *   compacted), also when every message is gone: rejects `NotFound`.
    */
   get(offset: number): Promise<Message>;
 
@@ -207,8 +219,8 @@ export interface Log {
    * index makes times non-decreasing (a message older than its predecessor is
    * indexed at the running maximum), so it finds by that running maximum; the
    * message carries its own time. Start after every message: rejects
-   * `NotFound`. Empty log: rejects `InvalidOffset`. Without `timeIndex`:
-   * rejects `NoIndex`.
+   * `NotFound`. A log that holds no message (none published, or every one
+   * deleted): rejects `InvalidOffset`. Without `timeIndex`: rejects `NoIndex`.
    */
   getByTime(start: number | Date): Promise<Message>;
 

@@ -155,15 +155,18 @@ export function sealBatch(bytes: Uint8Array, firstOffset: number, onRecord: (r: 
 
 /**
  * Checks that `bytes` holds exactly `count` whole records with matching
- * checksums. Returns -1 if so, else the byte where the first bad one starts.
+ * checksums, the k-th at offset `offsetOf(k)`. Returns -1 if so, else the
+ * byte where the first bad one starts.
  */
-export function verifyRecords(bytes: Uint8Array, count: number): number {
+export function verifyRecords(bytes: Uint8Array, count: number, offsetOf: (k: number) => number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   for (let n = 0; n < count; n++) {
     if (bytes.length - at < RECORD_HEADER_SIZE) return at;
     const end = at + RECORD_HEADER_SIZE + view.getUint32(at + 8, true) + view.getUint32(at + 12, true);
     if (end > bytes.length || crc32c(bytes, at + 4, end) !== view.getUint32(at, true)) return at;
+    // An intact record at the wrong place: the file is not the one the index was built from.
+    if (getU64(view, at + 16) !== offsetOf(n)) return at;
     at = end;
   }
   return at === bytes.length ? -1 : at;

@@ -3,7 +3,7 @@
  * takes appends. It owns the files and the writer lock, and runs one
  * operation at a time so that no read sees half a publish.
  */
-import { LogError } from '../errors.ts';
+import { LogError, toLogError } from '../errors.ts';
 import { keyHash } from '../codec/hash.ts';
 import { keyEquals, sealBatch } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
@@ -14,14 +14,15 @@ import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { rewriteSegment } from './delete.ts';
 import { loadSegments } from './load.ts';
+import { REPLACE_MARKER } from './replace.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from './validate.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** How often a readonly log re-lists a directory that a writer is changing under it. */
-const RELOAD_ATTEMPTS = 5;
+/** How often a readonly log starts a read again on a fresh view when its writer changed the files under it. */
+const READ_ATTEMPTS = 8;
 
 export function lockName(path: string): string {
   return `opfs-log:${path}`;
@@ -30,10 +31,12 @@ export function lockName(path: string): string {
 export class LogEngine implements RawLog {
   private segments: Segment[] = [];
   private next = 0;
+  /** A readonly log's largest next offset so far (see `refresh`). */
+  private highestNext = 0;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pendingPuts = new Set<Promise<void>>();
-  /** Snapshots pinned for archive export; a rewrite waits until none is. */
+  /** Snapshots pinned for archive export; a rewrite first copies their bytes aside (log/snapshot.ts). */
   private readonly pins = new SnapshotPins(() => this.closed);
 
   private constructor(
@@ -49,19 +52,24 @@ export class LogEngine implements RawLog {
   static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
     const path = normalizeDir(dir);
     const opts = resolveOptions(options);
-    const lock = opts.readonly ? null : await env.locks.tryAcquire(lockName(path));
+    const lock = opts.readonly ? null : await env.locks.tryAcquire(lockName(path)).catch((err: unknown) => {
+      throw toLogError(err, `taking the writer lock of ${path}`);
+    });
     if (!opts.readonly && !lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
     let store: IndexStore | undefined;
+    let engine: LogEngine | undefined;
     try {
       const directory = await env.root.subdir(path.split('/'), opts.createDirs);
-      store = await IndexStore.open(env.idb);
-      const engine = new LogEngine(env, path, directory, opts, store, lock);
+      store = await IndexStore.open(env.idb); // never rejects: without IndexedDB every open rescans
+      engine = new LogEngine(env, path, directory, opts, store, lock);
       await engine.load();
       return engine;
     } catch (err) {
+      // Nothing may stay held (a file handle, the lock), or the next open would say Locked instead.
+      await Promise.allSettled((engine?.segments ?? []).map((s) => s.file.close()));
       store?.close();
       lock?.release();
-      throw err;
+      throw toLogError(err, `opening log ${path}`);
     }
   }
 
@@ -93,10 +101,28 @@ export class LogEngine implements RawLog {
 
   /** A read: a readonly log first catches up with what the writer did. */
   private read<T>(op: () => Promise<T>): Promise<T> {
-    return this.run(async () => {
-      if (this.options.readonly) await this.refresh();
-      return op();
-    });
+    return this.run(() => (this.options.readonly ? this.readFresh(op) : op()));
+  }
+
+  /**
+   * A readonly log's read. The writer (another tab) may rewrite or remove a
+   * file between the catch-up and the answer; the segment reads then fail
+   * their checks (every record read must be the one its index names, see
+   * `Segment.readEntries`). A failure is believed only if the files are
+   * still as they were: else the log is reloaded and the call answered again.
+   */
+  private async readFresh<T>(op: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let seen: string | null = null;
+      try {
+        seen = await this.refresh(attempt);
+        return await op();
+      } catch (err) {
+        if (!(err instanceof LogError) || err.code === 'Closed' || attempt >= READ_ATTEMPTS) throw err;
+        if (seen !== null && seen === (await this.look()).fingerprint) throw err;
+        await pause(attempt);
+      }
+    }
   }
 
   private writable(): void {
@@ -148,7 +174,7 @@ export class LogEngine implements RawLog {
           entries.push({ offset: r.offset, at: r.at, timeUs: maxTime, hash: keyHash(records, r.keyStart, r.keyStart + r.keyLen) });
         });
       } catch (err) {
-        throw new LogError('InvalidArgument', `malformed publish batch: ${(err as Error).message}`);
+        throw new LogError('Internal', `malformed publish batch (the client encodes it): ${(err as Error).message}`);
       }
       // A batch never spans segments: one write keeps it all-or-nothing.
       if (this.head.index.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
@@ -210,6 +236,7 @@ export class LogEngine implements RawLog {
 
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch> {
     return this.read(async () => {
+      if (!this.options.keyIndex) throw new LogError('NoIndex', `log ${this.path} was opened without keyIndex`);
       const start = this.startOf(offset);
       const at = start === null ? null : this.locate(start);
       if (!at) return { nextOffset: this.next, records: EMPTY };
@@ -231,13 +258,14 @@ export class LogEngine implements RawLog {
 
   get(offset: number): Promise<Uint8Array> {
     return this.read(async () => {
-      const oldest = this.oldest();
-      if (oldest === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
-      if (offset === OffsetOldest) offset = oldest;
-      else if (offset === OffsetNewest) offset = this.newest();
-      else if (offset >= this.next) {
+      if (offset === OffsetOldest || offset === OffsetNewest) {
+        const oldest = this.oldest();
+        if (oldest === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
+        offset = offset === OffsetOldest ? oldest : this.newest();
+      } else if (offset >= this.next) {
         throw new LogError('InvalidOffset', `offset ${offset} is at or past the next offset ${this.next}`);
       }
+      // Below the next offset, a missing message was deleted, even when none is left.
       const at = this.locate(offset);
       const seg = at && this.segments[at.s];
       if (!seg || seg.index.offsetAt(at.i) !== offset) throw new LogError('NotFound', `offset ${offset} was deleted`);
@@ -290,7 +318,6 @@ export class LogEngine implements RawLog {
   delete(offsets: number[]): Promise<RawDeleteResult> {
     return this.run(async () => {
       this.writable();
-      await this.pins.idle(); // an export is copying the segments: rewrite none until it is done
       // Like klevdb, one segment per call: the one holding the lowest offset asked for.
       const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
       const first = this.firstStored([...wanted].sort((a, b) => a - b));
@@ -299,6 +326,8 @@ export class LogEngine implements RawLog {
         // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
         await this.roll();
       }
+      // An export may still be reading this segment: its pinned bytes go aside, so nothing waits for it.
+      await this.pins.preserve(this.dir, this.segments[first.s]);
       const result = await rewriteSegment({
         dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
         segments: this.segments, s: first.s, wanted,
@@ -344,8 +373,9 @@ export class LogEngine implements RawLog {
     return this.pins.readIndex(id, s, from, to);
   }
 
-  async releaseSnapshot(id: number): Promise<void> {
-    this.pins.release(id);
+  /** Unpins a snapshot and removes the side copies of segments rewritten since it was pinned. */
+  releaseSnapshot(id: number): Promise<void> {
+    return this.pins.release(id);
   }
 
   backup(dir: string): Promise<void> {
@@ -379,6 +409,7 @@ export class LogEngine implements RawLog {
         await Promise.all(this.pendingPuts);
         await Promise.all(this.segments.map((s) => s.file.close()));
       } finally {
+        await this.pins.releaseAll(); // before the lock: the next writer must not find our copies in use
         this.store.close();
         this.lock?.release();
       }
@@ -386,33 +417,62 @@ export class LogEngine implements RawLog {
   }
 
   /**
-   * A readonly log catches up: new head bytes are scanned, anything else that
-   * changed (new segments, a rewrite) reloads the segment list.
+   * What a readonly log sees of its files now: their sizes, and the head's
+   * incarnation, which changes whenever the writer rewrites the head (a
+   * rewrite can leave it at the same size, so sizes alone cannot tell).
    */
-  private async refresh(): Promise<void> {
-    const files = new Map((await this.dir.list()).map((e) => [e.name, e.size]));
+  private async look(): Promise<{ files: Map<string, number>; head: number | null; replacing: boolean; fingerprint: string }> {
+    const listing = await this.dir.list();
+    const replacing = listing.some((e) => e.name === REPLACE_MARKER);
+    const entries = listing.filter((e) => parseSegmentName(e.name) !== null);
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const files = new Map(entries.map((e) => [e.name, e.size]));
+    const last = entries.at(-1);
+    const known = last && this.segments.find((s) => s.name === last.name);
+    const head = known ? await known.currentIncarnation() : null;
+    return { files, head, replacing, fingerprint: `${entries.map((e) => `${e.name}:${e.size}`).join()}|${head}|${replacing}` };
+  }
+
+  /**
+   * A readonly log catches up with its writer and returns what it saw. Bytes
+   * appended to the same head are scanned; any other change (a segment
+   * added, removed or rewritten) reloads the segment list. No I/O beyond the
+   * listing and one header read when nothing changed.
+   */
+  private async refresh(attempt: number): Promise<string> {
+    const seen = await this.look();
+    // An import is swapping every segment: the listing mixes two logs until the marker goes (a writer
+    // that crashed there leaves it until the next writer opens, so after the last attempt go on).
+    if (seen.replacing && attempt < READ_ATTEMPTS) throw new LogError('Internal', `log ${this.path} is being replaced`);
     const names = this.segments.map((s) => s.name);
-    const same = names.length > 0 && names.every((n, i) => files.get(n) === this.segments[i].size || i === names.length - 1);
-    const segmentCount = [...files.keys()].filter((n) => parseSegmentName(n) !== null).length;
-    if (same && segmentCount === names.length) {
-      const head = this.head;
-      const size = files.get(head.name)!;
-      if (size > head.size) {
-        const scan = await head.scan(head.size, size, this.maxTime());
-        head.size = scan.committedEnd;
-      } else if (size < head.size) {
-        await this.reload();
-      }
-    } else {
-      await this.reload();
-    }
+    const unchanged = attempt === 1 && names.length === seen.files.size && seen.head === this.head?.incarnation
+      && names.every((n, i) => seen.files.get(n) === this.segments[i].size || (i === names.length - 1 && seen.files.has(n)));
+    if (!unchanged || !(await this.catchUpHead(seen.files.get(this.head.name)!))) await this.reload();
     this.next = this.computeNext();
+    // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
+    // if it stays so (an import replaced the log with a shorter one) is it believed.
+    if (this.next < this.highestNext && attempt < READ_ATTEMPTS) {
+      throw new LogError('Internal', `log ${this.path} seemed to shrink while its writer changed it`);
+    }
+    this.highestNext = this.next;
+    return seen.fingerprint;
+  }
+
+  /** Scans what the writer appended to the head; false if the head turned out to be another file. */
+  private async catchUpHead(size: number): Promise<boolean> {
+    const head = this.head;
+    if (size < head.size) return false;
+    if (size === head.size) return true;
+    const scan = await head.scan(head.size, size, this.maxTime());
+    head.size = scan.committedEnd;
+    // Same incarnation after the scan as before it: every byte scanned was of this file.
+    return (await head.currentIncarnation()) === head.incarnation;
   }
 
   /**
    * Reads the segment list afresh. The writer in another tab may be renaming
-   * or removing a segment (a delete) right then, so a file listed a moment ago
-   * can be gone: try again on a fresh listing before giving up.
+   * or removing a segment right then, so a file listed a moment ago can be
+   * gone or another: try again on a fresh listing before giving up.
    */
   private async reload(): Promise<void> {
     await Promise.all(this.segments.map((s) => s.file.close()));
@@ -422,11 +482,16 @@ export class LogEngine implements RawLog {
         this.segments = (await loadSegments(this.dir, this.path, this.store, this.options)).segments;
         return;
       } catch (err) {
-        if (!(err instanceof LogError && err.code === 'NotFound') || attempt >= RELOAD_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+        if (!(err instanceof LogError) || attempt >= READ_ATTEMPTS) throw err;
+        await pause(attempt);
       }
     }
   }
+}
+
+/** A growing pause between attempts to read past a writer's change: 5, 10, 20 … ms. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 5 * 2 ** (attempt - 1)));
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -17,7 +17,7 @@ import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
 import type { RawBatch, RawLog } from './raw.ts';
 import {
-  checkKey, checkMaxCount, checkOffset, checkOffsets, normalizeDir, startToMicros, toRecordInputs,
+  checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, normalizeDir, startToMicros, toRecordInputs,
   type ResolvedOptions,
 } from './validate.ts';
 
@@ -85,10 +85,11 @@ export class LogFacade implements Log {
 
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<Batch> {
     return this.call(async () => {
+      // klevdb asks for the index before anything else: without it, no argument matters.
+      this.needs('keyIndex');
       const k = checkKey(key);
       const o = checkOffset(offset);
       const n = checkMaxCount(maxCount);
-      this.needs('keyIndex');
       return toBatch(await this.raw.consumeByKey(k, o, n));
     });
   }
@@ -99,9 +100,8 @@ export class LogFacade implements Log {
 
   getByKey(key: Uint8Array): Promise<Message> {
     return this.call(async () => {
-      const k = checkKey(key);
-      this.needs('keyIndex');
-      return single(await this.raw.getByKey(k));
+      this.needs('keyIndex'); // as in consumeByKey: the index before the argument, as klevdb does
+      return single(await this.raw.getByKey(checkKey(key)));
     });
   }
 
@@ -111,9 +111,8 @@ export class LogFacade implements Log {
 
   getByTime(start: number | Date): Promise<Message> {
     return this.call(async () => {
-      const us = startToMicros(start);
       this.needs('timeIndex');
-      return single(await this.raw.getByTime(us));
+      return single(await this.raw.getByTime(startToMicros(start)));
     });
   }
 
@@ -131,9 +130,8 @@ export class LogFacade implements Log {
   }
 
   size(message: Message): number {
-    if (typeof message !== 'object' || message === null) throw new LogError('InvalidArgument', 'size takes a message');
-    const len = (v: unknown): number => (v instanceof Uint8Array ? v.length : 0);
-    return recordSize(len(message.key), len(message.value)) + indexEntrySize(this.options);
+    const { key, value } = checkSized(message);
+    return recordSize(key.length, value.length) + indexEntrySize(this.options);
   }
 
   stat(): Promise<Stats> {

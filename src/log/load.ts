@@ -7,6 +7,8 @@ import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
+import { finishReplace } from './replace.ts';
+import { removeSideCopies } from './snapshot.ts';
 
 /** Suffix of a rewritten segment before it replaces the original (see log/delete.ts). */
 export const REWRITE_SUFFIX = '.tmp';
@@ -46,13 +48,15 @@ async function finishRewrites(dir: Directory): Promise<void> {
 export async function loadSegments(
   dir: Directory, path: string, store: IndexStore, options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
+  if (!options.readonly) await finishReplace(dir); // first: a committed replace also drops old rewrite copies
   if (!options.readonly) await finishRewrites(dir);
+  if (!options.readonly) await removeSideCopies(dir); // an export's copies, left by a crash
   const [names, records] = await Promise.all([segmentNames(dir), store.load(path)]);
   const opening = names.map((name) => Segment.openFile(dir, name, options.readonly));
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
-    for (const o of opened) if (o.status === 'fulfilled') await o.value.segment.file.close();
+    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && o.value.segment.file.close()));
     throw (failed as PromiseRejectedResult).reason;
   }
   const segments: Segment[] = [];
@@ -64,6 +68,12 @@ export async function loadSegments(
       const { segment, index } = (opened[i] as PromiseFulfilledResult<Awaited<(typeof opening)[number]>>).value;
       const record = options.check && isHead ? undefined : records.get(segment.base);
       const { scan, fromRecord } = await index(record, maxTime);
+      // A reader's writer may replace the file meanwhile: the same incarnation after a scan as
+      // before it means every byte indexed was of this one file.
+      const scanned = !fromRecord || record?.size !== segment.size || scan.damaged;
+      if (options.readonly && scanned && (await segment.currentIncarnation()) !== (segment.size > 0 ? segment.incarnation : null)) {
+        throw new LogError('Internal', `${path}/${names[i]} changed while it was read`);
+      }
       records.delete(segment.base);
       segments.push(segment);
       if (segment.size === 0) {
@@ -85,7 +95,8 @@ export async function loadSegments(
     throw err;
   }
   if (!options.readonly) {
-    for (const base of records.keys()) await store.remove(path, base);
+    // Derived data: a record left behind names an incarnation no file will have again.
+    for (const base of records.keys()) await store.remove(path, base).catch(() => undefined);
   }
   return { segments, stale };
 }

@@ -186,6 +186,15 @@ export class Segment {
     return { committedEnd: from + committed, damaged: committed < bytes.length };
   }
 
+  /** The incarnation in the file's header now, or null if it has none (gone, torn, another base). */
+  async currentIncarnation(): Promise<number | null> {
+    try {
+      return decodeHeader(await this.file.read(0, SEGMENT_HEADER_SIZE), this.base);
+    } catch {
+      return null;
+    }
+  }
+
   /** Bytes [start, end) of the file; a short read means the file lost data. */
   async read(start: number, end: number): Promise<Uint8Array> {
     const bytes = await this.file.read(start, end - start);
@@ -204,7 +213,7 @@ export class Segment {
   async readEntries(from: number, to: number): Promise<Uint8Array> {
     const start = this.index.positionAt(from);
     const bytes = await this.read(start, this.endOf(to - 1));
-    this.verify(bytes, start, to - from);
+    this.verify(bytes, start, from, to - from);
     return bytes;
   }
 
@@ -215,9 +224,14 @@ export class Segment {
     return { bytes, record: record! };
   }
 
-  /** Checks that `bytes` (read at `start`) hold `count` intact records. Every read runs this. */
-  private verify(bytes: Uint8Array, start: number, count: number): void {
-    const at = verifyRecords(bytes, count);
+  /**
+   * Checks that `bytes` (read at `start`) hold the `count` intact records of
+   * index entries from `from` on, each with the offset the index says. Every
+   * read runs this, so a file that changed under its index (a readonly log's
+   * writer rewrote it) fails here instead of answering with another message.
+   */
+  private verify(bytes: Uint8Array, start: number, from: number, count: number): void {
+    const at = verifyRecords(bytes, count, (k) => this.index.offsetAt(from + k));
     if (at >= 0) throw new LogError('Corrupted', `${this.name}: damaged record at byte ${start + at}`);
   }
 

@@ -3,7 +3,7 @@
  * can tell: exclusive read-write opens, short writes under a quota, and
  * fault injection hooks for crash and failure tests.
  */
-import { LogError } from '../errors.ts';
+import { LogError, toLogError } from '../errors.ts';
 import type { Directory, FileEntry, StoredFile } from './files.ts';
 
 /** Shared by every directory of one memory file system. */
@@ -16,6 +16,12 @@ export interface MemoryFaults {
   beforeOpen?: (file: string) => void;
   /** Called on each read, e.g. to count what an open reads. */
   onRead?: (file: string, position: number, length: number) => void;
+  /**
+   * Called before each change (a write, truncate, flush, remove, rename or
+   * writable open); may throw to fail it. Throwing from the Nth call on
+   * stops the file system there, as a crash after N operations does.
+   */
+  beforeChange?: (op: string, file: string) => void;
 }
 
 class MemoryFileData {
@@ -35,18 +41,27 @@ class MemoryFileData {
   }
 }
 
+/**
+ * A file opened for writing holds its data, as a sync access handle does. One
+ * opened readonly looks its name up on every call, as OPFS's `getFile()` does:
+ * after a rename over it, it reads the new file; after a remove, NotFound.
+ */
 class MemoryFile implements StoredFile {
   private closed = false;
 
   constructor(
     private readonly fs: MemoryFileSystem,
     private readonly name: string,
-    private readonly data: MemoryFileData,
+    private readonly resolve: () => MemoryFileData,
     private readonly writable: boolean,
   ) {}
 
   private check(): void {
     if (this.closed) throw new LogError('Closed', `file ${this.name} is closed`);
+  }
+
+  private get data(): MemoryFileData {
+    return this.resolve();
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
@@ -58,9 +73,16 @@ class MemoryFile implements StoredFile {
 
   async write(data: Uint8Array, position: number): Promise<void> {
     this.check();
+    this.fs.faults.beforeChange?.('write', this.name);
     if (!this.writable) throw new LogError('Readonly', `file ${this.name} is open readonly`);
     let n = data.length;
-    const planned = this.fs.faults.beforeWrite?.(this.name, data, position);
+    let planned: number | void;
+    try {
+      planned = this.fs.faults.beforeWrite?.(this.name, data, position);
+    } catch (err) {
+      // A failing write maps as OPFS's does (storage/opfs.ts), so the unit tier checks the mapping too.
+      throw toLogError(err, `writing ${this.name}`);
+    }
     if (typeof planned === 'number') n = Math.min(n, planned);
     const growth = Math.max(0, position + n - this.data.length);
     if (this.fs.used() + growth > this.fs.faults.quota) {
@@ -80,17 +102,19 @@ class MemoryFile implements StoredFile {
 
   async truncate(size: number): Promise<void> {
     this.check();
+    this.fs.faults.beforeChange?.('truncate', this.name);
     this.data.resize(size);
   }
 
   async flush(): Promise<void> {
     this.check();
+    this.fs.faults.beforeChange?.('flush', this.name);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.writable) this.data.writers--;
+    if (this.writable) this.resolve().writers--;
   }
 }
 
@@ -148,6 +172,7 @@ export class MemoryDirectory implements Directory {
 
   async openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile> {
     this.fs.faults.beforeOpen?.(`${this.path}/${name}`);
+    if (!options.readonly) this.fs.faults.beforeChange?.('open', `${this.path}/${name}`);
     const files = this.files();
     let data = files.get(name);
     if (!data) {
@@ -159,7 +184,13 @@ export class MemoryDirectory implements Directory {
       if (data.writers > 0) throw new LogError('Locked', `file ${this.path}/${name} is open for writing elsewhere`);
       data.writers++;
     }
-    return new MemoryFile(this.fs, `${this.path}/${name}`, data, !options.readonly);
+    const full = `${this.path}/${name}`;
+    if (!options.readonly) return new MemoryFile(this.fs, full, () => data, true);
+    return new MemoryFile(this.fs, full, () => {
+      const current = this.files().get(name);
+      if (!current) throw new LogError('NotFound', `file ${full} does not exist`);
+      return current;
+    }, false);
   }
 
   async list(): Promise<FileEntry[]> {
@@ -167,10 +198,12 @@ export class MemoryDirectory implements Directory {
   }
 
   async remove(name: string): Promise<void> {
+    this.fs.faults.beforeChange?.('remove', `${this.path}/${name}`);
     this.files().delete(name);
   }
 
   async removeDir(name: string): Promise<void> {
+    this.fs.faults.beforeChange?.('removeDir', `${this.path}/${name}`);
     const full = this.path === '' ? name : `${this.path}/${name}`;
     for (const path of [...this.fs.dirs.keys()]) {
       if (path === full || path.startsWith(`${full}/`)) this.fs.dirs.delete(path);
@@ -178,6 +211,7 @@ export class MemoryDirectory implements Directory {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    this.fs.faults.beforeChange?.('rename', `${this.path}/${from}`);
     const files = this.files();
     const data = files.get(from);
     if (!data) throw new LogError('NotFound', `file ${this.path}/${from} does not exist`);

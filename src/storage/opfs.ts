@@ -4,7 +4,7 @@
  * exclusive; readonly opens read through `getFile()` snapshots so they never
  * block or break the writer.
  */
-import { LogError, toLogError } from '../errors.ts';
+import { LogError, syncHandleError, toLogError } from '../errors.ts';
 import type { Directory, FileEntry, HeldLock, Locks, StoredFile } from './files.ts';
 
 /** The parts of the sync access handle we use (TypeScript's DOM lib lacks it). */
@@ -138,20 +138,21 @@ export class OpfsDirectory implements Directory {
     try {
       return new SyncFile(await handle.createSyncAccessHandle(), this.full(name));
     } catch (err) {
-      // Another worker (this tab or another) has the file open for writing.
-      if ((err as { name?: string }).name === 'NoModificationAllowedError') {
-        throw new LogError('Locked', `${this.full(name)} is open for writing elsewhere`, { cause: err });
-      }
-      throw toLogError(err, `opening ${this.full(name)}`);
+      throw syncHandleError(err, this.full(name));
     }
   }
 
   async list(): Promise<FileEntry[]> {
-    const files: Promise<FileEntry>[] = [];
+    const files: Promise<FileEntry | null>[] = [];
     for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      if (h.kind === 'file') files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size })));
+      if (h.kind !== 'file') continue;
+      // A file the writer removes (or renames away) between the listing and its size is not there.
+      files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size }), (err: unknown) => {
+        if ((err as { name?: string }).name === 'NotFoundError') return null;
+        throw toLogError(err, `listing ${this.path}`);
+      }));
     }
-    return Promise.all(files);
+    return (await Promise.all(files)).filter((f): f is FileEntry => f !== null);
   }
 
   async remove(name: string): Promise<void> {
@@ -171,12 +172,26 @@ export class OpfsDirectory implements Directory {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const handle = (await this.handle.getFileHandle(from)) as FileHandleWithSync;
-    await this.remove(to);
+    let handle: FileHandleWithSync;
+    try {
+      handle = (await this.handle.getFileHandle(from)) as FileHandleWithSync;
+    } catch (err) {
+      throw toLogError(err, `renaming ${this.full(from)}`);
+    }
     if (typeof handle.move === 'function') {
-      await handle.move(to);
+      try {
+        // Chromium replaces `to` in one step, so a reader in another tab never finds the name missing.
+        await handle.move(to);
+      } catch {
+        // A browser that will not move onto an existing file: make room first (readers retry the gap).
+        await this.remove(to);
+        await handle.move(to).catch((err: unknown) => {
+          throw toLogError(err, `renaming ${this.full(from)} to ${to}`);
+        });
+      }
       return;
     }
+    await this.remove(to);
     // No move(): copy through a sync handle, then drop the source.
     const target = await this.openFile(to, { create: true, readonly: false });
     try {

@@ -799,6 +799,23 @@ contract('consumeByKey: rejects NoIndex without keyIndex', async (ctx) => {
   });
 });
 
+contract('consumeByKey: without keyIndex rejects NoIndex before looking at the offset or maxCount', async (ctx) => {
+  await withFresh(ctx, { timeIndex: true }, async (log) => {
+    const key = bytes('k');
+    // klevdb checks the index first: with next 0, offset 999999 would otherwise be InvalidOffset.
+    await rejectsWith(() => log.consumeByKey(key, 999999, 1), 'NoIndex', 'consumeByKey(999999) of an empty log');
+    for (const offset of [OffsetInvalid, -10]) {
+      await rejectsWith(() => log.consumeByKey(key, offset, 1), 'NoIndex', `consumeByKey(${offset})`);
+    }
+    for (const max of [0, -1, 1.5]) {
+      await rejectsWith(() => log.consumeByKey(key, 999999, max), 'NoIndex', `consumeByKey(999999, ${max})`);
+    }
+    await publishAll(log, gen(3));
+    await rejectsWith(() => log.consumeByKey(key, 4, 10), 'NoIndex', 'consumeByKey(4) with next 3');
+    await rejectsWith(() => log.consumeByKey(key, OffsetNewest, 10), 'NoIndex', 'consumeByKey(OffsetNewest)');
+  });
+});
+
 contract('consumeByKey: returns only messages whose key is exactly the key', async (ctx) => {
   await withFresh(ctx, { keyIndex: true, rollover: SMALL_ROLLOVER }, async (log) => {
     const keys = [[1], [1, 0], [1, 0, 0], [0, 1], [], [1], [2], [1, 0], [0], [1]];
@@ -943,6 +960,38 @@ contract('get: a deleted offset rejects NotFound', async (ctx) => {
       await rejectsWith(() => log.get(offset), 'NotFound', `get(${offset}) after deleting it`);
     }
     for (const offset of [1, 4, 6, 10]) expectMessage(await log.get(offset), expected[offset], `get(${offset})`);
+  });
+});
+
+contract('get: an offset below the next that no longer exists rejects NotFound, also when every message is gone', async (ctx) => {
+  const { dir } = await seed(ctx, { ...INDEXED, rollover: SMALL_ROLLOVER }, gen(12), 3);
+  await withLog(ctx.open(dir, { ...INDEXED, rollover: SMALL_ROLLOVER }), async (log) => {
+    await deleteAll(log, Array.from({ length: 12 }, (_, i) => i));
+    equal((await log.stat()).messages, 0, 'stat().messages after deleting every message');
+    await expectNextOffset(log, 12, 'after deleting every message');
+    for (const offset of [0, 1, 5, 11]) {
+      await rejectsWith(() => log.get(offset), 'NotFound', `get(${offset}) after every message was deleted`);
+    }
+    // Offsets at or past the next one were never assigned, and the sentinels name no message.
+    for (const offset of [12, 13, OffsetOldest, OffsetNewest]) {
+      await rejectsWith(() => log.get(offset), 'InvalidOffset', `get(${offset}) of a log with no message left`);
+    }
+    // getByTime's "empty log" is a log holding no message, however it came to be.
+    await rejectsWith(() => log.getByTime(T0), 'InvalidOffset', 'getByTime of a log with no message left');
+    await rejectsWith(() => log.offsetByTime(0), 'InvalidOffset', 'offsetByTime of a log with no message left');
+  });
+  await withLog(ctx.open(dir, { readonly: true }), async (reader) => {
+    await rejectsWith(() => reader.get(11), 'NotFound', 'get(11) after reopening the emptied log');
+    await rejectsWith(() => reader.get(12), 'InvalidOffset', 'get(12) after reopening the emptied log');
+  });
+});
+
+contract('get: an offset before the oldest available (trimmed) rejects NotFound', async (ctx) => {
+  await withFresh(ctx, { rollover: SMALL_ROLLOVER }, async (log) => {
+    const expected = await publishAll(log, gen(12), 3);
+    await deleteAll(log, [0, 1, 2, 3, 4, 5, 6]);
+    for (const offset of [0, 3, 6]) await rejectsWith(() => log.get(offset), 'NotFound', `get(${offset}) before the oldest`);
+    expectMessage(await log.get(7), expected[7], 'get(7), the oldest left');
   });
 });
 

@@ -1,0 +1,142 @@
+/**
+ * A readonly log beside a writer that rewrites segments (delete, compaction,
+ * trims): every answer is the message published at that offset, or an error
+ * the contract allows; never another message, a false NotFound or Corrupted.
+ * The memory backend's readonly files follow a name as OPFS's do, so a
+ * rewrite under the reader is what a second tab sees.
+ */
+import { describe, expect, it } from 'vitest';
+import { compact, trimByCount } from '../../src/index.ts';
+import type { Log, Message } from '../../src/types.ts';
+import { allOffsets, dec, enc, freshEnv, openLog } from './helpers.ts';
+
+const key = (i: number) => enc.encode(`key-${String(i).padStart(6, '0')}`); // 10 bytes
+const value = (i: number) => enc.encode(`value-${i}-`.padEnd(128, 'x'));
+const batch = (from: number, n: number) => Array.from({ length: n }, (_, j) => ({ key: key(from + j), value: value(from + j) }));
+const valueOf = (m: Message) => dec.decode(m.value!);
+
+async function pair(options = {}) {
+  const env = freshEnv();
+  const writer = await openLog(env, 'log', options);
+  const reader = async () => openLog(env, 'log', { ...options, readonly: true });
+  return { env, writer, reader };
+}
+
+/** Every message of `log` from the oldest, as offset → value. */
+async function contents(log: Log): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  let at = -2;
+  for (;;) {
+    const b = await log.consume(at, 17);
+    for (const m of b.messages) out.set(m.offset, valueOf(m));
+    if (b.nextOffset === at || (b.messages.length === 0 && b.nextOffset === (await log.nextOffset()))) return out;
+    at = b.nextOffset;
+  }
+}
+
+describe('a readonly log after its writer rewrote the segment it had read', () => {
+  it('answers with the right messages (issue: get(11) returned offset 12)', async () => {
+    const { writer, reader: openReader } = await pair();
+    await writer.publish(batch(0, 100));
+    const reader = await openReader();
+    expect((await contents(reader)).size).toBe(100);
+
+    await writer.delete([10]);
+    await writer.publish(batch(100, 20));
+
+    expect((await reader.get(11)).offset).toBe(11);
+    expect(valueOf(await reader.get(11))).toBe(dec.decode(value(11)));
+    expect((await reader.get(50)).offset).toBe(50);
+    await expect(reader.get(10)).rejects.toMatchObject({ code: 'NotFound' });
+    expect((await reader.getByKey(key(11))).offset).toBe(11);
+    expect((await reader.get(99)).offset).toBe(99);
+    expect(await reader.nextOffset()).toBe(120);
+    expect((await reader.get(119)).offset).toBe(119);
+    expect(await contents(reader)).toEqual(await contents(writer));
+    await reader.close();
+    await writer.close();
+  });
+
+  it('notices a head rewritten to the very same size', async () => {
+    const { writer, reader: openReader } = await pair();
+    await writer.publish(batch(0, 20));
+    const reader = await openReader();
+    expect(await reader.nextOffset()).toBe(20);
+    await writer.delete([5]);
+    await writer.publish(batch(20, 1)); // same record size: the head is as long as before
+    expect(await reader.nextOffset()).toBe(21);
+    await expect(reader.get(5)).rejects.toMatchObject({ code: 'NotFound' });
+    expect(await contents(reader)).toEqual(await contents(writer));
+    await reader.close();
+    await writer.close();
+  });
+
+  it('follows compaction and trims over many segments', async () => {
+    const { writer, reader: openReader } = await pair({ rollover: 2048 });
+    for (let b = 0; b < 10; b++) {
+      await writer.publish(Array.from({ length: 10 }, (_, j) => ({ key: key((b * 10 + j) % 7), value: value(b * 10 + j) })));
+    }
+    const reader = await openReader();
+    expect((await contents(reader)).size).toBe(100);
+    await compact(writer, 0);
+    expect(await contents(reader)).toEqual(await contents(writer));
+    await trimByCount(writer, 3);
+    expect(await contents(reader)).toEqual(await contents(writer));
+    expect(await allOffsets(reader)).toEqual(await allOffsets(writer));
+    await reader.close();
+    await writer.close();
+  });
+});
+
+describe('a readonly log while its writer changes files in the middle of a read', () => {
+  it('never returns another message, whatever moment the rewrite lands', async () => {
+    // The writer's delete lands after the reader's n-th file read, for every n.
+    for (let n = 1; n <= 12; n++) {
+      const { env, writer, reader: openReader } = await pair({ rollover: 4096 });
+      await writer.publish(batch(0, 60));
+      const reader = await openReader();
+      await reader.nextOffset();
+      let reads = 0;
+      let rewrite: Promise<unknown> | null = null;
+      env.root.faults.onRead = () => {
+        if (++reads === n) rewrite = writer.delete([1, 2, 3, 30, 31]).then(() => writer.publish(batch(60, 2)));
+      };
+      const got = await reader.consume(0, 100).catch((err: unknown) => err);
+      env.root.faults.onRead = undefined;
+      await rewrite;
+      if (got instanceof Error) throw got;
+      const { messages } = got as { messages: Message[] };
+      for (const m of messages) expect(valueOf(m), `read ${n}: offset ${m.offset}`).toBe(dec.decode(value(m.offset)));
+      expect(await contents(reader)).toEqual(await contents(writer));
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
+describe('a read whose file is replaced between the catch-up and the read', () => {
+  it('is checked record by record and answered again from the new file', async () => {
+    const { env, writer, reader: openReader } = await pair();
+    await writer.publish(batch(0, 60));
+    const reader = await openReader();
+    expect(await reader.nextOffset()).toBe(60);
+    const d = await env.root.subdir(['log'], false) as import('../../src/storage/memory.ts').MemoryDirectory;
+    const head = (await d.list()).map((e) => e.name).find((n) => n.endsWith('.log'))!;
+    const before = d.raw(head)!.slice();
+    await writer.delete([1, 2, 3]);
+    const after = d.raw(head)!.slice();
+    await writer.close();
+
+    // The reader catches up on the file as it was, then reads records from the rewritten one.
+    d.setRaw(head, before);
+    env.root.faults.onRead = (_file, position) => {
+      if (position > 0) d.setRaw(head, after);
+    };
+    const m = await reader.get(10);
+    env.root.faults.onRead = undefined;
+    expect(m.offset).toBe(10);
+    expect(valueOf(m)).toBe(dec.decode(value(10)));
+    await expect(reader.get(2)).rejects.toMatchObject({ code: 'NotFound' });
+    await reader.close();
+  });
+});
