@@ -1,4 +1,4 @@
-export { open } from './open.ts';
+export { open } from './client/open.ts';
 export { exportArchive } from './archive/export.ts';
 export { importArchive } from './archive/import.ts';
 export type { ArchiveInfo, ImportOptions } from './types.ts';

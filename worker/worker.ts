@@ -5,13 +5,13 @@
  */
 import { expose, transfer } from 'comlink';
 import { LogError } from '../src/errors.ts';
-import { opfsEnv } from '../src/env/opfs.ts';
-import { LogEngine } from '../src/log/engine.ts';
-import { withRetention } from '../src/retention/keeper.ts';
+import { opfsEnv } from '../src/storage/opfs-env.ts';
+import { LogEngine } from '../src/engine/engine.ts';
+import { withRetention } from '../src/engine/retention.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
-import type { RawBatch, RawLog } from '../src/log/raw.ts';
+import type { RawBatch, RawLog } from '../src/engine/raw.ts';
 import type { ArchiveInfo, ImportOptions, Options } from '../src/types.ts';
-import { installErrorTransport } from './transport.ts';
+import { installErrorTransport } from '../src/protocol/transport.ts';
 
 installErrorTransport();
 

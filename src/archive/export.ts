@@ -7,8 +7,8 @@
 import { Zip, ZipPassThrough } from 'fflate';
 import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { INDEX_ROW_SIZE } from '../indexes/rows.ts';
-import { LogFacade } from '../log/facade.ts';
-import type { RawSnapshot } from '../log/snapshot.ts';
+import { LogFacade } from '../client/facade.ts';
+import type { RawSnapshot } from '../engine/snapshot.ts';
 import type { Log } from '../types.ts';
 import {
   ARCHIVE_FORMAT, ARCHIVE_VERSION, encodeIndexFileHeader, encodeManifest, indexEntryName, indexFileSize,

@@ -5,10 +5,10 @@
  */
 import { releaseProxy, wrap } from 'comlink';
 import { invalidArgument, LogError } from '../errors.ts';
-import { opfsEnv } from '../env/opfs.ts';
-import { normalizeDir } from '../log/validate.ts';
+import { opfsEnv } from '../storage/opfs-env.ts';
+import { normalizeDir } from '../client/validate.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
-import { installErrorTransport } from '../../worker/transport.ts';
+import { installErrorTransport } from '../protocol/transport.ts';
 import type { WorkerApi } from '../../worker/worker.ts';
 import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
 

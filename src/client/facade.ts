@@ -10,12 +10,12 @@ import { LogError } from '../errors.ts';
 import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
 import type { Batch, BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
-import { Cursors } from '../cursors/cursor.ts';
-import { checkSignal, checkTailOptions, consumeBlocking, tail } from '../live/tail.ts';
-import { Wakeups } from '../live/wakeups.ts';
+import { Cursors } from './cursor.ts';
+import { checkSignal, checkTailOptions, consumeBlocking, tail } from './tail.ts';
+import { Wakeups } from './wakeups.ts';
 import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
-import type { RawBatch, RawLog } from './raw.ts';
+import type { RawBatch, RawLog } from '../engine/raw.ts';
 import {
   checkKey, checkMaxCount, checkOffset, checkOffsets, normalizeDir, startToMicros, toRecordInputs,
   type ResolvedOptions,

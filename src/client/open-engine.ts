@@ -1,8 +1,8 @@
 import type { Env } from '../storage/files.ts';
 import type { Log, Options } from '../types.ts';
-import { LogEngine } from './engine.ts';
+import { LogEngine } from '../engine/engine.ts';
 import { LogFacade } from './facade.ts';
-import { withRetention } from '../retention/keeper.ts';
+import { withRetention } from '../engine/retention.ts';
 
 /**
  * Opens a log with the engine running right here, on the given surroundings:

@@ -4,14 +4,14 @@
  * worker (where sync access handles exist) it runs the engine in place.
  */
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import { LogError } from './errors.ts';
-import { opfsEnv } from './env/opfs.ts';
-import { LogFacade } from './log/facade.ts';
-import { openEngine } from './log/open.ts';
-import { normalizeDir, resolveOptions } from './log/validate.ts';
-import type { Log, Options } from './types.ts';
-import { installErrorTransport } from '../worker/transport.ts';
-import type { WorkerApi } from '../worker/worker.ts';
+import { LogError } from '../errors.ts';
+import { opfsEnv } from '../storage/opfs-env.ts';
+import { LogFacade } from './facade.ts';
+import { openEngine } from './open-engine.ts';
+import { normalizeDir, resolveOptions } from './validate.ts';
+import type { Log, Options } from '../types.ts';
+import { installErrorTransport } from '../protocol/transport.ts';
+import type { WorkerApi } from '../../worker/worker.ts';
 
 /**
  * Opens the log stored at `dir` in the origin private file system.
@@ -35,7 +35,7 @@ async function openInWorker(path: string, options: Required<Options>): Promise<L
     throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
   }
   installErrorTransport();
-  const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: `opfs-log:${path}` });
+  const worker = new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name: `opfs-log:${path}` });
   const remote = wrap<WorkerApi>(worker);
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (e) => {

@@ -7,7 +7,7 @@
  */
 import { invalidArgument, LogError } from '../errors.ts';
 import type { Batch, Log } from '../types.ts';
-import { checkMaxCount } from '../log/validate.ts';
+import { checkMaxCount } from './validate.ts';
 import type { Wakeups } from './wakeups.ts';
 
 /** Messages per batch of `tail` when `maxCount` is not given. */

@@ -12,11 +12,11 @@ import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory, Env, HeldLock } from '../storage/files.ts';
 import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
-import { rewriteSegment } from './delete.ts';
+import { rewriteSegment } from './rewrite.ts';
 import { loadSegments } from './load.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
-import { normalizeDir, resolveOptions, type ResolvedOptions } from './validate.ts';
+import { normalizeDir, resolveOptions, type ResolvedOptions } from '../client/validate.ts';
 
 const EMPTY = new Uint8Array(0);
 

@@ -10,13 +10,13 @@
  * oldest message. A trim goes 1/16 below the limit, so it comes once per
  * sixteenth of the limit published, not on every publish.
  */
-import { LogFacade } from '../log/facade.ts';
-import type { RawLog } from '../log/raw.ts';
-import type { ResolvedOptions } from '../log/validate.ts';
+import { LogFacade } from '../client/facade.ts';
+import type { RawLog } from './raw.ts';
+import type { ResolvedOptions } from '../client/validate.ts';
 import { OffsetOldest, type Log, type RetentionPolicy } from '../types.ts';
-import { trimByAge } from './by-age.ts';
-import { trimByCount } from './by-count.ts';
-import { trimBySize } from './by-size.ts';
+import { trimByAge } from '../retention/by-age.ts';
+import { trimByCount } from '../retention/by-count.ts';
+import { trimBySize } from '../retention/by-size.ts';
 
 /** A trim leaves the log this fraction of a limit below it. */
 export const RETENTION_HEADROOM = 1 / 16;

@@ -1,7 +1,7 @@
 /** The engine's surroundings in a browser worker: OPFS, the real IndexedDB, Web Locks. */
 import { LogError } from '../errors.ts';
-import { OpfsDirectory, WebLocks } from '../storage/opfs.ts';
-import type { Env } from '../storage/files.ts';
+import { OpfsDirectory, WebLocks } from './opfs.ts';
+import type { Env } from './files.ts';
 
 export async function opfsEnv(): Promise<Env> {
   const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
