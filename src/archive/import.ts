@@ -6,7 +6,7 @@
 import { releaseProxy, wrap } from 'comlink';
 import { invalidArgument, LogError } from '../errors.ts';
 import { opfsEnv } from '../storage/opfs-env.ts';
-import { normalizeDir } from '../client/validate.ts';
+import { normalizeDir } from '../engine/options.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { installErrorTransport } from '../protocol/transport.ts';
 import type { WorkerApi } from '../../worker/worker.ts';

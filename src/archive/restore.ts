@@ -20,7 +20,7 @@ import { SegmentIndex } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { lockName } from '../engine/engine.ts';
 import { REWRITE_SUFFIX, segmentNames } from '../engine/load.ts';
-import { normalizeDir } from '../client/validate.ts';
+import { normalizeDir } from '../engine/options.ts';
 import { segmentName } from '../segment/segment.ts';
 import type { Directory, Env } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';

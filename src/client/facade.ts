@@ -16,10 +16,8 @@ import { Wakeups } from './wakeups.ts';
 import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
-import {
-  checkKey, checkMaxCount, checkOffset, checkOffsets, normalizeDir, startToMicros, toRecordInputs,
-  type ResolvedOptions,
-} from './validate.ts';
+import { normalizeDir, type ResolvedOptions } from '../engine/options.ts';
+import { checkKey, checkMaxCount, checkOffset, checkOffsets, startToMicros, toRecordInputs } from './validate.ts';
 
 function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };

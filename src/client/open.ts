@@ -8,7 +8,7 @@ import { LogError } from '../errors.ts';
 import { opfsEnv } from '../storage/opfs-env.ts';
 import { LogFacade } from './facade.ts';
 import { openEngine } from './open-engine.ts';
-import { normalizeDir, resolveOptions } from './validate.ts';
+import { normalizeDir, resolveOptions } from '../engine/options.ts';
 import type { Log, Options } from '../types.ts';
 import { installErrorTransport } from '../protocol/transport.ts';
 import type { WorkerApi } from '../../worker/worker.ts';

@@ -16,7 +16,7 @@ import { rewriteSegment } from './rewrite.ts';
 import { loadSegments } from './load.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
-import { normalizeDir, resolveOptions, type ResolvedOptions } from '../client/validate.ts';
+import { normalizeDir, resolveOptions, type ResolvedOptions } from './options.ts';
 
 const EMPTY = new Uint8Array(0);
 

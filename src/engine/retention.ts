@@ -12,7 +12,7 @@
  */
 import { LogFacade } from '../client/facade.ts';
 import type { RawLog } from './raw.ts';
-import type { ResolvedOptions } from '../client/validate.ts';
+import type { ResolvedOptions } from './options.ts';
 import { OffsetOldest, type Log, type RetentionPolicy } from '../types.ts';
 import { trimByAge } from '../retention/by-age.ts';
 import { trimByCount } from '../retention/by-count.ts';

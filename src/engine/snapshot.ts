@@ -17,7 +17,7 @@ import { encodeIndexRows } from '../indexes/rows.ts';
 import type { SegmentIndex } from '../indexes/segment-index.ts';
 import type { Segment } from '../segment/segment.ts';
 import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
-import type { ResolvedOptions } from '../client/validate.ts';
+import type { ResolvedOptions } from './options.ts';
 
 /** One segment of a snapshot, as the exporter sees it. */
 export interface SnapshotSegment {
