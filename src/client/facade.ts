@@ -27,8 +27,23 @@ function single(records: Uint8Array): Message {
   return decodeRecords(records)[0];
 }
 
+/**
+ * What the client side brings besides the engine's calls: its IndexedDB (for
+ * cursors) and notice channels, the page's own where absent, and how a
+ * publish batch is handed over.
+ */
+export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels'>> {
+  /**
+   * Hands a publish batch to the engine. A worker's client moves the buffer
+   * rather than cloning it (it is the facade's own, made for that call); in
+   * place it is passed as it is.
+   */
+  sendBatch?: (records: Uint8Array) => Uint8Array;
+}
+
 export class LogFacade implements Log {
   private closed = false;
+  private readonly sendBatch: (records: Uint8Array) => Uint8Array;
   /** Wakes `consumeBlocking` and `tail` (live/wakeups.ts). */
   private readonly wakeups: Wakeups;
   private readonly cursors: Cursors;
@@ -39,12 +54,12 @@ export class LogFacade implements Log {
     private readonly path: string,
     /** Runs after the engine closed (the client ends its worker here). */
     private readonly onClose: () => void = () => undefined,
-    /** This side's IndexedDB (for cursors) and notice channels; the page's own where absent. */
-    client: Partial<Pick<Env, 'idb' | 'channels'>> = {},
+    client: ClientSide = {},
   ) {
     this.wakeups = new Wakeups(path, client.channels ?? broadcastChannels());
     const idb = () => client.idb ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     this.cursors = new Cursors(path, idb, this, () => this.closed);
+    this.sendBatch = client.sendBatch ?? ((records) => records);
   }
 
   /** Runs `op` unless closed; a synchronous throw (bad input) becomes a rejection. */
@@ -64,7 +79,7 @@ export class LogFacade implements Log {
   publish(messages: NewMessage[]): Promise<number> {
     return this.call(async () => {
       this.writable();
-      const next = await this.raw.publish(encodeBatch(toRecordInputs(messages, Date.now())));
+      const next = await this.raw.publish(this.sendBatch(encodeBatch(toRecordInputs(messages, Date.now()))));
       this.wakeups.published(next);
       return next;
     });
