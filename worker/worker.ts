@@ -7,7 +7,6 @@ import { expose } from 'comlink';
 import { LogError } from '../src/errors.ts';
 import { opfsEnv } from '../src/storage/opfs-env.ts';
 import { LogEngine } from '../src/engine/engine.ts';
-import { withRetention } from '../src/engine/retention.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import { serveEngine, type WorkerApi } from '../src/protocol/protocol.ts';
 import { installErrorTransport } from '../src/protocol/transport.ts';
@@ -25,7 +24,7 @@ const api: WorkerApi = {
   ...serveEngine(opened),
   async open(dir, options) {
     if (engine) throw new LogError('InvalidArgument', 'this worker already has a log open');
-    engine = await withRetention(await LogEngine.open(await opfsEnv(), dir, options));
+    engine = await LogEngine.open(await opfsEnv(), dir, options);
   },
   importArchive: async (dir, archive, options) => restoreArchive(await opfsEnv(), dir, archive, options),
 };

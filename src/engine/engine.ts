@@ -14,6 +14,7 @@ import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { rewriteSegment } from './rewrite.ts';
 import { loadSegments } from './load.ts';
+import { Retention } from './retention.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from './options.ts';
@@ -35,6 +36,8 @@ export class LogEngine implements RawLog {
   private readonly pendingPuts = new Set<Promise<void>>();
   /** Snapshots pinned for archive export; a rewrite waits until none is. */
   private readonly pins = new SnapshotPins(() => this.closed);
+  /** The `retention` option, applied on open and after each publish; null without one. */
+  private retention: Retention | null = null;
 
   private constructor(
     private readonly env: Env,
@@ -57,6 +60,7 @@ export class LogEngine implements RawLog {
       store = await IndexStore.open(env.idb);
       const engine = new LogEngine(env, path, directory, opts, store, lock);
       await engine.load();
+      await engine.startRetention();
       return engine;
     } catch (err) {
       store?.close();
@@ -73,6 +77,16 @@ export class LogEngine implements RawLog {
     }
     for (const record of stale) this.persist(record);
     this.next = this.computeNext();
+  }
+
+  /** Applies the `retention` option now (a log opened after a while may be over its age limit) and after every publish. */
+  private async startRetention(): Promise<void> {
+    this.retention = Retention.of(this.options, {
+      segments: () => this.segments,
+      entrySize: indexEntrySize(this.options),
+      deleteStored: (offsets) => this.deleteStored(offsets),
+    });
+    await this.run(async () => this.retention?.apply());
   }
 
   private computeNext(): number {
@@ -138,7 +152,7 @@ export class LogEngine implements RawLog {
   publish(records: Uint8Array): Promise<number> {
     return this.run(async () => {
       this.writable();
-      if (records.length === 0) return this.next;
+      if (records.length === 0) return this.afterPublish();
       const entries: { offset: number; at: number; timeUs: number; hash: number }[] = [];
       let maxTime = this.maxTime();
       let count: number;
@@ -155,8 +169,14 @@ export class LogEngine implements RawLog {
       await this.head.append(records, entries);
       this.next += count;
       if (this.options.autoSync) await this.head.file.flush();
-      return this.next;
+      return this.afterPublish();
     });
+  }
+
+  /** What a publish resolves to, once the log is back within its retention policy. */
+  private async afterPublish(): Promise<number> {
+    await this.retention?.apply();
+    return this.next;
   }
 
   nextOffset(): Promise<number> {
@@ -290,22 +310,27 @@ export class LogEngine implements RawLog {
   delete(offsets: number[]): Promise<RawDeleteResult> {
     return this.run(async () => {
       this.writable();
-      await this.pins.idle(); // an export is copying the segments: rewrite none until it is done
-      // Like klevdb, one segment per call: the one holding the lowest offset asked for.
-      const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
-      const first = this.firstStored([...wanted].sort((a, b) => a - b));
-      if (!first) return { deletedOffsets: [], deletedSize: 0 };
-      if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
-        // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
-        await this.roll();
-      }
-      const result = await rewriteSegment({
-        dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
-        segments: this.segments, s: first.s, wanted,
-      });
-      for (const record of result.records) this.persist(record);
-      return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
+      return this.deleteStored(offsets);
     });
+  }
+
+  /** `delete` inside the queue, also what retention trims with. */
+  private async deleteStored(offsets: number[]): Promise<RawDeleteResult> {
+    await this.pins.idle(); // an export is copying the segments: rewrite none until it is done
+    // Like klevdb, one segment per call: the one holding the lowest offset asked for.
+    const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
+    const first = this.firstStored([...wanted].sort((a, b) => a - b));
+    if (!first) return { deletedOffsets: [], deletedSize: 0 };
+    if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
+      // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
+      await this.roll();
+    }
+    const result = await rewriteSegment({
+      dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
+      segments: this.segments, s: first.s, wanted,
+    });
+    for (const record of result.records) this.persist(record);
+    return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
   }
 
   /** Where the first of `sorted` offsets that is still stored lives, or null. */
