@@ -9,7 +9,9 @@
 import { LogError } from '../errors.ts';
 import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
-import type { Batch, BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
+import type {
+  Batch, BlockingOptions, Cursor, DeleteResult, Log, LogSnapshot, Message, NewMessage, Stats, TailOptions,
+} from '../types.ts';
 import { Cursors } from './cursor.ts';
 import { checkSignal, checkTailOptions, consumeBlocking, tail } from './tail.ts';
 import { Wakeups } from './wakeups.ts';
@@ -157,10 +159,24 @@ export class LogFacade implements Log {
     return this.call(() => this.raw.backup(normalizeDir(dir)));
   }
 
-  /** For `exportArchive` (src/archive/export.ts): the engine's snapshot calls. Throws `Closed` once closed. */
-  snapshotSource(): Pick<RawLog, 'pinSnapshot' | 'readSnapshot' | 'readSnapshotIndex' | 'releaseSnapshot'> {
-    if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
-    return this.raw;
+  snapshot(): Promise<LogSnapshot> {
+    return this.call(async () => {
+      const raw = this.raw;
+      const { id, ...pinned } = await raw.pinSnapshot();
+      // Reads go straight to the engine, which knows whether the log closed meanwhile.
+      return {
+        ...pinned,
+        read: (segment, start, end) => raw.readSnapshot(id, segment, start, end),
+        readIndex: (segment, from, to) => raw.readSnapshotIndex(id, segment, from, to),
+        release: async () => {
+          try {
+            await raw.releaseSnapshot(id);
+          } catch {
+            // The log closed (its worker ended): nothing is pinned any more.
+          }
+        },
+      };
+    });
   }
 
   sync(): Promise<number> {

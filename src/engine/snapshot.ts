@@ -17,20 +17,8 @@ import { encodeIndexRows } from '../indexes/rows.ts';
 import type { SegmentIndex } from '../indexes/segment-index.ts';
 import type { Segment } from '../segment/segment.ts';
 import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
+import type { SnapshotSegment } from '../types.ts';
 import type { ResolvedOptions } from './options.ts';
-
-/** One segment of a snapshot, as the exporter sees it. */
-export interface SnapshotSegment {
-  /** File name, `%020d.log`. */
-  name: string;
-  base: number;
-  /** Bytes of the file (header included) that belong to the snapshot. */
-  size: number;
-  /** The random id in the file's header (ties index records to the file). */
-  incarnation: number;
-  /** Index entries (messages) of the segment in the snapshot. */
-  messages: number;
-}
 
 /** What `LogEngine.pinSnapshot` returns. */
 export interface RawSnapshot {
