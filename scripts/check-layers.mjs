@@ -84,9 +84,10 @@ function visit(file) {
 }
 for (const file of files) if (!state.has(file)) visit(file);
 
-if (problems.length > 0) {
-  console.error(`check-layers: ${problems.length} problem(s) in ${relative(process.cwd(), root) || '.'}${sep}{src,worker}:`);
-  for (const p of problems) console.error(`  ${p}`);
+const found = [...new Set(problems)];
+if (found.length > 0) {
+  console.error(`check-layers: ${found.length} problem(s) in ${relative(process.cwd(), root) || '.'}${sep}{src,worker}:`);
+  for (const p of found) console.error(`  ${p}`);
   process.exit(1);
 }
 console.log(`check-layers: ${files.length} files, imports one way, no cycles`);
