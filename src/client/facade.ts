@@ -2,8 +2,8 @@
  * The public `Log` over a `RawLog`: the engine in place, or a worker's engine
  * through Comlink. It checks every argument (so bad input never reaches the
  * engine or the worker boundary) and decodes the records reads return.
- * Waiting reads (`consumeBlocking`, `tail`, src/live/) and cursors
- * (src/cursors/) run here, on the client side: an AbortSignal cannot cross
+ * Waiting reads (`consumeBlocking`, `tail`: tail.ts, wakeups.ts) and cursors
+ * (cursor.ts) run here, on the client side: an AbortSignal cannot cross
  * to a worker, and only plain raw calls do.
  */
 import { LogError } from '../errors.ts';
@@ -46,7 +46,7 @@ export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels'>> {
 export class LogFacade implements Log {
   private closed = false;
   private readonly sendBatch: (records: Uint8Array) => Uint8Array;
-  /** Wakes `consumeBlocking` and `tail` (live/wakeups.ts). */
+  /** Wakes `consumeBlocking` and `tail` (wakeups.ts). */
   private readonly wakeups: Wakeups;
   private readonly cursors: Cursors;
 

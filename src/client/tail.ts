@@ -2,7 +2,7 @@
  * Live reads: `consumeBlocking` (klevdb's ConsumeBlocking) waits until there
  * is something to consume; `tail` is an async iterable of the batches that
  * keep arriving. Both are built on `consume` and the log's wake-ups
- * (live/wakeups.ts), so they run on the client side of the worker boundary,
+ * (wakeups.ts), so they run on the client side of the worker boundary,
  * where an AbortSignal lives (signals cannot be sent to a worker).
  */
 import { invalidArgument, LogError } from '../errors.ts';

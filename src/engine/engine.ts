@@ -48,7 +48,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {}
 
-  /** Opens (or creates) the log at `dir`; see `open` in API.md for the rules. */
+  /** Opens (or creates) the log at `dir`; the rules are in the TSDoc of `open` (client/open.ts). */
   static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
     const path = normalizeDir(dir);
     const opts = resolveOptions(options);
@@ -354,7 +354,7 @@ export class LogEngine implements RawLog {
     });
   }
 
-  /** Pins the log as it is now for an archive export; see log/snapshot.ts. Release it when done. */
+  /** Pins the log as it is now for an archive export; see engine/snapshot.ts. Release it when done. */
   pinSnapshot(): Promise<RawSnapshot> {
     return this.read(async () => this.pins.pin(this.path, this.segments, this.next, this.options));
   }

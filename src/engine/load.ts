@@ -8,7 +8,7 @@ import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
 
-/** Suffix of a rewritten segment before it replaces the original (see log/delete.ts). */
+/** Suffix of a rewritten segment before it replaces the original (see engine/rewrite.ts). */
 export const REWRITE_SUFFIX = '.tmp';
 
 export interface LoadOptions {
