@@ -1,4 +1,4 @@
-// The targets of the benchmark issue, and how a run is judged against them.
+// The benchmark's targets (shown in BENCHMARKS.md), and how a run is judged against them.
 export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export function median(values) {

@@ -1,5 +1,5 @@
 // Where the browser tier and the benchmark find Chromium. Playwright cannot
-// download its own browsers here (DESIGN.md), so we use the system's:
+// download its own browsers here (no network for it), so we use the system's:
 // `CHROMIUM_PATH` if set, else Debian's `/usr/bin/chromium`.
 import { accessSync, constants } from 'node:fs';
 

@@ -1,7 +1,7 @@
 /**
  * The one error type of opfs-log. Every rejection of the public API is a
  * `LogError`; `code` says what kind of failure it is and survives the worker
- * boundary (see `worker/transport.ts`).
+ * boundary (see `protocol/transport.ts`).
  *
  * - `InvalidOffset`, `NotFound`, `NoIndex`, `Readonly`: klevdb's four.
  * - `InvalidArgument`: the caller's input is wrong, and nothing else.

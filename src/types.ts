@@ -254,6 +254,22 @@ export interface Log {
    */
   backup(dir: string): Promise<void>;
 
+  /**
+   * Pins the log as it is now, to copy it whole while publishing goes on:
+   * what `exportArchive` reads. Its segments and index rows keep reading as
+   * they were pinned, whatever is published meanwhile.
+   * - Release it when done. Nothing waits for it meanwhile: a `delete`,
+   *   trim or compaction that rewrites a segment the snapshot still needs
+   *   first copies the pinned bytes aside (a `<segment>.pin-<n>` file, as
+   *   large as that segment, removed on release; without room for it the
+   *   delete rejects `QuotaExceeded` and changes nothing).
+   * - On a readonly log the writer (elsewhere) is not held back: a read of a
+   *   segment it rewrote meanwhile rejects `Locked`.
+   * - Rejects `Closed` on a closed log; reads of a snapshot whose log was
+   *   closed reject `Closed`.
+   */
+  snapshot(): Promise<LogSnapshot>;
+
   /** Flushes everything published so far; resolves to the next offset it made durable. */
   sync(): Promise<number>;
 
@@ -295,6 +311,45 @@ export interface Log {
 
   /** Flushes, releases files and the writer lock. Later calls reject `Closed`; a second close is a no-op. */
   close(): Promise<void>;
+}
+
+/** One segment file of a `LogSnapshot`. */
+export interface SnapshotSegment {
+  /** File name, `%020d.log`. */
+  name: string;
+  base: number;
+  /** Bytes of the file (header included) that belong to the snapshot. */
+  size: number;
+  /** The random id in the file's header (ties index records to the file). */
+  incarnation: number;
+  /** Index entries (messages) of the segment in the snapshot. */
+  messages: number;
+}
+
+/** A log pinned at one offset by `Log.snapshot`. */
+export interface LogSnapshot {
+  /** The log's directory. */
+  readonly dir: string;
+  /** The log's next offset when it was pinned. */
+  readonly nextOffset: number;
+  /** The options the log is open with (which indexes it keeps, its rollover). */
+  readonly options: { keyIndex: boolean; timeIndex: boolean; rollover: number };
+  /** Its segment files, oldest first; `segment` below is a position in this list. */
+  readonly segments: readonly SnapshotSegment[];
+  /**
+   * Bytes [start, end) of a segment file. A range outside its pinned size, or
+   * a read after `release`, rejects `InvalidArgument`.
+   */
+  read(segment: number, start: number, end: number): Promise<Uint8Array>;
+  /**
+   * The index of entries [from, to) of a segment, as rows of 24 bytes, little
+   * endian: offset (u64), indexed time in microseconds (u64), the record's
+   * byte position in the file (u32), the key's hash (u32). A range outside
+   * its pinned entries, or a read after `release`, rejects `InvalidArgument`.
+   */
+  readIndex(segment: number, from: number, to: number): Promise<Uint8Array>;
+  /** Unpins it. Never rejects; a second call, or one after the log closed, does nothing. */
+  release(): Promise<void>;
 }
 
 /** How `importArchive` restores an archive. */

@@ -1,15 +1,13 @@
 /**
  * Archive export: a whole log, consistent at one offset, as a standard `.zip`
- * (format in manifest.ts). The engine pins a snapshot (log/snapshot.ts); the
+ * (format in manifest.ts). The log pins a snapshot (`Log.snapshot`); the
  * segments and their index rows are then read a chunk at a time and streamed
  * through fflate's zip writer into a sink (sink.ts), so memory stays bounded.
  */
 import { Zip, ZipPassThrough } from 'fflate';
 import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { INDEX_ROW_SIZE } from '../indexes/rows.ts';
-import { LogFacade } from '../log/facade.ts';
-import type { RawSnapshot } from '../log/snapshot.ts';
-import type { Log } from '../types.ts';
+import type { Log, LogSnapshot } from '../types.ts';
 import {
   ARCHIVE_FORMAT, ARCHIVE_VERSION, encodeIndexFileHeader, encodeManifest, indexEntryName, indexFileSize,
   MANIFEST_NAME, segmentEntryName, type Manifest, type ManifestFile, type ManifestSegment,
@@ -25,12 +23,6 @@ const MAX_ARCHIVE_SIZE = 2 ** 32 - 16 * 1024 * 1024;
 /** Unix permissions for extracted files (rw-r--r--), so `unzip` makes ordinary files. */
 const UNIX_HOST = 3;
 const FILE_ATTRIBUTES = 0o644 << 16;
-
-/** What the export reads from: the engine's pinned snapshot (in place or in the worker). */
-export interface SnapshotReader {
-  readSnapshot(id: number, segment: number, start: number, end: number): Promise<Uint8Array>;
-  readSnapshotIndex(id: number, segment: number, from: number, to: number): Promise<Uint8Array>;
-}
 
 /** Where the zip goes, chunk by chunk. */
 export interface ByteSink {
@@ -70,9 +62,8 @@ export interface ByteSink {
  * delete during the export (export again).
  */
 export async function exportArchive(log: Log): Promise<File> {
-  if (!(log instanceof LogFacade)) throw invalidArgument('exportArchive takes a Log returned by open()');
-  const source = log.snapshotSource();
-  const snapshot = await source.pinSnapshot();
+  if (typeof (log as Partial<Log> | null)?.snapshot !== 'function') throw invalidArgument('exportArchive takes a Log returned by open()');
+  const snapshot = await log.snapshot();
   try {
     const size = estimateSize(snapshot);
     if (size > MAX_ARCHIVE_SIZE) {
@@ -81,19 +72,19 @@ export async function exportArchive(log: Log): Promise<File> {
     const createdAt = new Date();
     const sink = await openArchiveSink(archiveFileName(snapshot.dir, createdAt));
     try {
-      await writeArchive(source, snapshot, sink, createdAt);
+      await writeArchive(snapshot, sink, createdAt);
       return await sink.close();
     } catch (err) {
       await sink.abort();
       throw toLogError(err, `exporting log ${snapshot.dir}`);
     }
   } finally {
-    await source.releaseSnapshot(snapshot.id).catch(() => undefined);
+    await snapshot.release();
   }
 }
 
 /** Bytes of file data the archive will hold (zip headers add a little). */
-function estimateSize(snapshot: RawSnapshot): number {
+function estimateSize(snapshot: LogSnapshot): number {
   let total = 0;
   for (const s of snapshot.segments) total += s.size + indexFileSize(s.messages) + 200;
   return total;
@@ -109,7 +100,7 @@ export function archiveFileName(dir: string, at: Date): string {
  * Writes the zip of a pinned snapshot to `sink`: segments, index files, then
  * the manifest (last, as it carries the others' CRC-32s). Returns the manifest.
  */
-export async function writeArchive(source: SnapshotReader, snapshot: RawSnapshot, sink: ByteSink, createdAt: Date): Promise<Manifest> {
+export async function writeArchive(snapshot: LogSnapshot, sink: ByteSink, createdAt: Date): Promise<Manifest> {
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, chunk) => {
@@ -146,11 +137,11 @@ export async function writeArchive(source: SnapshotReader, snapshot: RawSnapshot
 
   const segments: ManifestSegment[] = [];
   for (const [s, seg] of snapshot.segments.entries()) {
-    const log = await addEntry(segmentEntryName(seg.base), segmentChunks(source, snapshot.id, s, seg.size));
+    const log = await addEntry(segmentEntryName(seg.base), segmentChunks(snapshot, s, seg.size));
     segments.push({ base: seg.base, incarnation: seg.incarnation, messages: seg.messages, log, index: { name: '', size: 0, crc32: 0 } });
   }
   for (const [s, seg] of snapshot.segments.entries()) {
-    segments[s].index = await addEntry(indexEntryName(seg.base), indexChunks(source, snapshot.id, s, seg.base, seg.messages));
+    segments[s].index = await addEntry(indexEntryName(seg.base), indexChunks(snapshot, s, seg.base, seg.messages));
   }
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT,
@@ -172,20 +163,20 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-async function* segmentChunks(source: SnapshotReader, id: number, s: number, size: number): AsyncGenerator<Uint8Array> {
+async function* segmentChunks(snapshot: LogSnapshot, s: number, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < size; at += SEGMENT_CHUNK_SIZE) {
     const end = Math.min(size, at + SEGMENT_CHUNK_SIZE);
-    const chunk = await source.readSnapshot(id, s, at, end);
+    const chunk = await snapshot.read(s, at, end);
     if (chunk.length !== end - at) throw new LogError('Corrupted', `segment ${s}: read ${chunk.length} of ${end - at} bytes at ${at}`);
     yield chunk;
   }
 }
 
-async function* indexChunks(source: SnapshotReader, id: number, s: number, base: number, rows: number): AsyncGenerator<Uint8Array> {
+async function* indexChunks(snapshot: LogSnapshot, s: number, base: number, rows: number): AsyncGenerator<Uint8Array> {
   yield encodeIndexFileHeader(base, rows);
   for (let from = 0; from < rows; from += INDEX_CHUNK_ROWS) {
     const to = Math.min(rows, from + INDEX_CHUNK_ROWS);
-    const chunk = await source.readSnapshotIndex(id, s, from, to);
+    const chunk = await snapshot.readIndex(s, from, to);
     if (chunk.length !== (to - from) * INDEX_ROW_SIZE) throw new LogError('Corrupted', `segment ${s}: index rows ${from}..${to} came back short`);
     yield chunk;
   }

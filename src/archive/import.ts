@@ -3,13 +3,11 @@
  * runs the restore (restore.ts) in a dedicated worker, which writes with sync
  * access handles; inside a worker it runs in place.
  */
-import { releaseProxy, wrap } from 'comlink';
-import { invalidArgument, LogError } from '../errors.ts';
-import { opfsEnv } from '../env/opfs.ts';
-import { normalizeDir } from '../log/validate.ts';
+import { invalidArgument } from '../errors.ts';
+import { opfsEnv } from '../storage/opfs-env.ts';
+import { normalizeDir } from '../engine/options.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
-import { installErrorTransport } from '../../worker/transport.ts';
-import type { WorkerApi } from '../../worker/worker.ts';
+import { spawnWorker } from '../client/spawn.ts';
 import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
 
 /**
@@ -54,22 +52,8 @@ export async function importArchive(dir: string, archive: Blob, options?: Import
 }
 
 async function importInWorker(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {
-  if (typeof Worker === 'undefined') throw new LogError('Unsupported', 'this environment has no Web Workers');
-  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
-    throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
-  }
-  installErrorTransport();
-  const worker = new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name: `opfs-log:import:${path}` });
-  const remote = wrap<WorkerApi>(worker);
-  const failed = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (e) => {
-      reject(new LogError('Unsupported', `the opfs-log worker failed to start: ${e.message ?? 'unknown error'}`));
-    });
-  });
-  try {
-    return await Promise.race([remote.importArchive(path, archive, options), failed]);
-  } finally {
-    remote[releaseProxy]();
-    worker.terminate();
-  }
+  const worker = spawnWorker(`opfs-log:import:${path}`);
+  const info = await worker.start((api) => api.importArchive(path, archive, options));
+  worker.end();
+  return info;
 }

@@ -8,7 +8,7 @@
  * 3. Stage each segment as `<name>.import` beside the target's files,
  *    checking every chunk again as it is copied, and drop the old log's
  *    index records (so that no crash pairs them with new files).
- * 4. Commit with log/replace.ts: a marker naming the new segments, then the
+ * 4. Commit with engine/replace.ts: a marker naming the new segments, then the
  *    renames and removals. A crash from here on ends with the new log whole
  *    (the next open or import finishes it); before, with the old one.
  * 5. Save the archive's index records so that `open(dir)` does not rescan.
@@ -20,10 +20,10 @@ import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
-import { lockName } from '../log/engine.ts';
-import { segmentNames } from '../log/load.ts';
-import { commitReplace, finishReplace, STAGED_SUFFIX } from '../log/replace.ts';
-import { normalizeDir } from '../log/validate.ts';
+import { lockName } from '../engine/engine.ts';
+import { segmentNames } from '../engine/load.ts';
+import { commitReplace, finishReplace, STAGED_SUFFIX } from '../engine/replace.ts';
+import { normalizeDir } from '../engine/options.ts';
 import { segmentName } from '../segment/segment.ts';
 import type { Directory, Env } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';

@@ -10,7 +10,7 @@
  *  32  key, then value
  *
  * `batchLeft` makes a batch all-or-nothing: recovery keeps a record only if
- * the batch it belongs to reached its last record (see `scanRecords`).
+ * the batch it belongs to reached its last record (see `Segment.scan`).
  * Integers are little-endian; u64s are kept below 2^53 so they fit a number.
  */
 import { crc32c } from './crc32.ts';

@@ -1,6 +1,6 @@
 /** klevdb's Compact: updates, then tombstones, by age. */
 import { invalidArgument } from '../errors.ts';
-import { checkLog } from '../log/validate.ts';
+import { checkLog } from '../client/validate.ts';
 import type { DeleteResult, Log } from '../types.ts';
 import { compactDeletes } from './deletes.ts';
 import { compactUpdates } from './updates.ts';

@@ -1,7 +1,7 @@
 /** Compaction of deletes (tombstones): klevdb's FindDeletes / CompactDeletesMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from '../retention/delete-all.ts';
-import { checkInstant, checkLog } from '../log/validate.ts';
+import { checkInstant, checkLog } from '../client/validate.ts';
 import { scan } from '../retention/scan.ts';
 import { keyString } from './keys.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Persists segment indexes in IndexedDB: one record per segment (written when
  * a segment is sealed, rewritten, synced or closed), never one per message,
- * because IndexedDB manages only ~20k puts a second (DESIGN.md).
+ * because IndexedDB manages only ~20k puts a second (measured in Chromium).
  *
  * Records are derived data. Each names the segment file's incarnation and the
  * byte size it covers; on open the engine trusts a record only if both agree
@@ -12,12 +12,12 @@ import { LogError } from '../errors.ts';
 import type { PackedIndex } from './segment-index.ts';
 
 const DB_NAME = 'opfs-log';
-/** 2 added the `cursors` store (durable consumer positions, src/cursors/cursor.ts). */
+/** 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts). */
 const DB_VERSION = 2;
 const STORE = 'segments';
 const CURSORS = 'cursors';
 
-/** A named consumer position of the log at `dir` (see src/cursors/cursor.ts). */
+/** A named consumer position of the log at `dir` (see src/client/cursor.ts). */
 interface CursorRecord {
   dir: string;
   name: string;

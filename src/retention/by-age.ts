@@ -1,7 +1,7 @@
 /** Retention by age: klevdb's FindByAge / TrimByAgeMulti. */
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
-import { checkInstant, checkLog } from '../log/validate.ts';
+import { checkInstant, checkLog } from '../client/validate.ts';
 import { scan } from './scan.ts';
 
 /**

@@ -1,6 +1,6 @@
 /** Retention by message count: klevdb's FindByCount / TrimByCountMulti. */
 import { invalidArgument } from '../errors.ts';
-import { checkLog } from '../log/validate.ts';
+import { checkLog } from '../client/validate.ts';
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
 import { scan } from './scan.ts';

@@ -1,6 +1,6 @@
 /** Retention by offset: klevdb's FindByOffset / TrimByOffsetMulti. */
 import { invalidArgument, LogError } from '../errors.ts';
-import { checkLog } from '../log/validate.ts';
+import { checkLog } from '../client/validate.ts';
 import { OffsetNewest, OffsetOldest, type DeleteResult, type Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
 import { scan } from './scan.ts';

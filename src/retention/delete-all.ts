@@ -3,7 +3,7 @@
  * so deleting offsets spread over many segments takes a call per segment.
  */
 import type { DeleteResult, Log } from '../types.ts';
-import { checkLog, checkOffsets } from '../log/validate.ts';
+import { checkLog, checkOffsets } from '../client/validate.ts';
 
 /**
  * Deletes every offset of `offsets` still stored, calling `log.delete` until

@@ -10,7 +10,7 @@ import type {
   BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions,
 } from '../types.ts';
 import { bytes, type Codec } from './codecs.ts';
-import { checkLog, TYPED_LOG } from '../log/validate.ts';
+import { checkLog, TYPED_LOG } from '../client/validate.ts';
 
 /** A stored message with typed key and value. */
 export interface TypedMessage<K, V> {

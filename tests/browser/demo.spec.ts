@@ -274,8 +274,16 @@ test('a second tab is offered readonly, and sees new messages live', async ({ pa
   await expect(page.locator('#live-feed li')).toHaveCount(3);
   await snap(second, testInfo, '02-live');
 
-  // Once the writer closes, the second tab may write.
+  // A message ticked for deletion stays ticked when a new one arrives and the table redraws.
+  await page.getByLabel('Select message 0').check();
+  await publish(page, 'fourth');
+  await expect.poll(() => offsets(page)).toEqual([3, 2, 1, 0]);
+  await expect(page.getByLabel('Select message 0')).toBeChecked();
+  await expect(page.getByRole('button', { name: 'Delete 1 selected' })).toBeEnabled();
+
+  // Once the writer has closed (its lock is free when the page says so), the second tab may write.
   await page.getByRole('button', { name: 'Close' }).click();
+  await expect(notice(page)).toHaveText('Closed logs/shared: another tab may open it for writing now.');
   await second.getByRole('button', { name: 'Close' }).click();
   await second.getByRole('button', { name: 'Open logs/shared', exact: true }).click();
   await expect(second.locator('#log-mode')).toHaveText('writer');

@@ -1,5 +1,5 @@
 /**
- * The contract suite: every semantic line of API.md as one named case, written
+ * The contract suite: every edge case of the public API (src/types.ts) as one named case, written
  * against the public `Log` only, so the same cases run against every backend
  * (the in-memory engine under vitest in Node, OPFS through the worker in
  * Chromium). No test framework is imported here: a case is an async function
@@ -193,7 +193,7 @@ interface Consumed {
 
 /**
  * Consumes (by key, if given) from `from` until caught up, checking on every
- * call what API.md promises: at most `max` messages, in increasing offset
+ * call what `Log.consume` promises: at most `max` messages, in increasing offset
  * order, none before the asked offset nor at/after `nextOffset`, and progress
  * unless caught up. At the end, the offset reached equals `nextOffset()`.
  */

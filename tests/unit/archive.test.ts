@@ -12,7 +12,7 @@ import { exportArchive, importArchive, LogError, OffsetOldest } from '../../src/
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { IndexStore } from '../../src/indexes/store.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
-import type { MemoryEnv } from '../../src/env/memory.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { Log, Message } from '../../src/types.ts';
 import { allOffsets, dec, enc, freshEnv, gen, openLog } from './helpers.ts';
 

@@ -4,8 +4,8 @@
 // The browser tier runs the very same cases on OPFS through the worker.
 import { describe, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
-import { memoryEnv } from '../../src/env/memory.ts';
-import { openEngine } from '../../src/log/open.ts';
+import { memoryEnv } from '../../src/storage/memory-env.ts';
+import { openEngine } from '../../src/client/open-engine.ts';
 import { contractCases, type ContractCase, type ContractContext } from '../contract/cases.ts';
 import { kitCases } from '../contract/kit/all.ts';
 

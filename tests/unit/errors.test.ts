@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { transferHandlers } from 'comlink';
 import { IDBFactory } from 'fake-indexeddb';
 import { LogError, syncHandleError, toLogError, type ErrorCode } from '../../src/errors.ts';
-import { installErrorTransport } from '../../worker/transport.ts';
+import { installErrorTransport } from '../../src/protocol/transport.ts';
 import { allOffsets, freshEnv, gen, openLog } from './helpers.ts';
 
 const dom = (name: string) => new DOMException(`the platform says ${name}`, name);

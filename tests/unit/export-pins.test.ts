@@ -7,12 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { restoreArchive } from '../../src/archive/restore.ts';
-import { writeArchive, type SnapshotReader } from '../../src/archive/export.ts';
-import type { MemoryEnv } from '../../src/env/memory.ts';
-import { LogFacade } from '../../src/log/facade.ts';
+import { writeArchive } from '../../src/archive/export.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import { parseSegmentName } from '../../src/segment/segment.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
-import { OffsetOldest, type Log } from '../../src/types.ts';
+import { OffsetOldest, type Log, type LogSnapshot } from '../../src/types.ts';
 import { afterCrash, dec, freshEnv, gen, openLog } from './helpers.ts';
 
 /**
@@ -52,27 +51,26 @@ async function dump(log: Log): Promise<string[]> {
  * and waits until it is paused before reading segment `pauseAt`.
  */
 async function pausedExport(log: Log, pauseAt: number) {
-  const source = (log as LogFacade).snapshotSource();
+  const pinned = await log.snapshot();
   let paused!: () => void;
   let resume!: () => void;
   const reachedPause = new Promise<void>((r) => (paused = r));
   const gate = new Promise<void>((r) => (resume = r));
-  const reader: SnapshotReader = {
-    async readSnapshot(id, s, start, end) {
+  const snapshot: LogSnapshot = {
+    ...pinned,
+    async read(s, start, end) {
       if (s >= pauseAt) {
         paused();
         await gate;
       }
-      return source.readSnapshot(id, s, start, end);
+      return pinned.read(s, start, end);
     },
-    readSnapshotIndex: (id, s, from, to) => source.readSnapshotIndex(id, s, from, to),
   };
-  const snapshot = await source.pinSnapshot();
   expect(snapshot.segments.length).toBeGreaterThan(pauseAt);
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   const state = { done: false };
-  const finished = writeArchive(reader, snapshot, { write: async (c) => void chunks.push(c.slice()) }, new Date())
-    .finally(() => source.releaseSnapshot(snapshot.id))
+  const finished = writeArchive(snapshot, { write: async (c) => void chunks.push(c.slice()) }, new Date())
+    .finally(() => pinned.release())
     .then(() => {
       state.done = true;
       return new Blob(chunks);

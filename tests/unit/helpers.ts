@@ -1,7 +1,7 @@
 /** Fixtures for the Node tier: a fresh memory env per test and message generators. */
 import { IDBFactory } from 'fake-indexeddb';
-import { memoryEnv, type MemoryEnv } from '../../src/env/memory.ts';
-import { openEngine } from '../../src/log/open.ts';
+import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
+import { openEngine } from '../../src/client/open-engine.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import type { Log, NewMessage, Options } from '../../src/types.ts';

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { exportArchive, OffsetOldest } from '../../src/index.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
-import { REPLACE_MARKER, STAGED_SUFFIX } from '../../src/log/replace.ts';
-import type { MemoryEnv } from '../../src/env/memory.ts';
+import { REPLACE_MARKER, STAGED_SUFFIX } from '../../src/engine/replace.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import { afterCrash, dec, freshEnv, gen, openLog } from './helpers.ts';
 
 const DIR = 'logs/target';

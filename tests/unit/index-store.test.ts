@@ -4,7 +4,7 @@
  * intact opens and answers right, and cursors fail with a clear code.
  */
 import { describe, expect, it } from 'vitest';
-import type { MemoryEnv } from '../../src/env/memory.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { Log } from '../../src/types.ts';
 import { allOffsets, freshEnv, gen, openLog } from './helpers.ts';
 

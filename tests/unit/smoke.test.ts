@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
-import { memoryEnv } from '../../src/env/memory.ts';
-import { openEngine } from '../../src/log/open.ts';
+import { memoryEnv } from '../../src/storage/memory-env.ts';
+import { openEngine } from '../../src/client/open-engine.ts';
 
 describe('smoke', () => {
   it('publishes and reads back across reopen and rollover', async () => {

@@ -1,4 +1,4 @@
-// Durable cursors: log.cursor(name) (src/cursors/).
+// Durable cursors: log.cursor(name) (src/client/cursor.ts).
 import { OffsetNewest, OffsetOldest } from '../../../src/types.ts';
 import { equal, fail, rejectsWith } from '../assert.ts';
 import { kitCase } from './registry.ts';

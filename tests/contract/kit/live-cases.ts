@@ -1,4 +1,4 @@
-// Live tail: consumeBlocking and tail (src/live/).
+// Live tail: consumeBlocking and tail (src/client/tail.ts).
 import { OffsetNewest, OffsetOldest } from '../../../src/types.ts';
 import type { Batch, Log } from '../../../src/types.ts';
 import { deepEqual, equal, fail, ok, rejectsWith, show, withTimeout } from '../assert.ts';

@@ -1,5 +1,5 @@
 /**
- * The event-sourcing kit's cases (issue 5: live tail, typed logs, cursors,
+ * The event-sourcing kit's cases (live tail, typed logs, cursors,
  * retention, compaction), in the contract suite's shape: each is an async
  * function over `ContractContext` that throws on failure, so the same cases
  * run on the memory backend under vitest (tests/unit/contract.test.ts) and on OPFS

@@ -18,7 +18,7 @@ export interface RawDeleteResult {
   deletedSize: number;
 }
 
-/** Arguments arrive validated by the facade (log/validate.ts). */
+/** Arguments arrive validated by the facade (client/validate.ts). */
 export interface RawLog {
   /** A batch encoded by `encodeBatch`: one buffer, transferred (not cloned) to a worker. */
   publish(records: Uint8Array): Promise<number>;

@@ -1,14 +1,13 @@
 import type { Env } from '../storage/files.ts';
 import type { Log, Options } from '../types.ts';
-import { LogEngine } from './engine.ts';
+import { LogEngine } from '../engine/engine.ts';
 import { LogFacade } from './facade.ts';
-import { withRetention } from '../retention/keeper.ts';
 
 /**
  * Opens a log with the engine running right here, on the given surroundings:
  * OPFS inside a worker, or memory files and fake-indexeddb in Node tests.
  */
 export async function openEngine(env: Env, dir: string, options?: Options): Promise<Log> {
-  const engine = await withRetention(await LogEngine.open(env, dir, options));
+  const engine = await LogEngine.open(env, dir, options);
   return new LogFacade(engine, engine.options, engine.path, undefined, env);
 }

@@ -12,12 +12,13 @@ import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory, Env, HeldLock } from '../storage/files.ts';
 import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
-import { rewriteSegment } from './delete.ts';
+import { rewriteSegment } from './rewrite.ts';
 import { loadSegments } from './load.ts';
 import { REPLACE_MARKER } from './replace.ts';
+import { Retention } from './retention.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
-import { normalizeDir, resolveOptions, type ResolvedOptions } from './validate.ts';
+import { normalizeDir, resolveOptions, type ResolvedOptions } from './options.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,8 +37,10 @@ export class LogEngine implements RawLog {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pendingPuts = new Set<Promise<void>>();
-  /** Snapshots pinned for archive export; a rewrite first copies their bytes aside (log/snapshot.ts). */
+  /** Snapshots pinned for archive export; a rewrite first copies their bytes aside (engine/snapshot.ts). */
   private readonly pins = new SnapshotPins(() => this.closed);
+  /** The `retention` option, applied on open and after each publish; null without one. */
+  private retention: Retention | null = null;
 
   private constructor(
     private readonly env: Env,
@@ -48,7 +51,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {}
 
-  /** Opens (or creates) the log at `dir`; see `open` in API.md for the rules. */
+  /** Opens (or creates) the log at `dir`; the rules are in the TSDoc of `open` (client/open.ts). */
   static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
     const path = normalizeDir(dir);
     const opts = resolveOptions(options);
@@ -63,6 +66,7 @@ export class LogEngine implements RawLog {
       store = await IndexStore.open(env.idb); // never rejects: without IndexedDB every open rescans
       engine = new LogEngine(env, path, directory, opts, store, lock);
       await engine.load();
+      await engine.startRetention();
       return engine;
     } catch (err) {
       // Nothing may stay held (a file handle, the lock), or the next open would say Locked instead.
@@ -81,6 +85,16 @@ export class LogEngine implements RawLog {
     }
     for (const record of stale) this.persist(record);
     this.next = this.computeNext();
+  }
+
+  /** Applies the `retention` option now (a log opened after a while may be over its age limit) and after every publish. */
+  private async startRetention(): Promise<void> {
+    this.retention = Retention.of(this.options, {
+      segments: () => this.segments,
+      entrySize: indexEntrySize(this.options),
+      deleteStored: (offsets) => this.deleteStored(offsets),
+    });
+    await this.run(async () => this.retention?.apply());
   }
 
   private computeNext(): number {
@@ -164,7 +178,7 @@ export class LogEngine implements RawLog {
   publish(records: Uint8Array): Promise<number> {
     return this.run(async () => {
       this.writable();
-      if (records.length === 0) return this.next;
+      if (records.length === 0) return this.afterPublish();
       const entries: { offset: number; at: number; timeUs: number; hash: number }[] = [];
       let maxTime = this.maxTime();
       let count: number;
@@ -181,8 +195,14 @@ export class LogEngine implements RawLog {
       await this.head.append(records, entries);
       this.next += count;
       if (this.options.autoSync) await this.head.file.flush();
-      return this.next;
+      return this.afterPublish();
     });
+  }
+
+  /** What a publish resolves to, once the log is back within its retention policy. */
+  private async afterPublish(): Promise<number> {
+    await this.retention?.apply();
+    return this.next;
   }
 
   nextOffset(): Promise<number> {
@@ -318,23 +338,28 @@ export class LogEngine implements RawLog {
   delete(offsets: number[]): Promise<RawDeleteResult> {
     return this.run(async () => {
       this.writable();
-      // Like klevdb, one segment per call: the one holding the lowest offset asked for.
-      const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
-      const first = this.firstStored([...wanted].sort((a, b) => a - b));
-      if (!first) return { deletedOffsets: [], deletedSize: 0 };
-      if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
-        // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
-        await this.roll();
-      }
-      // An export may still be reading this segment: its pinned bytes go aside, so nothing waits for it.
-      await this.pins.preserve(this.dir, this.segments[first.s]);
-      const result = await rewriteSegment({
-        dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
-        segments: this.segments, s: first.s, wanted,
-      });
-      for (const record of result.records) this.persist(record);
-      return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
+      return this.deleteStored(offsets);
     });
+  }
+
+  /** `delete` inside the queue, also what retention trims with. */
+  private async deleteStored(offsets: number[]): Promise<RawDeleteResult> {
+    // Like klevdb, one segment per call: the one holding the lowest offset asked for.
+    const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
+    const first = this.firstStored([...wanted].sort((a, b) => a - b));
+    if (!first) return { deletedOffsets: [], deletedSize: 0 };
+    if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
+      // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
+      await this.roll();
+    }
+    // An export may still be reading this segment: its pinned bytes go aside, so nothing waits for it.
+    await this.pins.preserve(this.dir, this.segments[first.s]);
+    const result = await rewriteSegment({
+      dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
+      segments: this.segments, s: first.s, wanted,
+    });
+    for (const record of result.records) this.persist(record);
+    return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
   }
 
   /** Where the first of `sorted` offsets that is still stored lives, or null. */
@@ -358,7 +383,7 @@ export class LogEngine implements RawLog {
     });
   }
 
-  /** Pins the log as it is now for an archive export; see log/snapshot.ts. Release it when done. */
+  /** Pins the log as it is now for an archive export; see engine/snapshot.ts. Release it when done. */
   pinSnapshot(): Promise<RawSnapshot> {
     return this.read(async () => this.pins.pin(this.path, this.segments, this.next, this.options));
   }

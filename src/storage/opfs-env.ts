@@ -1,6 +1,6 @@
 /** The engine's surroundings in a browser worker: OPFS, the real IndexedDB, Web Locks. */
-import { OpfsDirectory, WebLocks } from '../storage/opfs.ts';
-import type { Env } from '../storage/files.ts';
+import { OpfsDirectory, WebLocks } from './opfs.ts';
+import type { Env } from './files.ts';
 
 export async function opfsEnv(): Promise<Env> {
   // Without IndexedDB the log still works: its indexes are rebuilt on every open.

@@ -5,7 +5,7 @@
  * Installed on both sides (worker and client) before any call.
  */
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { LogError, toLogError } from '../src/errors.ts';
+import { LogError, toLogError } from '../errors.ts';
 
 interface SerializedLogError {
   isLogError: true;

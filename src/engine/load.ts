@@ -10,7 +10,7 @@ import type { Directory } from '../storage/files.ts';
 import { finishReplace } from './replace.ts';
 import { removeSideCopies } from './snapshot.ts';
 
-/** Suffix of a rewritten segment before it replaces the original (see log/delete.ts). */
+/** Suffix of a rewritten segment before it replaces the original (see engine/rewrite.ts). */
 export const REWRITE_SUFFIX = '.tmp';
 
 export interface LoadOptions {

@@ -22,20 +22,8 @@ import type { SegmentIndex } from '../indexes/segment-index.ts';
 import type { Segment } from '../segment/segment.ts';
 import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
-import type { ResolvedOptions } from './validate.ts';
-
-/** One segment of a snapshot, as the exporter sees it. */
-export interface SnapshotSegment {
-  /** File name, `%020d.log`. */
-  name: string;
-  base: number;
-  /** Bytes of the file (header included) that belong to the snapshot. */
-  size: number;
-  /** The random id in the file's header (ties index records to the file). */
-  incarnation: number;
-  /** Index entries (messages) of the segment in the snapshot. */
-  messages: number;
-}
+import type { SnapshotSegment } from '../types.ts';
+import type { ResolvedOptions } from './options.ts';
 
 /** What `LogEngine.pinSnapshot` returns. */
 export interface RawSnapshot {
@@ -118,7 +106,7 @@ export class SnapshotPins {
   private pinned(id: number, s: number): PinnedSegment {
     if (this.isClosed()) throw new LogError('Closed', 'the log was closed during the export');
     const found = this.pins.get(id)?.[s];
-    if (!found) throw new LogError('Internal', `snapshot ${id} has no segment ${s} (released?)`);
+    if (!found) throw new LogError('InvalidArgument', `snapshot ${id} has no segment ${s} (released, or no such segment)`);
     return found;
   }
 
@@ -157,7 +145,7 @@ export class SnapshotPins {
   async readSegment(id: number, s: number, start: number, end: number): Promise<Uint8Array> {
     const p = this.pinned(id, s);
     if (!(start >= 0 && start <= end && end <= p.size)) {
-      throw new LogError('Internal', `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`);
+      throw new LogError('InvalidArgument', `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`);
     }
     if (!p.readonly) return this.readWriterPin(p, start, end);
     // A readonly log's writer may rewrite the file (a delete) at any moment: the read then
@@ -210,7 +198,7 @@ export class SnapshotPins {
   readIndex(id: number, s: number, from: number, to: number): Uint8Array {
     const p = this.pinned(id, s);
     if (!(from >= 0 && from <= to && to <= p.count)) {
-      throw new LogError('Internal', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
+      throw new LogError('InvalidArgument', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
     }
     return encodeIndexRows(p.index, from, to);
   }

@@ -1,8 +1,8 @@
 /** The engine's surroundings in Node tests: memory files, an IndexedDB factory, process-local locks. */
-import { MemoryDirectory } from '../storage/memory.ts';
-import { MemoryLocks } from '../storage/memory-locks.ts';
-import { broadcastChannels } from '../storage/channel.ts';
-import type { Env } from '../storage/files.ts';
+import { MemoryDirectory } from './memory.ts';
+import { MemoryLocks } from './memory-locks.ts';
+import { broadcastChannels } from './channel.ts';
+import type { Env } from './files.ts';
 
 export interface MemoryEnv extends Env {
   root: MemoryDirectory;

@@ -2,24 +2,24 @@
  * The public `Log` over a `RawLog`: the engine in place, or a worker's engine
  * through Comlink. It checks every argument (so bad input never reaches the
  * engine or the worker boundary) and decodes the records reads return.
- * Waiting reads (`consumeBlocking`, `tail`, src/live/) and cursors
- * (src/cursors/) run here, on the client side: an AbortSignal cannot cross
+ * Waiting reads (`consumeBlocking`, `tail`: tail.ts, wakeups.ts) and cursors
+ * (cursor.ts) run here, on the client side: an AbortSignal cannot cross
  * to a worker, and only plain raw calls do.
  */
 import { LogError } from '../errors.ts';
 import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
-import type { Batch, BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
-import { Cursors } from '../cursors/cursor.ts';
-import { checkSignal, checkTailOptions, consumeBlocking, tail } from '../live/tail.ts';
-import { Wakeups } from '../live/wakeups.ts';
+import type {
+  Batch, BlockingOptions, Cursor, DeleteResult, Log, LogSnapshot, Message, NewMessage, Stats, TailOptions,
+} from '../types.ts';
+import { Cursors } from './cursor.ts';
+import { checkSignal, checkTailOptions, consumeBlocking, tail } from './tail.ts';
+import { Wakeups } from './wakeups.ts';
 import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
-import type { RawBatch, RawLog } from './raw.ts';
-import {
-  checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, normalizeDir, startToMicros, toRecordInputs,
-  type ResolvedOptions,
-} from './validate.ts';
+import type { RawBatch, RawLog } from '../engine/raw.ts';
+import { normalizeDir, type ResolvedOptions } from '../engine/options.ts';
+import { checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, startToMicros, toRecordInputs } from './validate.ts';
 
 function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };
@@ -29,9 +29,24 @@ function single(records: Uint8Array): Message {
   return decodeRecords(records)[0];
 }
 
+/**
+ * What the client side brings besides the engine's calls: its IndexedDB (for
+ * cursors) and notice channels, the page's own where absent, and how a
+ * publish batch is handed over.
+ */
+export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels'>> {
+  /**
+   * Hands a publish batch to the engine. A worker's client moves the buffer
+   * rather than cloning it (it is the facade's own, made for that call); in
+   * place it is passed as it is.
+   */
+  sendBatch?: (records: Uint8Array) => Uint8Array;
+}
+
 export class LogFacade implements Log {
   private closed = false;
-  /** Wakes `consumeBlocking` and `tail` (live/wakeups.ts). */
+  private readonly sendBatch: (records: Uint8Array) => Uint8Array;
+  /** Wakes `consumeBlocking` and `tail` (wakeups.ts). */
   private readonly wakeups: Wakeups;
   private readonly cursors: Cursors;
 
@@ -41,12 +56,12 @@ export class LogFacade implements Log {
     private readonly path: string,
     /** Runs after the engine closed (the client ends its worker here). */
     private readonly onClose: () => void = () => undefined,
-    /** This side's IndexedDB (for cursors) and notice channels; the page's own where absent. */
-    client: Partial<Pick<Env, 'idb' | 'channels'>> = {},
+    client: ClientSide = {},
   ) {
     this.wakeups = new Wakeups(path, client.channels ?? broadcastChannels());
     const idb = () => client.idb ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     this.cursors = new Cursors(path, idb, this, () => this.closed);
+    this.sendBatch = client.sendBatch ?? ((records) => records);
   }
 
   /** Runs `op` unless closed; a synchronous throw (bad input) becomes a rejection. */
@@ -66,7 +81,7 @@ export class LogFacade implements Log {
   publish(messages: NewMessage[]): Promise<number> {
     return this.call(async () => {
       this.writable();
-      const next = await this.raw.publish(encodeBatch(toRecordInputs(messages, Date.now())));
+      const next = await this.raw.publish(this.sendBatch(encodeBatch(toRecordInputs(messages, Date.now()))));
       this.wakeups.published(next);
       return next;
     });
@@ -142,10 +157,24 @@ export class LogFacade implements Log {
     return this.call(() => this.raw.backup(normalizeDir(dir)));
   }
 
-  /** For `exportArchive` (src/archive/export.ts): the engine's snapshot calls. Throws `Closed` once closed. */
-  snapshotSource(): Pick<RawLog, 'pinSnapshot' | 'readSnapshot' | 'readSnapshotIndex' | 'releaseSnapshot'> {
-    if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
-    return this.raw;
+  snapshot(): Promise<LogSnapshot> {
+    return this.call(async () => {
+      const raw = this.raw;
+      const { id, ...pinned } = await raw.pinSnapshot();
+      // Reads go straight to the engine, which knows whether the log closed meanwhile.
+      return {
+        ...pinned,
+        read: (segment, start, end) => raw.readSnapshot(id, segment, start, end),
+        readIndex: (segment, from, to) => raw.readSnapshotIndex(id, segment, from, to),
+        release: async () => {
+          try {
+            await raw.releaseSnapshot(id);
+          } catch {
+            // The log closed (its worker ended): nothing is pinned any more.
+          }
+        },
+      };
+    });
   }
 
   sync(): Promise<number> {

@@ -2,12 +2,12 @@
  * Live reads: `consumeBlocking` (klevdb's ConsumeBlocking) waits until there
  * is something to consume; `tail` is an async iterable of the batches that
  * keep arriving. Both are built on `consume` and the log's wake-ups
- * (live/wakeups.ts), so they run on the client side of the worker boundary,
+ * (wakeups.ts), so they run on the client side of the worker boundary,
  * where an AbortSignal lives (signals cannot be sent to a worker).
  */
 import { invalidArgument, LogError } from '../errors.ts';
 import type { Batch, Log } from '../types.ts';
-import { checkMaxCount } from '../log/validate.ts';
+import { checkMaxCount } from './validate.ts';
 import type { Wakeups } from './wakeups.ts';
 
 /** Messages per batch of `tail` when `maxCount` is not given. */

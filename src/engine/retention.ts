@@ -1,0 +1,147 @@
+/**
+ * The `retention` option: keeps a log within its `RetentionPolicy` (see
+ * types.ts). The engine applies it once on open (a log opened after a while
+ * may be over its age limit) and after every publish, inside its queue and
+ * before the publish resolves, so no call ever sees the log over a limit.
+ * It works on the engine's own state (segment indexes and sizes) and deletes
+ * with the engine's delete; the trim functions over a public `Log`
+ * (src/retention/) make the same choices from outside.
+ *
+ * Cheap when nothing is due: a check is a walk over the segments in memory
+ * and, for `maxAgeMs`, at most now and then a read of the oldest message.
+ * A trim goes 1/16 below the limit, so it comes once per sixteenth of the
+ * limit published, not on every publish.
+ */
+import type { Segment } from '../segment/segment.ts';
+import type { RetentionPolicy } from '../types.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { RawDeleteResult } from './raw.ts';
+
+/** A trim leaves the log this fraction of a limit below it. */
+export const RETENTION_HEADROOM = 1 / 16;
+
+/** What a trim keeps of `limit`. */
+function target(limit: number): number {
+  return limit - Math.floor(limit * RETENTION_HEADROOM);
+}
+
+/** What retention needs of the engine; used only inside the engine's queue. */
+export interface RetainedLog {
+  /** The segments, oldest first. */
+  segments(): readonly Segment[];
+  /** Index bytes per message, which `stat().size` counts beside the segment files. */
+  readonly entrySize: number;
+  /** The engine's delete, already in its queue: what one segment holds of `offsets`. */
+  deleteStored(offsets: number[]): Promise<RawDeleteResult>;
+}
+
+export class Retention {
+  /**
+   * When the age limit should next be looked at: when the oldest message
+   * (as last seen) grows too old, but at least every 1/16 of `maxAgeMs`, in
+   * case the oldest message changed meanwhile (a delete, an emptied log).
+   */
+  private ageDue = -Infinity;
+
+  private constructor(private readonly log: RetainedLog, private readonly policy: RetentionPolicy) {}
+
+  /** The log's retention, or null where there is nothing to keep: no policy, or readonly. */
+  static of(options: ResolvedOptions, log: RetainedLog): Retention | null {
+    const policy = options.retention;
+    if (options.readonly || !policy || Object.keys(policy).length === 0) return null;
+    return new Retention(log, policy);
+  }
+
+  /** Trims the log if it is over a limit. Never rejects: a trim that failed is tried again at the next publish. */
+  async apply(): Promise<void> {
+    try {
+      await this.trim();
+    } catch {
+      // Retention is upkeep: the publish that triggered it has succeeded.
+    }
+  }
+
+  private async trim(): Promise<void> {
+    const { maxCount, maxBytes, maxAgeMs } = this.policy;
+    let trimmed = false;
+    if (maxCount !== undefined && this.messages() > maxCount) {
+      trimmed = (await this.deleteOldest(this.messages() - target(maxCount))) || trimmed;
+    }
+    // Below the bound, as trimBySize counts (klevdb's rule): a log exactly at maxBytes is over it.
+    if (maxBytes !== undefined && this.size() >= maxBytes) {
+      trimmed = (await this.deleteOldest(this.countOverSize(target(maxBytes)))) || trimmed;
+    }
+    if (maxAgeMs !== undefined && (trimmed || Date.now() >= this.ageDue)) await this.applyAge(maxAgeMs);
+  }
+
+  private async applyAge(maxAgeMs: number): Promise<void> {
+    let oldest = await this.oldestTime();
+    if (oldest !== null && Date.now() - oldest > maxAgeMs) {
+      await this.deleteOldest(await this.countUpTo(Date.now() - target(maxAgeMs)));
+      oldest = await this.oldestTime();
+    }
+    const recheck = Date.now() + maxAgeMs * RETENTION_HEADROOM;
+    this.ageDue = oldest === null ? -Infinity : Math.min(oldest + maxAgeMs, recheck);
+  }
+
+  /** Every stored message, oldest first: its segment and index entry. */
+  private *entries(): Generator<{ seg: Segment; i: number }> {
+    for (const seg of this.log.segments()) {
+      for (let i = 0; i < seg.index.count; i++) yield { seg, i };
+    }
+  }
+
+  private messages(): number {
+    return this.log.segments().reduce((n, seg) => n + seg.index.count, 0);
+  }
+
+  /** What `stat().size` says. */
+  private size(): number {
+    return this.log.segments().reduce((n, seg) => n + seg.size, 0) + this.messages() * this.log.entrySize;
+  }
+
+  /** How many of the oldest messages go to bring the size below `maxBytes` (as `findBySize` counts). */
+  private countOverSize(maxBytes: number): number {
+    let total = this.size();
+    let count = 0;
+    for (const { seg, i } of this.entries()) {
+      if (total < maxBytes) break;
+      total -= seg.endOf(i) - seg.index.positionAt(i) + this.log.entrySize;
+      count++;
+    }
+    return count;
+  }
+
+  /** How many messages from the oldest on are at or before `bound` (ms), up to the first after it (as `findByAge`). */
+  private async countUpTo(bound: number): Promise<number> {
+    let count = 0;
+    for (const { seg, i } of this.entries()) {
+      if ((await seg.readRecordAt(i)).record.timeUs / 1000 > bound) break;
+      count++;
+    }
+    return count;
+  }
+
+  /** The oldest stored message's time (ms), or null if no message is stored. */
+  private async oldestTime(): Promise<number | null> {
+    for (const { seg, i } of this.entries()) return (await seg.readRecordAt(i)).record.timeUs / 1000;
+    return null;
+  }
+
+  /** Deletes the `count` oldest messages, a segment per delete (as `deleteAll`); whether any went. */
+  private async deleteOldest(count: number): Promise<boolean> {
+    const remaining = new Set<number>();
+    for (const { seg, i } of this.entries()) {
+      if (remaining.size >= count) break;
+      remaining.add(seg.index.offsetAt(i));
+    }
+    let deleted = false;
+    while (remaining.size > 0) {
+      const result = await this.log.deleteStored([...remaining]);
+      if (result.deletedOffsets.length === 0) break;
+      for (const offset of result.deletedOffsets) remaining.delete(offset);
+      deleted = true;
+    }
+    return deleted;
+  }
+}
