@@ -30,8 +30,12 @@ export async function exportToDownload(log: Log): Promise<void> {
   }
 }
 
-/** Wires the import form; `onImported` runs with the target dir and what the archive held. */
-export function wireImport(onImported: (dir: string, info: ArchiveInfo) => Promise<void>): void {
+/**
+ * Wires the import form. `closed` resolves once a log this tab was closing is
+ * closed (an import over it needs its writer lock); `onImported` runs with the
+ * target dir and what the archive held.
+ */
+export function wireImport(closed: () => Promise<unknown>, onImported: (dir: string, info: ArchiveInfo) => Promise<void>): void {
   const form = byId<HTMLFormElement>('import-form');
   const button = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
   onSubmit(form, async () => {
@@ -42,6 +46,7 @@ export function wireImport(onImported: (dir: string, info: ArchiveInfo) => Promi
     button.disabled = true;
     try {
       await act(`Could not import ${file.name}`, async () => {
+        await closed();
         const info = await importArchive(dir, file, { overwrite });
         form.reset();
         await onImported(dir, info);

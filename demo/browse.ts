@@ -163,7 +163,9 @@ export class Browser {
       : await readPage(log, v.order, v.from, v.size);
     if (this.log !== log) return; // closed or switched meanwhile
     this.following = page.following;
-    this.rows.replaceChildren(...page.messages.map((m) => this.row(m)));
+    // A redraw (a publish here or in another tab) keeps what the person has ticked.
+    const ticked = new Set(this.selected());
+    this.rows.replaceChildren(...page.messages.map((m) => this.row(m, ticked.has(m.offset))));
     if (page.messages.length === 0) {
       this.rows.append(el('tr', { className: 'empty' }, el('td', { colspan: '5' }, 'No messages here.')));
     }
@@ -190,13 +192,13 @@ export class Browser {
     return `${count}, ${order}: #${first} to #${last}.`;
   }
 
-  private row(m: Message): HTMLTableRowElement {
+  private row(m: Message, ticked: boolean): HTMLTableRowElement {
     const value = formatValue(m.value, this.view.values);
     const key = formatKey(m.key);
     return el(
       'tr',
       { 'data-offset': String(m.offset), className: m.offset === this.view.highlight ? 'highlight' : false },
-      el('td', {}, el('input', { type: 'checkbox', 'aria-label': `Select message ${m.offset}`, value: String(m.offset) })),
+      el('td', {}, el('input', { type: 'checkbox', 'aria-label': `Select message ${m.offset}`, value: String(m.offset), checked: ticked })),
       el('td', { className: 'offset' }, String(m.offset)),
       el('td', { className: 'time' }, el('span', {}, localTime(m.time)), el('br'), el('span', { className: 'iso' }, isoTime(m.time))),
       el('td', { className: 'key' }, key === null ? el('span', { className: 'none' }, 'no key') : key),

@@ -17,7 +17,11 @@ export class LiveFeed {
   /** Called with each batch that arrives. */
   onMessages: (messages: Message[]) => void = () => undefined;
 
-  /** Follows `log` from its next offset until `stop()` or the log closes. */
+  /**
+   * Follows `log` from its next offset until `stop()` or the log closes. The
+   * next offset is asked at once (before the first await): the log answers in
+   * call order, so a publish asked for after `start` is always in the feed.
+   */
   async start(log: Log): Promise<void> {
     this.stop();
     const controller = new AbortController();

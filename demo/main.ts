@@ -30,6 +30,8 @@ const browser = new Browser();
 const publisher = new Publisher();
 const live = new LiveFeed();
 let current: OpenLog | null = null;
+/** The last close, settled or not: an open or import waits for it, or the writer lock may still be held. */
+let closing: Promise<unknown> = Promise.resolve();
 
 /** Lists the logs again, at most one listing at a time; calls meanwhile ask for one more afterwards. */
 let listing: Promise<void> | null = null;
@@ -81,6 +83,7 @@ function describeOptions(o: LogOptions): string {
 
 async function openLog(dir: string, readonly: boolean, create = false): Promise<void> {
   await closeLog();
+  await closing;
   const options = recallOptions(dir);
   let log: Log;
   try {
@@ -97,6 +100,8 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
     return;
   }
   current = { log, dir, readonly, options };
+  // Before the page offers Publish: started later, the feed would miss a message sent at once.
+  void live.start(log);
   sessionStorage.setItem(LAST_OPEN_KEY, JSON.stringify({ dir, readonly }));
   byId('log-title').textContent = dir;
   const mode = byId('log-mode');
@@ -107,12 +112,12 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
   byId('log-view').hidden = false;
   publisher.attach(log, readonly);
   await Promise.all([browser.attach(log, readonly), refreshStat(), refreshLogs()]);
-  void live.start(log);
 }
 
-async function closeLog(): Promise<void> {
-  const closing = current;
-  if (!closing) return;
+/** Closes the open log; true if it closed cleanly (else the error is shown). */
+async function closeLog(): Promise<boolean> {
+  const leaving = current;
+  if (!leaving) return false;
   current = null;
   sessionStorage.removeItem(LAST_OPEN_KEY);
   live.stop();
@@ -120,8 +125,11 @@ async function closeLog(): Promise<void> {
   publisher.detach();
   byId('log-view').hidden = true;
   byId('welcome').hidden = false;
-  await guard(`Could not close ${closing.dir}`, () => closing.log.close());
+  const closed = guard(`Could not close ${leaving.dir}`, () => leaving.log.close().then(() => true));
+  closing = closed;
+  const ok = (await closed) === true;
   await refreshLogs();
+  return ok;
 }
 
 async function refreshStat(): Promise<void> {
@@ -157,7 +165,10 @@ function wireCreate(): void {
 }
 
 function wireLogView(): void {
-  byId('close-log').addEventListener('click', () => void closeLog());
+  byId('close-log').addEventListener('click', async () => {
+    const dir = current?.dir;
+    if (await closeLog()) showNotice(`Closed ${dir}: another tab may open it for writing now.`);
+  });
   byId('export').addEventListener('click', () => {
     if (current) void exportToDownload(current.log);
   });
@@ -171,7 +182,7 @@ function wireLogView(): void {
     void browser.refreshIfLive();
   };
   browser.onChange = () => void refreshStat();
-  wireImport(async (dir, info) => {
+  wireImport(() => closing, async (dir, info) => {
     rememberOptions(dir, info.options);
     await refreshLogs();
     await storage.refresh();
