@@ -1,5 +1,6 @@
-// The benchmark's printed table and BENCHMARKS.md.
-import { readFileSync } from 'node:fs';
+// The benchmark's printed table, BENCHMARKS.md, and where a run's results go.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
 
 function fmt(m) {
@@ -43,10 +44,11 @@ export function renderTable(report) {
 export function renderMarkdown(report) {
   return `# Benchmarks
 
-The latest output of \`npm run bench\` (bench/run.mjs): every system in one
-Chromium run with a persistent profile, the same messages (10-byte keys,
-128-byte values, distinct times) and batches of 1,000, each write workload
-flushed once at the end (timed). Every workload verifies what it read.
+The latest recorded run of \`npm run bench -- --record\` (bench/run.mjs):
+every system in one Chromium run with a persistent profile, the same messages
+(10-byte keys, 128-byte values, distinct times) and batches of 1,000, each
+write workload flushed once at the end (timed). Every workload verifies what
+it read.
 Medians of ${report.runs} runs; the raw samples are in \`bench/results.json\`.
 
 - Date: ${report.date}
@@ -67,4 +69,23 @@ ${markdownTable(['workload', 'checks'], targetRows(report))}
 ${report.systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
 
 ${readFileSync(new URL('./findings.md', import.meta.url), 'utf8')}`;
+}
+
+/** Where a run's results go: every run writes `out` (ignored by git); a recorded run also the tracked two. */
+export const REPORT_FILES = {
+  out: new URL('./out/results.json', import.meta.url),
+  results: new URL('./results.json', import.meta.url),
+  markdown: new URL('../BENCHMARKS.md', import.meta.url),
+};
+
+/** Writes `report` where `record` says, and returns the paths written. */
+export function saveReport(report, { record }, files = REPORT_FILES) {
+  const json = JSON.stringify(report, null, 2) + '\n';
+  const writes = [[files.out, json]];
+  if (record) writes.push([files.results, json], [files.markdown, renderMarkdown(report)]);
+  for (const [url, text] of writes) {
+    mkdirSync(new URL('.', url), { recursive: true });
+    writeFileSync(url, text);
+  }
+  return writes.map(([url]) => fileURLToPath(url));
 }

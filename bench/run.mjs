@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // `npm run bench`: opfs-log against Dexie 4, SQLite-WASM and raw OPFS in one
 // Chromium run (Debian's, persistent profile), medians of 3 runs. Prints a
-// table and writes bench/results.json and BENCHMARKS.md.
+// table and writes bench/out/results.json (ignored by git); with `--record`
+// (`npm run bench -- --record`) also the tracked bench/results.json and
+// BENCHMARKS.md, so an exploratory run leaves the working tree clean.
 import { chromium } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
 import { chromiumPath } from '../scripts/chromium-path.mjs';
 import { CHROMIUM_ARGS, TARGETS, evaluateTargets, median } from './targets.mjs';
-import { renderMarkdown, renderTable } from './report.mjs';
+import { renderTable, saveReport } from './report.mjs';
 import { workerHeapUsed } from './heap.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -18,6 +21,9 @@ const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
 const PORT = Number(process.env.BENCH_PORT ?? 5188);
 
 const say = (...a) => console.error(...a);
+
+// Parsed before the minutes-long run, so a mistyped flag fails at once.
+const { values: flags } = parseArgs({ options: { record: { type: 'boolean', default: false } } });
 
 async function main() {
   const executablePath = chromiumPath();
@@ -74,9 +80,9 @@ async function main() {
       medians,
       targets: evaluateTargets(medians, TARGETS),
     };
-    writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), renderMarkdown(report));
+    const written = saveReport(report, { record: flags.record });
     console.log(renderTable(report));
+    say(`wrote ${written.join(', ')}${flags.record ? '' : '; BENCHMARKS.md is unchanged (npm run bench -- --record updates it)'}`);
   } finally {
     await context.close().catch(() => undefined);
     await server.close();

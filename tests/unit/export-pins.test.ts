@@ -1,7 +1,7 @@
 /**
  * An export in progress never holds the writer back: deletes, trims and
  * publishes made while it is paused half-way resolve at once, and the archive
- * still restores to the log exactly as it was pinned (issue 8, finding 3).
+ * still restores to the log exactly as it was pinned.
  * The export is paused by its source: reads of segment `pauseAt` and later
  * wait until the test lets them go.
  */

@@ -1,7 +1,7 @@
 /**
- * Tests for bugs a mutation run over the engine let through (issue 8,
- * finding 10): each one here fails if the guard it names is broken, and each
- * guard that had only one test gets a second, independent one.
+ * Tests for bugs a mutation run over the engine let through: each one here
+ * fails if the guard it names is broken, and each guard that had only one
+ * test gets a second, independent one.
  */
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,8 @@ import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
 import { openEngine } from '../../src/client/open-engine.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
-import type { Log, NewMessage, Options } from '../../src/types.ts';
+import type { Log, Options } from '../../src/types.ts';
+import { generator, KLEVDB_SHAPE } from '../contract/gen.ts';
 
 export const enc = new TextEncoder();
 export const dec = new TextDecoder();
@@ -19,13 +20,8 @@ export function afterCrash(env: MemoryEnv): MemoryEnv {
   return { ...env, locks: new MemoryLocks() };
 }
 
-/** `n` messages with keys `k<i % keys>`, values `v<i>` and times `1000 + i` ms; klevdb's Gen. */
-export function gen(n: number, from = 0, keys = 10): NewMessage[] {
-  return Array.from({ length: n }, (_, j) => {
-    const i = from + j;
-    return { key: enc.encode(`k${i % keys}`), value: enc.encode(`v${i}`), time: 1000 + i };
-  });
-}
+/** `count` messages with keys `k<i % keys>` (10 by default), values `v<i>` and times `1000 + i` ms; klevdb's Gen. */
+export const gen = generator(KLEVDB_SHAPE);
 
 export async function openLog(env: MemoryEnv, dir = 'log', options: Options = {}): Promise<Log> {
   return openEngine(env, dir, { createDirs: true, keyIndex: true, timeIndex: true, ...options });

@@ -1,10 +1,10 @@
 /** Fixtures shared by the kit's cases. */
-import type { ContractContext } from '../cases.ts';
-import type { Log, Message, NewMessage, Options } from '../../../src/types.ts';
+import type { ContractContext } from '../registry.ts';
+import type { Log, Message, Options } from '../../../src/types.ts';
 import { fail, ok, show } from '../assert.ts';
+import { generator, KIT_SHAPE } from '../gen.ts';
 
-/** 2023-01-01T00:00:00Z; generated messages are one second apart from here. */
-export const T0 = Date.UTC(2023, 0, 1);
+export { T0 } from '../gen.ts';
 /** Small enough that a few generated messages fill a segment. */
 export const SMALL_ROLLOVER = 300;
 
@@ -19,13 +19,8 @@ export function text(data: Uint8Array | null): string | null {
   return data === null ? null : decoder.decode(data);
 }
 
-/** `count` messages with keys `k<i % keys>`, values `v<i>` and times one second apart, numbered from `from`. */
-export function gen(count: number, from = 0, keys = 1_000_000): NewMessage[] {
-  return Array.from({ length: count }, (_, n) => {
-    const i = from + n;
-    return { key: bytes(`k${i % keys}`), value: bytes(`v${i}-${'x'.repeat(16)}`), time: T0 + i * 1000 };
-  });
-}
+/** `count` messages with keys `k<i % keys>`, values `v<i>-xxx…` and times one second apart from `T0`, numbered from `from`. */
+export const gen = generator(KIT_SHAPE);
 
 export function offsetsOf(messages: Message[]): number[] {
   return messages.map((m) => m.offset);

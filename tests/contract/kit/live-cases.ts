@@ -9,7 +9,7 @@ import {
 
 /** How long a waiter must stay pending to count as waiting. */
 const WAIT_MS = 60;
-/** A wake-up must come well within this (the issue asks for 100 ms across tabs; CI machines are slow). */
+/** A wake-up must come well within this (the aim is 100 ms across tabs; CI machines are slow). */
 const WAKE_MS = 2000;
 
 kitCase('consumeBlocking: with messages at or after offset it resolves at once, as consume', async (ctx) => {

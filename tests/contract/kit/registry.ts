@@ -5,7 +5,7 @@
  * run on the memory backend under vitest (tests/unit/contract.test.ts) and on OPFS
  * through the worker in Chromium (tests/browser/kit.spec.ts).
  */
-import type { ContractCase, ContractContext } from '../cases.ts';
+import type { ContractCase, ContractContext } from '../registry.ts';
 
 export const kitCases: ContractCase[] = [];
 
