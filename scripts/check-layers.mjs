@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Low to high: a file may import its own layer or a lower one. */
 const LAYERS = [
-  ['src/types.ts', 'src/errors.ts'],
+  ['src/types.ts', 'src/errors.ts', 'src/namespace.ts'],
   ['src/codec/'],
   ['src/storage/'],
   ['src/indexes/'],

@@ -8,6 +8,7 @@ import { opfsEnv } from '../storage/opfs-env.ts';
 import { normalizeDir } from '../engine/options.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { spawnWorker } from '../client/spawn.ts';
+import { importWorkerName } from '../namespace.ts';
 import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
 
 /**
@@ -52,7 +53,7 @@ export async function importArchive(dir: string, archive: Blob, options?: Import
 }
 
 async function importInWorker(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {
-  const worker = spawnWorker(`opfs-log:import:${path}`);
+  const worker = spawnWorker(importWorkerName(path));
   const info = await worker.start((api) => api.importArchive(path, archive, options));
   worker.end();
   return info;

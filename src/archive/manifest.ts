@@ -16,8 +16,10 @@
  *   0 magic u32 · 4 version u16 · 6 row size u16 · 8 base offset u64 · 16 rows u32 · 20 reserved u32
  */
 import { LogError } from '../errors.ts';
+import { SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
+import { getU64, setU64, TWO_32 } from '../codec/u64.ts';
 import { INDEX_ROW_SIZE } from '../indexes/rows.ts';
-import { SEGMENT_HEADER_SIZE, segmentName } from '../segment/segment.ts';
+import { offsetFileName, segmentName } from '../segment/names.ts';
 import type { ArchiveInfo } from '../types.ts';
 
 export const ARCHIVE_FORMAT = 'opfs-log-archive';
@@ -30,9 +32,14 @@ export const MAX_MANIFEST_SIZE = 16 * 1024 * 1024;
 
 export const INDEX_FILE_MAGIC = 0x58504c4f; // "OLPX"
 export const INDEX_FILE_VERSION = 1;
+export const IDX_MAGIC = 0;
+export const IDX_VERSION = 4;
+export const IDX_ROW_SIZE = 6;
+export const IDX_BASE = 8;
+export const IDX_ROWS = 16;
+/** Bytes [20, 24) are reserved, written 0. */
 export const INDEX_FILE_HEADER_SIZE = 24;
-
-const TWO_32 = 2 ** 32;
+const INDEX_FILE_SUFFIX = '.idx';
 
 /** A file of the archive as the manifest lists it. */
 export interface ManifestFile {
@@ -69,18 +76,17 @@ export function segmentEntryName(base: number): string {
 }
 
 export function indexEntryName(base: number): string {
-  return INDEXES_DIR + String(base).padStart(20, '0') + '.idx';
+  return INDEXES_DIR + offsetFileName(base, INDEX_FILE_SUFFIX);
 }
 
 export function encodeIndexFileHeader(base: number, rows: number): Uint8Array {
   const bytes = new Uint8Array(INDEX_FILE_HEADER_SIZE);
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, INDEX_FILE_MAGIC, true);
-  view.setUint16(4, INDEX_FILE_VERSION, true);
-  view.setUint16(6, INDEX_ROW_SIZE, true);
-  view.setUint32(8, base >>> 0, true);
-  view.setUint32(12, Math.floor(base / TWO_32), true);
-  view.setUint32(16, rows, true);
+  view.setUint32(IDX_MAGIC, INDEX_FILE_MAGIC, true);
+  view.setUint16(IDX_VERSION, INDEX_FILE_VERSION, true);
+  view.setUint16(IDX_ROW_SIZE, INDEX_ROW_SIZE, true);
+  setU64(view, IDX_BASE, base);
+  view.setUint32(IDX_ROWS, rows, true);
   return bytes;
 }
 
@@ -88,12 +94,15 @@ export function encodeIndexFileHeader(base: number, rows: number): Uint8Array {
 export function checkIndexFileHeader(bytes: Uint8Array, base: number, rows: number): string | null {
   if (bytes.length < INDEX_FILE_HEADER_SIZE) return 'is shorter than its header';
   const view = new DataView(bytes.buffer, bytes.byteOffset, INDEX_FILE_HEADER_SIZE);
-  if (view.getUint32(0, true) !== INDEX_FILE_MAGIC) return 'is not an opfs-log index (bad magic)';
-  if (view.getUint16(4, true) !== INDEX_FILE_VERSION) return `has index version ${view.getUint16(4, true)}, not ${INDEX_FILE_VERSION}`;
-  if (view.getUint16(6, true) !== INDEX_ROW_SIZE) return `has ${view.getUint16(6, true)}-byte rows, not ${INDEX_ROW_SIZE}`;
-  const storedBase = view.getUint32(8, true) + view.getUint32(12, true) * TWO_32;
+  if (view.getUint32(IDX_MAGIC, true) !== INDEX_FILE_MAGIC) return 'is not an opfs-log index (bad magic)';
+  const version = view.getUint16(IDX_VERSION, true);
+  if (version !== INDEX_FILE_VERSION) return `has index version ${version}, not ${INDEX_FILE_VERSION}`;
+  const rowSize = view.getUint16(IDX_ROW_SIZE, true);
+  if (rowSize !== INDEX_ROW_SIZE) return `has ${rowSize}-byte rows, not ${INDEX_ROW_SIZE}`;
+  const storedBase = getU64(view, IDX_BASE);
   if (storedBase !== base) return `says base offset ${storedBase}, not ${base}`;
-  if (view.getUint32(16, true) !== rows) return `holds ${view.getUint32(16, true)} rows, the manifest says ${rows}`;
+  const storedRows = view.getUint32(IDX_ROWS, true);
+  if (storedRows !== rows) return `holds ${storedRows} rows, the manifest says ${rows}`;
   return null;
 }
 

@@ -20,7 +20,7 @@ import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
-import { lockName } from '../engine/engine.ts';
+import { lockName } from '../namespace.ts';
 import { segmentNames } from '../engine/load.ts';
 import { commitReplace, finishReplace, STAGED_SUFFIX } from '../engine/replace.ts';
 import { normalizeDir } from '../engine/options.ts';

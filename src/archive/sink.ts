@@ -13,11 +13,9 @@
  * Where there is no OPFS (Node, in tests) the archive is kept in memory.
  */
 import { LogError, toLogError } from '../errors.ts';
+import { EXPORT_LOCK_PREFIX, EXPORTS_DIR } from '../namespace.ts';
 import { WebLocks } from '../storage/opfs.ts';
 
-/** The OPFS directory that holds archives being exported or just exported. */
-export const EXPORTS_DIR = '.opfs-log-exports';
-const EXPORT_LOCK_PREFIX = 'opfs-log-export:';
 
 export interface ArchiveSink {
   write(chunk: Uint8Array): Promise<void>;

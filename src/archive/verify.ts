@@ -9,9 +9,10 @@
  */
 import { LogError } from '../errors.ts';
 import { keyHash } from '../codec/hash.ts';
-import { MAX_PAYLOAD_SIZE, readRecord, RECORD_HEADER_SIZE } from '../codec/record.ts';
+import { BatchScanner, describeFault, isFault, type ScanFault } from '../codec/batches.ts';
+import { RECORD_HEADER_SIZE, recordSizeAt, type RecordProblem } from '../codec/record.ts';
+import { decodeSegmentHeader, SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
-import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
 import {
   checkIndexFileHeader, INDEX_FILE_HEADER_SIZE, INDEXES_DIR, MANIFEST_NAME, MAX_MANIFEST_SIZE, parseManifest,
   SEGMENTS_DIR, type Manifest, type ManifestFile, type ManifestSegment,
@@ -112,31 +113,24 @@ async function verifySegment(
   const rows = new ByteReader(entryChunks(blob, entries.get(seg.index.name)!, label));
 
   const header = await records.take(SEGMENT_HEADER_SIZE);
-  const incarnation = header && decodeHeader(header, seg.base);
+  const incarnation = header && decodeSegmentHeader(header, seg.base);
   if (incarnation === null) throw new LogError('Corrupted', `${name}: not a valid segment header for base offset ${seg.base}`);
   if (incarnation !== seg.incarnation) throw new LogError('Corrupted', `${name}: its header's incarnation differs from ${MANIFEST_NAME}`);
   const indexHeader = await rows.take(INDEX_FILE_HEADER_SIZE);
   const indexProblem = indexHeader ? checkIndexFileHeader(indexHeader, seg.base, seg.messages) : 'is shorter than its header';
   if (indexProblem) throw new LogError('Corrupted', `${indexName} ${indexProblem}`);
 
+  const scanner = new BatchScanner(seg.base - 1);
   let position = SEGMENT_HEADER_SIZE;
   let lastOffset = seg.base - 1;
   let maxTime = prevMaxTime;
-  let expectLeft = -1;
   let count = 0;
   while (!(await records.atEnd())) {
-    const head = await records.peek(RECORD_HEADER_SIZE);
-    if (!head) throw new LogError('Corrupted', `${name}: truncated record at byte ${position}`);
-    const headView = new DataView(head.buffer, head.byteOffset, RECORD_HEADER_SIZE);
-    const payload = headView.getUint32(8, true) + headView.getUint32(12, true);
-    if (payload > MAX_PAYLOAD_SIZE) throw new LogError('Corrupted', `${name}: damaged record header at byte ${position}`);
-    const bytes = await records.take(RECORD_HEADER_SIZE + payload);
-    if (!bytes) throw new LogError('Corrupted', `${name}: truncated record at byte ${position}`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const r = readRecord(bytes, view, 0, bytes.length);
-    if (!r) throw new LogError('Corrupted', `${name}: the record at byte ${position} fails its checksum`);
-    if (r.offset <= lastOffset) throw new LogError('Corrupted', `${name}: offset ${r.offset} at byte ${position} is out of order`);
-    if (expectLeft >= 0 && r.batchLeft !== expectLeft) throw new LogError('Corrupted', `${name}: broken publish batch at byte ${position}`);
+    // Strict: any fault rejects the archive, saying where and what.
+    const bytes = await nextRecordBytes(records);
+    if (typeof bytes === 'string') throw corruptAt(name, { problem: bytes, record: null }, position);
+    const r = scanner.next(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length);
+    if (isFault(r)) throw corruptAt(name, r, position);
     maxTime = Math.max(maxTime, r.timeUs);
 
     const row = await rows.take(INDEX_ROW_SIZE);
@@ -147,14 +141,27 @@ async function verifySegment(
       throw new LogError('Corrupted', `${indexName}: row ${count} does not match the record at byte ${position} of the segment`);
     }
     lastOffset = r.offset;
-    expectLeft = r.batchLeft === 0 ? -1 : r.batchLeft - 1;
     position += r.size;
     count++;
   }
-  if (expectLeft >= 0) throw new LogError('Corrupted', `${name}: ends inside a publish batch`);
+  const unfinished = scanner.finish();
+  if (unfinished) throw corruptAt(name, unfinished, position);
   if (count !== seg.messages) throw new LogError('Corrupted', `${name}: holds ${count} messages, ${MANIFEST_NAME} says ${seg.messages}`);
   if (!(await rows.atEnd())) throw new LogError('Corrupted', `${indexName}: has more rows than the segment has records`);
   return { maxTime, lastOffset: count > 0 ? lastOffset : null };
+}
+
+function corruptAt(name: string, fault: ScanFault, position: number): LogError {
+  return new LogError('Corrupted', `${name}: ${describeFault(fault, position)}`);
+}
+
+/** The next record's bytes, whole, or why the stream holds none: it ends inside it, or its header claims too much. */
+async function nextRecordBytes(records: ByteReader): Promise<Uint8Array | RecordProblem> {
+  const head = await records.peek(RECORD_HEADER_SIZE);
+  if (!head) return 'truncated';
+  const size = recordSizeAt(new DataView(head.buffer, head.byteOffset, RECORD_HEADER_SIZE), 0);
+  if (size < 0) return 'oversized';
+  return (await records.take(size)) ?? 'truncated';
 }
 
 /**

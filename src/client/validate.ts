@@ -6,6 +6,7 @@
 import { invalidArgument, LogError } from '../errors.ts';
 import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordInput } from '../codec/record.ts';
 import { OffsetNewest, OffsetOldest, type Log, type Message, type NewMessage } from '../types.ts';
+import { TYPED_LOG_KEY } from '../namespace.ts';
 
 const EMPTY = new Uint8Array(0);
 /** Latest time that still fits 2^53 microseconds. */
@@ -113,7 +114,7 @@ export function checkOffsets(offsets: unknown): number[] {
 const LOG_METHODS = ['publish', 'nextOffset', 'consume', 'get', 'delete', 'stat', 'size'] as const;
 
 /** Marks a `TypedLog` (typed/typed.ts): its messages are not bytes, so functions over a `Log` refuse it. */
-export const TYPED_LOG = Symbol.for('opfs-log.TypedLog');
+export const TYPED_LOG = Symbol.for(TYPED_LOG_KEY);
 
 /**
  * The `log` argument of a function over a `Log` (trims, compaction, …): any

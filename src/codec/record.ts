@@ -10,19 +10,25 @@
  *  32  key, then value
  *
  * `batchLeft` makes a batch all-or-nothing: recovery keeps a record only if
- * the batch it belongs to reached its last record (see `Segment.scan`).
+ * the batch it belongs to reached its last record (codec/batches.ts).
  * Integers are little-endian; u64s are kept below 2^53 so they fit a number.
  */
 import { crc32c } from './crc32.ts';
+import { getU64, setU64 } from './u64.ts';
 import type { Message } from '../types.ts';
 
+export const REC_CRC = 0;
+/** The checksum covers the record from this field to its end. */
+export const REC_BATCH_LEFT = 4;
+export const REC_KEY_LEN = 8;
+export const REC_VALUE_LEN = 12;
+export const REC_OFFSET = 16;
+export const REC_TIME = 24;
 export const RECORD_HEADER_SIZE = 32;
 /** Largest key + value of one message, as klevdb allows. */
 export const MAX_PAYLOAD_SIZE = 64 * 1024 * 1024;
 /** Positions in a segment are u32, so one batch (which never spans segments) stays well below 4 GiB. */
 export const MAX_BATCH_SIZE = 2 ** 31;
-
-const TWO_32 = 2 ** 32;
 
 /** A message ready to encode: validated, time in microseconds. */
 export interface RecordInput {
@@ -31,8 +37,10 @@ export interface RecordInput {
   timeUs: number;
 }
 
-/** A decoded record header plus where its payload lies in the buffer. */
+/** A decoded record header plus where it and its payload lie in the buffer. */
 export interface RecordView {
+  /** Where the record starts. */
+  at: number;
   offset: number;
   timeUs: number;
   batchLeft: number;
@@ -47,31 +55,38 @@ export function recordSize(keyLen: number, valueLen: number): number {
   return RECORD_HEADER_SIZE + keyLen + valueLen;
 }
 
-function setU64(view: DataView, at: number, n: number): void {
-  view.setUint32(at, n >>> 0, true);
-  view.setUint32(at + 4, Math.floor(n / TWO_32), true);
+/** The size the header at `at` claims for its record, or -1 if its payload is over MAX_PAYLOAD_SIZE (a damaged header). */
+export function recordSizeAt(view: DataView, at: number): number {
+  const payload = view.getUint32(at + REC_KEY_LEN, true) + view.getUint32(at + REC_VALUE_LEN, true);
+  return payload > MAX_PAYLOAD_SIZE ? -1 : RECORD_HEADER_SIZE + payload;
 }
 
-function getU64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+/** The checksum a record of `size` bytes at `at` should carry. */
+function checksumOf(bytes: Uint8Array, at: number, size: number): number {
+  return crc32c(bytes, at + REC_BATCH_LEFT, at + size);
 }
 
-/** Writes one record at `at` in `out` and returns its size. */
-export function encodeRecord(
-  out: Uint8Array, view: DataView, at: number,
-  offset: number, batchLeft: number, input: RecordInput,
-): number {
-  const { key, value } = input;
-  view.setUint32(at + 4, batchLeft, true);
-  view.setUint32(at + 8, key.length, true);
-  view.setUint32(at + 12, value.length, true);
-  setU64(view, at + 16, offset);
-  setU64(view, at + 24, input.timeUs);
-  out.set(key, at + RECORD_HEADER_SIZE);
-  out.set(value, at + RECORD_HEADER_SIZE + key.length);
-  const end = at + RECORD_HEADER_SIZE + key.length + value.length;
-  view.setUint32(at, crc32c(out, at + 4, end), true);
-  return end - at;
+/** Why the bytes at a position hold no record: they end before it does, its header claims too much, or its checksum fails. */
+export type RecordProblem = 'truncated' | 'oversized' | 'checksum';
+
+/** Reads the record at `at` of bytes [.., end), or says why there is none (a torn or damaged tail). */
+export function parseRecord(bytes: Uint8Array, view: DataView, at: number, end: number, verify = true): RecordView | RecordProblem {
+  if (end - at < RECORD_HEADER_SIZE) return 'truncated';
+  const size = recordSizeAt(view, at);
+  if (size < 0) return 'oversized';
+  if (end - at < size) return 'truncated';
+  if (verify && checksumOf(bytes, at, size) !== view.getUint32(at + REC_CRC, true)) return 'checksum';
+  const keyLen = view.getUint32(at + REC_KEY_LEN, true);
+  return {
+    at,
+    offset: getU64(view, at + REC_OFFSET),
+    timeUs: getU64(view, at + REC_TIME),
+    batchLeft: view.getUint32(at + REC_BATCH_LEFT, true),
+    keyStart: at + RECORD_HEADER_SIZE,
+    keyLen,
+    valueLen: size - RECORD_HEADER_SIZE - keyLen,
+    size,
+  };
 }
 
 /**
@@ -79,22 +94,8 @@ export function encodeRecord(
  * do not hold a whole record with a matching checksum (a torn or damaged tail).
  */
 export function readRecord(bytes: Uint8Array, view: DataView, at: number, end: number, verify = true): RecordView | null {
-  if (end - at < RECORD_HEADER_SIZE) return null;
-  const keyLen = view.getUint32(at + 8, true);
-  const valueLen = view.getUint32(at + 12, true);
-  if (keyLen + valueLen > MAX_PAYLOAD_SIZE) return null;
-  const size = RECORD_HEADER_SIZE + keyLen + valueLen;
-  if (end - at < size) return null;
-  if (verify && crc32c(bytes, at + 4, at + size) !== view.getUint32(at, true)) return null;
-  return {
-    offset: getU64(view, at + 16),
-    timeUs: getU64(view, at + 24),
-    batchLeft: view.getUint32(at + 4, true),
-    keyStart: at + RECORD_HEADER_SIZE,
-    keyLen,
-    valueLen,
-    size,
-  };
+  const r = parseRecord(bytes, view, at, end, verify);
+  return typeof r === 'string' ? null : r;
 }
 
 /**
@@ -110,10 +111,10 @@ export function encodeBatch(inputs: RecordInput[]): Uint8Array {
   const view = new DataView(bytes.buffer);
   for (let i = 0, at = 0; i < inputs.length; i++) {
     const { key, value } = inputs[i];
-    view.setUint32(at + 4, inputs.length - 1 - i, true);
-    view.setUint32(at + 8, key.length, true);
-    view.setUint32(at + 12, value.length, true);
-    setU64(view, at + 24, inputs[i].timeUs);
+    view.setUint32(at + REC_BATCH_LEFT, inputs.length - 1 - i, true);
+    view.setUint32(at + REC_KEY_LEN, key.length, true);
+    view.setUint32(at + REC_VALUE_LEN, value.length, true);
+    setU64(view, at + REC_TIME, inputs[i].timeUs);
     bytes.set(key, at + RECORD_HEADER_SIZE);
     bytes.set(value, at + RECORD_HEADER_SIZE + key.length);
     at += RECORD_HEADER_SIZE + key.length + value.length;
@@ -140,15 +141,14 @@ export function sealBatch(bytes: Uint8Array, firstOffset: number, onRecord: (r: 
   let count = 0;
   for (let at = 0; at < bytes.length; count++) {
     if (bytes.length - at < RECORD_HEADER_SIZE) throw new Error('a publish batch ends inside a record header');
-    const keyLen = view.getUint32(at + 8, true);
-    const valueLen = view.getUint32(at + 12, true);
-    const end = at + RECORD_HEADER_SIZE + keyLen + valueLen;
-    if (keyLen + valueLen > MAX_PAYLOAD_SIZE || end > bytes.length) throw new Error('a publish batch has a record past its end');
+    const size = recordSizeAt(view, at);
+    if (size < 0 || at + size > bytes.length) throw new Error('a publish batch has a record past its end');
     const offset = firstOffset + count;
-    setU64(view, at + 16, offset);
-    view.setUint32(at, crc32c(bytes, at + 4, end), true);
-    onRecord({ at, offset, timeUs: getU64(view, at + 24), keyStart: at + RECORD_HEADER_SIZE, keyLen });
-    at = end;
+    setU64(view, at + REC_OFFSET, offset);
+    view.setUint32(at + REC_CRC, checksumOf(bytes, at, size), true);
+    const keyLen = view.getUint32(at + REC_KEY_LEN, true);
+    onRecord({ at, offset, timeUs: getU64(view, at + REC_TIME), keyStart: at + RECORD_HEADER_SIZE, keyLen });
+    at += size;
   }
   return count;
 }
@@ -163,19 +163,19 @@ export function verifyRecords(bytes: Uint8Array, count: number, offsetOf: (k: nu
   let at = 0;
   for (let n = 0; n < count; n++) {
     if (bytes.length - at < RECORD_HEADER_SIZE) return at;
-    const end = at + RECORD_HEADER_SIZE + view.getUint32(at + 8, true) + view.getUint32(at + 12, true);
-    if (end > bytes.length || crc32c(bytes, at + 4, end) !== view.getUint32(at, true)) return at;
+    const size = recordSizeAt(view, at);
+    if (size < 0 || at + size > bytes.length || checksumOf(bytes, at, size) !== view.getUint32(at + REC_CRC, true)) return at;
     // An intact record at the wrong place: the file is not the one the index was built from.
-    if (getU64(view, at + 16) !== offsetOf(n)) return at;
-    at = end;
+    if (getU64(view, at + REC_OFFSET) !== offsetOf(n)) return at;
+    at += size;
   }
   return at === bytes.length ? -1 : at;
 }
 
 /** Rewrites a record's batch marker in place (used when a segment is rewritten). */
 export function setBatchLeft(bytes: Uint8Array, view: DataView, at: number, size: number, batchLeft: number): void {
-  view.setUint32(at + 4, batchLeft, true);
-  view.setUint32(at, crc32c(bytes, at + 4, at + size), true);
+  view.setUint32(at + REC_BATCH_LEFT, batchLeft, true);
+  view.setUint32(at + REC_CRC, checksumOf(bytes, at, size), true);
 }
 
 /** The message a record holds; key and value are views into `bytes`, not copies. */
@@ -199,12 +199,12 @@ export function decodeRecords(bytes: Uint8Array): Message[] {
   const messages: Message[] = [];
   for (let at = 0; at < bytes.length;) {
     const keyStart = at + RECORD_HEADER_SIZE;
-    const valueStart = keyStart + view.getUint32(at + 8, true);
-    const end = valueStart + view.getUint32(at + 12, true);
+    const valueStart = keyStart + view.getUint32(at + REC_KEY_LEN, true);
+    const end = valueStart + view.getUint32(at + REC_VALUE_LEN, true);
     if (end > bytes.length) throw new Error(`undecodable record at byte ${at} of a read buffer`);
     messages.push({
-      offset: getU64(view, at + 16),
-      time: getU64(view, at + 24) / 1000,
+      offset: getU64(view, at + REC_OFFSET),
+      time: getU64(view, at + REC_TIME) / 1000,
       key: valueStart === keyStart ? null : bytes.subarray(keyStart, valueStart),
       value: end === valueStart ? null : bytes.subarray(valueStart, end),
     });

@@ -21,7 +21,8 @@
  * 10 count × base offset u64 · then crc32c u32 of everything before it.
  */
 import { crc32c } from '../codec/crc32.ts';
-import { parseSegmentName, segmentName } from '../segment/segment.ts';
+import { getU64, setU64, U64_SIZE } from '../codec/u64.ts';
+import { parseSegmentName, SEGMENT_SUFFIX, segmentName } from '../segment/names.ts';
 import type { Directory } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
 
@@ -32,42 +33,46 @@ export const REPLACE_MARKER = 'replace.commit';
 
 const MARKER_MAGIC = 0x50524c4f; // "OLRP"
 const MARKER_VERSION = 1;
-const HEAD_SIZE = 10;
-const TWO_32 = 2 ** 32;
+const MK_MAGIC = 0;
+const MK_VERSION = 4;
+const MK_COUNT = 6;
+/** Where the base offsets start, one u64 each; the crc32c follows them. */
+const MK_BASES = 10;
+const MK_CRC_SIZE = 4;
+
+function markerSize(count: number): number {
+  return MK_BASES + U64_SIZE * count + MK_CRC_SIZE;
+}
 
 /** Whether `name` is a segment file or a copy of one under a suffix (`.import`, `.tmp`). */
 function isSegmentFile(name: string): boolean {
-  const dot = name.indexOf('.log');
-  return dot >= 0 && parseSegmentName(name.slice(0, dot + 4)) !== null;
+  const dot = name.indexOf(SEGMENT_SUFFIX);
+  return dot >= 0 && parseSegmentName(name.slice(0, dot + SEGMENT_SUFFIX.length)) !== null;
 }
 
 function encodeMarker(bases: readonly number[]): Uint8Array {
-  const bytes = new Uint8Array(HEAD_SIZE + 8 * bases.length + 4);
+  const bytes = new Uint8Array(markerSize(bases.length));
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, MARKER_MAGIC, true);
-  view.setUint16(4, MARKER_VERSION, true);
-  view.setUint32(6, bases.length, true);
-  bases.forEach((base, i) => {
-    view.setUint32(HEAD_SIZE + 8 * i, base % TWO_32, true);
-    view.setUint32(HEAD_SIZE + 8 * i + 4, Math.floor(base / TWO_32), true);
-  });
-  view.setUint32(bytes.length - 4, crc32c(bytes, 0, bytes.length - 4), true);
+  view.setUint32(MK_MAGIC, MARKER_MAGIC, true);
+  view.setUint16(MK_VERSION, MARKER_VERSION, true);
+  view.setUint32(MK_COUNT, bases.length, true);
+  bases.forEach((base, i) => setU64(view, MK_BASES + U64_SIZE * i, base));
+  const crcAt = bytes.length - MK_CRC_SIZE;
+  view.setUint32(crcAt, crc32c(bytes, 0, crcAt), true);
   return bytes;
 }
 
 /** The segment names a marker commits to, or null if it is torn, damaged or foreign (never committed). */
 function decodeMarker(bytes: Uint8Array): string[] | null {
-  if (bytes.length < HEAD_SIZE + 4) return null;
+  if (bytes.length < markerSize(0)) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (view.getUint32(0, true) !== MARKER_MAGIC || view.getUint16(4, true) !== MARKER_VERSION) return null;
-  const count = view.getUint32(6, true);
-  if (bytes.length !== HEAD_SIZE + 8 * count + 4) return null;
-  if (view.getUint32(bytes.length - 4, true) !== crc32c(bytes, 0, bytes.length - 4)) return null;
+  if (view.getUint32(MK_MAGIC, true) !== MARKER_MAGIC || view.getUint16(MK_VERSION, true) !== MARKER_VERSION) return null;
+  const count = view.getUint32(MK_COUNT, true);
+  if (bytes.length !== markerSize(count)) return null;
+  const crcAt = bytes.length - MK_CRC_SIZE;
+  if (view.getUint32(crcAt, true) !== crc32c(bytes, 0, crcAt)) return null;
   const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = HEAD_SIZE + 8 * i;
-    names.push(segmentName(view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32));
-  }
+  for (let i = 0; i < count; i++) names.push(segmentName(getU64(view, MK_BASES + U64_SIZE * i)));
   return names;
 }
 

@@ -8,25 +8,24 @@
  *  16  position  u32  byte position of the record in its segment file
  *  20  keyHash   u32  hash of the key (codec/hash.ts)
  */
+import { getU64, setU64 } from '../codec/u64.ts';
 import type { IndexEntry, SegmentIndex } from './segment-index.ts';
 
+export const ROW_OFFSET = 0;
+export const ROW_TIME = 8;
+export const ROW_POSITION = 16;
+export const ROW_KEY_HASH = 20;
 export const INDEX_ROW_SIZE = 24;
-
-const TWO_32 = 2 ** 32;
 
 /** Rows for entries [from, to) of `index`. */
 export function encodeIndexRows(index: SegmentIndex, from: number, to: number): Uint8Array {
   const bytes = new Uint8Array((to - from) * INDEX_ROW_SIZE);
   const view = new DataView(bytes.buffer);
   for (let i = from, at = 0; i < to; i++, at += INDEX_ROW_SIZE) {
-    const offset = index.offsetAt(i);
-    const time = index.timeAt(i);
-    view.setUint32(at, offset >>> 0, true);
-    view.setUint32(at + 4, Math.floor(offset / TWO_32), true);
-    view.setUint32(at + 8, time >>> 0, true);
-    view.setUint32(at + 12, Math.floor(time / TWO_32), true);
-    view.setUint32(at + 16, index.positionAt(i), true);
-    view.setUint32(at + 20, index.hashAt(i), true);
+    setU64(view, at + ROW_OFFSET, index.offsetAt(i));
+    setU64(view, at + ROW_TIME, index.timeAt(i));
+    view.setUint32(at + ROW_POSITION, index.positionAt(i), true);
+    view.setUint32(at + ROW_KEY_HASH, index.hashAt(i), true);
   }
   return bytes;
 }
@@ -34,9 +33,9 @@ export function encodeIndexRows(index: SegmentIndex, from: number, to: number): 
 /** The row at byte `at` of `view`. */
 export function decodeIndexRow(view: DataView, at: number): IndexEntry {
   return {
-    offset: view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32,
-    timeUs: view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * TWO_32,
-    position: view.getUint32(at + 16, true),
-    keyHash: view.getUint32(at + 20, true),
+    offset: getU64(view, at + ROW_OFFSET),
+    timeUs: getU64(view, at + ROW_TIME),
+    position: view.getUint32(at + ROW_POSITION, true),
+    keyHash: view.getUint32(at + ROW_KEY_HASH, true),
   };
 }

@@ -5,13 +5,16 @@
  *
  * Records are derived data. Each names the segment file's incarnation and the
  * byte size it covers; on open the engine trusts a record only if both agree
- * with the file, and rescans the segment otherwise (see `Segment.load`).
+ * with the file, and rescans the segment otherwise (see `Segment.load`). A
+ * record whose packing is of another layout (`PACKED_INDEX_LAYOUT`: an older
+ * or newer opfs-log wrote it) is never read: `load` leaves it out, as if it
+ * were missing, and the rescan writes a current one over it.
  */
 import { unwrap, wrap, type IDBPDatabase } from 'idb';
 import { LogError } from '../errors.ts';
-import type { PackedIndex } from './segment-index.ts';
+import { DB_NAME } from '../namespace.ts';
+import { PACKED_INDEX_LAYOUT, type PackedIndex } from './segment-index.ts';
 
-const DB_NAME = 'opfs-log';
 /** 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts). */
 const DB_VERSION = 2;
 const STORE = 'segments';
@@ -166,13 +169,17 @@ export class IndexStore {
     return IDBKeyRange.bound([dir, -Infinity], [dir, Infinity]);
   }
 
-  /** Every record of one log, by segment base; none if IndexedDB fails (the segments are rescanned). */
+  /**
+   * Every record of one log in the current layout, by segment base; none if
+   * IndexedDB fails (the segments are rescanned).
+   */
   async load(dir: string): Promise<Map<number, SegmentRecord>> {
     const db = await this.with(STORE);
     if (!db) return new Map();
     try {
-      const records = (await db.getAll(STORE, this.range(dir))) as SegmentRecord[];
-      return new Map(records.map((r) => [r.base, r]));
+      const records = (await db.getAll(STORE, this.range(dir))) as Partial<SegmentRecord>[];
+      const current = records.filter((r): r is SegmentRecord => r.layout === PACKED_INDEX_LAYOUT);
+      return new Map(current.map((r) => [r.base, r]));
     } catch {
       return new Map();
     }

@@ -5,6 +5,7 @@
  * named after the log: every other channel object of that name gets each
  * notice, in this realm or another; the poster itself does not.
  */
+import { CHANNEL_PREFIX } from '../namespace.ts';
 
 /** A log's next offset after a publish. */
 export interface LogNotice {
@@ -23,8 +24,6 @@ export interface LogChannel {
 /** Opens the notice channel of the log at `path` (a normalized dir). */
 export type OpenChannel = (path: string) => LogChannel;
 
-/** Channel names: `opfs-log:<dir>`, like the writer lock's name (a separate namespace). */
-export const CHANNEL_PREFIX = 'opfs-log:';
 
 const SILENT: LogChannel = { post() {}, listen() {}, close() {} };
 

@@ -2,6 +2,7 @@
 import { MemoryDirectory } from './memory.ts';
 import { MemoryLocks } from './memory-locks.ts';
 import { broadcastChannels } from './channel.ts';
+import { privateChannelPrefix } from '../namespace.ts';
 import type { Env } from './files.ts';
 
 export interface MemoryEnv extends Env {
@@ -12,6 +13,6 @@ export interface MemoryEnv extends Env {
 /** `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test. */
 export function memoryEnv(idb: IDBFactory): MemoryEnv {
   // Channels of their own: two memory envs are two origins, two logs in one env two tabs.
-  const channels = broadcastChannels(`opfs-log-memory-${Math.random().toString(36).slice(2)}:`);
+  const channels = broadcastChannels(privateChannelPrefix(Math.random().toString(36).slice(2)));
   return { root: MemoryDirectory.create(), idb, locks: new MemoryLocks(), channels };
 }
