@@ -8,6 +8,7 @@ import { keyHash } from '../codec/hash.ts';
 import { keyEquals, sealBatch } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
+import { lockName } from '../namespace.ts';
 import { parseSegmentName, Segment } from '../segment/segment.ts';
 import type { Directory, Env, HeldLock } from '../storage/files.ts';
 import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
@@ -24,10 +25,6 @@ const EMPTY = new Uint8Array(0);
 
 /** How often a readonly log starts a read again on a fresh view when its writer changed the files under it. */
 const READ_ATTEMPTS = 8;
-
-export function lockName(path: string): string {
-  return `opfs-log:${path}`;
-}
 
 export class LogEngine implements RawLog {
   private segments: Segment[] = [];
@@ -70,7 +67,7 @@ export class LogEngine implements RawLog {
       return engine;
     } catch (err) {
       // Nothing may stay held (a file handle, the lock), or the next open would say Locked instead.
-      await Promise.allSettled((engine?.segments ?? []).map((s) => s.file.close()));
+      await Promise.allSettled((engine?.segments ?? []).map((s) => s.close()));
       store?.close();
       lock?.release();
       throw toLogError(err, `opening log ${path}`);
@@ -100,7 +97,7 @@ export class LogEngine implements RawLog {
   private computeNext(): number {
     const head = this.segments.at(-1);
     if (!head) return 0;
-    return head.index.count > 0 ? head.index.lastOffset + 1 : head.base;
+    return head.count > 0 ? head.lastOffset + 1 : head.base;
   }
 
   /** Runs operations one at a time, in call order; rejects `Closed` once closed. */
@@ -157,14 +154,14 @@ export class LogEngine implements RawLog {
   /** The running time maximum before the head's next message. */
   private maxTime(): number {
     for (let i = this.segments.length - 1; i >= 0; i--) {
-      if (this.segments[i].index.count > 0) return this.segments[i].index.maxTime;
+      if (this.segments[i].count > 0) return this.segments[i].maxTime;
     }
     return -Infinity;
   }
 
   /** Flushes the head and saves its index: what sync, close and a rollover each need. */
   private async saveHead(): Promise<void> {
-    await this.head.file.flush();
+    await this.head.flush();
     this.persist(this.head.record(this.path));
   }
 
@@ -191,10 +188,10 @@ export class LogEngine implements RawLog {
         throw new LogError('Internal', `malformed publish batch (the client encodes it): ${(err as Error).message}`);
       }
       // A batch never spans segments: one write keeps it all-or-nothing.
-      if (this.head.index.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
+      if (this.head.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
       await this.head.append(records, entries);
       this.next += count;
-      if (this.options.autoSync) await this.head.file.flush();
+      if (this.options.autoSync) await this.head.flush();
       return this.afterPublish();
     });
   }
@@ -211,12 +208,12 @@ export class LogEngine implements RawLog {
 
   /** Oldest offset still stored, or null if no message is. */
   private oldest(): number | null {
-    const s = this.segments.find((seg) => seg.index.count > 0);
-    return s ? s.index.firstOffset : null;
+    const s = this.segments.find((seg) => seg.count > 0);
+    return s ? s.firstOffset : null;
   }
 
-  /** Position (segment number, entry) of the first message at or after `offset`, or null. */
-  private locate(offset: number): { s: number; i: number } | null {
+  /** Number of the segment `offset` falls in: the last one based at or before it (0 if none is). */
+  private segmentFor(offset: number): number {
     let lo = 0;
     let hi = this.segments.length - 1;
     while (lo < hi) {
@@ -224,12 +221,23 @@ export class LogEngine implements RawLog {
       if (this.segments[mid].base <= offset) lo = mid;
       else hi = mid - 1;
     }
-    for (let s = lo; s < this.segments.length; s++) {
-      const index = this.segments[s].index;
-      const i = index.lowerBound(offset);
-      if (i < index.count) return { s, i };
+    return lo;
+  }
+
+  /** Position (segment number, entry) of the first message at or after `offset`, or null. */
+  private locate(offset: number): { s: number; i: number } | null {
+    for (let s = this.segmentFor(offset); s < this.segments.length; s++) {
+      const i = this.segments[s].lowerBound(offset);
+      if (i < this.segments[s].count) return { s, i };
     }
     return null;
+  }
+
+  /** Position (segment number, entry) of the message at exactly `offset`, or null if none is stored. */
+  private entryOf(offset: number): { s: number; i: number } | null {
+    const s = this.segmentFor(offset);
+    const i = s < this.segments.length ? this.segments[s].find(offset) : -1;
+    return i >= 0 ? { s, i } : null;
   }
 
   /** Where a consume starts: an offset ≤ next, or null for "nothing to return". */
@@ -248,9 +256,9 @@ export class LogEngine implements RawLog {
       const at = start === null ? null : this.locate(start);
       if (!at) return { nextOffset: this.next, records: EMPTY };
       const seg = this.segments[at.s];
-      const end = Math.min(seg.index.count, at.i + maxCount);
+      const end = Math.min(seg.count, at.i + maxCount);
       const records = await seg.readEntries(at.i, end);
-      return { nextOffset: seg.index.offsetAt(end - 1) + 1, records };
+      return { nextOffset: seg.offsetAt(end - 1) + 1, records };
     });
   }
 
@@ -264,8 +272,8 @@ export class LogEngine implements RawLog {
       const found: Uint8Array[] = [];
       for (let s = at.s; s < this.segments.length; s++) {
         const seg = this.segments[s];
-        for (let i = s === at.s ? at.i : 0; i < seg.index.count; i++) {
-          if (seg.index.hashAt(i) !== hash) continue;
+        for (let i = s === at.s ? at.i : 0; i < seg.count; i++) {
+          if (seg.hashAt(i) !== hash) continue;
           const { bytes, record } = await seg.readRecordAt(i);
           if (!keyEquals(bytes, record, key)) continue;
           found.push(bytes);
@@ -286,17 +294,16 @@ export class LogEngine implements RawLog {
         throw new LogError('InvalidOffset', `offset ${offset} is at or past the next offset ${this.next}`);
       }
       // Below the next offset, a missing message was deleted, even when none is left.
-      const at = this.locate(offset);
-      const seg = at && this.segments[at.s];
-      if (!seg || seg.index.offsetAt(at.i) !== offset) throw new LogError('NotFound', `offset ${offset} was deleted`);
-      return seg.readEntries(at.i, at.i + 1);
+      const at = this.entryOf(offset);
+      if (!at) throw new LogError('NotFound', `offset ${offset} was deleted`);
+      return this.segments[at.s].readEntries(at.i, at.i + 1);
     });
   }
 
   /** Last stored offset (the log has at least one message). */
   private newest(): number {
     for (let s = this.segments.length - 1; ; s--) {
-      if (this.segments[s].index.count > 0) return this.segments[s].index.lastOffset;
+      if (this.segments[s].count > 0) return this.segments[s].lastOffset;
     }
   }
 
@@ -305,7 +312,7 @@ export class LogEngine implements RawLog {
       const hash = keyHash(key);
       for (let s = this.segments.length - 1; s >= 0; s--) {
         const seg = this.segments[s];
-        for (const i of seg.index.withHash(hash)) {
+        for (const i of seg.withHash(hash)) {
           const { bytes, record } = await seg.readRecordAt(i);
           if (keyEquals(bytes, record, key)) return bytes;
         }
@@ -320,15 +327,15 @@ export class LogEngine implements RawLog {
       // Indexed times rise across the log, so the first segment whose largest reaches `startUs` holds
       // the answer. Only the head can be empty (see roll and delete): leave it out of the bisection.
       let lo = 0;
-      let hi = this.head.index.count > 0 ? this.segments.length : this.segments.length - 1;
+      let hi = this.head.count > 0 ? this.segments.length : this.segments.length - 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.segments[mid].index.maxTime < startUs) lo = mid + 1;
+        if (this.segments[mid].maxTime < startUs) lo = mid + 1;
         else hi = mid;
       }
       const seg = this.segments[lo];
-      if (seg && seg.index.count > 0) {
-        const i = seg.index.timeLowerBound(startUs);
+      if (seg && seg.count > 0) {
+        const i = seg.timeLowerBound(startUs);
         return seg.readEntries(i, i + 1);
       }
       throw new LogError('NotFound', `no message at or after time ${startUs / 1000}`);
@@ -348,7 +355,7 @@ export class LogEngine implements RawLog {
     const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < this.next));
     const first = this.firstStored([...wanted].sort((a, b) => a - b));
     if (!first) return { deletedOffsets: [], deletedSize: 0 };
-    if (first.s === this.segments.length - 1 && wanted.has(this.head.index.lastOffset)) {
+    if (first.s === this.segments.length - 1 && wanted.has(this.head.lastOffset)) {
       // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
       await this.roll();
     }
@@ -365,8 +372,8 @@ export class LogEngine implements RawLog {
   /** Where the first of `sorted` offsets that is still stored lives, or null. */
   private firstStored(sorted: number[]): { s: number; i: number } | null {
     for (const offset of sorted) {
-      const at = this.locate(offset);
-      if (at && this.segments[at.s].index.offsetAt(at.i) === offset) return at;
+      const at = this.entryOf(offset);
+      if (at) return at;
     }
     return null;
   }
@@ -376,7 +383,7 @@ export class LogEngine implements RawLog {
       let messages = 0;
       let bytes = 0;
       for (const seg of this.segments) {
-        messages += seg.index.count;
+        messages += seg.count;
         bytes += seg.size;
       }
       return { segments: this.segments.length, messages, size: bytes + messages * indexEntrySize(this.options) };
@@ -432,7 +439,7 @@ export class LogEngine implements RawLog {
       try {
         if (!this.options.readonly) await this.saveHead();
         await Promise.all(this.pendingPuts);
-        await Promise.all(this.segments.map((s) => s.file.close()));
+        await Promise.all(this.segments.map((s) => s.close()));
       } finally {
         await this.pins.releaseAll(); // before the lock: the next writer must not find our copies in use
         this.store.close();
@@ -488,8 +495,7 @@ export class LogEngine implements RawLog {
     const head = this.head;
     if (size < head.size) return false;
     if (size === head.size) return true;
-    const scan = await head.scan(head.size, size, this.maxTime());
-    head.size = scan.committedEnd;
+    await head.catchUp(size, this.maxTime());
     // Same incarnation after the scan as before it: every byte scanned was of this file.
     return (await head.currentIncarnation()) === head.incarnation;
   }
@@ -500,7 +506,7 @@ export class LogEngine implements RawLog {
    * gone or another: try again on a fresh listing before giving up.
    */
   private async reload(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.file.close()));
+    await Promise.all(this.segments.map((s) => s.close()));
     this.segments = [];
     for (let attempt = 1; ; attempt++) {
       try {

@@ -5,7 +5,7 @@
  */
 import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
-import { parseSegmentName, Segment } from '../segment/segment.ts';
+import { parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
 import { finishReplace } from './replace.ts';
 import { removeSideCopies } from './snapshot.ts';
@@ -56,7 +56,7 @@ export async function loadSegments(
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && o.value.segment.file.close()));
+    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && o.value.segment.close()));
     throw (failed as PromiseRejectedResult).reason;
   }
   const segments: Segment[] = [];
@@ -65,9 +65,9 @@ export async function loadSegments(
   try {
     for (let i = 0; i < names.length; i++) {
       const isHead = i === names.length - 1;
-      const { segment, index } = (opened[i] as PromiseFulfilledResult<Awaited<(typeof opening)[number]>>).value;
+      const { segment, buildIndex } = (opened[i] as PromiseFulfilledResult<OpenedSegment>).value;
       const record = options.check && isHead ? undefined : records.get(segment.base);
-      const { scan, fromRecord } = await index(record, maxTime);
+      const { scan, fromRecord } = await buildIndex(record, maxTime);
       // A reader's writer may replace the file meanwhile: the same incarnation after a scan as
       // before it means every byte indexed was of this one file.
       const scanned = !fromRecord || record?.size !== segment.size || scan.damaged;
@@ -79,19 +79,19 @@ export async function loadSegments(
       if (segment.size === 0) {
         // A header that never made it to disk: only a just-created head can have one.
         if (!isHead) throw new LogError('Corrupted', `${path}/${names[i]}: invalid segment header`);
-        if (!options.readonly) await segment.reset();
+        if (!options.readonly) await segment.resetTornHeader();
       } else if (scan.damaged) {
         if (!isHead && !options.readonly) {
           throw new LogError('Corrupted', `${path}/${names[i]}: damaged record at byte ${scan.committedEnd}`);
         }
         // The head's torn tail (a crash mid-publish): keep the intact prefix.
-        if (!options.readonly) await segment.file.truncate(scan.committedEnd);
+        if (!options.readonly) await segment.cutTornTail();
       }
       if (!options.readonly && (!fromRecord || record?.size !== segment.size)) stale.push(segment.record(path));
-      if (segment.index.count > 0) maxTime = segment.index.maxTime;
+      if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {
-    await Promise.all(opened.map((o) => (o as PromiseFulfilledResult<{ segment: Segment }>).value.segment.file.close()));
+    await Promise.all(opened.map((o) => (o as PromiseFulfilledResult<OpenedSegment>).value.segment.close()));
     throw err;
   }
   if (!options.readonly) {

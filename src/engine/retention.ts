@@ -87,12 +87,12 @@ export class Retention {
   /** Every stored message, oldest first: its segment and index entry. */
   private *entries(): Generator<{ seg: Segment; i: number }> {
     for (const seg of this.log.segments()) {
-      for (let i = 0; i < seg.index.count; i++) yield { seg, i };
+      for (let i = 0; i < seg.count; i++) yield { seg, i };
     }
   }
 
   private messages(): number {
-    return this.log.segments().reduce((n, seg) => n + seg.index.count, 0);
+    return this.log.segments().reduce((n, seg) => n + seg.count, 0);
   }
 
   /** What `stat().size` says. */
@@ -106,7 +106,7 @@ export class Retention {
     let count = 0;
     for (const { seg, i } of this.entries()) {
       if (total < maxBytes) break;
-      total -= seg.endOf(i) - seg.index.positionAt(i) + this.log.entrySize;
+      total -= seg.recordSize(i) + this.log.entrySize;
       count++;
     }
     return count;
@@ -133,7 +133,7 @@ export class Retention {
     const remaining = new Set<number>();
     for (const { seg, i } of this.entries()) {
       if (remaining.size >= count) break;
-      remaining.add(seg.index.offsetAt(i));
+      remaining.add(seg.offsetAt(i));
     }
     let deleted = false;
     while (remaining.size > 0) {

@@ -61,12 +61,12 @@ function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
 export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult> {
   const { dir, segments, s } = ctx;
   const seg = segments[s];
-  const { out, deletedOffsets, deletedSize } = survivors(await seg.readEntries(0, seg.index.count), ctx.wanted, ctx.entrySize);
+  const { out, deletedOffsets, deletedSize } = survivors(await seg.readEntries(0, seg.count), ctx.wanted, ctx.entrySize);
   let prevMaxTime = -Infinity;
-  for (let k = 0; k < s; k++) if (segments[k].index.count > 0) prevMaxTime = segments[k].index.maxTime;
+  for (let k = 0; k < s; k++) if (segments[k].count > 0) prevMaxTime = segments[k].maxTime;
 
   await ctx.store.remove(ctx.path, seg.base);
-  await seg.file.close();
+  await seg.close();
   const tmp = seg.name + REWRITE_SUFFIX;
   try {
     if (out.length === 0 && s < segments.length - 1) {

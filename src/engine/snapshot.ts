@@ -17,10 +17,7 @@
  * read checks that the segment file is still the one that was pinned.
  */
 import { LogError } from '../errors.ts';
-import { encodeIndexRows } from '../indexes/rows.ts';
-import type { SegmentIndex } from '../indexes/segment-index.ts';
 import type { Segment } from '../segment/segment.ts';
-import { decodeHeader, SEGMENT_HEADER_SIZE } from '../segment/segment.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { SnapshotSegment } from '../types.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -55,7 +52,6 @@ interface PinnedSegment {
   segment: Segment;
   /** Pinned by a readonly engine, which cannot hold its writer back. */
   readonly: boolean;
-  index: SegmentIndex;
   size: number;
   count: number;
   incarnation: number;
@@ -87,7 +83,7 @@ export class SnapshotPins {
   /** Pins `segments` as they are now; call inside the engine's queue. */
   pin(dir: string, segments: Segment[], nextOffset: number, options: ResolvedOptions): RawSnapshot {
     const pinned = segments.map((segment) => ({
-      segment, readonly: options.readonly, index: segment.index, size: segment.size, count: segment.index.count,
+      segment, readonly: options.readonly, size: segment.size, count: segment.count,
       incarnation: segment.incarnation, copy: null,
     }));
     const id = this.nextId++;
@@ -186,12 +182,8 @@ export class SnapshotPins {
 
   /** Whether the file is no longer the one pinned (another incarnation, or gone). */
   private async rewritten(p: PinnedSegment): Promise<boolean> {
-    try {
-      const header = await p.segment.file.read(0, SEGMENT_HEADER_SIZE);
-      return decodeHeader(header, p.segment.base) !== p.incarnation;
-    } catch {
-      return true;
-    }
+    // Gone or torn reads as null, which no pinned incarnation is.
+    return (await p.segment.currentIncarnation()) !== p.incarnation;
   }
 
   /** Index rows (see indexes/rows.ts) for entries [from, to) of segment `s`. */
@@ -200,7 +192,7 @@ export class SnapshotPins {
     if (!(from >= 0 && from <= to && to <= p.count)) {
       throw new LogError('InvalidArgument', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
     }
-    return encodeIndexRows(p.index, from, to);
+    return p.segment.indexRows(from, to);
   }
 
   /** Unpins snapshot `id` and removes the side copies only it still used; unknown ids are ignored. */

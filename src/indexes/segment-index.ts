@@ -19,11 +19,32 @@ export interface IndexEntry {
   keyHash: number;
 }
 
+/**
+ * The version of `PackedIndex.data`'s layout. Change it with the layout: a
+ * record of another layout is never unpacked (`IndexStore.load` leaves it
+ * out), so its segment is rescanned and the record written anew.
+ */
+export const PACKED_INDEX_LAYOUT = 1;
+
 /** The serialized form kept in IndexedDB (see `IndexStore`). */
 export interface PackedIndex {
+  /** PACKED_INDEX_LAYOUT when written by this code. */
+  layout: number;
   count: number;
   /** times (f64 × count) then offsets, positions, hashes (u32 × count each). */
   data: ArrayBuffer;
+}
+
+/** Bytes of one entry in `PackedIndex.data`. */
+const PACKED_ENTRY_SIZE = Float64Array.BYTES_PER_ELEMENT + 3 * Uint32Array.BYTES_PER_ELEMENT;
+
+/** The four arrays of `data` for `n` entries, in their layout order. */
+function packedArrays(data: ArrayBuffer, n: number) {
+  const time = new Float64Array(data, 0, n);
+  const rel = new Uint32Array(data, time.byteLength, n);
+  const pos = new Uint32Array(data, rel.byteOffset + rel.byteLength, n);
+  const hash = new Uint32Array(data, pos.byteOffset + pos.byteLength, n);
+  return { time, rel, pos, hash };
 }
 
 export class SegmentIndex {
@@ -44,23 +65,20 @@ export class SegmentIndex {
 
   static unpack(base: number, packed: PackedIndex): SegmentIndex {
     const index = new SegmentIndex(base, 0);
-    const n = packed.count;
-    index.time = new Float64Array(packed.data, 0, n);
-    index.rel = new Uint32Array(packed.data, n * 8, n);
-    index.pos = new Uint32Array(packed.data, n * 12, n);
-    index.hash = new Uint32Array(packed.data, n * 16, n);
-    index.count = n;
+    ({ time: index.time, rel: index.rel, pos: index.pos, hash: index.hash } = packedArrays(packed.data, packed.count));
+    index.count = packed.count;
     return index;
   }
 
   pack(): PackedIndex {
     const n = this.count;
-    const data = new ArrayBuffer(n * 20);
-    new Float64Array(data, 0, n).set(this.time.subarray(0, n));
-    new Uint32Array(data, n * 8, n).set(this.rel.subarray(0, n));
-    new Uint32Array(data, n * 12, n).set(this.pos.subarray(0, n));
-    new Uint32Array(data, n * 16, n).set(this.hash.subarray(0, n));
-    return { count: n, data };
+    const data = new ArrayBuffer(n * PACKED_ENTRY_SIZE);
+    const packed = packedArrays(data, n);
+    packed.time.set(this.time.subarray(0, n));
+    packed.rel.set(this.rel.subarray(0, n));
+    packed.pos.set(this.pos.subarray(0, n));
+    packed.hash.set(this.hash.subarray(0, n));
+    return { layout: PACKED_INDEX_LAYOUT, count: n, data };
   }
 
   private grow(): void {

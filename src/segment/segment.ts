@@ -1,60 +1,24 @@
 /**
  * A segment: one file of consecutive records, named by the offset it starts
- * at (`%020d.log`, so sorting names sorts offsets), with its in-memory index.
- *
- * File header (SEGMENT_HEADER_SIZE bytes, little-endian):
- *   0 magic u32 · 4 version u16 · 6 flags u16 · 8 base offset u64
- *   16 incarnation u32 (random per file written, ties IndexedDB records to it)
- *   20 crc32c u32 of bytes [0, 20)
+ * at (`%020d.log`, so sorting names sorts offsets; segment/names.ts), with
+ * its in-memory index. The file starts with a header (codec/segment-header.ts).
  */
 import { LogError } from '../errors.ts';
-import { crc32c } from '../codec/crc32.ts';
 import { keyHash } from '../codec/hash.ts';
 import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
+import { scanBatches } from '../codec/batches.ts';
+import { encodeIndexRows } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import type { SegmentRecord } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
+import {
+  decodeSegmentHeader as decodeHeader, encodeSegmentHeader as encodeHeader, newIncarnation, SEGMENT_HEADER_SIZE,
+} from '../codec/segment-header.ts';
+import { parseSegmentName, segmentName } from './names.ts';
 
-export const SEGMENT_MAGIC = 0x474c504f; // "OPLG"
-export const SEGMENT_VERSION = 1;
-export const SEGMENT_HEADER_SIZE = 24;
-const SEGMENT_SUFFIX = '.log';
-const NAME_PATTERN = /^(\d{20})\.log$/;
-const TWO_32 = 2 ** 32;
-
-export function segmentName(base: number): string {
-  return String(base).padStart(20, '0') + SEGMENT_SUFFIX;
-}
-
-/** The base offset a segment file name stands for, or null for other files. */
-export function parseSegmentName(name: string): number | null {
-  const m = NAME_PATTERN.exec(name);
-  return m ? Number(m[1]) : null;
-}
-
-function encodeHeader(base: number, incarnation: number): Uint8Array {
-  const bytes = new Uint8Array(SEGMENT_HEADER_SIZE);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, SEGMENT_MAGIC, true);
-  view.setUint16(4, SEGMENT_VERSION, true);
-  view.setUint32(8, base >>> 0, true);
-  view.setUint32(12, Math.floor(base / TWO_32), true);
-  view.setUint32(16, incarnation, true);
-  view.setUint32(20, crc32c(bytes, 0, 20), true);
-  return bytes;
-}
-
-/** The header's incarnation, or null if the bytes are not a valid header for `base`. */
-export function decodeHeader(bytes: Uint8Array, base: number): number | null {
-  if (bytes.length < SEGMENT_HEADER_SIZE) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_SIZE);
-  if (view.getUint32(0, true) !== SEGMENT_MAGIC) return null;
-  if (view.getUint16(4, true) !== SEGMENT_VERSION) return null;
-  if (view.getUint32(20, true) !== crc32c(bytes, 0, 20)) return null;
-  const storedBase = view.getUint32(8, true) + view.getUint32(12, true) * TWO_32;
-  return storedBase === base ? view.getUint32(16, true) : null;
-}
+export { SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
+export { parseSegmentName, segmentName } from './names.ts';
 
 /** Empties an open file down to a fresh header: a new segment, or a head whose header was torn. */
 async function startFile(file: StoredFile, base: number, incarnation: number): Promise<void> {
@@ -63,26 +27,114 @@ async function startFile(file: StoredFile, base: number, incarnation: number): P
   await file.flush();
 }
 
-export function newIncarnation(): number {
-  return (Math.random() * TWO_32) >>> 0;
-}
-
 /** What a scan found: where the last whole batch ends, and whether bytes follow it. */
 export interface ScanResult {
   committedEnd: number;
   damaged: boolean;
 }
 
+/** What building a segment's index found (see `OpenedSegment.buildIndex`). */
+export interface IndexBuild {
+  /** The scan of the bytes the record did not cover (all of them without a usable record). */
+  scan: ScanResult;
+  /** Whether the index began from the IndexedDB record. */
+  fromRecord: boolean;
+}
+
+/** A segment file opened with its header read, its index not built yet (see `Segment.openFile`). */
+export interface OpenedSegment {
+  segment: Segment;
+  /**
+   * Builds the index: from `record` when it matches the file (then only
+   * bytes past it are scanned), else by scanning every record. A header that
+   * is not valid leaves the segment empty, with size 0.
+   */
+  buildIndex(record: SegmentRecord | undefined, prevMaxTime: number): Promise<IndexBuild>;
+}
+
+/**
+ * A segment owns its file, its index and its size: the engine asks it
+ * questions and changes it only through the methods below, so the index
+ * always describes the bytes of this one file.
+ */
 export class Segment {
   private constructor(
     readonly name: string,
     readonly base: number,
-    readonly file: StoredFile,
-    public index: SegmentIndex,
-    public incarnation: number,
+    private readonly file: StoredFile,
+    private index: SegmentIndex,
+    private headerIncarnation: number,
     /** Bytes of whole batches; the file may be longer only after a failed write, until recovery. */
-    public size: number,
+    private committedSize: number,
   ) {}
+
+  /** The random number in the file's header when it was opened or started (IndexedDB records name it). */
+  get incarnation(): number {
+    return this.headerIncarnation;
+  }
+
+  /** Bytes of whole batches: where the next append goes. */
+  get size(): number {
+    return this.committedSize;
+  }
+
+  /** Messages indexed. */
+  get count(): number {
+    return this.index.count;
+  }
+
+  /** Offset of the first message (the segment holds at least one). */
+  get firstOffset(): number {
+    return this.index.firstOffset;
+  }
+
+  /** Offset of the last message (the segment holds at least one). */
+  get lastOffset(): number {
+    return this.index.lastOffset;
+  }
+
+  /** Largest indexed time, or -Infinity when empty. */
+  get maxTime(): number {
+    return this.index.maxTime;
+  }
+
+  offsetAt(i: number): number {
+    return this.index.offsetAt(i);
+  }
+
+  hashAt(i: number): number {
+    return this.index.hashAt(i);
+  }
+
+  /** Entry of the first message at or after `offset` (count if none). */
+  lowerBound(offset: number): number {
+    return this.index.lowerBound(offset);
+  }
+
+  /** Entry of the message at exactly `offset`, or -1 (deleted, or not in this segment). */
+  find(offset: number): number {
+    return this.index.find(offset);
+  }
+
+  /** Entry of the first message whose indexed time is ≥ `timeUs` (count if none). */
+  timeLowerBound(timeUs: number): number {
+    return this.index.timeLowerBound(timeUs);
+  }
+
+  /** Entries whose key hash is `hash`, newest first. */
+  withHash(hash: number): number[] {
+    return this.index.withHash(hash);
+  }
+
+  /** Bytes of the record at entry `i`. */
+  recordSize(i: number): number {
+    return this.endOf(i) - this.index.positionAt(i);
+  }
+
+  /** Index rows (indexes/rows.ts) of entries [from, to). */
+  indexRows(from: number, to: number): Uint8Array {
+    return encodeIndexRows(this.index, from, to);
+  }
 
   /** Creates an empty segment file (header only) and flushes it. */
   static async create(dir: Directory, base: number): Promise<Segment> {
@@ -100,20 +152,18 @@ export class Segment {
   }
 
   /**
-   * Opens an existing segment file and builds its index: from `record` when
-   * it matches the file (then only bytes past it are scanned), else by
-   * scanning every record. `prevMaxTime` continues the running time maximum.
-   * Returns the segment and the scan of its unindexed tail.
+   * Opens an existing segment file and builds its index (`openFile`, then
+   * `buildIndex`). `prevMaxTime` continues the running time maximum.
    */
   static async load(
     dir: Directory, name: string, readonly: boolean,
     record: SegmentRecord | undefined, prevMaxTime: number,
-  ): Promise<{ segment: Segment; scan: ScanResult; fromRecord: boolean }> {
+  ): Promise<IndexBuild & { segment: Segment }> {
     const opened = await Segment.openFile(dir, name, readonly);
     try {
-      return { ...(await opened.index(record, prevMaxTime)), segment: opened.segment };
+      return { ...(await opened.buildIndex(record, prevMaxTime)), segment: opened.segment };
     } catch (err) {
-      await opened.segment.file.close();
+      await opened.segment.close();
       throw err;
     }
   }
@@ -121,9 +171,9 @@ export class Segment {
   /**
    * The first half of `load`, which needs nothing from other segments, so a
    * log opens all its files at once: the file, its size and its header.
-   * The second half, `index`, runs segment after segment.
+   * The second half, `buildIndex`, runs segment after segment.
    */
-  static async openFile(dir: Directory, name: string, readonly: boolean) {
+  static async openFile(dir: Directory, name: string, readonly: boolean): Promise<OpenedSegment> {
     const base = parseSegmentName(name);
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = await dir.openFile(name, { create: false, readonly });
@@ -133,17 +183,7 @@ export class Segment {
       const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0);
       return {
         segment,
-        /** Builds the index; a header that is not valid leaves the segment empty, with size 0. */
-        index: async (record: SegmentRecord | undefined, prevMaxTime: number) => {
-          if (incarnation === null) return { scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
-          const usable = record !== undefined && record.incarnation === incarnation && record.size <= fileSize;
-          if (usable) segment.index = SegmentIndex.unpack(base, record);
-          const from = usable ? record.size : SEGMENT_HEADER_SIZE;
-          segment.size = from;
-          const scan = await segment.scan(from, fileSize, usable ? segment.index.maxTime : prevMaxTime);
-          segment.size = scan.committedEnd;
-          return { scan, fromRecord: usable };
-        },
+        buildIndex: (record, prevMaxTime) => segment.buildIndex(incarnation !== null, fileSize, record, prevMaxTime),
       };
     } catch (err) {
       await file.close();
@@ -151,38 +191,49 @@ export class Segment {
     }
   }
 
+  /** `OpenedSegment.buildIndex` of a file of `fileSize` bytes whose header was valid or not. */
+  private async buildIndex(
+    validHeader: boolean, fileSize: number, record: SegmentRecord | undefined, prevMaxTime: number,
+  ): Promise<IndexBuild> {
+    if (!validHeader) return { scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
+    const usable = record !== undefined && record.incarnation === this.headerIncarnation && record.size <= fileSize;
+    if (usable) this.index = SegmentIndex.unpack(this.base, record);
+    const from = usable ? record.size : SEGMENT_HEADER_SIZE;
+    this.committedSize = from;
+    const scan = await this.scan(from, fileSize, usable ? this.index.maxTime : prevMaxTime);
+    this.committedSize = scan.committedEnd;
+    return { scan, fromRecord: usable };
+  }
+
+  /**
+   * A readonly log catches up with its writer: indexes the whole batches
+   * appended between `size` and `end` and moves `size` past them.
+   */
+  async catchUp(end: number, prevMaxTime: number): Promise<void> {
+    this.committedSize = (await this.scan(this.committedSize, end, prevMaxTime)).committedEnd;
+  }
+
   /**
    * Indexes the records in [from, end). Only whole batches count: records of
    * a batch whose last record is missing are left out, and so is anything
    * after the first record that fails its checksum or framing.
    */
-  async scan(from: number, end: number, prevMaxTime: number): Promise<ScanResult> {
+  private async scan(from: number, end: number, prevMaxTime: number): Promise<ScanResult> {
     if (from >= end) return { committedEnd: from, damaged: false };
     const bytes = await this.file.read(from, end - from);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const index = this.index;
     let maxTime = Math.max(prevMaxTime, index.maxTime);
-    let lastOffset = index.count > 0 ? index.lastOffset : this.base - 1;
-    let committed = 0;
-    let committedCount = index.count;
-    let expectLeft = -1;
-    let at = 0;
-    while (at < bytes.length) {
-      const r = readRecord(bytes, view, at, bytes.length);
-      if (!r || r.offset <= lastOffset || (expectLeft >= 0 && r.batchLeft !== expectLeft)) break;
-      maxTime = Math.max(maxTime, r.timeUs);
-      index.append(r.offset, from + at, maxTime, keyHash(bytes, r.keyStart, r.keyStart + r.keyLen));
-      lastOffset = r.offset;
-      at += r.size;
-      if (r.batchLeft === 0) {
-        committed = at;
-        committedCount = index.count;
-        expectLeft = -1;
-      } else {
-        expectLeft = r.batchLeft - 1;
+    const batches = scanBatches(bytes, view, 0, bytes.length, index.count > 0 ? index.lastOffset : this.base - 1);
+    let step = batches.next();
+    for (; !step.done; step = batches.next()) {
+      for (const r of step.value) {
+        maxTime = Math.max(maxTime, r.timeUs);
+        index.append(r.offset, from + r.at, maxTime, keyHash(bytes, r.keyStart, r.keyStart + r.keyLen));
       }
     }
-    index.truncate(committedCount);
+    // Lenient: whatever follows the last whole batch is a torn tail, whatever the fault.
+    const { committed } = step.value;
     return { committedEnd: from + committed, damaged: committed < bytes.length };
   }
 
@@ -205,7 +256,7 @@ export class Segment {
   }
 
   /** End of the record at index entry `i` is where the next one starts. */
-  endOf(i: number): number {
+  private endOf(i: number): number {
     return i + 1 < this.index.count ? this.index.positionAt(i + 1) : this.size;
   }
 
@@ -248,7 +299,16 @@ export class Segment {
       throw err;
     }
     for (const e of entries) this.index.append(e.offset, start + e.at, e.timeUs, e.hash);
-    this.size = start + bytes.length;
+    this.committedSize = start + bytes.length;
+  }
+
+  /** Makes what was appended durable: sync, close, a rollover and `autoSync` call it. */
+  async flush(): Promise<void> {
+    await this.file.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
   }
 
   /** The IndexedDB record that describes this segment as it is now. */
@@ -257,11 +317,16 @@ export class Segment {
   }
 
   /** Rewrites the header of a segment whose header was torn (an empty head). */
-  async reset(): Promise<void> {
-    this.incarnation = newIncarnation();
-    await startFile(this.file, this.base, this.incarnation);
+  async resetTornHeader(): Promise<void> {
+    this.headerIncarnation = newIncarnation();
+    await startFile(this.file, this.base, this.headerIncarnation);
     this.index = new SegmentIndex(this.base);
-    this.size = SEGMENT_HEADER_SIZE;
+    this.committedSize = SEGMENT_HEADER_SIZE;
+  }
+
+  /** Cuts the file back to its last whole batch: the head's tail torn by a crash mid-publish. */
+  async cutTornTail(): Promise<void> {
+    await this.file.truncate(this.committedSize);
   }
 
   /** Writes a new segment file `name` holding `records` (whole encoded records). */
