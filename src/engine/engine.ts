@@ -285,17 +285,19 @@ export class LogEngine implements RawLog {
   }
 
   get(offset: number): Promise<Uint8Array> {
+    // A readonly log may run this more than once (see readFresh): resolve a sentinel afresh each time.
     return this.read(async () => {
+      let wanted = offset;
       if (offset === OffsetOldest || offset === OffsetNewest) {
         const oldest = this.oldest();
         if (oldest === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
-        offset = offset === OffsetOldest ? oldest : this.newest();
+        wanted = offset === OffsetOldest ? oldest : this.newest();
       } else if (offset >= this.next) {
         throw new LogError('InvalidOffset', `offset ${offset} is at or past the next offset ${this.next}`);
       }
       // Below the next offset, a missing message was deleted, even when none is left.
-      const at = this.entryOf(offset);
-      if (!at) throw new LogError('NotFound', `offset ${offset} was deleted`);
+      const at = this.entryOf(wanted);
+      if (!at) throw new LogError('NotFound', `offset ${wanted} was deleted`);
       return this.segments[at.s].readEntries(at.i, at.i + 1);
     });
   }
@@ -479,7 +481,7 @@ export class LogEngine implements RawLog {
     const names = this.segments.map((s) => s.name);
     const unchanged = attempt === 1 && names.length === seen.files.size && seen.head === this.head?.incarnation
       && names.every((n, i) => seen.files.get(n) === this.segments[i].size || (i === names.length - 1 && seen.files.has(n)));
-    if (!unchanged || !(await this.catchUpHead(seen.files.get(this.head.name)!))) await this.reload();
+    if (!unchanged || !(await this.catchUpHead(seen.files.get(this.head.name)!))) await this.reload(seen.files);
     this.next = this.computeNext();
     // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
     // if it stays so (an import replaced the log with a shorter one) is it believed.
@@ -505,18 +507,35 @@ export class LogEngine implements RawLog {
    * or removing a segment right then, so a file listed a moment ago can be
    * gone or another: try again on a fresh listing before giving up.
    */
-  private async reload(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.close()));
+  private async reload(files: ReadonlyMap<string, number>): Promise<void> {
+    const keep = await this.unchangedSealed(files);
+    await Promise.all(this.segments.filter((s) => !keep.has(s.name)).map((s) => s.close()));
     this.segments = [];
     for (let attempt = 1; ; attempt++) {
       try {
-        this.segments = (await loadSegments(this.dir, this.path, this.store, this.options)).segments;
+        this.segments = (await loadSegments(this.dir, this.path, this.store, { ...this.options, keep })).segments;
         return;
       } catch (err) {
         if (!(err instanceof LogError) || attempt >= READ_ATTEMPTS) throw err;
         await pause(attempt);
       }
     }
+  }
+
+  /**
+   * The segments a reload may keep as they are: sealed ones (not the last
+   * listed) of the same size whose header still names the same file. A
+   * writer changes a sealed segment only by rewriting it smaller or removing
+   * it, so this spares a reader re-reading every segment after each change.
+   */
+  private async unchangedSealed(files: ReadonlyMap<string, number>): Promise<Map<string, Segment>> {
+    const last = [...files.keys()].at(-1);
+    const keep = new Map<string, Segment>();
+    await Promise.all(this.segments.map(async (seg) => {
+      if (seg.name === last || files.get(seg.name) !== seg.size) return;
+      if ((await seg.currentIncarnation()) === seg.incarnation) keep.set(seg.name, seg);
+    }));
+    return keep;
   }
 }
 

@@ -16,6 +16,8 @@ export const REWRITE_SUFFIX = '.tmp';
 export interface LoadOptions {
   readonly: boolean;
   check: boolean;
+  /** A reader's segments known to be unchanged (by name): taken as they are, not opened again. */
+  keep?: ReadonlyMap<string, Segment>;
 }
 
 /** Segment file names of `dir`, in offset order. */
@@ -52,11 +54,12 @@ export async function loadSegments(
   if (!options.readonly) await finishRewrites(dir);
   if (!options.readonly) await removeSideCopies(dir); // an export's copies, left by a crash
   const [names, records] = await Promise.all([segmentNames(dir), store.load(path)]);
-  const opening = names.map((name) => Segment.openFile(dir, name, options.readonly));
+  const kept = (name: string) => options.keep?.get(name);
+  const opening = names.map((name) => kept(name) ?? Segment.openFile(dir, name, options.readonly));
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && o.value.segment.close()));
+    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && segmentOf(o.value).close()));
     throw (failed as PromiseRejectedResult).reason;
   }
   const segments: Segment[] = [];
@@ -65,7 +68,13 @@ export async function loadSegments(
   try {
     for (let i = 0; i < names.length; i++) {
       const isHead = i === names.length - 1;
-      const { segment, buildIndex } = (opened[i] as PromiseFulfilledResult<OpenedSegment>).value;
+      const found = (opened[i] as PromiseFulfilledResult<OpenedSegment | Segment>).value;
+      if (found instanceof Segment) {
+        segments.push(found);
+        if (found.count > 0) maxTime = found.maxTime;
+        continue;
+      }
+      const { segment, buildIndex } = found;
       const record = options.check && isHead ? undefined : records.get(segment.base);
       const { scan, fromRecord } = await buildIndex(record, maxTime);
       // A reader's writer may replace the file meanwhile: the same incarnation after a scan as
@@ -91,7 +100,7 @@ export async function loadSegments(
       if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {
-    await Promise.all(opened.map((o) => (o as PromiseFulfilledResult<OpenedSegment>).value.segment.close()));
+    await Promise.all(opened.map((o) => segmentOf((o as PromiseFulfilledResult<OpenedSegment | Segment>).value).close()));
     throw err;
   }
   if (!options.readonly) {
@@ -99,4 +108,8 @@ export async function loadSegments(
     for (const base of records.keys()) await store.remove(path, base).catch(() => undefined);
   }
   return { segments, stale };
+}
+
+function segmentOf(opened: OpenedSegment | Segment): Segment {
+  return opened instanceof Segment ? opened : opened.segment;
 }

@@ -140,3 +140,23 @@ describe('a read whose file is replaced between the catch-up and the read', () =
     await reader.close();
   });
 });
+
+describe('a readonly log catching up after a rewrite', () => {
+  it('opens again only the files that changed, not every segment', async () => {
+    const { env, writer, reader: openReader } = await pair({ rollover: 2048 });
+    for (let b = 0; b < 20; b++) await writer.publish(batch(b * 5, 5));
+    const reader = await openReader();
+    expect((await reader.stat()).segments).toBeGreaterThanOrEqual(10);
+    await writer.delete([97]); // rewrites the head only
+    const opened: string[] = [];
+    env.root.faults.beforeOpen = (file) => void opened.push(file);
+    expect(await reader.nextOffset()).toBe(100);
+    env.root.faults.beforeOpen = undefined;
+    // The sealed segments are the same files (their headers say so): only the head is opened again.
+    expect(opened).toHaveLength(1);
+    await expect(reader.get(97)).rejects.toMatchObject({ code: 'NotFound' });
+    expect(await contents(reader)).toEqual(await contents(writer));
+    await reader.close();
+    await writer.close();
+  });
+});
