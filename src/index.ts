@@ -1,4 +1,6 @@
 export { open } from './client/open.ts';
+export { setWorkerSource } from './client/spawn.ts';
+export type { WorkerSource } from './types.ts';
 export { exportArchive } from './archive/export.ts';
 export { importArchive } from './archive/import.ts';
 export type { ArchiveInfo, ImportOptions } from './types.ts';

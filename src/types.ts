@@ -379,3 +379,32 @@ export interface ArchiveInfo {
    */
   options: { keyIndex: boolean; timeIndex: boolean; rollover: number };
 }
+
+/**
+ * Where a page gets the worker that owns a log's files, for the rare set-up
+ * that cannot use the default; pass it to `setWorkerSource` (as pdf.js takes
+ * its `workerSrc`). On the main thread, `open` and `importArchive` start one
+ * dedicated module worker per open log (and per import); by default it is the
+ * package's `worker.js`, found beside its client code through
+ * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`,
+ * the shape Vite and webpack 5 see and bundle. A worker of your own:
+ *
+ * - a URL (or a string, resolved against the page's base URL): where you
+ *   serve a copy of the package's `dist/worker.js` (it imports nothing, so it
+ *   runs as it is; serve it with a JavaScript MIME type, from the page's
+ *   origin, as workers must be). It is started as a module worker.
+ * - a function, called for each worker with the options opfs-log would use
+ *   (`{ type: 'module', name }`, the name shown in developer tools), that
+ *   returns a new `Worker` running that file, e.g.
+ *   `(options) => new Worker(new URL('./vendor/opfs-log-worker.js', import.meta.url), options)`.
+ *   A function that throws makes `open` reject `Unsupported` with its error
+ *   as the `cause`; one that returns no `Worker` rejects `InvalidArgument`.
+ *
+ * The worker must be the same version as the client: they speak a protocol
+ * that may change between versions. A worker that fails to load (a 404, a
+ * wrong MIME type, a syntax error) makes `open` and `importArchive` reject
+ * `Unsupported`, with a message that names the URL tried and points to the
+ * README's "Use it in your app". Inside a worker of your own, `open` runs the
+ * engine in place and starts no worker, so this has no effect there.
+ */
+export type WorkerSource = string | URL | ((options: WorkerOptions) => Worker);

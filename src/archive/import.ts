@@ -4,12 +4,11 @@
  * access handles; inside a worker it runs in place.
  */
 import { invalidArgument } from '../errors.ts';
-import { opfsEnv } from '../storage/opfs-env.ts';
 import { normalizeDir } from '../engine/options.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { spawnWorker } from '../client/spawn.ts';
 import { importWorkerName } from '../namespace.ts';
-import { checkImportOptions, isBlob, restoreArchive } from './restore.ts';
+import { checkImportOptions, isBlob } from './import-options.ts';
 
 /**
  * Restores an archive made by `exportArchive` as the log at `dir` (created
@@ -48,8 +47,14 @@ export async function importArchive(dir: string, archive: Blob, options?: Import
   const path = normalizeDir(dir);
   const opts = checkImportOptions(options);
   if (!isBlob(archive)) throw invalidArgument('importArchive takes the archive as a Blob or File');
-  if ('FileSystemSyncAccessHandle' in globalThis) return restoreArchive(await opfsEnv(), path, archive, opts);
+  if ('FileSystemSyncAccessHandle' in globalThis) return importInPlace(path, archive, opts);
   return importInWorker(path, archive, opts);
+}
+
+/** The restore in place, in a worker of the user's own; imported here so that the main thread's bundle does not hold it. */
+async function importInPlace(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {
+  const [{ restoreArchive }, { opfsEnv }] = await Promise.all([import('./restore.ts'), import('../storage/opfs-env.ts')]);
+  return restoreArchive(await opfsEnv(), path, archive, options);
 }
 
 async function importInWorker(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {

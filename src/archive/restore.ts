@@ -31,18 +31,7 @@ import type { ArchiveInfo, ImportOptions } from '../types.ts';
 import { archiveInfo, INDEX_FILE_HEADER_SIZE, type ManifestSegment } from './manifest.ts';
 import { verifyArchive, ByteReader, type VerifiedArchive } from './verify.ts';
 import { entryChunks } from './zip.ts';
-
-export function checkImportOptions(options: unknown): Required<ImportOptions> {
-  if (options === undefined || options === null) return { overwrite: false };
-  if (typeof options !== 'object') throw invalidArgument('importArchive options must be an object');
-  const overwrite = (options as ImportOptions).overwrite ?? false;
-  if (typeof overwrite !== 'boolean') throw invalidArgument(`option overwrite must be a boolean, got ${typeof overwrite}`);
-  return { overwrite };
-}
-
-export function isBlob(v: unknown): v is Blob {
-  return typeof Blob !== 'undefined' && v instanceof Blob;
-}
+import { checkImportOptions, isBlob } from './import-options.ts';
 
 /** How a Blob is named in error messages: a File by its name. */
 function labelOf(archive: Blob): string {

@@ -3,13 +3,12 @@
  * worker that owns the files and returns a thin client; inside a dedicated
  * worker (where sync access handles exist) it runs the engine in place.
  */
-import { opfsEnv } from '../storage/opfs-env.ts';
 import { LogFacade } from './facade.ts';
-import { openEngine } from './open-engine.ts';
 import { normalizeDir, resolveOptions } from '../engine/options.ts';
 import type { Log, Options } from '../types.ts';
 import { sendBytes } from '../protocol/protocol.ts';
 import { spawnWorker } from './spawn.ts';
+import { workerName } from '../namespace.ts';
 
 /**
  * Opens the log stored at `dir` in the origin private file system.
@@ -27,12 +26,22 @@ import { spawnWorker } from './spawn.ts';
 export async function open(dir: string, options?: Options): Promise<Log> {
   const path = normalizeDir(dir);
   const opts = resolveOptions(options);
-  if ('FileSystemSyncAccessHandle' in globalThis) return openEngine(await opfsEnv(), path, opts);
+  if ('FileSystemSyncAccessHandle' in globalThis) return openInPlace(path, opts);
   return openInWorker(path, opts);
 }
 
+/**
+ * The engine in place, in a worker of the user's own. It is imported here, not
+ * at the top: the main thread's bundle then holds the client without the
+ * engine (a bundler puts it in a chunk of its own; the built worker has its own).
+ */
+async function openInPlace(path: string, options: Required<Options>): Promise<Log> {
+  const [{ openEngine }, { opfsEnv }] = await Promise.all([import('./open-engine.ts'), import('../storage/opfs-env.ts')]);
+  return openEngine(await opfsEnv(), path, options);
+}
+
 async function openInWorker(path: string, options: Required<Options>): Promise<Log> {
-  const worker = spawnWorker(`opfs-log:${path}`);
+  const worker = spawnWorker(workerName(path));
   await worker.start((api) => api.open(path, options));
   return new LogFacade(worker.api, options, path, worker.end, { sendBatch: sendBytes });
 }

@@ -4,9 +4,36 @@
  * imported: the client speaks to it only through the protocol.
  */
 import { releaseProxy, wrap, type Remote } from 'comlink';
-import { LogError } from '../errors.ts';
+import { invalidArgument, LogError } from '../errors.ts';
 import type { WorkerApi } from '../protocol/protocol.ts';
 import { installErrorTransport } from '../protocol/transport.ts';
+import type { WorkerSource } from '../types.ts';
+
+/**
+ * The worker file, beside this module: worker/worker.ts in the sources (which
+ * vite serves), './worker.js' in the built package (scripts/build.mjs
+ * rewrites this path, here and in the `new Worker` call below).
+ */
+const DEFAULT_WORKER = '../../worker/worker.ts';
+
+/** Where the README says how to make the worker load. */
+const SEE_README = 'see "Use it in your app" in the README of opfs-log (its bundler notes and setWorkerSource)';
+
+let workerSource: WorkerSource | null = null;
+
+/**
+ * Supplies the worker that `open` and `importArchive` start on the main
+ * thread, for set-ups where the default is not found: see `WorkerSource`.
+ * `null` returns to the default. It applies to the workers started after it,
+ * in this realm (this page or worker). Anything else than a string, a URL, a
+ * function or null throws `LogError` `InvalidArgument`.
+ */
+export function setWorkerSource(source: WorkerSource | null): void {
+  if (source !== null && typeof source !== 'string' && typeof source !== 'function' && !(source instanceof URL)) {
+    throw invalidArgument('setWorkerSource takes a URL, a string, a function that returns a Worker, or null');
+  }
+  workerSource = source;
+}
 
 export interface SpawnedWorker {
   /** The worker's requests, as the protocol declares them. */
@@ -27,11 +54,13 @@ export function spawnWorker(name: string): SpawnedWorker {
     throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
   }
   installErrorTransport();
-  const worker = new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name });
+  const { worker, from } = startWorker(name);
   const api = wrap<WorkerApi>(worker);
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (e) => {
-      reject(new LogError('Unsupported', `the opfs-log worker failed to start: ${e.message ?? 'unknown error'}`));
+      // A script that does not load fires a bare Event; an error thrown in it, an ErrorEvent.
+      const said = e instanceof ErrorEvent && e.message ? ` (${e.message})` : '';
+      reject(new LogError('Unsupported', `the opfs-log worker failed to load from ${from}${said}; ${SEE_README}`));
     });
   });
   const end = (): void => {
@@ -47,4 +76,43 @@ export function spawnWorker(name: string): SpawnedWorker {
     }
   };
   return { api, start, end };
+}
+
+/** Starts the worker `workerSource` says, or the default; `from` names it in errors. */
+function startWorker(name: string): { worker: Worker; from: string } {
+  const source = workerSource;
+  const options: WorkerOptions = { type: 'module', name };
+  if (source === null) {
+    // A bundler rewrites the URL in the call below but not this one: then it names where the file was.
+    const from = `${new URL(DEFAULT_WORKER, import.meta.url).href} (or a bundler's copy of it)`;
+    // Keep this call's shape (a literal path beside this module, `type: 'module'` written out):
+    // it is how Vite and webpack 5 find the worker and bundle it.
+    return { worker: tryStart(from, () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name })), from };
+  }
+  if (typeof source === 'function') {
+    const from = 'the Worker of the function given to setWorkerSource';
+    const worker = tryStart(from, () => source(options));
+    if (!(worker instanceof Worker)) throw invalidArgument('the function given to setWorkerSource must return a Worker');
+    return { worker, from };
+  }
+  const from = resolveUrl(source);
+  return { worker: tryStart(from, () => new Worker(source, options)), from };
+}
+
+/** `new Worker` throws at once for a URL it refuses (malformed, another origin). */
+function tryStart(from: string, start: () => Worker): Worker {
+  try {
+    return start();
+  } catch (err) {
+    const said = err instanceof Error ? ` (${err.message})` : '';
+    throw new LogError('Unsupported', `the opfs-log worker failed to load from ${from}${said}; ${SEE_README}`, { cause: err });
+  }
+}
+
+function resolveUrl(source: string | URL): string {
+  try {
+    return new URL(source, globalThis.location?.href).href;
+  } catch {
+    return String(source);
+  }
 }

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * What the package costs an app, kept from growing unnoticed: builds the
+ * JavaScript (scripts/build.mjs, into node_modules/.cache/opfs-log-size, not
+ * dist/), then bundles it as an app's bundler would, with comlink, idb and
+ * fflate, minified, and prints two sizes (minified and gzipped):
+ *
+ * - the main thread: dist/index.js and what it imports up front (not the
+ *   engine's chunk, which only `open` inside a worker loads);
+ * - the worker: dist/worker.js, self-contained.
+ *
+ * It fails if either is over its budget (the numbers below, a little above
+ * today's: raise one on purpose, in the same change that grows it), if the
+ * main thread's bundle holds the engine, or if the built entry throws when
+ * imported in Node (as during server-side rendering) or its `open()` there
+ * does not reject `Unsupported`.
+ *
+ *   node scripts/size.mjs   (npm run size, run by `npm test`)
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildPackage } from './build.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'node_modules/.cache/opfs-log-size');
+
+/** Budgets in bytes, gzipped. */
+const BUDGET = { main: 23_000, worker: 25_000 };
+
+/** Sources that must stay out of the main thread's bundle: the engine, segment files, the restore. */
+const ENGINE = /^src\/(engine\/(engine|load|rewrite|snapshot|replace|retention|backup)|segment\/segment|archive\/(restore|verify|zip))\.ts$/;
+
+await buildPackage({ outdir: join(out, 'dist'), types: false, metafile: join(out, 'client-meta.json') });
+
+/** Bundles `entry` as an app would, minified; resolves to the bytes the page loads up front. */
+async function measure(entry, { splitting }) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    splitting,
+    outdir: join(out, 'measure'),
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const byPath = new Map(result.outputFiles.map((f) => [relative(root, f.path), f.contents]));
+  const bytes = Buffer.concat([...upFrontOf(result.metafile.outputs)].map((p) => byPath.get(p)));
+  return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+
+/** The entry's output file and those it imports statically: a dynamic import() is a chunk loaded later. */
+function upFrontOf(outputs) {
+  const upFront = new Set();
+  const visit = (p) => {
+    if (upFront.has(p) || !outputs[p]) return; // !outputs[p]: an external package
+    upFront.add(p);
+    for (const imported of outputs[p].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(Object.keys(outputs).find((p) => outputs[p].entryPoint));
+  return upFront;
+}
+
+const main = await measure(join(out, 'dist/index.js'), { splitting: true });
+const worker = await measure(join(out, 'dist/worker.js'), { splitting: false });
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const problems = [];
+for (const [name, size] of [['main thread', main], ['worker', worker]]) {
+  const budget = name === 'worker' ? BUDGET.worker : BUDGET.main;
+  console.log(`${name.padEnd(12)} ${kb(size.min).padStart(10)} min  ${kb(size.gzip).padStart(9)} gzip  (budget ${kb(budget)} gzip)`);
+  if (size.gzip > budget) problems.push(`the ${name} bundle is ${size.gzip} B gzipped, over its budget of ${budget} B (scripts/size.mjs)`);
+}
+
+// The sources in the client's entry and the chunks it imports up front, from the build's metafile.
+const meta = JSON.parse(readFileSync(join(out, 'client-meta.json'), 'utf8'));
+const engineInMain = [...upFrontOf(meta.outputs)].flatMap((p) => Object.keys(meta.outputs[p].inputs)).filter((p) => ENGINE.test(p));
+if (engineInMain.length) problems.push(`the main thread's bundle holds the engine: ${engineInMain.join(', ')}`);
+
+// Imported in plain Node, as during server-side rendering: no throw, and open() rejects Unsupported.
+const probe = `
+  const m = await import(${JSON.stringify(pathToFileURL(join(out, 'dist/index.js')).href)});
+  const err = await m.open('logs/x').then(() => null, (e) => e);
+  console.log(JSON.stringify({ code: err?.code, isLogError: err instanceof m.LogError }));`;
+try {
+  const said = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim());
+  if (said.code !== 'Unsupported' || !said.isLogError) problems.push(`in Node, open() should reject LogError Unsupported, got ${JSON.stringify(said)}`);
+  else console.log('node import  ok: no throw at import; open() rejects Unsupported');
+} catch (err) {
+  problems.push(`importing the built entry in Node failed: ${err.stderr || err.message}`);
+}
+
+if (problems.length) {
+  for (const p of problems) console.error(`size: ${p}`);
+  process.exit(1);
+}
