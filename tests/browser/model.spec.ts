@@ -10,32 +10,11 @@
 // some moment of it. The writer's workload follows from the seed, the
 // interleaving does not: a failure prints its seed, and
 // OPFS_LOG_MODEL_SEEDS=5,6 runs chosen seeds again.
-import { test as base, expect } from './fixtures.ts';
-import type { Page } from '@playwright/test';
+import { test, expect } from './two-tabs.ts';
 import { writeFileSync } from 'node:fs';
 import { differences, drive, medianMs } from './model-check.ts';
 
-const TOOLS = '/tests/browser/readers-page.ts';
 const SEEDS = (process.env.OPFS_LOG_MODEL_SEEDS ?? '1,2,3').split(',').map(Number);
-
-async function loadTools(page: Page): Promise<void> {
-  await page.evaluate(async (url) => {
-    await import(/* @vite-ignore */ url);
-  }, TOOLS);
-  await page.waitForFunction(() => window.readers !== undefined);
-}
-
-const test = base.extend<{ reader: Page }>({
-  page: async ({ page }, use) => {
-    await loadTools(page);
-    await use(page);
-  },
-  reader: async ({ newHarnessPage }, use) => {
-    const page = await newHarnessPage();
-    await loadTools(page);
-    await use(page);
-  },
-});
 
 for (const seed of SEEDS) {
   test(`seed ${seed}: a readonly reader's every answer agrees with the writer's history`, async ({ page: writer, reader }, testInfo) => {

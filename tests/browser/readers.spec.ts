@@ -6,36 +6,17 @@
 //
 // The page-side tools are in readers-page.ts; model-check.ts judges a
 // concurrent run against the writer's history.
-import { test as base, expect } from './fixtures.ts';
+import { test, expect } from './two-tabs.ts';
 import type { Page } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import type { Options } from '../../src/index.ts';
 import type { LogView, Seen } from './readers-page.ts';
 import { differences, drive, medianMs } from './model-check.ts';
 
-const TOOLS = '/tests/browser/readers-page.ts';
 const DIR = 'readers/events';
 const INDEXES = { keyIndex: true, timeIndex: true } satisfies Options;
 
-async function loadTools(page: Page): Promise<void> {
-  await page.evaluate(async (url) => {
-    await import(/* @vite-ignore */ url);
-  }, TOOLS);
-  await page.waitForFunction(() => window.readers !== undefined);
-}
 
-/** `page` is the writer's tab; `reader` a second tab of the same profile. */
-const test = base.extend<{ reader: Page }>({
-  page: async ({ page }, use) => {
-    await loadTools(page);
-    await use(page);
-  },
-  reader: async ({ newHarnessPage }, use) => {
-    const page = await newHarnessPage();
-    await loadTools(page);
-    await use(page);
-  },
-});
 
 async function openWriter(page: Page, options: Options = {}) {
   const settled = await page.evaluate(([d, o]) => window.harness.openAs('w', d, o), [DIR, { createDirs: true, ...INDEXES, ...options }] as const);
