@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Sums up a CI run of `npm test` from the JSON reports of both tiers and ends
+// Sums up a CI run of `npm test` and the consumer tier from their JSON reports and ends
 // with exactly one line "N passed, M failed". The type check counts as one
 // test. A tier that did not report (it crashed, or an earlier step failed)
 // counts as a failure, never as "0 failed"; so does a tier that ran no test,
@@ -7,6 +7,7 @@
 //
 //   node scripts/ci-summary.mjs --status <npm test exit code> --log <npm test output>
 //                               --vitest <vitest.json> --playwright <playwright.json>
+//                               --consumers <consumers.json>
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -16,6 +17,7 @@ const { values: args } = parseArgs({
     log: { type: 'string' },
     vitest: { type: 'string' },
     playwright: { type: 'string' },
+    consumers: { type: 'string' },
   },
 });
 
@@ -112,8 +114,35 @@ function playwrightTier(report) {
   return t;
 }
 
+/** tests/consumers/run.mjs's report: { passed, failed, results: [{ name, title, ok, ms, error? }] }. */
+function consumersTier(report) {
+  const t = tier('consumers (packed tarball)');
+  if (!report || !Array.isArray(report.results)) {
+    t.failed = 1;
+    t.failures.push('no report: the consumer tier did not run or crashed');
+    return t;
+  }
+  for (const result of report.results) {
+    if (result.ok === true) t.passed++;
+    else {
+      t.failed++;
+      t.failures.push(`${result.name}: ${String(result.error ?? 'failed').split('\n')[0]}`);
+    }
+  }
+  if (t.passed + t.failed === 0) {
+    t.failed = 1;
+    t.failures.push('ran no test');
+  }
+  return t;
+}
+
 const vitestReport = readJson(args.vitest);
-const tiers = [typecheckTier(args.log, vitestReport), vitestTier(vitestReport), playwrightTier(readJson(args.playwright))];
+const tiers = [
+  typecheckTier(args.log, vitestReport),
+  vitestTier(vitestReport),
+  playwrightTier(readJson(args.playwright)),
+  consumersTier(readJson(args.consumers)),
+];
 
 const status = Number(args.status);
 let passed = 0;

@@ -84,7 +84,9 @@ function startWorker(name: string): { worker: Worker; from: string } {
   const options: WorkerOptions = { type: 'module', name };
   if (source === null) {
     // A bundler rewrites the URL in the call below but not this one: then it names where the file was.
-    const from = `${new URL(DEFAULT_WORKER, import.meta.url).href} (or a bundler's copy of it)`;
+    // Not written as `new URL(path, import.meta.url)`: webpack would take that for an asset to bundle.
+    const here = import.meta.url;
+    const from = `${new URL(DEFAULT_WORKER, here).href} (or a bundler's copy of it)`;
     // Keep this call's shape (a literal path beside this module, `type: 'module'` written out):
     // it is how Vite and webpack 5 find the worker and bundle it.
     return { worker: tryStart(from, () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name })), from };
