@@ -22,7 +22,7 @@ export interface LoadOptions {
 
 /** Segment file names of `dir`, in offset order. */
 export async function segmentNames(dir: Directory): Promise<string[]> {
-  const names = (await dir.list()).map((e) => e.name).filter((n) => parseSegmentName(n) !== null);
+  const names = (await dir.names()).filter((n) => parseSegmentName(n) !== null);
   return names.sort();
 }
 
@@ -32,7 +32,7 @@ export async function segmentNames(dir: Directory): Promise<string[]> {
  * If it is gone, the copy is complete: finish the rename.
  */
 async function finishRewrites(dir: Directory): Promise<void> {
-  const names = new Set((await dir.list()).map((e) => e.name));
+  const names = new Set(await dir.names());
   for (const name of names) {
     if (!name.endsWith(REWRITE_SUFFIX)) continue;
     const target = name.slice(0, -REWRITE_SUFFIX.length);

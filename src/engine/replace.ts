@@ -98,7 +98,7 @@ export async function commitReplace(dir: Directory, bases: readonly number[]): P
 
 /** Finishes a committed replace in `dir`, or drops the staged files of one that never committed. */
 export async function finishReplace(dir: Directory): Promise<void> {
-  const files = new Set((await dir.list()).map((e) => e.name));
+  const files = new Set(await dir.names());
   const named = files.has(REPLACE_MARKER) ? await readMarker(dir) : null;
   if (named === null) {
     for (const name of files) if (name.endsWith(STAGED_SUFFIX) && isSegmentFile(name)) await dir.remove(name);

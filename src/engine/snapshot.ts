@@ -65,7 +65,7 @@ function rewrittenError(p: PinnedSegment): LogError {
 
 /** Removes side copies that a crash (or a failed close) left in `dir`; run by a writer before it opens the log. */
 export async function removeSideCopies(dir: Directory): Promise<void> {
-  for (const { name } of await dir.list()) {
+  for (const name of await dir.names()) {
     if (SIDE_COPY_PATTERN.test(name)) await dir.remove(name);
   }
 }

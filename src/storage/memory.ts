@@ -193,6 +193,10 @@ export class MemoryDirectory implements Directory {
     }, false);
   }
 
+  async names(): Promise<string[]> {
+    return [...this.files().keys()];
+  }
+
   async list(): Promise<FileEntry[]> {
     return [...this.files()].map(([name, f]) => ({ name, size: f.length }));
   }

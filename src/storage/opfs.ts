@@ -142,6 +142,14 @@ export class OpfsDirectory implements Directory {
     }
   }
 
+  async names(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+      if (h.kind === 'file') names.push(name);
+    }
+    return names;
+  }
+
   async list(): Promise<FileEntry[]> {
     const files: Promise<FileEntry | null>[] = [];
     for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
