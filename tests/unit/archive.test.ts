@@ -14,7 +14,7 @@ import { IndexStore } from '../../src/indexes/store.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { Log, Message } from '../../src/types.ts';
-import { allOffsets, dec, enc, freshEnv, gen, openLog } from './helpers.ts';
+import { allOffsets, dec, enc, freshEnv, gen, openLog, rejection } from './helpers.ts';
 
 /** Every message of the log, in a form `toEqual` compares. */
 async function dump(log: Log): Promise<{ offset: number; time: number; key: string | null; value: string | null }[]> {
@@ -59,12 +59,6 @@ async function exportSample(): Promise<{ file: File; expected: Awaited<ReturnTyp
   const file = await exportArchive(log);
   await log.close();
   return { file, expected };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LogError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(LogError);
-  return err as LogError;
 }
 
 /** The archive's entries, and a zip of them changed by `edit` (deflated, as a person's zip tool makes). */

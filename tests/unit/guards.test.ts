@@ -9,15 +9,12 @@ import { exportArchive } from '../../src/archive/export.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { Crc32 } from '../../src/codec/crc32.ts';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
-import { LogError } from '../../src/errors.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { OffsetOldest, type NewMessage } from '../../src/types.ts';
-import { afterCrash, allOffsets, dec, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
+import { afterCrash, allOffsets, dec, enc, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
 
 /** Size of one gen() record (2-byte key `k<i % 10>`, value `v<i>`). */
-const recSize = (i: number) => RECORD_HEADER_SIZE + 2 + `v${i}`.length;
-
 /** A keyless message whose record is exactly `size` bytes. */
 function sized(size: number, time = 1000): NewMessage {
   return { value: new Uint8Array(size - RECORD_HEADER_SIZE).fill(7), time };
@@ -27,12 +24,6 @@ async function segmentSizes(env: ReturnType<typeof freshEnv>, dir = 'log'): Prom
   const d = await env.root.subdir(dir.split('/'), false);
   const files = (await d.list()).filter((e) => e.name.endsWith('.log'));
   return new Map(files.sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => [e.name, e.size]));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LogError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(LogError);
-  return err as LogError;
 }
 
 /**

@@ -1,5 +1,8 @@
 /** Fixtures for the Node tier: a fresh memory env per test and message generators. */
 import { IDBFactory } from 'fake-indexeddb';
+import { expect } from 'vitest';
+import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
+import { LogError } from '../../src/errors.ts';
 import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
 import { openEngine } from '../../src/client/open-engine.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
@@ -45,4 +48,14 @@ export async function headFile(env: MemoryEnv, dir = 'log'): Promise<{ d: Memory
   const d = (await env.root.subdir(dir.split('/'), false)) as MemoryDirectory;
   const names = (await d.list()).map((e) => e.name).filter((n) => n.endsWith('.log')).sort();
   return { d, name: names[names.length - 1] };
+}
+
+/** Bytes of the record of `gen`'s message i (key `k<i % 10>`, value `v<i>`). */
+export const recSize = (i: number) => RECORD_HEADER_SIZE + 2 + `v${i}`.length;
+
+/** The LogError `promise` rejects with; fails the test if it resolves or rejects with something else. */
+export async function rejection(promise: Promise<unknown>): Promise<LogError> {
+  const err = await promise.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(LogError);
+  return err as LogError;
 }

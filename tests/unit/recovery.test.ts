@@ -6,11 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import { LogError } from '../../src/errors.ts';
-import { afterCrash, allOffsets, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
+import { afterCrash, allOffsets, enc, freshEnv, gen, headFile, openLog, recSize } from './helpers.ts';
 
 /** Size of one gen() record with a 2-byte key and value `v<i>`. */
-const recSize = (i: number) => RECORD_HEADER_SIZE + 2 + `v${i}`.length;
-
 describe('torn and damaged head segment', () => {
   it('cuts a torn tail mid-record on open and keeps the intact prefix', async () => {
     const env = freshEnv();
