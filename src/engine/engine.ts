@@ -15,6 +15,7 @@ import { OffsetNewest, OffsetOldest, type Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { rewriteSegment } from './rewrite.ts';
 import { loadSegments } from './load.ts';
+import { checkProducer, ProducerTable, type Producer } from './producers.ts';
 import { REPLACE_MARKER } from './replace.ts';
 import { Retention } from './retention.ts';
 import { SnapshotPins, type RawSnapshot } from './snapshot.ts';
@@ -29,6 +30,8 @@ const READ_ATTEMPTS = 8;
 export class LogEngine implements RawLog {
   private segments: Segment[] = [];
   private next = 0;
+  /** A writer's memory of which producer's publishes it took (engine/producers.ts). */
+  private producers: ProducerTable | null = null;
   /** A readonly log's largest next offset so far (see `refresh`). */
   private highestNext = 0;
   private closed = false;
@@ -67,7 +70,7 @@ export class LogEngine implements RawLog {
       return engine;
     } catch (err) {
       // Nothing may stay held (a file handle, the lock), or the next open would say Locked instead.
-      await Promise.allSettled((engine?.segments ?? []).map((s) => s.close()));
+      await Promise.allSettled([...(engine?.segments ?? []).map((s) => s.close()), engine?.producers?.close()]);
       store?.close();
       lock?.release();
       throw toLogError(err, `opening log ${path}`);
@@ -82,6 +85,7 @@ export class LogEngine implements RawLog {
     }
     for (const record of stale) this.persist(record);
     this.next = this.computeNext();
+    if (!this.options.readonly) this.producers = await ProducerTable.open(this.dir, this.next);
   }
 
   /** Applies the `retention` option now (a log opened after a while may be over its age limit) and after every publish. */
@@ -159,9 +163,21 @@ export class LogEngine implements RawLog {
     return -Infinity;
   }
 
+  /** A writer's producer table (a readonly log never publishes). */
+  private producerTable(): ProducerTable {
+    if (!this.producers) throw new LogError('Internal', `log ${this.path} has no producer table`);
+    return this.producers;
+  }
+
+  /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
+  private async flushAll(): Promise<void> {
+    await this.producers?.flush();
+    await this.head.flush();
+  }
+
   /** Flushes the head and saves its index: what sync, close and a rollover each need. */
   private async saveHead(): Promise<void> {
-    await this.head.flush();
+    await this.flushAll();
     this.persist(this.head.record(this.path));
   }
 
@@ -171,10 +187,17 @@ export class LogEngine implements RawLog {
     this.segments.push(await Segment.create(this.dir, this.next));
   }
 
-  /** Appends a batch encoded by `encodeBatch` (the facade does that): offsets and checksums are set here. */
-  publish(records: Uint8Array): Promise<number> {
+  /**
+   * Appends a batch encoded by `encodeBatch` (the facade does that): offsets and checksums are set here.
+   * With a `producer`, a publish it sent before (a retry whose first answer was lost) is answered
+   * again from the producer table instead of appended twice (engine/producers.ts).
+   */
+  publish(records: Uint8Array, producer?: Producer): Promise<number> {
     return this.run(async () => {
       this.writable();
+      const from = producer === undefined ? undefined : checkProducer(producer);
+      const known = from && this.producers?.lookup(from.id, from.seq);
+      if (known !== undefined) return known;
       if (records.length === 0) return this.afterPublish();
       const entries: { offset: number; at: number; timeUs: number; hash: number }[] = [];
       let maxTime = this.maxTime();
@@ -189,9 +212,16 @@ export class LogEngine implements RawLog {
       }
       // A batch never spans segments: one write keeps it all-or-nothing.
       if (this.head.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
-      await this.head.append(records, entries);
+      const undo = from && (await this.producerTable().record(from, this.next, count));
+      try {
+        await this.head.append(records, entries);
+      } catch (err) {
+        await undo?.();
+        throw err;
+      }
       this.next += count;
-      if (this.options.autoSync) await this.head.flush();
+      if (from) this.producers!.remember(from.id, from.seq, this.next);
+      if (this.options.autoSync) await this.flushAll();
       return this.afterPublish();
     });
   }
@@ -442,6 +472,7 @@ export class LogEngine implements RawLog {
         if (!this.options.readonly) await this.saveHead();
         await Promise.all(this.pendingPuts);
         await Promise.all(this.segments.map((s) => s.close()));
+        await this.producers?.close();
       } finally {
         await this.pins.releaseAll(); // before the lock: the next writer must not find our copies in use
         this.store.close();

@@ -5,6 +5,7 @@
  * boundary rather than cloned); the facade decodes them.
  */
 import type { Stats } from '../types.ts';
+import type { Producer } from './producers.ts';
 import type { RawSnapshot } from './snapshot.ts';
 
 export interface RawBatch {
@@ -20,8 +21,11 @@ export interface RawDeleteResult {
 
 /** Arguments arrive validated by the facade (client/validate.ts). */
 export interface RawLog {
-  /** A batch encoded by `encodeBatch`: one buffer, transferred (not cloned) to a worker. */
-  publish(records: Uint8Array): Promise<number>;
+  /**
+   * A batch encoded by `encodeBatch`: one buffer, transferred (not cloned) to a worker. With a
+   * `producer`, a publish that producer sent before is answered again, not appended twice.
+   */
+  publish(records: Uint8Array, producer?: Producer): Promise<number>;
   nextOffset(): Promise<number>;
   consume(offset: number, maxCount: number): Promise<RawBatch>;
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch>;

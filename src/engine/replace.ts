@@ -25,6 +25,7 @@ import { getU64, setU64, U64_SIZE } from '../codec/u64.ts';
 import { parseSegmentName, SEGMENT_SUFFIX, segmentName } from '../segment/names.ts';
 import type { Directory } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
+import { PRODUCERS_FILE } from './producers.ts';
 
 /** Suffix of a staged segment. (Imports before the marker existed used it too, so their leftovers go the same way.) */
 export const STAGED_SUFFIX = '.import';
@@ -111,5 +112,6 @@ export async function finishReplace(dir: Directory): Promise<void> {
     if (files.has(name + STAGED_SUFFIX)) await dir.rename(name + STAGED_SUFFIX, name);
   }
   for (const name of files) if (isSegmentFile(name) && !keep.has(name)) await dir.remove(name);
+  await dir.remove(PRODUCERS_FILE); // which producers' publishes the old log took says nothing of the new one
   await dir.remove(REPLACE_MARKER);
 }

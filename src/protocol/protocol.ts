@@ -38,7 +38,7 @@ function sendBatch(batch: RawBatch): RawBatch {
  */
 export function serveEngine(engine: () => RawLog): RawLog {
   return {
-    publish: (records) => engine().publish(records),
+    publish: (records, producer) => engine().publish(records, producer),
     nextOffset: () => engine().nextOffset(),
     consume: async (offset, maxCount) => sendBatch(await engine().consume(offset, maxCount)),
     consumeByKey: async (key, offset, maxCount) => sendBatch(await engine().consumeByKey(key, offset, maxCount)),

@@ -1,0 +1,148 @@
+/**
+ * Idempotent publish: a publish that names its producer and sequence, sent
+ * again because its answer was lost, is answered again and appended once;
+ * also after a crash, never for a batch that did not make it, and not after
+ * its entry was undone by a failed write.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeBatch } from '../../src/codec/record.ts';
+import { toRecordInputs } from '../../src/client/validate.ts';
+import { LogEngine } from '../../src/engine/engine.ts';
+import { PRODUCER_WINDOW, PRODUCERS_FILE, type Producer } from '../../src/engine/producers.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
+import type { MemoryDirectory } from '../../src/storage/memory.ts';
+import { exportArchive } from '../../src/archive/export.ts';
+import { restoreArchive } from '../../src/archive/restore.ts';
+import { afterCrash, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
+
+const open = (env: MemoryEnv) => LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, timeIndex: true });
+const batch = (n: number, from: number) => encodeBatch(toRecordInputs(gen(n, from), 0));
+const p = (seq: number, id = 'tab-a'): Producer => ({ id, seq });
+
+async function count(engine: LogEngine): Promise<number> {
+  return (await engine.stat()).messages;
+}
+
+async function files(env: MemoryEnv): Promise<string[]> {
+  return (await (await env.root.subdir(['log'], false)).names()).sort();
+}
+
+describe('a publish that names its producer', () => {
+  it('sent again is answered again, not appended twice; a new seq or another producer appends', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    expect(await engine.publish(batch(3, 0), p(0))).toBe(3);
+    expect(await engine.publish(batch(3, 0), p(0))).toBe(3);
+    expect(await count(engine)).toBe(3);
+    expect(await engine.publish(batch(2, 3), p(1))).toBe(5);
+    expect(await engine.publish(batch(2, 5), p(1, 'tab-b'))).toBe(7);
+    expect(await engine.publish(batch(3, 0), p(0))).toBe(3); // an old answer, still known
+    expect(await count(engine)).toBe(7);
+    await engine.close();
+  });
+
+  it('is recognized after a crash, from the table beside the segments', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    await engine.publish(batch(3, 0), p(0));
+    await engine.publish(batch(2, 3), p(1));
+    await engine.sync();
+    const reopened = await open(afterCrash(env));
+    expect(await reopened.publish(batch(2, 3), p(1))).toBe(5);
+    expect(await reopened.publish(batch(3, 0), p(0))).toBe(3);
+    expect(await count(reopened)).toBe(5);
+    await reopened.close();
+  });
+
+  it('whose batch a crash tore off is appended when sent again, once', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    await engine.publish(batch(3, 0), p(0));
+    await engine.publish(batch(2, 3), p(1));
+    // The crash came after the entry was written but before the whole batch was.
+    const { d, name } = await headFile(env);
+    const raw = d.raw(name)!;
+    d.setRaw(name, raw.slice(0, raw.length - recSize(4) - 1));
+    const reopened = await open(afterCrash(env));
+    expect(await reopened.nextOffset()).toBe(3);
+    expect(await reopened.publish(batch(2, 3), p(1))).toBe(5);
+    expect(await reopened.publish(batch(2, 3), p(1))).toBe(5);
+    expect(await count(reopened)).toBe(5);
+    // Another producer took nothing of it: offsets 3 and 4 are the retried batch.
+    expect(await reopened.publish(batch(1, 5), p(0, 'tab-b'))).toBe(6);
+    await reopened.close();
+  });
+
+  it('whose write failed leaves no entry: sent again, it is appended', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    await engine.publish(batch(3, 0), p(0));
+    env.root.faults.beforeWrite = (file) => {
+      if (file.endsWith('.log')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    expect((await rejection(engine.publish(batch(2, 3), p(1)))).code).toBe('QuotaExceeded');
+    env.root.faults.beforeWrite = undefined;
+    // Another producer takes the offsets the failed batch would have had.
+    expect(await engine.publish(batch(2, 3), p(0, 'tab-b'))).toBe(5);
+    await engine.close();
+    const reopened = await open(env);
+    expect(await reopened.publish(batch(2, 5), p(1))).toBe(7);
+    expect(await count(reopened)).toBe(7);
+    await reopened.close();
+  });
+
+  it(`remembers a producer's last ${PRODUCER_WINDOW} publishes`, async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    for (let seq = 0; seq <= PRODUCER_WINDOW; seq++) await engine.publish(batch(1, seq), p(seq));
+    expect(await engine.publish(batch(1, 1), p(1))).toBe(2); // the oldest but one: known
+    expect(await engine.publish(batch(1, 0), p(0))).toBe(PRODUCER_WINDOW + 2); // forgotten: appended
+    await engine.close();
+  });
+
+  it('with a malformed producer rejects InvalidArgument and writes nothing', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    for (const bad of [{ id: '', seq: 0 }, { id: 'x', seq: -1 }, { id: 'x', seq: 1.5 }, { id: 'x'.repeat(65), seq: 0 }, { seq: 0 }]) {
+      expect((await rejection(engine.publish(batch(1, 0), bad as Producer))).code).toBe('InvalidArgument');
+    }
+    expect(await count(engine)).toBe(0);
+    await engine.close();
+  });
+
+  it('makes a table file only when a publish names a producer, and drops entries whose batch is gone', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    await engine.publish(batch(2, 0));
+    expect(await files(env)).not.toContain(PRODUCERS_FILE);
+    await engine.publish(batch(2, 2), p(0));
+    expect(await files(env)).toContain(PRODUCERS_FILE);
+    await engine.close();
+    // An entry for offsets the log does not hold is dropped when the log opens.
+    const d = (await env.root.subdir(['log'], false)) as MemoryDirectory;
+    const before = d.raw(PRODUCERS_FILE)!.length;
+    const { name } = await headFile(env);
+    const raw = d.raw(name)!;
+    d.setRaw(name, raw.slice(0, raw.length - recSize(3)));
+    const reopened = await open(afterCrash(env));
+    expect(d.raw(PRODUCERS_FILE)!.length).toBeLessThan(before);
+    expect(await reopened.publish(batch(2, 2), p(0))).toBe(4);
+    await reopened.close();
+  });
+
+  it('is forgotten when an import replaces the log', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    await engine.publish(batch(2, 0), p(0));
+    await engine.close();
+    const other = await openLog(env, 'other');
+    await other.publish(gen(5));
+    const archive = await exportArchive(other);
+    await other.close();
+    await restoreArchive(env, 'log', archive, { overwrite: true });
+    expect(await files(env)).not.toContain(PRODUCERS_FILE);
+    const reopened = await open(env);
+    expect(await reopened.publish(batch(2, 5), p(0))).toBe(7);
+    await reopened.close();
+  });
+});
