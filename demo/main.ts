@@ -90,7 +90,7 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
     log = await open(dir, { ...options, readonly, createDirs: create });
   } catch (err) {
     if (err instanceof LogError && err.code === 'Locked') {
-      showError(`${dir} is open for writing in another tab (only one tab at a time may write a log). You can open it readonly and read along`, undefined, {
+      showError(`${dir} is held by an exclusive writer in another tab. You can open it readonly and read along`, undefined, {
         label: 'Open readonly',
         run: () => void openLog(dir, true),
       });
@@ -104,9 +104,7 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
   void live.start(log);
   sessionStorage.setItem(LAST_OPEN_KEY, JSON.stringify({ dir, readonly }));
   byId('log-title').textContent = dir;
-  const mode = byId('log-mode');
-  mode.textContent = readonly ? 'readonly' : 'writer';
-  mode.className = `badge ${readonly ? 'readonly' : 'writer'}`;
+  showMode();
   byId('log-options').textContent = describeOptions(options);
   byId('welcome').hidden = true;
   byId('log-view').hidden = false;
@@ -132,9 +130,25 @@ async function closeLog(): Promise<boolean> {
   return ok;
 }
 
+/**
+ * readonly; or writer, and whether this tab owns the log (its worker writes the files) or forwards
+ * to the tab that does. Ownership moves when the owning tab goes, so every refresh says it again.
+ */
+function showMode(): void {
+  if (!current) return;
+  const mode = byId('log-mode');
+  const owner = current.log.isOwner();
+  mode.textContent = current.readonly ? 'readonly' : 'writer';
+  mode.className = `badge ${current.readonly ? 'readonly' : 'writer'}`;
+  const owning = byId('log-owner');
+  owning.hidden = current.readonly;
+  owning.textContent = owner ? 'this tab owns the files' : 'another tab owns the files';
+}
+
 async function refreshStat(): Promise<void> {
   const opened = current;
   if (!opened) return;
+  showMode();
   await guard('Could not read the stat', async () => {
     const [stat, next] = await Promise.all([opened.log.stat(), opened.log.nextOffset()]);
     if (current !== opened) return;

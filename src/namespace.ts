@@ -15,6 +15,21 @@ export function lockName(path: string): string {
   return `${NAMESPACE}:${path}`;
 }
 
+/** The Web Lock every writer of the log at `path` holds: shared, or exclusive for an `exclusive` writer. */
+export function writersLockName(path: string): string {
+  return `${NAMESPACE}-writers:${path}`;
+}
+
+/** The Web Lock writers wait in line for: its holder owns the files (its worker runs the engine). */
+export function ownerLockName(path: string): string {
+  return `${NAMESPACE}-owner:${path}`;
+}
+
+/** The BroadcastChannel on which writers forward their calls to the owner of the log at `path`. */
+export function callChannelName(path: string): string {
+  return `${NAMESPACE}-calls:${path}`;
+}
+
 /** Notice channels: `opfs-log:<dir>`, like the writer lock's name (BroadcastChannel names are a namespace of their own). */
 export const CHANNEL_PREFIX = `${NAMESPACE}:`;
 

@@ -31,6 +31,16 @@ export interface Options {
   /** Verify the head segment (CRC, framing, index agreement) on open, cutting a damaged tail. */
   check?: boolean;
   /**
+   * Be the log's only writer. Without it any number of same-origin tabs and
+   * workers may open the log for writing: one owns the files, the others
+   * forward their calls to it, and when the owner goes away (closed, crashed,
+   * killed) the next takes over by itself. With it, the open rejects `Locked`
+   * at once while another writer has the log open, and while it is open any
+   * other writer's open rejects `Locked` at once. Readonly opens are never
+   * refused. Ignored with `readonly`.
+   */
+  exclusive?: boolean;
+  /**
    * Trim the log automatically to stay within these limits (see
    * `RetentionPolicy`). Applied by the writer only; a readonly log ignores it.
    */
@@ -159,6 +169,20 @@ export interface DeleteResult {
  * resolves and does nothing). Bad input (a wrong type, `NaN`, an array with
  * holes) rejects `InvalidArgument` and changes nothing; an unexpected failure
  * rejects `Internal`, never `Corrupted` (which means damaged data only).
+ *
+ * Many tabs: a log opened for writing (not `exclusive`) in several tabs or
+ * workers is one log. Its owner (the first writer, then the next in line)
+ * runs the engine; the others' calls go to it and behave the same. When the
+ * owner goes away (closed, crashed, killed) another takes over by itself;
+ * calls in flight then pause and are answered by the new owner. No call's
+ * outcome is left unknown: a `publish` that resolved is in the log once
+ * (durable after `sync`), one that rejected is not in it, and a publish
+ * whose answer was lost with its owner is recognized by the next (by a
+ * producer id and sequence it carries) rather than appended twice. After
+ * such a handover a `delete` may report fewer `deletedOffsets` than it
+ * deleted (the lost attempt's are gone already), and a `snapshot` pinned by
+ * the lost owner is gone (its reads reject; export again). `close` waits for
+ * this log's calls in flight to be answered.
  */
 export interface Log {
   /**
@@ -308,6 +332,16 @@ export interface Log {
    * After `close`, its calls reject `Closed`.
    */
   cursor(name: string): Cursor;
+
+  /**
+   * Whether this log's files are owned here, that is its engine runs in this
+   * context (this tab's worker, or in place in a worker). True for the writer
+   * that owns a shared log and for an `exclusive` writer; false for a
+   * readonly log, for a writer that forwards its calls to the owner in
+   * another tab or worker, and after `close`. It changes when ownership moves
+   * (the owner went away and this writer was next in line).
+   */
+  isOwner(): boolean;
 
   /** Flushes, releases files and the writer lock. Later calls reject `Closed`; a second close is a no-op. */
   close(): Promise<void>;

@@ -14,7 +14,7 @@
  */
 import { LogError, toLogError } from '../errors.ts';
 import { EXPORT_LOCK_PREFIX, EXPORTS_DIR } from '../namespace.ts';
-import { WebLocks } from '../storage/opfs.ts';
+import { WebLocks } from '../storage/web-locks.ts';
 
 
 export interface ArchiveSink {

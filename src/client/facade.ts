@@ -41,11 +41,14 @@ export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels'>> {
    * place it is passed as it is.
    */
   sendBatch?: (records: Uint8Array) => Uint8Array;
+  /** Whether the engine runs here now (a shared writer's changes); else: unless readonly. */
+  owns?: () => boolean;
 }
 
 export class LogFacade implements Log {
   private closed = false;
   private readonly sendBatch: (records: Uint8Array) => Uint8Array;
+  private readonly owns: () => boolean;
   /** Wakes `consumeBlocking` and `tail` (wakeups.ts). */
   private readonly wakeups: Wakeups;
   private readonly cursors: Cursors;
@@ -62,6 +65,11 @@ export class LogFacade implements Log {
     const idb = () => client.idb ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     this.cursors = new Cursors(path, idb, this, () => this.closed);
     this.sendBatch = client.sendBatch ?? ((records) => records);
+    this.owns = client.owns ?? (() => !options.readonly);
+  }
+
+  isOwner(): boolean {
+    return !this.closed && this.owns();
   }
 
   /** Runs `op` unless closed; a synchronous throw (bad input) becomes a rejection. */

@@ -7,7 +7,7 @@ import { LogFacade } from './facade.ts';
  * Opens a log with the engine running right here, on the given surroundings:
  * OPFS inside a worker, or memory files and fake-indexeddb in Node tests.
  */
-export async function openEngine(env: Env, dir: string, options?: Options): Promise<Log> {
+export async function openEngine(env: Env, dir: string, options?: Options, onClose?: () => void): Promise<Log> {
   const engine = await LogEngine.open(env, dir, options);
-  return new LogFacade(engine, engine.options, engine.path, undefined, env);
+  return new LogFacade(engine, engine.options, engine.path, onClose, env);
 }

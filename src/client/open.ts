@@ -1,21 +1,30 @@
 /**
- * `open`, the package's entry: on the main thread it starts a dedicated
- * worker that owns the files and returns a thin client; inside a dedicated
- * worker (where sync access handles exist) it runs the engine in place.
+ * `open`, the package's entry. A writer joins the log's other writers (in
+ * this and other tabs and workers) through a `SharedWriter`: the one that
+ * owns the log runs the engine, in a dedicated worker on the main thread or
+ * in place inside a worker; the others forward to it. An `exclusive` writer
+ * and a `readonly` log run an engine of their own, as one writer did before
+ * logs could be shared.
  */
+import { LogError } from '../errors.ts';
 import { LogFacade } from './facade.ts';
-import { normalizeDir, resolveOptions } from '../engine/options.ts';
+import { normalizeDir, resolveOptions, type ResolvedOptions } from '../engine/options.ts';
+import type { RawLog } from '../engine/raw.ts';
 import type { Log, Options } from '../types.ts';
 import { sendBytes } from '../protocol/protocol.ts';
 import { spawnWorker } from './spawn.ts';
-import { workerName } from '../namespace.ts';
+import { SharedWriter, type Bus, type OwnedEngine } from './shared-writer.ts';
+import { callChannelName, ownerLockName, workerName, writersLockName } from '../namespace.ts';
+import { WebLocks } from '../storage/web-locks.ts';
+import type { HeldLock } from '../storage/files.ts';
 
 /**
  * Opens the log stored at `dir` in the origin private file system.
  *
  * Rejects `InvalidArgument` for a bad `dir` (`..`, empty segments, NUL) or
- * options, `NotFound` for a missing dir without `createDirs`, `Locked` if
- * another writer holds the log (at once, never after a wait), `Unsupported`
+ * options, `NotFound` for a missing dir without `createDirs`, `Locked` if an
+ * exclusive writer holds the log or, for an `exclusive` open, if any other
+ * writer has it open (at once, never after a wait), `Unsupported`
  * if the browser lacks OPFS, workers or Web Locks or refuses sync access
  * handles, `Corrupted` if a check finds damage it cannot repair, and
  * `Internal` for an unexpected failure (the original error is the `cause`).
@@ -26,8 +35,25 @@ import { workerName } from '../namespace.ts';
 export async function open(dir: string, options?: Options): Promise<Log> {
   const path = normalizeDir(dir);
   const opts = resolveOptions(options);
-  if ('FileSystemSyncAccessHandle' in globalThis) return openInPlace(path, opts);
-  return openInWorker(path, opts);
+  const inPlace = 'FileSystemSyncAccessHandle' in globalThis;
+  if (opts.readonly) return inPlace ? openInPlace(path, opts) : openInWorker(path, opts);
+  if (typeof navigator === 'undefined' || !navigator.locks) {
+    throw new LogError('Unsupported', 'this environment has no Web Locks (navigator.locks)');
+  }
+  const locks = new WebLocks();
+  const writers = await locks.tryAcquire(writersLockName(path), opts.exclusive ? 'exclusive' : 'shared');
+  if (!writers) {
+    throw new LogError('Locked', opts.exclusive
+      ? `log ${path} is open for writing elsewhere: an exclusive writer must be its only one`
+      : `log ${path} is held by an exclusive writer`);
+  }
+  try {
+    if (opts.exclusive) return await (inPlace ? openInPlace(path, opts, writers) : openInWorker(path, opts, writers));
+    return await openShared(path, opts, writers, locks, inPlace);
+  } catch (err) {
+    writers.release();
+    throw err;
+  }
 }
 
 /**
@@ -35,13 +61,53 @@ export async function open(dir: string, options?: Options): Promise<Log> {
  * at the top: the main thread's bundle then holds the client without the
  * engine (a bundler puts it in a chunk of its own; the built worker has its own).
  */
-async function openInPlace(path: string, options: Required<Options>): Promise<Log> {
+async function openInPlace(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
   const [{ openEngine }, { opfsEnv }] = await Promise.all([import('./open-engine.ts'), import('../storage/opfs-env.ts')]);
-  return openEngine(await opfsEnv(), path, options);
+  return openEngine(await opfsEnv(), path, options, () => writers?.release());
 }
 
-async function openInWorker(path: string, options: Required<Options>): Promise<Log> {
+async function openInWorker(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
   const worker = spawnWorker(workerName(path));
   await worker.start((api) => api.open(path, options));
-  return new LogFacade(worker.api, options, path, worker.end, { sendBatch: sendBytes });
+  const end = () => {
+    worker.end();
+    writers?.release();
+  };
+  return new LogFacade(worker.api, options, path, end, { sendBatch: sendBytes });
+}
+
+/** The engine a shared writer runs once it owns the log. */
+async function startEngine(path: string, options: ResolvedOptions, inPlace: boolean): Promise<OwnedEngine> {
+  if (inPlace) {
+    const [{ LogEngine }, { opfsEnv }] = await Promise.all([import('../engine/engine.ts'), import('../storage/opfs-env.ts')]);
+    const engine: RawLog = await LogEngine.open(await opfsEnv(), path, options);
+    return { raw: engine, end: () => undefined };
+  }
+  const worker = spawnWorker(workerName(path));
+  await worker.start((api) => api.open(path, options));
+  return { raw: worker.api, end: worker.end };
+}
+
+async function openShared(path: string, options: ResolvedOptions, writers: HeldLock, locks: WebLocks, inPlace: boolean): Promise<Log> {
+  const shared = new SharedWriter(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () => startEngine(path, options, inPlace));
+  try {
+    await shared.ready();
+  } catch (err) {
+    await shared.close();
+    throw err;
+  }
+  const client = { sendBatch: inPlace ? undefined : sendBytes, owns: () => shared.owns };
+  return new LogFacade(shared, options, path, () => writers.release(), client);
+}
+
+/** The calls channel of a log: a BroadcastChannel every writer of it opens. */
+function broadcastBus(name: string): Bus {
+  const channel = new BroadcastChannel(name);
+  return {
+    post: (message) => channel.postMessage(message),
+    listen: (listener) => {
+      channel.onmessage = (event: MessageEvent) => listener(event.data);
+    },
+    close: () => channel.close(),
+  };
 }

@@ -49,6 +49,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     timeIndex: flag('timeIndex'),
     autoSync: flag('autoSync'),
     check: flag('check'),
+    exclusive: flag('exclusive'),
     rollover,
     retention: checkRetention(o.retention),
   };

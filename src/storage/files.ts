@@ -47,10 +47,15 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Exclusive named locks that answer at once (Web Locks with ifAvailable). */
+/** Named locks across an origin's tabs and workers (Web Locks; process-local ones in Node tests). */
 export interface Locks {
-  /** The lock, or null if someone else holds it. */
-  tryAcquire(name: string): Promise<HeldLock | null>;
+  /**
+   * The lock at once, or null if it cannot be had now: `exclusive` (the
+   * default) while anyone holds it, `shared` while someone holds it exclusively.
+   */
+  tryAcquire(name: string, mode?: 'exclusive' | 'shared'): Promise<HeldLock | null>;
+  /** Waits in line for the lock, exclusively; rejects (with the signal's reason) if `signal` aborts first. */
+  acquire(name: string, signal?: AbortSignal): Promise<HeldLock>;
 }
 
 /** Everything the engine needs from its surroundings. */

@@ -1,5 +1,6 @@
 /** The engine's surroundings in a browser worker: OPFS, the real IndexedDB, Web Locks. */
-import { OpfsDirectory, WebLocks } from './opfs.ts';
+import { OpfsDirectory } from './opfs.ts';
+import { WebLocks } from './web-locks.ts';
 import type { Env } from './files.ts';
 
 export async function opfsEnv(): Promise<Env> {

@@ -5,7 +5,7 @@
  * block or break the writer.
  */
 import { LogError, syncHandleError, toLogError } from '../errors.ts';
-import type { Directory, FileEntry, HeldLock, Locks, StoredFile } from './files.ts';
+import type { Directory, FileEntry, StoredFile } from './files.ts';
 
 /** The parts of the sync access handle we use (TypeScript's DOM lib lacks it). */
 interface SyncAccessHandle {
@@ -226,25 +226,5 @@ export class OpfsDirectory implements Directory {
       }
     }
     return new OpfsDirectory(dir, full);
-  }
-}
-
-/** Web Locks, asked with `ifAvailable` so a held lock is reported at once. */
-export class WebLocks implements Locks {
-  async tryAcquire(name: string): Promise<HeldLock | null> {
-    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-    if (!locks) throw new LogError('Unsupported', 'this browser has no Web Locks (navigator.locks)');
-    return new Promise<HeldLock | null>((resolve, reject) => {
-      locks
-        .request(name, { ifAvailable: true }, (lock) => {
-          if (!lock) {
-            resolve(null);
-            return undefined;
-          }
-          // The lock is held until this promise settles.
-          return new Promise<void>((release) => resolve({ release: () => release() }));
-        })
-        .catch(reject);
-    });
   }
 }

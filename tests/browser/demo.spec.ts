@@ -245,7 +245,7 @@ test('exports the log as a download and imports it from a file', async ({ page }
   await snap(page, testInfo, '03-bad-import');
 });
 
-test('a second tab is offered readonly, and sees new messages live', async ({ page, context }, testInfo) => {
+test('a second tab opens the log for writing too, and each tab sees the other\'s messages live', async ({ page, context }, testInfo) => {
   await openExplorer(page);
   await createLog(page, 'logs/shared');
   await publish(page, 'first', { key: 'a' });
@@ -254,13 +254,12 @@ test('a second tab is offered readonly, and sees new messages live', async ({ pa
   const second = await context.newPage();
   await openExplorer(second);
   await second.getByRole('button', { name: 'Open logs/shared', exact: true }).click();
-  await expect(error(second)).toContainText('logs/shared is open for writing in another tab');
-  await snap(second, testInfo, '01-locked');
-  await second.locator('#error').getByRole('button', { name: 'Open readonly' }).click();
-  await expect(second.locator('#log-mode')).toHaveText('readonly');
-  await expect(second.locator('#publish-form')).toBeHidden();
-  await expect(second.locator('#delete-selected')).toBeHidden();
+  await expect(second.locator('#log-mode')).toHaveText('writer');
+  await expect(second.locator('#log-owner')).toHaveText('another tab owns the files');
+  await expect(page.locator('#log-owner')).toHaveText('this tab owns the files');
+  await expect(second.locator('#publish-form')).toBeVisible();
   await expect.poll(() => offsets(second)).toEqual([0]);
+  await snap(second, testInfo, '01-second-writer');
 
   // Published in the first tab, shown in the second without a click.
   await publish(page, 'second', { key: 'b' });
@@ -272,21 +271,28 @@ test('a second tab is offered readonly, and sees new messages live', async ({ pa
   await expect(second.locator('#stat')).toContainText('3 messages');
   // …and in the first tab's own feed too, which has followed the log since it was created.
   await expect(page.locator('#live-feed li')).toHaveCount(3);
+
+  // Published in the second tab (which forwards to the first), shown in the first.
+  await publish(second, 'from the second tab');
+  await expect(notice(second)).toHaveText('Published message #3.');
+  await expect(page.locator('#live-feed li')).toHaveCount(4);
+  await expect.poll(() => offsets(page)).toEqual([3, 2, 1, 0]);
   await snap(second, testInfo, '02-live');
 
   // A message ticked for deletion stays ticked when a new one arrives and the table redraws.
   await page.getByLabel('Select message 0').check();
-  await publish(page, 'fourth');
-  await expect.poll(() => offsets(page)).toEqual([3, 2, 1, 0]);
+  await publish(page, 'fifth');
+  await expect.poll(() => offsets(page)).toEqual([4, 3, 2, 1, 0]);
   await expect(page.getByLabel('Select message 0')).toBeChecked();
   await expect(page.getByRole('button', { name: 'Delete 1 selected' })).toBeEnabled();
 
-  // Once the writer has closed (its lock is free when the page says so), the second tab may write.
+  // The first tab (the owner) closes; the second takes over and goes on writing.
   await page.getByRole('button', { name: 'Close' }).click();
   await expect(notice(page)).toHaveText('Closed logs/shared: another tab may open it for writing now.');
-  await second.getByRole('button', { name: 'Close' }).click();
-  await second.getByRole('button', { name: 'Open logs/shared', exact: true }).click();
-  await expect(second.locator('#log-mode')).toHaveText('writer');
+  await publish(second, 'after the first closed');
+  await expect(notice(second)).toHaveText('Published message #5.');
+  await expect.poll(() => offsets(second)).toEqual([5, 4, 3, 2, 1, 0]);
+  await expect(second.locator('#log-owner')).toHaveText('this tab owns the files');
 });
 
 test('shows the storage estimate and asks for persistent storage', async ({ page }, testInfo) => {

@@ -1,6 +1,8 @@
-// One writer per log, enforced with Web Locks across the tabs of a profile:
-// a second writer gets `Locked` at once (never a hang), and the lock goes
-// when the first writer closes its log or its tab.
+// An exclusive writer, enforced with Web Locks across the tabs of a profile:
+// while it holds the log another writer gets `Locked` at once (never a hang),
+// an exclusive open beside other writers too, and the lock goes when the
+// exclusive writer closes its log or its tab. (Plain writers share a log:
+// tabs.spec.ts.)
 import { test, expect } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
@@ -8,24 +10,24 @@ const DIR = 'locks/events';
 /** "At once" with room for a loaded 2-core machine; a hang would hit the test timeout. */
 const PROMPTLY_MS = 5_000;
 
-async function openWriter(page: Page, name: string) {
-  return page.evaluate(([n, dir]) => window.harness.openAs(n, dir, { createDirs: true }), [name, DIR] as const);
+async function openWriter(page: Page, name: string, exclusive = false) {
+  return page.evaluate(([n, dir, e]) => window.harness.openAs(n, dir, { createDirs: true, exclusive: e }), [name, DIR, exclusive] as const);
 }
 
 /** Opens a writer and reports how it settled and how long that took. */
-async function timedOpenWriter(page: Page, name: string) {
+async function timedOpenWriter(page: Page, name: string, exclusive = false) {
   const started = Date.now();
-  const settled = await openWriter(page, name);
+  const settled = await openWriter(page, name, exclusive);
   return { settled, ms: Date.now() - started };
 }
 
 const LOCKED = { ok: false, code: 'Locked', isLogError: true };
 
-test('a writer in a second tab rejects Locked at once, and opens after the first closes its log', async ({
+test('beside an exclusive writer, a writer in a second tab rejects Locked at once, and opens after it closes its log', async ({
   page,
   newHarnessPage,
 }) => {
-  expect(await openWriter(page, 'a')).toMatchObject({ ok: true });
+  expect(await openWriter(page, 'a', true)).toMatchObject({ ok: true });
   await page.evaluate(() => window.harness.log('a').publish([{ value: window.harness.bytes('from A') }]));
 
   const tabB = await newHarnessPage();
@@ -45,12 +47,14 @@ test('a writer in a second tab rejects Locked at once, and opens after the first
   });
   expect(values).toEqual(['from A', 'A again']);
 
-  // Now A is the one refused.
-  expect(await openWriter(page, 'a2')).toMatchObject(LOCKED);
+  // Now an exclusive open by A is the one refused, at once: B is a writer.
+  const exclusive = await timedOpenWriter(page, 'a2', true);
+  expect(exclusive.settled).toMatchObject(LOCKED);
+  expect(exclusive.ms).toBeLessThan(PROMPTLY_MS);
 });
 
-test('closing the tab that holds the writer releases the lock', async ({ page, newHarnessPage }) => {
-  expect(await openWriter(page, 'a')).toMatchObject({ ok: true });
+test('closing the tab that holds the exclusive writer releases the lock', async ({ page, newHarnessPage }) => {
+  expect(await openWriter(page, 'a', true)).toMatchObject({ ok: true });
   const tabB = await newHarnessPage();
   expect(await openWriter(tabB, 'b')).toMatchObject(LOCKED);
 
@@ -63,8 +67,8 @@ test('closing the tab that holds the writer releases the lock', async ({ page, n
   expect(await tabB.evaluate(() => window.harness.log('b').publish([{ value: window.harness.bytes('B') }]))).toBe(1);
 });
 
-test('a second writer in the same tab rejects Locked; after close the tab can open it again', async ({ page }) => {
-  expect(await openWriter(page, 'first')).toMatchObject({ ok: true });
+test('beside an exclusive writer, a second writer in the same tab rejects Locked; after close the tab can open it again', async ({ page }) => {
+  expect(await openWriter(page, 'first', true)).toMatchObject({ ok: true });
   const refused = await timedOpenWriter(page, 'second');
   expect(refused.settled).toMatchObject(LOCKED);
   expect(refused.ms).toBeLessThan(PROMPTLY_MS);

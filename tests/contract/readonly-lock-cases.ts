@@ -55,7 +55,7 @@ contract('readonly: an empty log opens readonly', async (ctx) => {
 
 contract('readonly: opens while a writer holds the log and sees its later publishes', async (ctx) => {
   const dir = ctx.dir();
-  await withLog(ctx.open(dir, { createDirs: true, rollover: SMALL_ROLLOVER }), async (writer) => {
+  await withLog(ctx.open(dir, { createDirs: true, rollover: SMALL_ROLLOVER, exclusive: true }), async (writer) => {
     const expected = await publishAll(writer, gen(2));
     await withLog(ctx.open(dir, { readonly: true }), async (reader) => {
       await expectNextOffset(reader, 2, 'reader before the new publishes');
@@ -67,7 +67,7 @@ contract('readonly: opens while a writer holds the log and sees its later publis
       expectMessage(await reader.get(OffsetNewest), expected[11], 'reader get(OffsetNewest)');
       equal((await reader.stat()).messages, 12, 'reader stat().messages');
     });
-    // Closing the reader does not release the writer's lock.
+    // Closing the reader does not release the (exclusive) writer's lock.
     await openRejects(ctx, dir, {}, 'Locked', 'a second writer after the reader closed', 2000);
     equal(await writer.publish(gen(1, 12)), 13, 'the writer still publishes');
   });
@@ -128,9 +128,9 @@ contract('readonly: opening with an index the log lacks builds it', async (ctx) 
 // locking
 // ---------------------------------------------------------------------------
 
-contract('lock: a second writer rejects Locked at once', async (ctx) => {
+contract('lock: beside an exclusive writer, a second writer rejects Locked at once', async (ctx) => {
   const dir = ctx.dir();
-  await withLog(ctx.open(dir, { createDirs: true }), async (first) => {
+  await withLog(ctx.open(dir, { createDirs: true, exclusive: true }), async (first) => {
     await publishAll(first, gen(1));
     await openRejects(ctx, dir, {}, 'Locked', 'second writer open', 2000);
     await openRejects(ctx, dir, { ...INDEXED, createDirs: true }, 'Locked', 'second writer open with other options', 2000);
@@ -151,7 +151,7 @@ contract('lock: closing releases the lock', async (ctx) => {
 
 contract('lock: the lock is per log, whatever the spelling of its dir', async (ctx) => {
   const dir = ctx.dir();
-  await withLog(ctx.open(`/${dir}/`, { createDirs: true }), async () => {
+  await withLog(ctx.open(`/${dir}/`, { createDirs: true, exclusive: true }), async () => {
     await openRejects(ctx, dir, {}, 'Locked', `open("${dir}") while "/${dir}/" is open`, 2000);
     await openRejects(ctx, `${dir}/`, {}, 'Locked', `open("${dir}/") while "/${dir}/" is open`, 2000);
   });

@@ -1,0 +1,269 @@
+/**
+ * Many tabs, one log: the writer side of a `Log` opened for writing (not
+ * `exclusive`) in any number of same-origin tabs and workers. One of them
+ * owns the files (its engine runs, in its worker); the others forward their
+ * calls to it on a BroadcastChannel. Web Locks choose the owner: every writer
+ * waits in line for the log's owner lock, and the browser releases a lock
+ * when the context holding it ends (closed, crashed, killed), so the next in
+ * line takes over with no heartbeat or timeout to get wrong.
+ *
+ * Exactly once: a forwarded call whose answer was lost with its owner is
+ * sent again to the next owner. A forwarded publish carries this writer's
+ * producer id and a sequence number, so the engine answers one it already
+ * took from its producer table (engine/producers.ts) rather than appending it
+ * twice. Other calls sent again simply run again: reads answer afresh, a
+ * delete deletes what is still there (its `deletedOffsets` then leave out
+ * what the lost attempt deleted), and a snapshot pinned by the lost owner is
+ * gone (its reads reject and the export fails; export again).
+ */
+import { LogError, toLogError, type ErrorCode } from '../errors.ts';
+import type { RawLog } from '../engine/raw.ts';
+import type { Producer } from '../engine/producers.ts';
+import type { HeldLock, Locks } from '../storage/files.ts';
+
+/** A BroadcastChannel, or its stand-in in Node tests: every other bus of the same name hears a post. */
+export interface Bus {
+  post(message: unknown): void;
+  listen(listener: (message: unknown) => void): void;
+  close(): void;
+}
+
+/** The engine this writer runs once it owns the log, and how to stop it. */
+export interface OwnedEngine {
+  raw: RawLog;
+  end(): void;
+}
+
+type Method = Exclude<keyof RawLog, 'close'>;
+
+type Message =
+  | { t: 'who' }
+  | { t: 'owner'; owner: string }
+  | { t: 'call'; to: string; from: string; id: number; method: Method; args: unknown[] }
+  | { t: 'reply'; to: string; id: number; value?: unknown; error?: { code: ErrorCode; message: string } };
+
+interface Pending {
+  method: Method;
+  args: unknown[];
+  /** The owner it was last sent to, or null while none is known. */
+  sentTo: string | null;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** How long a new owner keeps trying to open a log whose previous owner's worker still holds it. */
+const TAKEOVER_ATTEMPTS = 12;
+
+function isMessage(data: unknown): data is Message {
+  return typeof data === 'object' && data !== null && typeof (data as { t?: unknown }).t === 'string';
+}
+
+export class SharedWriter implements RawLog {
+  private readonly me = crypto.randomUUID();
+  private seq = 0;
+  private nextId = 1;
+  private owner: string | null = null;
+  private engine: OwnedEngine | null = null;
+  private ownerLock: HeldLock | null = null;
+  private readonly pending = new Map<number, Pending>();
+  /** This writer's calls forwarded and not answered yet: close waits for them. */
+  private readonly forwarded = new Set<Promise<unknown>>();
+  /** Calls this owner is serving for others: close waits for them to answer. */
+  private readonly serving = new Set<Promise<unknown>>();
+  private readonly stop = new AbortController();
+  private closed = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly bus: Bus,
+    private readonly locks: Locks,
+    private readonly ownerLockName: string,
+    /** Opens the engine once this writer owns the log. */
+    private readonly startEngine: () => Promise<OwnedEngine>,
+    /** Said when this writer becomes the owner or stops being one (the demo shows it). */
+    private readonly onOwnership: (owner: boolean) => void = () => undefined,
+  ) {
+    bus.listen((m) => {
+      if (isMessage(m)) this.receive(m);
+    });
+    bus.post({ t: 'who' });
+    void this.contend();
+  }
+
+  /** Whether this writer owns the log now. */
+  get owns(): boolean {
+    return this.engine !== null;
+  }
+
+  private receive(m: Message): void {
+    if (m.t === 'who') {
+      if (this.engine) this.bus.post({ t: 'owner', owner: this.me });
+    } else if (m.t === 'owner') {
+      if (m.owner !== this.owner && !this.engine) {
+        this.owner = m.owner;
+        this.sendPending();
+      }
+    } else if (m.t === 'call') {
+      if (m.to === this.me && this.engine) this.serve(m);
+    } else if (m.t === 'reply' && m.to === this.me) {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error) p.reject(new LogError(m.error.code, m.error.message));
+      else p.resolve(m.value);
+    }
+  }
+
+  /** Sends every pending call that the current owner has not had yet (a new owner gets them again). */
+  private sendPending(): void {
+    const to = this.owner;
+    if (to === null) return;
+    for (const [id, p] of this.pending) {
+      if (p.sentTo === to) continue;
+      p.sentTo = to;
+      this.bus.post({ t: 'call', to, from: this.me, id, method: p.method, args: p.args });
+    }
+  }
+
+  /** Waits in line for the owner lock; once it is ours, opens the engine and serves. */
+  private async contend(): Promise<void> {
+    let lock: HeldLock;
+    try {
+      lock = await this.locks.acquire(this.ownerLockName, this.stop.signal);
+    } catch {
+      return; // closed before our turn came
+    }
+    if (this.closed && this.pending.size === 0) {
+      lock.release();
+      return;
+    }
+    this.ownerLock = lock;
+    try {
+      this.engine = await this.takeOver();
+    } catch (err) {
+      // This context cannot run the engine (e.g. Unsupported, Corrupted): its own calls say why,
+      // and the next writer in line tries.
+      this.ownerLock = null;
+      lock.release();
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(err);
+      }
+      return;
+    }
+    this.owner = this.me;
+    this.onOwnership(true);
+    this.bus.post({ t: 'owner', owner: this.me });
+    // Our own calls went to the owner before us, whose answers are lost: run them here.
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      this.runHere(p.method, p.args).then(p.resolve, p.reject);
+    }
+  }
+
+  /** Opens the engine; the previous owner's worker may hold the files a moment longer after its tab ended. */
+  private async takeOver(): Promise<OwnedEngine> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startEngine();
+      } catch (err) {
+        const locked = err instanceof LogError && err.code === 'Locked';
+        if (!locked || attempt >= TAKEOVER_ATTEMPTS || this.closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+  }
+
+  private runHere(method: Method, args: unknown[]): Promise<unknown> {
+    const raw = this.engine!.raw as unknown as Record<Method, (...a: unknown[]) => Promise<unknown>>;
+    return raw[method](...args);
+  }
+
+  private serve(m: Extract<Message, { t: 'call' }>): void {
+    const answer = this.runHere(m.method, m.args).then(
+      (value) => this.bus.post({ t: 'reply', to: m.from, id: m.id, value }),
+      (err: unknown) => {
+        const e = toLogError(err, `forwarded ${m.method}`);
+        this.bus.post({ t: 'reply', to: m.from, id: m.id, error: { code: e.code, message: e.message } });
+      },
+    );
+    this.serving.add(answer);
+    void answer.finally(() => this.serving.delete(answer));
+  }
+
+  /** Runs `method` on the engine if this writer owns the log, else forwards it to the owner. */
+  private call<T>(method: Method, args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new LogError('Closed', `log ${this.path} is closed`));
+    if (this.engine) return this.runHere(method, args) as Promise<T>;
+    const answer = new Promise<T>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { method, args, sentTo: null, resolve: resolve as (v: unknown) => void, reject });
+      this.sendPending();
+    });
+    this.forwarded.add(answer);
+    void answer.catch(() => undefined).finally(() => this.forwarded.delete(answer));
+    return answer;
+  }
+
+  publish(records: Uint8Array): Promise<number> {
+    if (this.engine && !this.closed) return this.engine.raw.publish(records);
+    // A forwarded publish names its producer: sent again to a next owner (or run here once this
+    // writer owns the log) after its answer was lost, it is recognized if it was taken already.
+    const producer: Producer = { id: this.me, seq: this.seq++ };
+    return this.call('publish', [records, producer]);
+  }
+
+  /**
+   * Resolves once this writer can answer: it owns the log (its engine
+   * opened), or the owner answered it. Rejects as opening the log did (e.g.
+   * `NotFound` for a missing dir without `createDirs`).
+   */
+  async ready(): Promise<void> {
+    await this.call('nextOffset', []);
+  }
+
+  nextOffset = () => this.call<number>('nextOffset', []);
+  consume: RawLog['consume'] = (...a) => this.call('consume', a);
+  consumeByKey: RawLog['consumeByKey'] = (...a) => this.call('consumeByKey', a);
+  get: RawLog['get'] = (...a) => this.call('get', a);
+  getByKey: RawLog['getByKey'] = (...a) => this.call('getByKey', a);
+  getByTime: RawLog['getByTime'] = (...a) => this.call('getByTime', a);
+  delete: RawLog['delete'] = (...a) => this.call('delete', a);
+  stat: RawLog['stat'] = () => this.call('stat', []);
+  backup: RawLog['backup'] = (...a) => this.call('backup', a);
+  pinSnapshot: RawLog['pinSnapshot'] = () => this.call('pinSnapshot', []);
+  readSnapshot: RawLog['readSnapshot'] = (...a) => this.call('readSnapshot', a);
+  readSnapshotIndex: RawLog['readSnapshotIndex'] = (...a) => this.call('readSnapshotIndex', a);
+  releaseSnapshot: RawLog['releaseSnapshot'] = (...a) => this.call('releaseSnapshot', a);
+  sync: RawLog['sync'] = () => this.call('sync', []);
+
+  /**
+   * Closes this writer. Its calls in flight are answered first (by the owner,
+   * or by the next one: this writer stays in line until they are, so that no
+   * outcome is left unknown). An owner then answers the calls it is serving,
+   * closes its engine, and only then lets the next writer in line take over.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.forwarded);
+    this.stop.abort();
+    const engine = this.engine;
+    try {
+      if (engine) {
+        await Promise.allSettled(this.serving);
+        try {
+          await engine.raw.close();
+        } finally {
+          engine.end();
+          this.engine = null;
+          this.onOwnership(false);
+        }
+      }
+    } finally {
+      this.ownerLock?.release();
+      this.ownerLock = null;
+      this.bus.close();
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Many writers of one log, in Node: SharedWriters on an in-memory channel and
+ * memory locks, each able to run a memory engine once it owns the log. An
+ * owner "dies" as a tab does: its channel goes silent and every lock it held
+ * is released, with no close. Calls in flight across a handover are answered
+ * once, and a publish whose answer died with its owner is in the log once.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeBatch } from '../../src/codec/record.ts';
+import { toRecordInputs } from '../../src/client/validate.ts';
+import { SharedWriter, type Bus } from '../../src/client/shared-writer.ts';
+import { LogEngine } from '../../src/engine/engine.ts';
+import type { HeldLock, Locks } from '../../src/storage/files.ts';
+import { MemoryLocks } from '../../src/storage/memory-locks.ts';
+import type { MemoryEnv } from '../../src/storage/memory-env.ts';
+import { decodeRecords } from '../../src/codec/record.ts';
+import { LogFacade } from '../../src/client/facade.ts';
+import { resolveOptions } from '../../src/engine/options.ts';
+import { freshEnv, gen, openLog } from './helpers.ts';
+
+/** A broadcast hub: a post reaches every other open bus, later, as a structured clone. */
+function hub() {
+  const buses = new Set<{ listener: (m: unknown) => void; open: boolean; mute: boolean }>();
+  return (): Bus & { mute(): void } => {
+    const self = { listener: (_m: unknown) => undefined as void, open: true, mute: false };
+    buses.add(self);
+    return {
+      post: (message) => {
+        if (!self.open || self.mute) return;
+        const copy = structuredClone(message);
+        for (const b of buses) if (b !== self && b.open) setTimeout(() => b.open && b.listener(copy), 0);
+      },
+      listen: (listener) => {
+        self.listener = listener;
+      },
+      close: () => {
+        self.open = false;
+        buses.delete(self);
+      },
+      mute: () => {
+        self.mute = true;
+      },
+    };
+  };
+}
+
+/** Locks of one "tab": all it holds go when it dies. */
+function tabLocks(shared: MemoryLocks) {
+  const held = new Set<HeldLock>();
+  const track = (lock: HeldLock | null) => {
+    if (lock) held.add(lock);
+    return lock;
+  };
+  const locks: Locks = {
+    tryAcquire: async (name, mode) => track(await shared.tryAcquire(name, mode)),
+    acquire: async (name, signal) => track(await shared.acquire(name, signal))!,
+  };
+  return { locks, die: () => held.forEach((l) => l.release()) };
+}
+
+const OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true };
+const batch = (n: number, from: number) => encodeBatch(toRecordInputs(gen(n, from), 0));
+
+function world() {
+  const env = freshEnv();
+  const sharedLocks = new MemoryLocks();
+  const bus = hub();
+  const tabs: { writer: SharedWriter; die: () => void; bus: ReturnType<ReturnType<typeof hub>> }[] = [];
+  const open = () => {
+    const { locks, die } = tabLocks(sharedLocks);
+    const tabEnv: MemoryEnv = { ...env, locks };
+    const b = bus();
+    const writer = new SharedWriter('log', b, locks, 'owner:log', async () => {
+      const engine = await LogEngine.open(tabEnv, 'log', OPTIONS);
+      return { raw: engine, end: () => undefined };
+    });
+    const tab = {
+      writer,
+      bus: b,
+      // A tab that dies: silent at once, its locks and file handles gone, nothing closed.
+      die: () => {
+        b.mute();
+        b.close();
+        env.root.crash();
+        die();
+      },
+    };
+    tabs.push(tab);
+    return tab;
+  };
+  return { env, open };
+}
+
+async function offsets(w: SharedWriter): Promise<number[]> {
+  const out: number[] = [];
+  for (let at = -2; ;) {
+    const b = await w.consume(at, 1000);
+    out.push(...decodeRecords(b.records).map((m) => m.offset));
+    if (b.nextOffset === at || decodeRecords(b.records).length === 0) return out;
+    at = b.nextOffset;
+  }
+}
+
+describe('writers of one log in several tabs', () => {
+  it('the first owns the files, the others forward; every call works from each', async () => {
+    const { open } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open();
+    await b.writer.ready();
+    expect(a.writer.owns).toBe(true);
+    expect(b.writer.owns).toBe(false);
+    expect(await b.writer.publish(batch(3, 0))).toBe(3);
+    expect(await a.writer.publish(batch(2, 3))).toBe(5);
+    expect(await b.writer.nextOffset()).toBe(5);
+    expect((await b.writer.delete([1])).deletedOffsets).toEqual([1]);
+    expect(await offsets(b.writer)).toEqual([0, 2, 3, 4]);
+    expect((await b.writer.stat()).messages).toBe(4);
+    await expect(b.writer.get(1)).rejects.toMatchObject({ code: 'NotFound' });
+    await b.writer.close();
+    await a.writer.close();
+  });
+
+  it('when the owner closes, the next in line takes over and pending calls are answered', async () => {
+    const { open } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open();
+    await b.writer.ready();
+    await b.writer.publish(batch(3, 0));
+    await a.writer.close();
+    expect(await b.writer.publish(batch(2, 3))).toBe(5);
+    expect(b.writer.owns).toBe(true);
+    expect(await offsets(b.writer)).toEqual([0, 1, 2, 3, 4]);
+    await b.writer.close();
+  });
+
+  for (const method of ['publish', 'consume', 'get', 'stat', 'delete', 'sync'] as const) {
+    it(`an owner that dies after running a forwarded ${method}, before answering: answered once by the next`, async () => {
+      const { open } = world();
+      const a = open();
+      await a.writer.ready();
+      const b = open();
+      await b.writer.ready();
+      await b.writer.publish(batch(5, 0));
+      // The owner runs the next call it gets, then dies before its answer goes out.
+      a.bus.mute();
+      const calls = {
+        publish: () => b.writer.publish(batch(2, 5)),
+        consume: () => b.writer.consume(0, 10),
+        get: () => b.writer.get(3),
+        stat: () => b.writer.stat(),
+        delete: () => b.writer.delete([4]),
+        sync: () => b.writer.sync(),
+      };
+      const inFlight = calls[method]();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      a.die();
+      const result = await inFlight;
+      expect(b.writer.owns).toBe(true);
+      const stored = await offsets(b.writer);
+      if (method === 'publish') {
+        expect(result).toBe(7);
+        expect(stored).toEqual([0, 1, 2, 3, 4, 5, 6]); // once, though it ran on both owners
+      } else if (method === 'delete') {
+        expect(stored).toEqual([0, 1, 2, 3]);
+      } else {
+        expect(stored).toEqual([0, 1, 2, 3, 4]);
+      }
+      await b.writer.close();
+    });
+  }
+
+  it('several writers publishing across a handover: every answered publish once, offsets dense', async () => {
+    const { open } = world();
+    const tabs = [open(), open(), open()];
+    await Promise.all(tabs.map((t) => t.writer.ready()));
+    const answered: number[] = [];
+    const runs = tabs.slice(1).map(async (t, k) => {
+      for (let i = 0; i < 10; i++) answered.push(await t.writer.publish(batch(3, 1000 * k + 3 * i)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    tabs[0].die();
+    await Promise.all(runs);
+    const survivor = tabs.slice(1).find((t) => t.writer.owns)!;
+    const stored = await offsets(survivor.writer);
+    expect(stored).toEqual([...Array(60).keys()]);
+    expect(new Set(answered).size).toBe(20);
+    for (const t of tabs.slice(1)) await t.writer.close();
+  });
+
+  it('an open that cannot open the log rejects with why, and holds nothing', async () => {
+    const env = freshEnv();
+    const locks = new MemoryLocks();
+    const bus = hub();
+    const writer = new SharedWriter('missing', bus(), locks, 'owner:missing', async () => {
+      const engine = await LogEngine.open(env, 'missing', {}); // no createDirs: NotFound
+      return { raw: engine, end: () => undefined };
+    });
+    await expect(writer.ready()).rejects.toMatchObject({ code: 'NotFound' });
+    await writer.close();
+    expect(await locks.tryAcquire('owner:missing')).not.toBeNull();
+  });
+
+  it('Log.isOwner says which writer owns the log, and moves with it', async () => {
+    const { env, open } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open();
+    await b.writer.ready();
+    const options = resolveOptions(OPTIONS);
+    const logA = new LogFacade(a.writer, options, 'log', undefined, { idb: env.idb, channels: env.channels, owns: () => a.writer.owns });
+    const logB = new LogFacade(b.writer, options, 'log', undefined, { idb: env.idb, channels: env.channels, owns: () => b.writer.owns });
+    expect([logA.isOwner(), logB.isOwner()]).toEqual([true, false]);
+    await logA.close();
+    expect(logA.isOwner()).toBe(false);
+    await logB.publish(gen(1));
+    expect(logB.isOwner()).toBe(true);
+    await logB.close();
+    const reader = await openLog(env, 'log', { readonly: true });
+    expect(reader.isOwner()).toBe(false);
+    await reader.close();
+  });
+});
