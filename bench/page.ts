@@ -6,6 +6,7 @@ import { SqliteSystem } from './systems/sqlite.ts';
 import type { System } from './systems/system.ts';
 import { publishAndRead, publishLarge, publishSingly, type Measure } from './workloads.ts';
 import * as reopen from './reopen.ts';
+import * as tabs from './tabs.ts';
 
 const systems: Record<string, System> = {
   'opfs-log': new OpfsLogSystem(),
@@ -33,6 +34,7 @@ const bench = {
   run: (system: string, workload: string) => workloads[workload](systems[system]),
   wipe,
   reopen,
+  tabs,
 };
 
 (window as unknown as { bench: typeof bench }).bench = bench;

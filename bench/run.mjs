@@ -37,10 +37,9 @@ async function main() {
   const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
   const started = Date.now();
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => say('[page error]', e.message));
-    await page.goto(`http://localhost:${PORT}/bench/index.html`);
-    await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+    const page = await benchPage(context.pages()[0] ?? (await context.newPage()));
+    // A second tab of the same profile, for the workloads that publish into a log the first tab owns.
+    const otherTab = await benchPage(await context.newPage());
     await page.evaluate(() => window.bench.wipe());
     const systems = await page.evaluate(() => window.bench.systems());
     const samples = {}; // system → workload → [{ value, unit, extra }]
@@ -55,9 +54,13 @@ async function main() {
           const t = Date.now();
           const measures = await page.evaluate(([s, w]) => window.bench.run(s, w), [name, workload]);
           record(name, measures);
-          say(`run ${run}/${RUNS} ${name} ${workload}: ${measures.map((m) => `${m.workload} ${m.value.toFixed(1)} ${m.unit}`).join(', ')} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+          say(`run ${run}/${RUNS} ${name} ${workload}: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         }
       }
+      const t = Date.now();
+      const measures = await otherTabWorkloads(page, otherTab, run);
+      record('opfs-log', measures);
+      say(`run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       await page.evaluate(() => window.bench.wipe());
     }
     record('opfs-log', await reopenWorkload(page));
@@ -88,6 +91,38 @@ async function main() {
     await server.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** Loads the bench page into `page` (a tab) and waits until `window.bench` is there. */
+async function benchPage(page) {
+  page.on('pageerror', (e) => say('[page error]', e.message));
+  await page.goto(`http://localhost:${PORT}/bench/index.html`);
+  await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+  return page;
+}
+
+const summary = (measures) => measures.map((m) => `${m.workload} ${m.value.toFixed(1)} ${m.unit}`).join(', ');
+
+/**
+ * publishAndRead's publish and publishSingly, from `other`, a tab that does
+ * not own the log: `owner` opens a fresh log first (so its worker runs the
+ * engine), `other` opens it too and its calls are forwarded to `owner`. Once
+ * `other` closed, `owner` reads back what it wrote.
+ */
+async function otherTabWorkloads(owner, other, run) {
+  const out = [];
+  for (const [workload, count] of [['publishBatches', 100_000], ['publishSingly', 1000]]) {
+    const dir = `bench/other-tab-${run}-${workload}`;
+    const owns = await owner.evaluate((d) => window.bench.tabs.openLog(d), dir);
+    const otherOwns = await other.evaluate((d) => window.bench.tabs.openLog(d), dir);
+    if (!owns || otherOwns) throw new Error(`${dir}: the first tab must own the log and the other forward (owns: ${owns}, ${otherOwns})`);
+    out.push(...(await other.evaluate((w) => window.bench.tabs[w](), workload)));
+    // The other tab closes first: had the owner closed first, the other would have taken over.
+    await other.evaluate(() => window.bench.tabs.closeLog());
+    await owner.evaluate((n) => window.bench.tabs.verify(n), count);
+    await owner.evaluate(() => window.bench.tabs.closeLog());
+  }
+  return out;
 }
 
 /** Build a BIG-message log once, reopen it RUNS times (timed) and read the worker heap while it is open. */

@@ -14,9 +14,10 @@ export interface Measure {
   extra?: Record<string, number>;
 }
 
-const BATCH = 1000;
+/** Messages per publish and per consume in every batched workload. */
+export const BATCH = 1000;
 
-function check(ok: boolean, what: string): void {
+export function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`verification failed: ${what}`);
 }
 
@@ -114,9 +115,14 @@ export async function publishSingly(sys: System, count = 1000): Promise<Measure[
   } finally {
     await sys.close();
   }
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return [{ workload: 'publish 1k singly', value: at(0.5), unit: 'ms p50', extra: { p99: at(0.99) } }];
+  return [latencyMeasure('publish 1k singly', latencies)];
+}
+
+/** The p50 of `latencies` (ms) as the value, with the p99 beside it. */
+export function latencyMeasure(workload: string, latencies: number[]): Measure {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { workload, value: at(0.5), unit: 'ms p50', extra: { p99: at(0.99) } };
 }
 
 /** 64 MiB of 4 KiB values in batches of 1000 (4 MiB each), flushed at the end. */

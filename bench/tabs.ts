@@ -1,0 +1,68 @@
+/**
+ * Publishing from a tab that does not own the log. bench/run.mjs opens the
+ * same log for writing in two tabs of one profile, the owner first: the
+ * owner's worker runs the engine, and the other tab's calls cross a
+ * BroadcastChannel to the owner's tab and on to that worker. The other tab
+ * is timed; the owner then reads back what it wrote, so a forwarding that
+ * loses or doubles a batch fails instead of winning.
+ */
+import { open, type Log } from '../src/index.ts';
+import { batches, checksum, expectedChecksum, message } from './messages.ts';
+import { BATCH, check, latencyMeasure, type Measure } from './workloads.ts';
+
+/** As the opfs-log system opens its logs, so these rows compare with the owner's. */
+const OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true } as const;
+let log: Log | null = null;
+
+function held(): Log {
+  if (!log) throw new Error('no log open in this tab');
+  return log;
+}
+
+/** Opens `dir` for writing and holds it; resolves to whether this tab owns it. */
+export async function openLog(dir: string): Promise<boolean> {
+  log = await open(dir, OPTIONS);
+  return log.isOwner();
+}
+
+export async function closeLog(): Promise<void> {
+  await log?.close();
+  log = null;
+}
+
+/** publishAndRead's publish, from this tab: 100k in batches of 1000, synced at the end (timed). */
+export async function publishBatches(total = 100_000): Promise<Measure[]> {
+  const input = batches(total, BATCH);
+  const l = held();
+  const t = performance.now();
+  for (const b of input) await l.publish(b);
+  await l.sync();
+  return [{ workload: 'publish 100k, from another tab', value: total / ((performance.now() - t) / 1000), unit: 'msg/s' }];
+}
+
+/** publishSingly from this tab: each publish awaited; the sync after them is not timed, as there. */
+export async function publishSingly(count = 1000): Promise<Measure[]> {
+  const input = Array.from({ length: count }, (_, i) => [message(i)]);
+  const l = held();
+  const latencies: number[] = [];
+  for (const b of input) {
+    const t = performance.now();
+    await l.publish(b);
+    latencies.push(performance.now() - t);
+  }
+  await l.sync();
+  return [latencyMeasure('publish 1k singly, from another tab', latencies)];
+}
+
+/** Run by the owner: the log holds exactly messages [0, count) as published, read a batch at a time. */
+export async function verify(count: number): Promise<void> {
+  const l = held();
+  const next = await l.nextOffset();
+  check(next === count, `the owner sees ${next} messages, not ${count}`);
+  for (let read = 0; read < count; ) {
+    const got = (await l.consume(read, BATCH)).messages;
+    check(got.length > 0, `the owner's consume stopped at ${read} of ${count}`);
+    check(got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length), `the owner's batch at ${read}`);
+    read += got.length;
+  }
+}
