@@ -549,11 +549,11 @@ test('consumeBlocking in a tab that does not own the log is woken by the other t
 // 5. Tabs opened and closed quickly, in random order
 
 test('tabs opened and closed quickly in random order never get stuck or Locked, and lose nothing', async ({ tab }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const dir = 'tabs/churn';
   const SIZE = 5;
-  const RUN_MS = 30_000;
-  const MAX_STEPS = 60;
+  const RUN_MS = 60_000;
+  const MAX_STEPS = 120;
   const seed = Number(process.env.OPFS_LOG_TABS_SEED ?? Date.now() % 1_000_000);
   testInfo.annotations.push({ type: 'seed', description: `OPFS_LOG_TABS_SEED=${seed} replays these choices` });
   const rnd = mulberry32(seed);
