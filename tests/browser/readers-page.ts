@@ -6,6 +6,7 @@
 // reader tab reads in a loop and records every call with what it answered.
 // Nothing is judged here: model-check.ts judges the two records in Node.
 import type { Batch, Log, Message, NewMessage, Options } from '../../src/index.ts';
+import { errorOf, mulberry32 } from './shared-tools.ts';
 
 // ---------------------------------------------------------------------------
 // What crosses page.evaluate
@@ -132,14 +133,6 @@ function lib() {
   return window.harness.lib;
 }
 
-function errorOf(err: unknown): { code: string; error: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  const name = err instanceof Error ? err.name : typeof err;
-  return {
-    code: typeof code === 'string' ? code : name,
-    error: err instanceof Error ? `${name}: ${err.message}` : String(err),
-  };
-}
 
 /** The message, or the error code it rejected with. */
 async function outcome(p: Promise<Message>): Promise<Seen | string> {
@@ -150,17 +143,6 @@ async function outcome(p: Promise<Message>): Promise<Seen | string> {
   }
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same workload. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Reading a whole log

@@ -4,6 +4,7 @@
 // clock), every publish and sync that resolved and every one that rejected.
 // Nothing is judged here: the spec reads the whole log back and judges it.
 import type { NewMessage } from '../../src/index.ts';
+import { errorOf } from './shared-tools.ts';
 
 /** What a stream publishes: batches `first` … `first + batches - 1` of `size` messages. */
 export interface StreamPlan {
@@ -64,14 +65,6 @@ declare global {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function errorOf(err: unknown): { code: string; error: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  const name = err instanceof Error ? err.name : typeof err;
-  return {
-    code: typeof code === 'string' ? code : name,
-    error: err instanceof Error ? `${name}: ${err.message}` : String(err),
-  };
-}
 
 /** Batch `batch` of tab `tag`: key `tag:batch`, values `tag:batch:index:` padded with dots. */
 function tagged(tag: string, batch: number, size: number, bytes: number): NewMessage[] {

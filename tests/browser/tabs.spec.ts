@@ -12,6 +12,7 @@ import { test as base, expect, browserPid } from './fixtures.ts';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Options } from '../../src/index.ts';
 import type { Entry, ReadBack, StreamPlan, StreamRecord } from './tabs-page.ts';
+import { mulberry32 } from './shared-tools.ts';
 
 const TOOLS = '/tests/browser/tabs-page.ts';
 /** Small segments: the tests cross many rollovers. */
@@ -191,17 +192,6 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A seeded PRNG (mulberry32), as readers-page.ts has: a seed replays a run's choices. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------
 // 1. Tabs publishing at once
