@@ -132,8 +132,7 @@ export class ProducerTable {
    * copy renamed over it, so a crash leaves one or the other).
    */
   static async open(dir: Directory, next: number): Promise<ProducerTable> {
-    await finishCompaction(dir);
-    if (!(await dir.names()).includes(PRODUCERS_FILE)) return new ProducerTable(dir, null, 0, new Map());
+    if (!(await finishCompaction(dir))) return new ProducerTable(dir, null, 0, new Map());
     const file = await dir.openFile(PRODUCERS_FILE, { create: false, readonly: false });
     let entries: Entry[];
     let size: number;
@@ -208,11 +207,15 @@ export class ProducerTable {
   }
 }
 
-/** A compaction that a crash interrupted: its copy is whole only if the original is gone (see rename). */
-async function finishCompaction(dir: Directory): Promise<void> {
+/**
+ * Finishes a compaction that a crash interrupted (its copy is whole only if
+ * the original is gone, see rename); says whether the table's file exists.
+ */
+async function finishCompaction(dir: Directory): Promise<boolean> {
   const names = new Set(await dir.names());
   const tmp = PRODUCERS_FILE + COMPACTED_SUFFIX;
-  if (!names.has(tmp)) return;
+  if (!names.has(tmp)) return names.has(PRODUCERS_FILE);
   if (names.has(PRODUCERS_FILE)) await dir.remove(tmp);
   else await dir.rename(tmp, PRODUCERS_FILE);
+  return true;
 }
