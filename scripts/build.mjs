@@ -8,6 +8,9 @@
  *   `dependencies`, so an app's bundler dedupes them with its own copies). The
  *   engine is not in it: `open` inside a worker loads it with `import()`,
  *   from a chunk of its own (dist/chunk-*.js).
+ * - dist/jetstream.js: the `opfs-log/jetstream` entry (replication to NATS
+ *   JetStream), built with the client so that they share chunks; the NATS
+ *   packages (optional peer dependencies) stay imports.
  * - dist/worker.js: the dedicated module worker, self-contained (comlink, idb
  *   and fflate inlined): a worker file that imported bare specifiers would
  *   load only through a bundler, and this one must also load as it is.
@@ -39,7 +42,10 @@ export const BUILT_WORKER_PATH = './worker.js';
 export const WORKER_CALL = /new Worker\(new URL\("\.\/worker\.js", import\.meta\.url\), \{ type: "module"/;
 
 /** The runtime dependencies; the client imports them, the worker inlines them. */
-const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dependencies = Object.keys(pkg.dependencies);
+/** The NATS client, an optional peer of the jetstream entry: always the app's own copy, never bundled. */
+const peerDependencies = Object.keys(pkg.peerDependencies ?? {});
 
 const common = {
   bundle: true,
@@ -73,12 +79,14 @@ export async function buildPackage({ outdir = dist, types = true, metafile } = {
   rmSync(outdir, { recursive: true, force: true });
   const client = await build({
     ...common,
-    entryPoints: { index: join(root, 'src/index.ts') },
+    // One build for both entries, so that what they share (the public constants, LogError) is one
+    // chunk: a class defined twice would break `instanceof` between them.
+    entryPoints: { index: join(root, 'src/index.ts'), jetstream: join(root, 'src/jetstream.ts') },
     outdir,
     metafile: Boolean(metafile),
-    splitting: true, // the engine's chunk for `open` inside a worker
+    splitting: true, // the engine's chunk for `open` inside a worker, and the entries' shared chunk
     chunkNames: '[name]-[hash]', // beside index.js, so './worker.js' is right from every file
-    external: dependencies,
+    external: [...dependencies, ...peerDependencies],
     plugins: [builtWorkerUrl],
   });
   await build({

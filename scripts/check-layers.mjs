@@ -26,8 +26,17 @@ const LAYERS = [
   ['src/client/'],
   ['src/typed/', 'src/retention/', 'src/compaction/', 'src/archive/'],
   ['src/index.ts'],
+  ['src/jetstream/'],
+  ['src/jetstream.ts'],
   ['worker/'],
 ];
+
+/**
+ * Replication (`opfs-log/jetstream`, its own entry) sees the core as a user
+ * does: through src/index.ts and the public modules it re-exports
+ * (types.ts, errors.ts), never a module behind them.
+ */
+const PUBLIC_ONLY = [{ from: 'src/jetstream/', allowed: ['src/jetstream/', 'src/index.ts', 'src/types.ts', 'src/errors.ts'] }];
 
 function layerOf(file) {
   const at = LAYERS.findIndex((prefixes) => prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)));
@@ -65,6 +74,10 @@ for (const [file, targets] of graph) {
     }
     const to = layerOf(target);
     if (from >= 0 && to > from) problems.push(`${file} imports ${target}, a layer above it`);
+    const rule = PUBLIC_ONLY.find((r) => file.startsWith(r.from));
+    if (rule && !rule.allowed.some((p) => (p.endsWith('/') ? target.startsWith(p) : target === p))) {
+      problems.push(`${file} imports ${target}: ${rule.from} uses the core through src/index.ts, types.ts and errors.ts only`);
+    }
   }
 }
 

@@ -7,7 +7,9 @@
  *
  * - the main thread: dist/index.js and what it imports up front (not the
  *   engine's chunk, which only `open` inside a worker loads);
- * - the worker: dist/worker.js, self-contained.
+ * - the worker: dist/worker.js, self-contained;
+ * - replication: dist/jetstream.js and what it imports up front, without the
+ *   NATS client (an optional peer dependency the app brings).
  *
  * It fails if either is over its budget (the numbers below, a little above
  * today's: raise one on purpose, in the same change that grows it), if the
@@ -28,8 +30,8 @@ import { buildPackage } from './build.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'node_modules/.cache/opfs-log-size');
 
-/** Budgets in bytes, gzipped. */
-const BUDGET = { main: 23_000, worker: 25_000 };
+/** Budgets in bytes, gzipped. The jetstream entry's is for our code only: the NATS client is the app's (a peer). */
+const BUDGET = { main: 23_000, worker: 25_000, jetstream: 9_500 };
 
 /** Sources that must stay out of the main thread's bundle: the engine, segment files, the restore. */
 const ENGINE = /^src\/(engine\/(engine|load|rewrite|snapshot|replace|retention|backup)|segment\/segment|archive\/(restore|verify|zip))\.ts$/;
@@ -37,9 +39,10 @@ const ENGINE = /^src\/(engine\/(engine|load|rewrite|snapshot|replace|retention|b
 await buildPackage({ outdir: join(out, 'dist'), types: false, metafile: join(out, 'client-meta.json') });
 
 /** Bundles `entry` as an app would, minified; resolves to the bytes the page loads up front. */
-async function measure(entry, { splitting }) {
+async function measure(entry, { splitting, external = [] }) {
   const result = await build({
     entryPoints: [entry],
+    external,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -70,11 +73,13 @@ function upFrontOf(outputs) {
 
 const main = await measure(join(out, 'dist/index.js'), { splitting: true });
 const worker = await measure(join(out, 'dist/worker.js'), { splitting: false });
+// What `opfs-log/jetstream` adds up front, besides the NATS client (~62 KiB gzipped, the app's own dependency).
+const jetstream = await measure(join(out, 'dist/jetstream.js'), { splitting: true, external: ['@nats-io/*'] });
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const problems = [];
-for (const [name, size] of [['main thread', main], ['worker', worker]]) {
-  const budget = name === 'worker' ? BUDGET.worker : BUDGET.main;
+for (const [name, size] of [['main thread', main], ['worker', worker], ['jetstream', jetstream]]) {
+  const budget = { 'main thread': BUDGET.main, worker: BUDGET.worker, jetstream: BUDGET.jetstream }[name];
   console.log(`${name.padEnd(12)} ${kb(size.min).padStart(10)} min  ${kb(size.gzip).padStart(9)} gzip  (budget ${kb(budget)} gzip)`);
   if (size.gzip > budget) problems.push(`the ${name} bundle is ${size.gzip} B gzipped, over its budget of ${budget} B (scripts/size.mjs)`);
 }
