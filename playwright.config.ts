@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumPath } from './scripts/chromium-path.mjs';
 
-// The browser tier: real Chromium (Debian's, never a Playwright download), a
-// persistent profiles (see tests/browser/fixtures.ts), pages served by
-// vite on their own port so `npm run demo` can run beside the tests.
+// The browser tier: real Chromium and Firefox (Debian's, never a Playwright
+// download), one project each, on persistent profiles (see
+// tests/browser/fixtures.ts), pages served by vite on their own port so
+// `npm run demo` can run beside the tests. `--project=chromium` or
+// `--project=firefox` runs one of them.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD ??= '1';
 
 // OPFS_LOG_TEST_PORT lets two test runs on one machine keep to their own servers.
@@ -21,11 +22,14 @@ export default defineConfig({
   reporter: jsonReport ? [['list'], ['json']] : 'list',
   use: {
     baseURL: `http://localhost:${PORT}`,
-    // Only a fallback for a test that asks for the stock `browser` fixture: the
-    // fixtures in tests/browser/fixtures.ts launch their own persistent contexts.
-    launchOptions: { executablePath: chromiumPath() },
     trace: 'off',
   },
+  // The fixtures in tests/browser/fixtures.ts launch their own persistent
+  // contexts of the project's browser (scripts/browsers.mjs finds it).
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium' } },
+    { name: 'firefox', use: { browserName: 'firefox' } },
+  ],
   webServer: {
     command: `npx vite --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}/tests/browser/harness.html`,

@@ -1,22 +1,32 @@
 #!/usr/bin/env node
-// `node scripts/chromium.mjs [--check]`: makes sure a Chromium is there for the
-// browser tier and prints its path. Where none is found and apt-get is usable
-// (root, or passwordless sudo), it installs Debian's `chromium`; otherwise it
-// exits non-zero saying how to get one. `--check` only changes the output:
-// the path goes to stderr so that scripts chaining on it stay quiet.
+// `node scripts/browser.mjs [--check] [chromium] [firefox]`: makes sure each
+// named browser (both when none is named) is there for the browser tier and
+// prints its path. Where one is missing and apt-get is usable (root, or
+// passwordless sudo), it installs Debian's package (`chromium`,
+// `firefox-esr`); otherwise it exits non-zero saying how to get it.
+// `--check` only changes the output: paths go to stderr, so that scripts
+// chaining on it stay quiet.
 import { spawnSync } from 'node:child_process';
-import { findChromium, howToGetChromium } from './chromium-path.mjs';
+import { BROWSERS, BROWSER_NAMES, findBrowser, howToGetBrowser } from './browsers.mjs';
 
-const check = process.argv.includes('--check');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const names = args.filter((a) => a !== '--check');
+for (const name of names) {
+  if (!BROWSER_NAMES.includes(name)) {
+    console.error(`unknown browser "${name}": expected ${BROWSER_NAMES.join(' and/or ')}`);
+    process.exit(2);
+  }
+}
 
-function run(cmd, args) {
-  console.error(`$ ${[cmd, ...args].join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+function run(cmd, argv) {
+  console.error(`$ ${[cmd, ...argv].join(' ')}`);
+  const r = spawnSync(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   return r.status === 0;
 }
 
-function succeeds(cmd, args) {
-  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+function succeeds(cmd, argv) {
+  return spawnSync(cmd, argv, { stdio: 'ignore' }).status === 0;
 }
 
 /** `[]` when we are root, `['sudo', '-n']` with passwordless sudo, else null. */
@@ -27,23 +37,30 @@ function aptPrefix() {
   return null;
 }
 
-function install() {
-  if (process.env.CHROMIUM_PATH) return false; // the user chose a browser; don't install another
+let updated = false;
+function install(name) {
+  const { title, env, aptPackage } = BROWSERS[name];
+  if (process.env[env]) return false; // the user chose a browser; don't install another
   const prefix = aptPrefix();
   if (!prefix) return false;
-  console.error("Chromium not found; installing Debian's chromium with apt-get.");
-  const apt = (...args) => {
-    const argv = [...prefix, 'apt-get', ...args];
-    return run(argv[0], argv.slice(1));
+  console.error(`${title} not found; installing Debian's ${aptPackage} with apt-get.`);
+  const apt = (...argv) => {
+    const full = [...prefix, 'apt-get', ...argv];
+    return run(full[0], full.slice(1));
   };
-  return apt('update') && apt('install', '-y', 'chromium');
+  if (!updated && !apt('update')) return false;
+  updated = true;
+  return apt('install', '-y', aptPackage);
 }
 
-let path = findChromium();
-if (!path && install()) path = findChromium();
-if (!path) {
-  console.error(howToGetChromium());
-  process.exit(1);
+let failed = false;
+for (const name of names.length ? names : BROWSER_NAMES) {
+  let path = findBrowser(name);
+  if (!path && install(name)) path = findBrowser(name);
+  if (!path) {
+    console.error(howToGetBrowser(name));
+    failed = true;
+  } else if (check) console.error(`${name}: ${path}`);
+  else console.log(path);
 }
-if (check) console.error(`chromium: ${path}`);
-else console.log(path);
+process.exit(failed ? 1 : 0);

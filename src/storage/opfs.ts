@@ -116,7 +116,9 @@ export class OpfsDirectory implements Directory {
     try {
       return new OpfsDirectory(await storage.getDirectory(), '');
     } catch (err) {
-      throw new LogError('Unsupported', `the origin private file system is not available: ${(err as Error).message}`, { cause: err });
+      // Firefox refuses it in private windows (SecurityError); so may a browser whose storage is disabled.
+      const hint = (err as Error).name === 'SecurityError' ? ' (a private window, or storage disabled for this site?)' : '';
+      throw new LogError('Unsupported', `the origin private file system is not available${hint}: ${(err as Error).message}`, { cause: err });
     }
   }
 

@@ -1,4 +1,4 @@
-// Archive export and import in Chromium, through the worker, on real OPFS and
+// Archive export and import in the browser, through the worker, on real OPFS and
 // IndexedDB: a round trip of a log large enough to take many chunks, exported
 // while publishing goes on and downloaded as a user would; `unzip -l` reads
 // the download; damaged and foreign files are refused with nothing left behind.
@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import type { Page, TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
+import type { Fixtures } from './fixtures.ts';
 import type { ArchiveInfo } from '../../src/index.ts';
 
 /** Archives a spec keeps in the page between `page.evaluate` calls. */
@@ -23,9 +24,8 @@ async function initArchives(page: Page): Promise<void> {
 }
 
 /** Downloads archive `name` through an `<a download>` click, as the demo does; returns the saved path. */
-async function download(page: Page, name: string, testInfo: TestInfo): Promise<string> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
+async function download(page: Page, name: string, save: Fixtures['download']): Promise<string> {
+  const saved = await save(page, () =>
     page.evaluate((n) => {
       const file = window.archives.get(n)!;
       const a = document.createElement('a');
@@ -35,10 +35,8 @@ async function download(page: Page, name: string, testInfo: TestInfo): Promise<s
       a.click();
       a.remove();
     }, name),
-  ]);
-  const path = testInfo.outputPath(dl.suggestedFilename());
-  await dl.saveAs(path);
-  return path;
+  );
+  return saved.path;
 }
 
 /** The entry names of the zip at `path`, as `unzip -l` lists them (or fflate where there is no unzip). */
@@ -79,7 +77,7 @@ async function traces(page: Page, path: string, dir: string): Promise<{ inOpfs: 
   }, [path, dir] as const);
 }
 
-test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({ page }, testInfo) => {
+test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({ page, download: save }, testInfo) => {
   await initArchives(page);
   const exported = await page.evaluate(async () => {
     const { lib, bytes } = window.harness;
@@ -107,7 +105,7 @@ test('a log exported while publishing goes on downloads as a zip and imports wit
   expect(exported.type).toBe('application/zip');
   expect(exported.size).toBeGreaterThan(5_000_000);
 
-  const path = await download(page, 'source', testInfo);
+  const path = await download(page, 'source', save);
   const names = listZip(path, testInfo);
   expect(names).toContain('manifest.json');
   expect(names.filter((n) => n.startsWith('segments/')).length).toBe(exported.segments);

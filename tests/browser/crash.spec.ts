@@ -3,7 +3,8 @@
 // whole batches are (publish is atomic per batch), whatever the tail held.
 // Three ways to die: the tab is closed, its renderer crashes, the whole
 // browser is killed (then it is relaunched on the same profile).
-import { test, expect, gotoHarness, browserPid } from './fixtures.ts';
+import { test, expect, gotoHarness, browserPid, crashRenderer } from './fixtures.ts';
+import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 
 declare global {
@@ -78,7 +79,13 @@ async function openLog(page: Page, options: object = OPTIONS): Promise<number> {
 }
 
 
-type Death = (ctx: { page: Page; context: BrowserContext; profileDir: string; launch: () => Promise<BrowserContext> }) => Promise<Page>;
+type Death = (ctx: {
+  page: Page;
+  context: BrowserContext;
+  engine: BrowserName;
+  profileDir: string;
+  launch: () => Promise<BrowserContext>;
+}) => Promise<Page>;
 
 const deaths: Record<string, Death> = {
   'the tab is closed': async ({ page, context }) => {
@@ -87,11 +94,8 @@ const deaths: Record<string, Death> = {
     await gotoHarness(next);
     return next;
   },
-  'the renderer crashes': async ({ page, context }) => {
-    const cdp = await context.newCDPSession(page);
-    const crashed = page.waitForEvent('crash');
-    void cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
-    await crashed;
+  'the renderer crashes': async ({ page, context, engine, profileDir }) => {
+    await crashRenderer(page, context, engine, profileDir);
     await page.close();
     const next = await context.newPage();
     await gotoHarness(next);
@@ -112,6 +116,7 @@ for (const [how, die] of Object.entries(deaths)) {
   test(`when ${how} mid-publish, synced batches survive and no batch is partial`, async ({
     page,
     context,
+    engine,
     profileDir,
     launch,
   }, testInfo) => {
@@ -119,7 +124,7 @@ for (const [how, die] of Object.entries(deaths)) {
     expect(await publishAndSync(page)).toBe(SYNCED_BATCHES * BATCH);
     const resolvedBeforeDeath = await startStream(page);
 
-    const after = await die({ page, context, profileDir, launch });
+    const after = await die({ page, context, engine, profileDir, launch });
 
     const refusals = await openLog(after);
     const found = await after.evaluate((size) => window.harness.checkNumbered('w', size), BATCH);

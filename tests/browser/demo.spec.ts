@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
 
 /** Opens the explorer and waits until it has listed the logs. */
@@ -20,11 +20,24 @@ async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void>
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
+/**
+ * Types `value` into a number input, replacing what it held, as a user would
+ * (select all, type). Playwright's `fill()` on a number input appends in
+ * Firefox over WebDriver BiDi instead of replacing.
+ */
+async function fillNumber(input: Locator, value: string): Promise<void> {
+  await input.focus();
+  await input.press('ControlOrMeta+A');
+  await input.press('Backspace');
+  if (value !== '') await input.pressSequentially(value);
+  await expect(input).toHaveValue(value);
+}
+
 async function createLog(page: Page, dir: string, options: { keyIndex?: boolean; rollover?: number } = {}): Promise<void> {
   const form = page.locator('#create-form');
   await form.getByLabel('Directory').fill(dir);
   await form.getByLabel('Key index').setChecked(options.keyIndex ?? true);
-  if (options.rollover) await form.getByLabel(/Rollover/).fill(String(options.rollover));
+  if (options.rollover) await fillNumber(form.getByLabel(/Rollover/), String(options.rollover));
   await form.getByRole('button', { name: 'Create and open' }).click();
   await expect(page.locator('#log-title')).toHaveText(dir);
 }
@@ -44,9 +57,9 @@ function offsets(page: Page) {
 
 async function show(page: Page, options: { from?: string; order?: 'Newest first' | 'Oldest first'; size?: number; values?: string }) {
   const form = page.locator('#browse-form');
-  if (options.from !== undefined) await form.getByLabel('From offset').fill(options.from);
+  if (options.from !== undefined) await fillNumber(form.getByLabel('From offset'), options.from);
   if (options.order) await form.getByLabel('Order').selectOption({ label: options.order });
-  if (options.size) await form.getByLabel('Per page').fill(String(options.size));
+  if (options.size) await fillNumber(form.getByLabel('Per page'), String(options.size));
   if (options.values) await form.getByLabel('Show values as').selectOption({ label: options.values });
   await form.getByRole('button', { name: 'Show' }).click();
 }
@@ -192,7 +205,7 @@ test('finds by key, jumps to a time, deletes selected messages, and says what we
   await snap(page, testInfo, '04-error');
 });
 
-test('exports the log as a download and imports it from a file', async ({ page }, testInfo) => {
+test('exports the log as a download and imports it from a file', async ({ page, download }, testInfo) => {
   await openExplorer(page);
   await createLog(page, 'logs/source', { rollover: 300 });
   for (let i = 0; i < 8; i++) await publish(page, `message ${i}`, { key: `k${i % 2}` });
@@ -201,11 +214,9 @@ test('exports the log as a download and imports it from a file', async ({ page }
   await page.getByRole('button', { name: 'Delete 1 selected' }).click();
   await expect(notice(page)).toContainText('Deleted 1 message');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export archive' }).click()]);
-  expect(download.suggestedFilename()).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
-  const archive = testInfo.outputPath(download.suggestedFilename());
-  await download.saveAs(archive);
-  await expect(notice(page)).toContainText(`Exported ${download.suggestedFilename()}`);
+  const { path: archive, name } = await download(page, () => page.getByRole('button', { name: 'Export archive' }).click());
+  expect(name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
+  await expect(notice(page)).toContainText(`Exported ${name}`);
   const unzip = spawnSync('unzip', ['-l', archive], { encoding: 'utf8' });
   const listing = unzip.error ? Object.keys(unzipSync(readFileSync(archive))).join('\n') : unzip.stdout;
   expect(listing).toContain('manifest.json');

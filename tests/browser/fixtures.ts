@@ -1,26 +1,23 @@
-// Browser tests run in real Chromium with *persistent* profiles: Playwright's
-// default (incognito-like) contexts keep OPFS in memory behind IPC, 20-30x
-// slower per call (measured: 1000 small writes ~700 ms against ~25 ms) and not what users run.
+// Browser tests run in real Chromium and Firefox (one Playwright project
+// each) with *persistent* profiles: Playwright's default (incognito-like)
+// contexts keep OPFS in memory behind IPC, 20-30x slower per call (measured
+// in Chromium: 1000 small writes ~700 ms against ~25 ms) and not what users run.
 //
-// - `test`: every test gets its own Chromium on a fresh profile, deleted
+// - `test`: every test gets its own browser on a fresh profile, deleted
 //   afterwards: fresh OPFS, IndexedDB and Web Locks. For the browser-only
 //   specs, which close tabs, crash renderers, kill the browser, change quota.
-// - `contractTest`: the contract cases, many and short, share one Chromium per
+// - `contractTest`: the contract cases, many and short, share one browser per
 //   Playwright worker; each gets a new tab after OPFS and IndexedDB are wiped.
-//   (A fresh Chromium per test would cost ~1.5 s of launch and load each.)
-import { test as base, chromium, expect } from '@playwright/test';
+//   (A fresh browser per test would cost ~1.5 s (Chromium) to ~4 s (Firefox) each.)
+import { test as base, expect } from '@playwright/test';
 import type { BrowserContext, Page, TestInfo } from '@playwright/test';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumPath } from '../../scripts/chromium-path.mjs';
+import { launchBrowser } from '../../scripts/browsers.mjs';
+import type { BrowserName } from '../../scripts/browsers.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS } from '../../scripts/browsers.mjs';
 
 /** The page that loads `open` and the contract cases (tests/browser/harness.ts). */
 export const HARNESS = '/tests/browser/harness.html';
@@ -33,13 +30,33 @@ function removeProfileDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
-function launchChromium(profileDir: string, baseURL: string | undefined): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: CHROMIUM_ARGS,
-    baseURL,
-  });
+/** The browser of the running project (playwright.config.ts names one per project). */
+function browserOf(name: string | undefined): BrowserName {
+  return name === 'firefox' ? 'firefox' : 'chromium';
+}
+
+const DOWNLOAD_WAIT_MS = 30_000;
+
+/**
+ * A file that appears in `dir` (not in `before`) and is complete: Firefox
+ * writes a download under a `.part` name first, so a file counts once no
+ * `.part` is left and its size held still between two looks.
+ */
+async function waitForNewFile(dir: string, before: Set<string>): Promise<{ path: string; name: string }> {
+  const deadline = Date.now() + DOWNLOAD_WAIT_MS;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const names = readdirSync(dir).filter((n) => !before.has(n));
+    const done = names.filter((n) => !n.endsWith('.part'));
+    if (done.length === 1 && names.length === 1) {
+      const path = join(dir, done[0]!);
+      const size = statSync(path).size;
+      if (size === last) return { path, name: done[0]! };
+      last = size;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no download finished in ${dir} within ${DOWNLOAD_WAIT_MS / 1000} s`);
 }
 
 /** Loads the harness page and waits until its module has run. */
@@ -66,11 +83,25 @@ function recordConsole(context: BrowserContext, testInfo: TestInfo): () => Promi
   };
 }
 
-interface Fixtures {
+export interface Fixtures {
   /** The profile directory of this test; a relaunch with `launch()` reuses it. */
   profileDir: string;
-  /** Launches Chromium on `profileDir`; every context launched is closed after the test. */
+  /** Launches this project's browser on `profileDir`; every context launched is closed after the test. */
   launch: () => Promise<BrowserContext>;
+  /** Which browser this project runs: 'chromium' or 'firefox'. */
+  engine: BrowserName;
+  /** Firefox preferences for this test's launches (`test.use({ firefoxPrefs })`); Chromium ignores them. */
+  firefoxPrefs: Record<string, string | number | boolean>;
+  /** Where this test's browser saves downloads (empty at the start). */
+  downloadsDir: string;
+  /**
+   * Runs `trigger` (which makes `page` download a file, e.g. an `<a download>`
+   * click) and resolves to the saved file's path and name. Chromium reports
+   * the download to Playwright; Firefox (stock, over WebDriver BiDi) does not
+   * for a `blob:` URL, but saves the file into `downloadsDir` under its name,
+   * so there the file itself is awaited until complete.
+   */
+  download: (page: Page, trigger: () => Promise<unknown>) => Promise<{ path: string; name: string }>;
   /** Opens a new tab of `context` (or of the given one) on the harness. */
   newHarnessPage: (context?: BrowserContext) => Promise<Page>;
 }
@@ -82,10 +113,36 @@ export const test = base.extend<Fixtures>({
     removeProfileDir(dir);
   },
 
-  launch: async ({ profileDir, baseURL }, use) => {
+  engine: async ({ browserName }, use) => {
+    await use(browserOf(browserName));
+  },
+
+  firefoxPrefs: [{}, { option: true }],
+
+  downloadsDir: async ({}, use, testInfo) => {
+    const dir = testInfo.outputPath('downloads');
+    mkdirSync(dir, { recursive: true });
+    await use(dir);
+  },
+
+  download: async ({ engine, downloadsDir }, use, testInfo) => {
+    await use(async (page, trigger) => {
+      if (engine === 'chromium') {
+        const [dl] = await Promise.all([page.waitForEvent('download'), trigger()]);
+        const path = testInfo.outputPath(dl.suggestedFilename());
+        await dl.saveAs(path);
+        return { path, name: dl.suggestedFilename() };
+      }
+      const before = new Set(readdirSync(downloadsDir));
+      await trigger();
+      return waitForNewFile(downloadsDir, before);
+    });
+  },
+
+  launch: async ({ profileDir, baseURL, engine, firefoxPrefs, downloadsDir }, use) => {
     const launched: BrowserContext[] = [];
     await use(async () => {
-      const context = await launchChromium(profileDir, baseURL);
+      const context = await launchBrowser(engine, profileDir, { baseURL, downloadsPath: downloadsDir, firefoxUserPrefs: firefoxPrefs });
       launched.push(context);
       return context;
     });
@@ -154,10 +211,11 @@ export const contractTest = base.extend<{}, { sharedContext: () => Promise<Brows
     async ({}, use, workerInfo) => {
       const profileDir = newProfileDir();
       const baseURL = workerInfo.project.use.baseURL;
+      const engine = browserOf(workerInfo.project.use.browserName);
       const browser: { context: Promise<BrowserContext> | null } = { context: null };
       await use(() => {
         // Relaunch if a test took the browser down.
-        browser.context ??= launchChromium(profileDir, baseURL).then((context) => {
+        browser.context ??= launchBrowser(engine, profileDir, { baseURL }).then((context) => {
           context.on('close', () => (browser.context = null));
           return context;
         });
@@ -185,6 +243,17 @@ export const contractTest = base.extend<{}, { sharedContext: () => Promise<Brows
   },
 });
 
+/**
+ * Whether `argv` is the main process of a browser on `profileDir`: Chromium
+ * names it `--user-data-dir=DIR` (its helpers add `--type=…`), Firefox
+ * `--profile DIR` (its content processes start with `-contentproc`).
+ */
+function isBrowserProcess(argv: string[], profileDir: string): boolean {
+  if (argv.includes(`--user-data-dir=${profileDir}`)) return !argv.some((a) => a.startsWith('--type='));
+  const at = argv.findIndex((a) => a === '--profile' || a === '-profile');
+  return at >= 0 && argv[at + 1] === profileDir && !argv.includes('-contentproc');
+}
+
 /** The pid of the browser process (not a renderer or helper) running on `profileDir`. */
 export function browserPid(profileDir: string): number {
   for (const entry of readdirSync('/proc')) {
@@ -195,9 +264,76 @@ export function browserPid(profileDir: string): number {
     } catch {
       continue; // gone, or not ours to read
     }
-    if (argv.includes(`--user-data-dir=${profileDir}`) && !argv.some((a) => a.startsWith('--type='))) return Number(entry);
+    if (isBrowserProcess(argv, profileDir)) return Number(entry);
   }
   throw new Error(`no browser process for ${profileDir}`);
 }
 
 export { expect };
+
+/** The files under `dir` that process `pid` has open (from /proc/<pid>/fd; none if it is gone or not ours). */
+function filesUnder(pid: number | string, dir: string): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds.flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return target.startsWith(dir) ? [target.slice(dir.length + 1)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The pids of processes with a file open under `dir`. */
+function pidsWithFilesUnder(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && filesUnder(entry, dir).length > 0)
+    .map(Number);
+}
+
+/** Whether process `pid` has ended (gone, or a zombie its parent has not reaped yet). */
+function processEnded(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Crashes the renderer of `page`, the tab whose worker owns a log, and waits
+ * until it is gone. Chromium is told to over the DevTools protocol
+ * (`Page.crash`) and Playwright reports the crash. Firefox has no such
+ * command, so its content process is killed (SIGKILL), the way a real crash
+ * ends it: the process that holds this profile's OPFS files open
+ * (`storage/default/<origin>/fs/`), which is the one running the owner's
+ * worker. Firefox puts each tab of a site in its own process, up to
+ * `dom.ipc.processCount.webIsolated` (4 by default), so with up to 4 tabs the
+ * others live on; Playwright reports no crash there (the tab shows Firefox's
+ * crash page), so this waits for the process to end.
+ */
+export async function crashRenderer(page: Page, context: BrowserContext, engine: BrowserName, profileDir: string): Promise<void> {
+  if (engine === 'chromium') {
+    const cdp = await context.newCDPSession(page);
+    const crashed = page.waitForEvent('crash');
+    void cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+    await crashed;
+    return;
+  }
+  const storage = join(profileDir, 'storage', 'default');
+  const main = browserPid(profileDir);
+  const holders = pidsWithFilesUnder(storage).filter((pid) => pid !== main);
+  if (holders.length !== 1) {
+    const held = holders.map((pid) => `${pid}: ${filesUnder(pid, storage).join(' ')}`).join('\n');
+    throw new Error(`expected one content process holding OPFS files under ${storage}, found ${holders.length}:\n${held}`);
+  }
+  const [pid] = holders as [number];
+  process.kill(pid, 'SIGKILL');
+  while (!processEnded(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+

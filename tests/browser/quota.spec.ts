@@ -1,25 +1,42 @@
-// Quota exhaustion, made real with the DevTools protocol: the origin's quota
-// is overridden to a little above its usage, publishes go on until one is
-// refused; that one must reject `QuotaExceeded`, leave nothing behind, and
-// leave the log usable: reads work, and once the quota is lifted, so do
-// publishes, also after reopening.
+// Quota exhaustion, made real: the origin's quota is made small, publishes go
+// on until one is refused; that one must reject `QuotaExceeded`, leave
+// nothing behind, and leave the log usable: reads work, and once there is
+// room again, so do publishes, also after reopening.
 //
-// Chromium honours `Storage.overrideQuotaForOrigin` for OPFS sync-handle writes
-// (they throw QuotaExceededError) and for IndexedDB (the transaction aborts
-// with QuotaExceededError); `navigator.storage.estimate()` still reports the
-// real quota, so the test does not read the override back from there.
+// Each browser has its own way to a small quota:
+// - Chromium: the DevTools protocol's `Storage.overrideQuotaForOrigin`, set to
+//   a little above the usage once the log holds something. It is honoured for
+//   OPFS sync-handle writes (they throw QuotaExceededError) and for IndexedDB
+//   (the transaction aborts); `navigator.storage.estimate()` still reports the
+//   real quota. Lifting the override makes room.
+// - Firefox: a small fixed temporary-storage limit for its quota manager (a
+//   preference, set at launch); an origin then gets 10 MiB, which
+//   `estimate()` reports, and a sync-handle write past it writes 0 bytes.
+//   A preference cannot change while Firefox runs: room is made by deleting
+//   a ballast file written before the log filled the quota.
 import { test, expect } from './fixtures.ts';
-import type { CDPSession, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 
 const DIR = 'quota/events';
 const BATCH = 64;
 const VALUE_BYTES = 4 * 1024; // 256 KiB a batch
-const HEADROOM = 3 * 1024 * 1024; // quota = usage + this
+const HEADROOM = 3 * 1024 * 1024; // Chromium: quota = usage + this
+const BALLAST = 4 * 1024 * 1024; // Firefox: deleted to make room again, more than two batches and their index rows
 const MAX_BATCHES = 200; // 50 MiB: if none of these is refused, the quota is not enforced
+/** Firefox's whole temporary storage, in KiB; each origin's share is 10 MiB at most. */
+const FIREFOX_LIMIT_KIB = 20 * 1024;
 
-async function setQuota(cdp: CDPSession, page: Page, quotaSize?: number) {
-  const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', quotaSize === undefined ? { origin } : { origin, quotaSize });
+test.use({ firefoxPrefs: { 'dom.quotaManager.temporaryStorage.fixedLimit': FIREFOX_LIMIT_KIB } });
+
+/** Writes (or deletes) the ballast file at the root of the origin's OPFS. */
+function ballast(page: Page, bytes: number | null) {
+  return page.evaluate(async (size) => {
+    const root = await navigator.storage.getDirectory();
+    if (size === null) return root.removeEntry('ballast');
+    const writable = await (await root.getFileHandle('ballast', { create: true })).createWritable();
+    await writable.write(new Uint8Array(size).fill(0xba));
+    await writable.close();
+  }, bytes);
 }
 
 function publishBatch(page: Page, id: number) {
@@ -47,14 +64,17 @@ for (const { where, indexes, rollover } of variants) {
   test(`publish over quota ${where}: rejects QuotaExceeded, writes nothing, and the log recovers`, async ({
     page,
     context,
+    engine,
   }, testInfo) => {
-    const cdp = await context.newCDPSession(page);
     expect(await page.evaluate(([dir, o]) => window.harness.openAs('w', dir, o), [DIR, options] as const)).toMatchObject({ ok: true });
     for (let id = 0; id < 2; id++) expect(await publishBatch(page, id)).toEqual({ ok: true, value: (id + 1) * BATCH });
     await page.evaluate(() => window.harness.log('w').sync());
-
-    const { usage } = await page.evaluate(() => navigator.storage.estimate());
-    await setQuota(cdp, page, (usage ?? 0) + HEADROOM);
+    const { usage, quota } = await page.evaluate(() => navigator.storage.estimate());
+    const origin = new URL(page.url()).origin;
+    const cdp = engine === 'chromium' ? await context.newCDPSession(page) : null;
+    const limit = cdp ? `a quota of usage + ${HEADROOM / 2 ** 20} MiB` : `Firefox's ${((quota ?? 0) / 2 ** 20).toFixed(1)} MiB for the origin`;
+    if (cdp) await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: (usage ?? 0) + HEADROOM });
+    else await ballast(page, BALLAST);
 
     let id = 2;
     let refused = null;
@@ -68,11 +88,11 @@ for (const { where, indexes, rollover } of variants) {
       }
       expect(settled.value).toBe(before + BATCH);
     }
-    expect(refused, `no publish refused after ${MAX_BATCHES} batches of 256 KiB over a quota of usage + 3 MiB`).not.toBeNull();
+    expect(refused, `no publish refused after ${MAX_BATCHES} batches of 256 KiB over ${limit}`).not.toBeNull();
     expect(refused).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
     testInfo.annotations.push({
       type: 'refused',
-      description: `batch ${id} at offset ${before}, ${id - 2} batches (${((id - 2) * BATCH * VALUE_BYTES) / 2 ** 20} MiB) into a headroom of ${HEADROOM / 2 ** 20} MiB: ${refused!.ok ? '' : refused!.error.split('\n')[0]}`,
+      description: `batch ${id} at offset ${before}, ${id - 2} batches (${((id - 2) * BATCH * VALUE_BYTES) / 2 ** 20} MiB) into ${limit}: ${refused!.ok ? '' : refused!.error.split('\n')[0]}`,
     });
 
     // Nothing of the refused batch, everything before it, and reads still work.
@@ -90,7 +110,8 @@ for (const { where, indexes, rollover } of variants) {
       expect(lookUp, 'the refused batch left a key index entry').toMatchObject({ ok: false, code: 'NotFound' });
     }
 
-    await setQuota(cdp, page); // lift the override
+    if (cdp) await cdp.send('Storage.overrideQuotaForOrigin', { origin }); // lifted
+    else await ballast(page, null);
     expect(await publishBatch(page, id)).toEqual({ ok: true, value: before + BATCH });
     expect(await page.evaluate(() => window.harness.log('w').sync())).toBe(before + BATCH);
     expect(await check(page)).toEqual({ next: before + BATCH, count: before + BATCH, problem: null });

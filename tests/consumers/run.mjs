@@ -15,8 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { chromiumPath } from '../../scripts/chromium-path.mjs';
+import { launchBrowser } from '../../scripts/browsers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -25,7 +24,6 @@ const SERVER_READY_MS = 60_000;
 const SELF_TEST_MS = 60_000;
 const STOP_MS = 5_000;
 const OUTPUT_TAIL = 40; // lines of a failed command's output shown
-const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** What the consumers' commands see: the app's own tools first, none of ours, no npm state of the root's `npm run`. */
 function appEnv(app) {
@@ -158,11 +156,7 @@ async function selfTestInChromium(url) {
   const consoleLines = [];
   let context;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    context = await launchBrowser('chromium', profile);
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.stack ?? err.message}`));
