@@ -71,6 +71,8 @@ export class SharedWriter implements RawLog {
   /** Calls this owner is serving for others: close waits for them to answer. */
   private readonly serving = new Set<Promise<unknown>>();
   private readonly stop = new AbortController();
+  /** The wait in line and the takeover that may follow: close waits for it, so no engine it opens is left open. */
+  private readonly contending: Promise<void>;
   private closed = false;
 
   constructor(
@@ -87,7 +89,7 @@ export class SharedWriter implements RawLog {
       if (isMessage(m)) this.receive(m);
     });
     bus.post({ t: 'who' });
-    void this.contend();
+    this.contending = this.contend();
   }
 
   /** Whether this writer owns the log now. */
@@ -248,6 +250,8 @@ export class SharedWriter implements RawLog {
     this.closed = true;
     await Promise.allSettled(this.forwarded);
     this.stop.abort();
+    // The owner lock may have come just before: let the engine that brought finish opening, to close it.
+    await this.contending;
     const engine = this.engine;
     try {
       if (engine) {

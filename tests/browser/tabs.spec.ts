@@ -8,7 +8,8 @@
 // The tabs publish tagged batches (tabs-page.ts): message i of batch n of tab
 // t has the value `t:n:i:…`. Reading the whole log back shows whether a batch
 // is missing, doubled, split or out of place, and whether offsets have gaps.
-import { test as base, expect, browserPid } from './fixtures.ts';
+import { test as base, expect, browserPid, crashRenderer } from './fixtures.ts';
+import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Options } from '../../src/index.ts';
 import type { Entry, ReadBack, StreamPlan, StreamRecord } from './tabs-page.ts';
@@ -238,10 +239,18 @@ const pauses = new Map<Departure, number[]>();
  * tabs b and c (kept from round to round) publish batches of 10 with `sync()`
  * after each (c three at a time); the owner goes away; b and c must publish on. Resolves to the
  * handover pause: from the moment the owner is sent away to the first publish
- * of b or c that resolves after it is gone (for a crash, after Playwright
- * reports the crash, so the pause includes that report's lag).
+ * of b or c that resolves after it is gone (for a crash, after the crash is
+ * seen, so the pause includes that lag).
  */
-async function handoverRound(owner: Page, b: Page, c: Page, context: BrowserContext, departure: Departure, round: number) {
+async function handoverRound(
+  owner: Page,
+  b: Page,
+  c: Page,
+  context: BrowserContext,
+  browser: { engine: BrowserName; profileDir: string },
+  departure: Departure,
+  round: number,
+) {
   const dir = `tabs/handover-${Object.keys(ROUNDS).indexOf(departure)}-${round}`;
   const name = `w${round}`;
   const [tagA, tagB, tagC] = [`a${round}`, `b${round}`, `c${round}`];
@@ -270,11 +279,8 @@ async function handoverRound(owner: Page, b: Page, c: Page, context: BrowserCont
     await owner.close();
     gone = Date.now();
   } else {
-    const cdp = await context.newCDPSession(owner);
-    const crashed = owner.waitForEvent('crash');
     sent = Date.now();
-    void cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
-    await crashed;
+    await crashRenderer(owner, context, browser.engine, browser.profileDir);
     gone = Date.now();
   }
 
@@ -306,6 +312,11 @@ async function handoverRound(owner: Page, b: Page, c: Page, context: BrowserCont
 
   await closeLog(b, name);
   await closeLog(c, name);
+  if (departure === 'its log is closed') await closeLog(owner, `again${round}`);
+  // Every writer closed: nothing may hold the files any more (a takeover cut short by a close once
+  // left its engine open), so an exclusive writer opens at once.
+  await mustOpen(b, `after${round}`, dir, EXCLUSIVE);
+  await closeLog(b, `after${round}`);
   await owner.close();
   // Publishes sent before the owner left that resolved after: the calls the handover had to carry over.
   const spanning = survivors.flatMap((r) => r.published.filter((d) => d.start < sent && d.at > gone)).length;
@@ -314,7 +325,12 @@ async function handoverRound(owner: Page, b: Page, c: Page, context: BrowserCont
 }
 
 for (const departure of Object.keys(ROUNDS) as Departure[]) {
-  test(`when the owner leaves (${departure}) the other tabs publish on and every synced publish is there once`, async ({ tab, context }, testInfo) => {
+  test(`when the owner leaves (${departure}) the other tabs publish on and every synced publish is there once`, async ({
+    tab,
+    context,
+    engine,
+    profileDir,
+  }, testInfo) => {
     test.setTimeout(90_000);
     const [b, c] = [await tab(), await tab()];
     const othersCrashed: string[] = [];
@@ -323,7 +339,7 @@ for (const departure of Object.keys(ROUNDS) as Departure[]) {
     const measured: number[] = [];
     let spanning = 0;
     for (let round = 0; round < ROUNDS[departure]; round++) {
-      const result = await handoverRound(await tab(), b, c, context, departure, round);
+      const result = await handoverRound(await tab(), b, c, context, { engine, profileDir }, departure, round);
       measured.push(result.pause);
       spanning += result.spanning;
       expect(othersCrashed, 'tabs b and c must not share the owner renderer').toEqual([]);

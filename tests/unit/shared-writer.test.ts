@@ -66,12 +66,17 @@ function world() {
   const sharedLocks = new MemoryLocks();
   const bus = hub();
   const tabs: { writer: SharedWriter; die: () => void; bus: ReturnType<ReturnType<typeof hub>> }[] = [];
-  const open = () => {
+  /** Every engine a writer started, in order. */
+  const engines: LogEngine[] = [];
+  /** `startDelay`: ms an engine takes to open once the writer owns the log (a slow worker start). */
+  const open = ({ startDelay = 0 } = {}) => {
     const { locks, die } = tabLocks(sharedLocks);
     const tabEnv: MemoryEnv = { ...env, locks };
     const b = bus();
     const writer = new SharedWriter('log', b, locks, 'owner:log', async () => {
+      await new Promise((resolve) => setTimeout(resolve, startDelay));
       const engine = await LogEngine.open(tabEnv, 'log', OPTIONS);
+      engines.push(engine);
       return { raw: engine, end: () => undefined };
     });
     const tab = {
@@ -88,7 +93,7 @@ function world() {
     tabs.push(tab);
     return tab;
   };
-  return { env, open };
+  return { env, open, engines };
 }
 
 async function offsets(w: SharedWriter): Promise<number[]> {
@@ -102,6 +107,27 @@ async function offsets(w: SharedWriter): Promise<number[]> {
 }
 
 describe('writers of one log in several tabs', () => {
+  it('a writer closed while it is taking over closes the engine it was opening', async () => {
+    // Seen in Firefox (slow worker starts): the owner closed, the next writer in line got the
+    // lock and began opening its engine, and was closed meanwhile; the engine it then opened
+    // was never closed, its file handles held until the tab went away.
+    const { open, engines } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open({ startDelay: 50 });
+    await b.writer.publish(batch(1, 0)); // forwarded to a
+    await a.writer.close(); // b gets the owner lock and starts its engine
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await b.writer.close(); // while that engine is still opening
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(engines).toHaveLength(2);
+    for (const engine of engines) await expect(engine.nextOffset()).rejects.toMatchObject({ code: 'Closed' });
+    // And the log opens again: nothing holds it.
+    const c = open();
+    expect(await c.writer.nextOffset()).toBe(1);
+    await c.writer.close();
+  });
+
   it('the first owns the files, the others forward; every call works from each', async () => {
     const { open } = world();
     const a = open();
