@@ -1,7 +1,21 @@
 // The benchmark's printed table, BENCHMARKS.md, and where a run's results go.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
+const OURS = 'opfs-log';
+
+/** Each browser the bench runs in, in the order BENCHMARKS.md shows them. */
+const BROWSERS = { chromium: 'Chromium', firefox: 'Firefox' };
+
+/**
+ * `{ name, version }` of the browser a report was measured in. Reports
+ * recorded before Firefox was benchmarked have only `chromium` (the version).
+ */
+export function browserOf(report) {
+  return report.browser ?? { name: 'chromium', version: report.chromium };
+}
+
+const titleOf = (report) => BROWSERS[browserOf(report).name] ?? browserOf(report).name;
 
 function fmt(m) {
   if (!m) return '–';
@@ -11,9 +25,12 @@ function fmt(m) {
 }
 
 /** Every workload once, in the order run, but a variant ("publish 100k, from another tab") right below its own row. */
-function workloadOrder(report) {
+function workloadOrder(...reports) {
   const seen = [];
-  for (const s of SYSTEMS) for (const w of Object.keys(report.medians[s] ?? {})) if (!seen.includes(w)) seen.push(w);
+  for (const report of reports) {
+    for (const s of SYSTEMS) for (const w of Object.keys(report.medians[s] ?? {})) if (!seen.includes(w)) seen.push(w);
+    for (const w of Object.keys(report.notes ?? {})) if (!seen.includes(w)) seen.push(w);
+  }
   const order = [];
   for (const w of seen) {
     if (order.includes(w)) continue;
@@ -27,15 +44,38 @@ function rows(report) {
   return workloadOrder(report).map((w) => [w, ...SYSTEMS.map((s) => fmt(report.medians[s]?.[w]))]);
 }
 
+/** What a row counts in this browser, or why it has no figure. */
+function noteLines(report) {
+  return Object.entries(report.notes ?? {}).map(([w, text]) => `- *${w}* in ${titleOf(report)}: ${text}.`);
+}
+
 function targetRows(report) {
-  return report.targets.map((t) => [
+  return (report.targets ?? []).map((t) => [
     t.workload,
     t.checks.map((c) => `${c.what}${c.ratio !== undefined ? ` (${c.ratio.toFixed(2)}×)` : ''}: ${c.met ? 'met' : 'MISSED'}`).join('; '),
   ]);
 }
 
+/** opfs-log's medians in Chromium and Firefox, and Firefox's figure over Chromium's. */
+function sideBySideRows(chromium, firefox) {
+  return workloadOrder(chromium, firefox).map((w) => {
+    const c = chromium.medians[OURS]?.[w];
+    const f = firefox.medians[OURS]?.[w];
+    const ratio = c && f && c.unit === f.unit && c.value ? `${(f.value / c.value).toFixed(2)}×` : '–';
+    return [w, fmt(c), fmt(f), ratio];
+  });
+}
+
 function markdownTable(header, body) {
   return [header, header.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+const loadText = (report) =>
+  report.load ? `; load average ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end` : '';
+
+function headerLine(report) {
+  const { version } = browserOf(report);
+  return `opfs-log benchmark, ${report.date}, ${version}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, medians of ${report.runs} runs (${report.seconds} s${loadText(report)})`;
 }
 
 export function renderTable(report) {
@@ -44,62 +84,104 @@ export function renderTable(report) {
   const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   const targets = targetRows(report).map(([w, c]) => `  ${w}: ${c}`);
   return [
-    `opfs-log benchmark, ${report.date}, ${report.chromium}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, medians of ${report.runs} runs (${report.seconds} s)`,
+    headerLine(report),
     line(all[0]),
     ...all.slice(1).map(line),
-    'targets:',
-    ...targets,
+    ...noteLines(report),
+    ...(targets.length ? ['targets:', ...targets] : [`targets: not judged in ${titleOf(report)} (they are Chromium's)`]),
   ].join('\n');
 }
 
-export function renderMarkdown(report) {
+function browserSection(report) {
+  const { version, settings } = browserOf(report);
+  const targets = targetRows(report);
+  return `## ${titleOf(report)}
+
+${version} (headless${settings ? `; ${settings}` : ''}), ${report.date}, medians of ${report.runs} runs, whole run ${report.seconds} s${loadText(report)}.
+
+${markdownTable(['workload', ...SYSTEMS], rows(report))}
+${noteLines(report).length ? `\n${noteLines(report).join('\n')}\n` : ''}
+${
+  targets.length
+    ? `### Targets (opfs-log)\n\n${markdownTable(['workload', 'checks'], targets)}`
+    : `The targets are Chromium's and are judged there only; these figures are compared with Chromium's above.`
+}
+`;
+}
+
+/**
+ * BENCHMARKS.md from the recorded reports, one per browser (Chromium first):
+ * each browser's own table, and opfs-log's figures side by side when both are there.
+ */
+export function renderMarkdown(reports) {
+  const sorted = Object.keys(BROWSERS)
+    .map((name) => reports.find((r) => browserOf(r).name === name))
+    .filter(Boolean);
+  const chromium = sorted.find((r) => browserOf(r).name === 'chromium');
+  const firefox = sorted.find((r) => browserOf(r).name === 'firefox');
+  const files = sorted.map((r) => `\`bench/${reportFileName(browserOf(r).name)}\``).join(' and ');
+  const sideBySide =
+    chromium && firefox
+      ? `## opfs-log in Chromium and Firefox
+
+${markdownTable(['workload', 'Chromium', 'Firefox', 'Firefox/Chromium'], sideBySideRows(chromium, firefox))}
+
+A ratio above 1 means Firefox's figure is the larger: faster for msg/s, ops/s
+and MB/s, slower for ms, more memory for B/message. The two runs were made one
+after the other on the same machine, each with its own load (below).
+
+`
+      : '';
   return `# Benchmarks
 
-The latest recorded run of \`npm run bench -- --record\` (bench/run.mjs):
-every system in one Chromium run with a persistent profile, the same messages
+The latest recorded runs of \`npm run bench -- --record\` (Chromium) and
+\`npm run bench -- --browser firefox --record\` (Firefox), bench/run.mjs:
+every system in one browser run with a persistent profile, the same messages
 (10-byte keys, 128-byte values, distinct times) and batches of 1,000, each
 write workload flushed once at the end (timed). Every workload verifies what
 it read. The rows "…, from another tab" publish from a second tab into a log
 the first tab owns (opened there first, so its worker runs the engine): every
 call crosses a BroadcastChannel to the owner's tab, which then reads the
-messages back.
-Medians of ${report.runs} runs; the raw samples are in \`bench/results.json\`.
+messages back. The machine: ${sorted[0].machine.cores} cores, ${sorted[0].machine.memoryGiB} GiB, shared with other work.
+Medians of each run's repetitions; the raw samples are in ${files}.
 
-- Date: ${report.date}
-- Browser: ${report.chromium} (headless)
-- Machine: ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB
-- Whole run: ${report.seconds} s
-
-## Results
-
-${markdownTable(['workload', ...SYSTEMS], rows(report))}
-
-## Targets (opfs-log)
-
-${markdownTable(['workload', 'checks'], targetRows(report))}
-
+${sideBySide}${sorted.map(browserSection).join('\n')}
 ## Settings
 
-${report.systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
+${sorted[0].systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
 
 ${readFileSync(new URL('./findings.md', import.meta.url), 'utf8')}`;
 }
 
-/** Where a run's results go: every run writes `out` (ignored by git); a recorded run also the tracked two. */
-export const REPORT_FILES = {
-  out: new URL('./out/results.json', import.meta.url),
-  results: new URL('./results.json', import.meta.url),
-  markdown: new URL('../BENCHMARKS.md', import.meta.url),
-};
+const reportFileName = (browser) => (browser === 'chromium' ? 'results.json' : `results-${browser}.json`);
 
-/** Writes `report` where `record` says, and returns the paths written. */
-export function saveReport(report, { record }, files = REPORT_FILES) {
+/** Where a browser's results go: every run writes `out` (ignored by git); a recorded run also the tracked two. */
+export function reportFiles(browser) {
+  return {
+    out: new URL(`./out/${reportFileName(browser)}`, import.meta.url),
+    results: new URL(`./${reportFileName(browser)}`, import.meta.url),
+    markdown: new URL('../BENCHMARKS.md', import.meta.url),
+    /** Every browser's recorded results, which BENCHMARKS.md is rendered from. */
+    recorded: Object.keys(BROWSERS).map((name) => new URL(`./${reportFileName(name)}`, import.meta.url)),
+  };
+}
+
+/**
+ * Writes `report` where `record` says, and returns the paths written. A
+ * recorded run renders BENCHMARKS.md from every browser's recorded results,
+ * its own just written among them.
+ */
+export function saveReport(report, { record }, files = reportFiles(browserOf(report).name)) {
   const json = JSON.stringify(report, null, 2) + '\n';
-  const writes = [[files.out, json]];
-  if (record) writes.push([files.results, json], [files.markdown, renderMarkdown(report)]);
-  for (const [url, text] of writes) {
+  const write = (url, text) => {
     mkdirSync(new URL('.', url), { recursive: true });
     writeFileSync(url, text);
-  }
-  return writes.map(([url]) => fileURLToPath(url));
+    return fileURLToPath(url);
+  };
+  const written = [write(files.out, json)];
+  if (!record) return written;
+  written.push(write(files.results, json));
+  const recorded = files.recorded.filter((url) => existsSync(url)).map((url) => JSON.parse(readFileSync(url, 'utf8')));
+  written.push(write(files.markdown, renderMarkdown(recorded)));
+  return written;
 }

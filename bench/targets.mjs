@@ -1,5 +1,4 @@
 // The benchmark's targets (shown in BENCHMARKS.md), and how a run is judged against them.
-export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
