@@ -6,7 +6,7 @@
 // `firefox-esr`); otherwise it exits non-zero saying how to get it.
 // `--check` only changes the output: paths go to stderr, so that scripts
 // chaining on it stay quiet.
-import { spawnSync } from 'node:child_process';
+import { aptInstall } from './apt.mjs';
 import { BROWSERS, BROWSER_NAMES, findBrowser, howToGetBrowser } from './browsers.mjs';
 
 const args = process.argv.slice(2);
@@ -19,38 +19,10 @@ for (const name of names) {
   }
 }
 
-function run(cmd, argv) {
-  console.error(`$ ${[cmd, ...argv].join(' ')}`);
-  const r = spawnSync(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return r.status === 0;
-}
-
-function succeeds(cmd, argv) {
-  return spawnSync(cmd, argv, { stdio: 'ignore' }).status === 0;
-}
-
-/** `[]` when we are root, `['sudo', '-n']` with passwordless sudo, else null. */
-function aptPrefix() {
-  if (!succeeds('sh', ['-c', 'command -v apt-get'])) return null;
-  if (process.getuid?.() === 0) return [];
-  if (succeeds('sudo', ['-n', 'true'])) return ['sudo', '-n'];
-  return null;
-}
-
-let updated = false;
 function install(name) {
-  const { title, env, aptPackage } = BROWSERS[name];
+  const { env, aptPackage } = BROWSERS[name];
   if (process.env[env]) return false; // the user chose a browser; don't install another
-  const prefix = aptPrefix();
-  if (!prefix) return false;
-  console.error(`${title} not found; installing Debian's ${aptPackage} with apt-get.`);
-  const apt = (...argv) => {
-    const full = [...prefix, 'apt-get', ...argv];
-    return run(full[0], full.slice(1));
-  };
-  if (!updated && !apt('update')) return false;
-  updated = true;
-  return apt('install', '-y', aptPackage);
+  return aptInstall(aptPackage);
 }
 
 let failed = false;

@@ -3,9 +3,10 @@
 // browsers here (no network for it), so we use the system's: Debian's
 // `chromium` and `firefox-esr`, or whatever CHROMIUM_PATH / FIREFOX_PATH name.
 import { chromium, firefox } from '@playwright/test';
-import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isExecutable } from './apt.mjs';
 
 /** Each browser: the variable that overrides it, the places to look in order, Debian's package. */
 export const BROWSERS = {
@@ -55,15 +56,6 @@ function known(name) {
   const browser = BROWSERS[name];
   if (!browser) throw new Error(`unknown browser "${name}": expected one of ${BROWSER_NAMES.join(', ')}`);
   return browser;
-}
-
-function isExecutable(path) {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
