@@ -67,3 +67,36 @@ export async function checkpointStore(): Promise<CheckpointStore> {
     },
   };
 }
+
+/**
+ * Writes one replicator's checkpoint in the background: one write at a time,
+ * and of the values asked for meanwhile only the latest. A failed write is
+ * dropped (a checkpoint is a hint: it only makes the next resume longer).
+ */
+export class CheckpointWriter {
+  private latest: PushCheckpoint | PullCheckpoint | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly store: CheckpointStore, private readonly key: string) {}
+
+  /** Queues `value`; resolves once it, or a later value, is written. Never rejects. */
+  write(value: PushCheckpoint | PullCheckpoint): Promise<void> {
+    this.latest = value;
+    this.running ??= this.drain();
+    return this.running;
+  }
+
+  /** Resolves once every value asked for is written. */
+  flush(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.latest) {
+      const value = this.latest;
+      this.latest = null;
+      await this.store.save(this.key, value).catch(() => undefined);
+    }
+    this.running = null;
+  }
+}

@@ -4,15 +4,15 @@
  * the checkpoint.
  *
  * The checkpoint { localNext, streamSeq } is written after each batch is in
- * the log, so a crash between the two leaves the log ahead of it by k
- * messages: the first k messages the consumer delivers were applied already.
+ * the log, in the background (it may lag by several batches), so a crash
+ * leaves the log ahead of it by k messages: the first k messages the consumer delivers were applied already.
  * They are skipped, and the last of them is compared with the log's last
  * message, which holds only while the puller is the log's one writer (hence
  * that rule, and `Diverged` when it is broken).
  */
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Log, Message, NewMessage } from '../types.ts';
-import type { PullCheckpoint } from './checkpoint.ts';
+import { CheckpointWriter, type PullCheckpoint } from './checkpoint.ts';
 import { ReplicationError } from './errors.ts';
 import { toNewMessage } from './headers.ts';
 import { startReplication, type Replicator, type SessionContext } from './replication.ts';
@@ -22,7 +22,7 @@ import type { PullOptions, Replication } from './types.ts';
 import { checkLog, checkPullOptions } from './validate.ts';
 
 /** Most messages per local publish (one atomic batch in the log). */
-const BATCH = 500;
+const BATCH = 1000;
 
 /**
  * Mirrors `options.stream` (only `options.subject` when given) into `log`:
@@ -62,6 +62,7 @@ function sameMessage(a: NewMessage, b: Message): boolean {
 
 class Puller implements Replicator {
   private checkpoint: PullCheckpoint | null = null;
+  private writer: CheckpointWriter | null = null;
   private hub: StatusHub | null = null;
 
   constructor(private readonly log: Log, private readonly options: PullOptions) {}
@@ -113,18 +114,32 @@ class Puller implements Replicator {
   /** Delivered messages into the log, a batch at a time: full, or whatever arrived when the consumer has no more pending. */
   private async apply(ctx: SessionContext, messages: ConsumerMessages, skip: number): Promise<void> {
     let batch: JsMsg[] = [];
-    for await (const m of messages) {
-      if (ctx.signal.aborted) return;
-      if (skip > 0) {
-        skip--;
-        if (skip === 0) await this.verifyApplied(ctx, m);
-        continue;
+    // One local publish in flight while the next batch arrives: reading and writing overlap (measured: the pull
+    // reached ~55% of an ordered consumer's read rate when each batch waited for its publish and checkpoint).
+    let applying: Promise<void> = Promise.resolve();
+    try {
+      for await (const m of messages) {
+        if (ctx.signal.aborted) return;
+        if (skip > 0) {
+          skip--;
+          if (skip === 0) await this.verifyApplied(ctx, m);
+          continue;
+        }
+        batch.push(m);
+        if (batch.length >= BATCH || m.info.pending === 0) {
+          await applying; // in order: a batch is published only after the previous one is in the log
+          // A failure ends the consumer at once, and the `finally` below throws it: no waiting for a next message.
+          applying = this.publish(ctx, batch).catch((err: unknown) => {
+            messages.stop();
+            throw err;
+          });
+          applying.catch(() => undefined); // awaited above or below
+          batch = [];
+        }
       }
-      batch.push(m);
-      if (batch.length >= BATCH || m.info.pending === 0) {
-        await this.publish(ctx, batch);
-        batch = [];
-      }
+    } finally {
+      await applying;
+      await this.writer?.flush();
     }
     if (!ctx.signal.aborted) throw new ReplicationError('Unreachable', 'the consumer ended (the stream was deleted, or the connection closed)');
   }
@@ -145,14 +160,22 @@ class Puller implements Replicator {
     const last = batch[batch.length - 1];
     if (next !== cp.localNext + batch.length) {
       await this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
+      await this.writer?.flush();
       throw new ReplicationError('Diverged', `the log was written by something else than this pull (next offset ${next}, expected ${cp.localNext + batch.length}); a pulled log takes one writer, its pull`);
     }
-    await this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
+    void this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
   }
 
-  private async commit(ctx: SessionContext, cp: PullCheckpoint, pending: number): Promise<void> {
+  /**
+   * The checkpoint, written in the background (one strict IndexedDB write at
+   * a time, the latest value only): it may lag the log by any number of
+   * batches, which a resume skips by counting (see the top of this file), but
+   * never lead it, since it is asked for only after the batch is in the log.
+   */
+  private commit(ctx: SessionContext, cp: PullCheckpoint, pending: number): Promise<void> {
     this.checkpoint = cp;
-    await ctx.store.save(ctx.key, cp);
+    this.writer ??= new CheckpointWriter(ctx.store, ctx.key);
     this.hub?.update({ position: cp.streamSeq, lag: pending });
+    return this.writer.write(cp);
   }
 }
