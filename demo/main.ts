@@ -13,6 +13,7 @@ import { listLogs, recallOptions, rememberOptions, type LogOptions } from './log
 import { act, catchStrays, guard, showError, showNotice } from './notices.ts';
 import { Publisher } from './publish.ts';
 import { StoragePanel } from './storage.ts';
+import { SyncPanel } from './sync.ts';
 
 interface OpenLog {
   log: Log;
@@ -29,6 +30,7 @@ const storage = new StoragePanel();
 const browser = new Browser();
 const publisher = new Publisher();
 const live = new LiveFeed();
+const sync = new SyncPanel();
 let current: OpenLog | null = null;
 /** The last close, settled or not: an open or import waits for it, or the writer lock may still be held. */
 let closing: Promise<unknown> = Promise.resolve();
@@ -109,6 +111,7 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
   byId('welcome').hidden = true;
   byId('log-view').hidden = false;
   publisher.attach(log, readonly);
+  sync.attach(log, readonly);
   await Promise.all([browser.attach(log, readonly), refreshStat(), refreshLogs()]);
 }
 
@@ -123,7 +126,8 @@ async function closeLog(): Promise<boolean> {
   publisher.detach();
   byId('log-view').hidden = true;
   byId('welcome').hidden = false;
-  const closed = guard(`Could not close ${leaving.dir}`, () => leaving.log.close().then(() => true));
+  // A sync reads and writes the log: it stops first, and an open or import waits for both.
+  const closed = guard(`Could not close ${leaving.dir}`, () => sync.detach().then(() => leaving.log.close()).then(() => true));
   closing = closed;
   const ok = (await closed) === true;
   await refreshLogs();
