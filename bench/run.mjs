@@ -16,6 +16,7 @@ import { BROWSER_NAMES, browserPath, launchBrowser } from '../scripts/browsers.m
 import { TARGETS, evaluateTargets, median } from './targets.mjs';
 import { renderTable, saveReport } from './report.mjs';
 import { workerHeapMeter } from './heap.mjs';
+import { jetstreamWorkloads } from './jetstream.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -95,6 +96,8 @@ async function main() {
       say(`run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       await page.evaluate(() => window.bench.wipe());
     }
+    // Replication to NATS JetStream and back, beside the NATS client alone (bench/jetstream.mjs; its own nats-server).
+    record('opfs-log', await jetstreamWorkloads(page, { runs: RUNS, say }));
     const heapMeter = workerHeapMeter(browser);
     if (heapMeter.unavailable) say(`1M open, worker heap: not measured in ${browser}: ${heapMeter.unavailable}`);
     record('opfs-log', await reopenWorkload(page, heapMeter));

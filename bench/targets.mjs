@@ -26,6 +26,9 @@ export const TARGETS = [
   { workload: 'publish 64 MiB (4 KiB values)', times: { 'raw OPFS': 0.5 } },
   { workload: 'reopen 1M, first get', atMost: 500 },
   { workload: '1M open, worker heap', atMost: 40 },
+  // Replication (issue 13): push and pull against what the NATS client does alone from the same page.
+  { workload: 'JetStream push 100k', timesOwn: { 'JetStream push 100k, NATS client pipelined (the limit)': 0.8 } },
+  { workload: 'JetStream pull 100k', timesOwn: { 'JetStream pull 100k, ordered consumer (the limit)': 0.8 } },
 ];
 
 export function evaluateTargets(medians, targets) {
