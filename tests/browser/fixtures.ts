@@ -10,7 +10,7 @@
 //   Playwright worker; each gets a new tab after OPFS and IndexedDB are wiped.
 //   (A fresh browser per test would cost ~1.5 s (Chromium) to ~4 s (Firefox) each.)
 import { test as base, expect } from '@playwright/test';
-import type { BrowserContext, Page, TestInfo } from '@playwright/test';
+import type { BrowserContext, ConsoleMessage, Page, TestInfo } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,15 +68,25 @@ export async function gotoHarness(page: Page): Promise<void> {
 /** Collects the console of `context`'s tabs; attaches it to the test if it failed. */
 function recordConsole(context: BrowserContext, testInfo: TestInfo): () => Promise<void> {
   const lines: string[] = [];
+  const onConsole = (m: ConsoleMessage) => lines.push(`[${m.type()}] ${m.text()}`);
+  const onError = (e: Error) => lines.push(`[pageerror] ${e.stack ?? e.message}`);
+  const onCrash = () => lines.push('[crash]');
+  const watched: Page[] = [];
   const watch = (page: Page) => {
-    page.on('console', (m) => lines.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => lines.push(`[pageerror] ${e.stack ?? e.message}`));
-    page.on('crash', () => lines.push('[crash]'));
+    page.on('console', onConsole);
+    page.on('pageerror', onError);
+    page.on('crash', onCrash);
+    watched.push(page);
   };
   context.pages().forEach(watch);
   context.on('page', watch);
   return async () => {
     context.off('page', watch);
+    for (const page of watched) {
+      page.off('console', onConsole);
+      page.off('pageerror', onError);
+      page.off('crash', onCrash);
+    }
     if (testInfo.status !== testInfo.expectedStatus && lines.length > 0) {
       await testInfo.attach('browser console', { body: lines.join('\n'), contentType: 'text/plain' });
     }
@@ -172,15 +182,26 @@ export const test = base.extend<Fixtures>({
   },
 });
 
+/** Like `wipeStorage`, with one attempt: false where something still holds a file. */
+async function tryWipe(page: Page): Promise<boolean> {
+  return (await wipeAttempts(page, 1)) === null;
+}
+
 /**
  * Deletes everything in the origin's OPFS and every IndexedDB database. The
  * previous test's tab is closed, but its worker may hold files a moment
  * longer: a failed attempt is retried for a while.
  */
 async function wipeStorage(page: Page): Promise<void> {
-  const error = await page.evaluate(async () => {
+  const error = await wipeAttempts(page, 20);
+  if (error !== null) throw new Error(`could not wipe OPFS and IndexedDB before the test: ${error}`);
+}
+
+/** Up to `attempts` tries, 100 ms apart; resolves to null once one succeeded, else the last error. */
+function wipeAttempts(page: Page, attempts: number): Promise<string | null> {
+  return page.evaluate(async (attempts) => {
     let last = '';
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < attempts; attempt++) {
       try {
         const root = await navigator.storage.getDirectory();
         // `keys()` is not in TypeScript's DOM lib without DOM.AsyncIterable.
@@ -202,11 +223,10 @@ async function wipeStorage(page: Page): Promise<void> {
       }
     }
     return last;
-  });
-  if (error !== null) throw new Error(`could not wipe OPFS and IndexedDB before the test: ${error}`);
+  }, attempts);
 }
 
-export const contractTest = base.extend<{}, { sharedContext: () => Promise<BrowserContext> }>({
+export const contractTest = base.extend<{}, { sharedContext: () => Promise<BrowserContext>; kept: { page: Page | null } }>({
   sharedContext: [
     async ({}, use, workerInfo) => {
       const profileDir = newProfileDir();
@@ -227,19 +247,42 @@ export const contractTest = base.extend<{}, { sharedContext: () => Promise<Brows
     { scope: 'worker' },
   ],
 
+  /** The harness tab the last test passed in, kept for the next. */
+  kept: [
+    async ({}, use) => {
+      await use({ page: null });
+    },
+    { scope: 'worker' },
+  ],
+
   context: async ({ sharedContext }, use) => {
     await use(await sharedContext());
   },
 
-  /** A new tab on the harness, after OPFS and IndexedDB are wiped; closed after the test. */
-  page: async ({ context }, use, testInfo) => {
-    const page = await context.newPage();
+  /**
+   * A harness tab with OPFS and IndexedDB wiped. After a test that passed,
+   * the next one gets the same tab: each case works in directories of its
+   * own and closes its logs, as the unit tier runs them all in one process;
+   * a new tab costs more than the case (worse in Firefox). After a failure,
+   * or where the wipe finds files still held, it is a new tab.
+   */
+  page: async ({ context, kept }, use, testInfo) => {
+    let page = kept.page;
+    kept.page = null;
+    if (page && (page.isClosed() || page.context() !== context || !(await tryWipe(page)))) {
+      await page.close().catch(() => {});
+      page = null;
+    }
+    if (!page) {
+      page = await context.newPage();
+      await gotoHarness(page);
+      await wipeStorage(page);
+    }
     const attachConsole = recordConsole(context, testInfo);
-    await gotoHarness(page);
-    await wipeStorage(page);
     await use(page);
     await attachConsole();
-    await page.close().catch(() => {});
+    if (testInfo.status === testInfo.expectedStatus && !page.isClosed()) kept.page = page;
+    else await page.close().catch(() => {});
   },
 });
 
