@@ -4,24 +4,11 @@
 // an unreachable server reported as offline with its error. A screenshot of
 // each screen is kept as a test artifact, as demo.spec.ts does.
 import type { Page, TestInfo } from '@playwright/test';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { freePort, startServer, type NatsServer } from '../nats/server.ts';
+import { freePort } from '../nats/server.ts';
 import { expect, test } from './fixtures.ts';
-import { readStream, tcp } from './jetstream-tools.ts';
+import { readStream, serverPerTest } from './jetstream-tools.ts';
 
-let server: NatsServer;
-let nc: NatsConnection | null = null;
-
-test.beforeEach(async () => {
-  server = await startServer();
-  nc = await tcp([server.url]);
-});
-
-test.afterEach(async () => {
-  await nc?.close().catch(() => {});
-  nc = null;
-  await server.dispose();
-});
+const nats = serverPerTest();
 
 async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`);
@@ -63,7 +50,7 @@ test('the Sync panel pushes the open log to a stream, shows state and lag, stops
   for (const [key, value] of [['user-1', 'signed up'], ['user-2', 'signed up'], ['user-1', 'bought a hat']]) await publish(page, key!, value!);
   await expect(state(page)).toHaveText('not syncing');
 
-  await startSync(page, server.wsUrl, 'push');
+  await startSync(page, nats.server.wsUrl, 'push');
   await expect(state(page)).toHaveText('online', { timeout: 20_000 });
   await expect(page.locator('#sync-position')).toHaveText('3');
   await expect(page.locator('#sync-lag')).toHaveText('0');
@@ -74,14 +61,14 @@ test('the Sync panel pushes the open log to a stream, shows state and lag, stops
   await expect(page.locator('#sync-position')).toHaveText('4');
   await page.getByRole('button', { name: 'Stop sync' }).click();
   await expect(state(page)).toHaveText('stopped');
-  const stored = await readStream(nc!, 'EVENTS', 'events.explorer');
+  const stored = await readStream(nats.nc, 'EVENTS', 'events.explorer');
   expect(stored.map((p) => [p.row[0], Buffer.from(p.row[3]!, 'base64').toString()])).toEqual([
     [0, 'signed up'], [1, 'signed up'], [2, 'bought a hat'], [3, 'left'],
   ]);
 
   await createLog(page, 'sync/inbox');
   await expect(state(page)).toHaveText('not syncing');
-  await startSync(page, server.wsUrl, 'pull');
+  await startSync(page, nats.server.wsUrl, 'pull');
   await expect(state(page)).toHaveText('online', { timeout: 20_000 });
   await expect(page.locator('#sync-position')).toHaveText('4'); // the stream sequence of the last message pulled
   await expect(page.locator('#stat')).toContainText('4 messages');

@@ -114,6 +114,11 @@ export interface Fixtures {
   download: (page: Page, trigger: () => Promise<unknown>) => Promise<{ path: string; name: string }>;
   /** Opens a new tab of `context` (or of the given one) on the harness. */
   newHarnessPage: (context?: BrowserContext) => Promise<Page>;
+  /**
+   * "Another device": this project's browser on a profile of its own (its
+   * own OPFS, IndexedDB and locks), on the harness; closed and deleted after the test.
+   */
+  anotherDevice: () => Promise<Page>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -171,6 +176,22 @@ export const test = base.extend<Fixtures>({
     const page = context.pages()[0] ?? (await context.newPage());
     await gotoHarness(page);
     await use(page);
+  },
+
+  anotherDevice: async ({ engine, baseURL }, use) => {
+    const launched: { context: BrowserContext; dir: string }[] = [];
+    await use(async () => {
+      const dir = newProfileDir();
+      const context = await launchBrowser(engine, dir, { baseURL });
+      launched.push({ context, dir });
+      const page = context.pages()[0] ?? (await context.newPage());
+      await gotoHarness(page);
+      return page;
+    });
+    for (const { context, dir } of launched) {
+      await context.close().catch(() => {});
+      removeProfileDir(dir);
+    }
   },
 
   newHarnessPage: async ({ context }, use) => {

@@ -10,7 +10,8 @@ import { expect, test } from './fixtures.ts';
 import type { SyncOptions } from './jetstream-page.ts';
 import { describeStates, expectStreamIsLog, inPage, leaderOf, reachPosition, readStream, tcp } from './jetstream-tools.ts';
 
-test.skip(({ browserName }) => browserName === 'firefox', 'Chromium only: issue 13 asks for the cluster case in Chromium, and CI time is short');
+const CHROMIUM_ONLY = 'Chromium only: issue 13 asks for the cluster case in Chromium, and CI time is short';
+test.skip(({ browserName }) => browserName === 'firefox', CHROMIUM_ONLY);
 
 const DIR = 'sync/outbox';
 const COUNT = 24_000;
@@ -39,7 +40,7 @@ async function currentLeader(): Promise<string> {
   return leader;
 }
 
-test('a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), then a follower: nothing lost, nothing doubled', async ({ page }) => {
+test(`a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), then a follower: nothing lost, nothing doubled (${CHROMIUM_ONLY})`, async ({ page }) => {
   test.setTimeout(180_000);
   nodes = await startCluster(3);
   nc = await tcp(nodes.map((n) => n.url));

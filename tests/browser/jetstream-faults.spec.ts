@@ -7,36 +7,19 @@
 // every offset once, in order, with its key, time and value (read from Node
 // over TCP, not through the pages). Counts are small where the issue does
 // not fix one: CI runs on two cores.
-import type { BrowserContext, Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { launchBrowser } from '../../scripts/browsers.mjs';
-import { startServer, type NatsServer } from '../nats/server.ts';
+import type { Page } from '@playwright/test';
 import { browserPid, crashRenderer, expect, gotoHarness, test } from './fixtures.ts';
 import type { SyncOptions } from './jetstream-page.ts';
-import { CuttingProxy, describeStates, expectStreamIsLog, inPage, reachPosition, readStream, tcp } from './jetstream-tools.ts';
+import { CuttingProxy, describeStates, expectStreamIsLog, inPage, reachPosition, readStream, serverPerTest } from './jetstream-tools.ts';
 
-test.skip(({ browserName }) => browserName === 'firefox', 'Chromium only: issue 13 asks for these replication cases in Chromium, and CI time is short');
+const CHROMIUM_ONLY = 'Chromium only: issue 13 asks for these replication cases in Chromium, and CI time is short';
+test.skip(({ browserName }) => browserName === 'firefox', CHROMIUM_ONLY);
 
 const DIR = 'sync/outbox';
 const STREAM = 'EVENTS';
 const SUBJECT = 'events.device-a';
 
-let server: NatsServer;
-let nc: NatsConnection | null = null;
-
-test.beforeEach(async () => {
-  server = await startServer();
-  nc = await tcp([server.url]);
-});
-
-test.afterEach(async () => {
-  await nc?.close().catch(() => {});
-  nc = null;
-  await server.dispose();
-});
+const nats = serverPerTest();
 
 function sync(servers: string): SyncOptions {
   return { servers, stream: STREAM, subject: SUBJECT };
@@ -61,56 +44,47 @@ async function resumeAndCompare(page: Page, servers: string, count: number, labe
 async function compare(page: Page, count: number): Promise<void> {
   const log = await inPage(page, 'rows', DIR);
   expect(log).toHaveLength(count);
-  expectStreamIsLog(await readStream(nc!, STREAM, SUBJECT), log);
+  expectStreamIsLog(await readStream(nats.nc, STREAM, SUBJECT), log);
 }
 
-test('push 100k messages: the stream holds the log exactly; a page on another profile pulls them all', async ({ page, baseURL, engine }) => {
+test(`push 100k messages: the stream holds the log exactly; a page on another profile pulls them all (${CHROMIUM_ONLY})`, async ({ page, anotherDevice }) => {
   test.setTimeout(240_000);
   const count = 100_000;
-  await publishAndPush(page, server.wsUrl, count);
+  await publishAndPush(page, nats.server.wsUrl, count);
   const pushed = await inPage(page, 'settle', 'push', 180_000);
   expect(pushed.error, describeStates(pushed.history)).toBeNull();
   expect(pushed.history.status).toMatchObject({ state: 'online', position: count, lag: 0 });
   await compare(page, count);
   console.log(`pushed ${count} messages in ${pushed.ms.toFixed(0)} ms (${(count / pushed.ms * 1000).toFixed(0)} msg/s)`);
 
-  const otherProfile = mkdtempSync(join(tmpdir(), 'opfs-log-profile-'));
-  let other: BrowserContext | null = null;
-  try {
-    other = await launchBrowser(engine, otherProfile, { baseURL });
-    const device = other.pages()[0] ?? (await other.newPage());
-    await gotoHarness(device);
-    await inPage(device, 'startPull', 'pull', 'sync/inbox', sync(server.wsUrl));
-    const pulled = await inPage(device, 'settle', 'pull', 120_000, count, 'sync/inbox');
-    expect(pulled.error, describeStates(pulled.history)).toBeNull();
-    const inbox = await inPage(device, 'rows', 'sync/inbox');
-    const outbox = await inPage(page, 'rows', DIR);
-    // The pulled log has the same offsets too: it was empty, and the pull appends in stream order.
-    expect(inbox.length).toBe(count);
-    expect(inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(outbox[i]))).toBe(-1);
-    console.log(`pulled ${count} messages into another profile in ${pulled.ms.toFixed(0)} ms`);
-  } finally {
-    await other?.close().catch(() => {});
-    rmSync(otherProfile, { recursive: true, force: true });
-  }
+  const device = await anotherDevice();
+  await inPage(device, 'startPull', 'pull', 'sync/inbox', sync(nats.server.wsUrl));
+  const pulled = await inPage(device, 'settle', 'pull', 120_000, count, 'sync/inbox');
+  expect(pulled.error, describeStates(pulled.history)).toBeNull();
+  const inbox = await inPage(device, 'rows', 'sync/inbox');
+  const outbox = await inPage(page, 'rows', DIR);
+  // The pulled log has the same offsets too: it was empty, and the pull appends in stream order.
+  expect(inbox.length).toBe(count);
+  expect(inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(outbox[i]))).toBe(-1);
+  console.log(`pulled ${count} messages into another profile in ${pulled.ms.toFixed(0)} ms`);
 });
 
-test('the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped', async ({ page, context, engine, profileDir }) => {
+test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, engine, profileDir }) => {
   test.setTimeout(120_000);
   const count = 20_000;
-  await publishAndPush(page, server.wsUrl, count);
+  await publishAndPush(page, nats.server.wsUrl, count);
   await reachPosition(page, 'push', 4_000);
   await crashRenderer(page, context, engine, profileDir);
   await page.close().catch(() => {});
   const next = await context.newPage();
   await gotoHarness(next);
-  await resumeAndCompare(next, server.wsUrl, count, 'renderer crash');
+  await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
 });
 
-test('the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped', async ({ page, context, profileDir, launch }) => {
+test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, profileDir, launch }) => {
   test.setTimeout(120_000);
   const count = 20_000;
-  await publishAndPush(page, server.wsUrl, count);
+  await publishAndPush(page, nats.server.wsUrl, count);
   await reachPosition(page, 'push', 4_000);
   const closed = new Promise((resolve) => context.once('close', resolve));
   process.kill(browserPid(profileDir), 'SIGKILL');
@@ -118,17 +92,17 @@ test('the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resu
   const relaunched = await launch();
   const next = relaunched.pages()[0] ?? (await relaunched.newPage());
   await gotoHarness(next);
-  await resumeAndCompare(next, server.wsUrl, count, 'browser killed');
+  await resumeAndCompare(next, nats.server.wsUrl, count, 'browser killed');
 });
 
-test('the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once', async ({ page }) => {
+test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once (${CHROMIUM_ONLY})`, async ({ page }) => {
   test.setTimeout(120_000);
   const count = 20_000;
-  await publishAndPush(page, server.wsUrl, count);
+  await publishAndPush(page, nats.server.wsUrl, count);
   await reachPosition(page, 'push', 4_000);
-  await server.kill();
+  await nats.server.kill();
   await expect.poll(async () => (await inPage(page, 'history', 'push')).status.state, { timeout: 15_000 }).toBe('offline');
-  await server.restart();
+  await nats.server.restart();
   const settled = await inPage(page, 'settle', 'push', 90_000);
   expect(settled.error, describeStates(settled.history)).toBeNull();
   expect(settled.history.status).toMatchObject({ state: 'online', position: count, lag: 0 });
@@ -136,10 +110,10 @@ test('the server is killed (SIGKILL) mid-push and restarted on its store and por
   console.log(`server killed and restarted: caught up ${settled.ms.toFixed(0)} ms after the restart (${describeStates(settled.history)})`);
 });
 
-test('the connection is cut again and again while pushing: exactly once', async ({ page }) => {
+test(`the connection is cut again and again while pushing: exactly once (${CHROMIUM_ONLY})`, async ({ page }) => {
   test.setTimeout(150_000);
   const count = 30_000;
-  const proxy = new CuttingProxy(server.wsPort);
+  const proxy = new CuttingProxy(nats.server.wsPort);
   try {
     const url = await proxy.start();
     await publishAndPush(page, url, count);

@@ -9,7 +9,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { HEADER_KEY, HEADER_OFFSET, HEADER_SOURCE, HEADER_TIME } from '../../src/jetstream.ts';
 import type { History, Row } from './jetstream-page.ts';
-import { expect } from './fixtures.ts';
+import { expect, test } from './fixtures.ts';
+import { startServer, type NatsServer, type ServerOptions } from '../nats/server.ts';
 
 /** A stream message as pushed: its stream sequence, the source log's id, and the row of the local message it carries. */
 export interface Pushed { seq: number; source: string; row: Row }
@@ -133,4 +134,36 @@ export function inPage<K extends keyof PageTools>(
 /** Waits until replication `id` in `page` has pushed (or pulled) up to `position`. */
 export async function reachPosition(page: import('@playwright/test').Page, id: string, position: number, timeout = 60_000): Promise<void> {
   await expect.poll(async () => (await inPage(page, 'history', id)).status.position, { timeout, intervals: [50] }).toBeGreaterThanOrEqual(position);
+}
+
+/** What `serverPerTest` gives a spec: this test's server and a TCP connection to it from Node. */
+export interface TestServer {
+  server: NatsServer;
+  nc: NatsConnection;
+  /** Replaces the server with one started with `options` (the connection follows). */
+  restartWith(options: ServerOptions): Promise<void>;
+}
+
+/**
+ * A real nats-server for each test of the calling spec: started before the
+ * test (on free loopback ports, a temporary store), disposed of after it by
+ * its pid, also when the test failed.
+ */
+export function serverPerTest(): TestServer {
+  const current = {} as TestServer;
+  const start = async (options?: ServerOptions) => {
+    current.server = await startServer(options);
+    current.nc = await tcp([current.server.url]);
+  };
+  const stop = async () => {
+    await current.nc?.close().catch(() => {});
+    await current.server?.dispose();
+  };
+  current.restartWith = async (options) => {
+    await stop();
+    await start(options);
+  };
+  test.beforeEach(() => start());
+  test.afterEach(stop);
+  return current;
 }

@@ -6,26 +6,14 @@
 // waits and takes over when the first tab closes; and a server whose
 // `allowed_origins` refuses the page fails `OriginRefused`.
 // (Issue 13's other cases: jetstream-faults, -devices and -cluster.spec.ts.)
-import type { BrowserContext, Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launchBrowser } from '../../scripts/browsers.mjs';
-import { startServer, type NatsServer } from '../nats/server.ts';
-import { expect, gotoHarness, test } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { serverPerTest } from './jetstream-tools.ts';
 
 type Jetstream = typeof import('../../src/jetstream.ts');
 type Core = typeof import('../../src/index.ts');
 
-let server: NatsServer;
-
-test.beforeEach(async () => {
-  server = await startServer();
-});
-
-test.afterEach(async () => {
-  await server.dispose();
-});
+const nats = serverPerTest();
 
 /** In the page: opens `dir`, publishes `count` messages (keys, a null one, times, a tombstone), pushes them, waits until caught up. */
 function pushFromPage(page: Page, wsUrl: string, dir: string, count: number) {
@@ -74,27 +62,18 @@ function pullIntoPage(page: Page, wsUrl: string, dir: string, count: number) {
   }, { wsUrl, dir, count });
 }
 
-test('a page pushes a log over WebSocket; a page on another profile pulls it: the same messages', async ({ page, baseURL, engine }) => {
+test('a page pushes a log over WebSocket; a page on another profile pulls it: the same messages', async ({ page, anotherDevice }) => {
   test.setTimeout(120_000);
-  const pushed = await pushFromPage(page, server.wsUrl, 'sync/outbox', 1000);
+  const pushed = await pushFromPage(page, nats.server.wsUrl, 'sync/outbox', 1000);
   expect(pushed).toMatchObject({ state: 'online', position: 1000, lag: 0 });
   console.log(`pushed 1000 messages over WebSocket in ${pushed.ms.toFixed(0)} ms`);
 
-  const otherProfile = mkdtempSync(join(tmpdir(), 'opfs-log-profile-'));
-  let other: BrowserContext | null = null;
-  try {
-    other = await launchBrowser(engine, otherProfile, { baseURL });
-    const device = other.pages()[0] ?? (await other.newPage());
-    await gotoHarness(device);
-    const pulled = await pullIntoPage(device, server.wsUrl, 'sync/inbox', 1000);
-    expect(pulled).toHaveLength(1000);
-    pulled.forEach(([key, value, time], i) => {
-      expect([key, value, time]).toEqual([i % 5 === 0 ? null : `key-${i % 7}`, i % 11 === 0 ? null : `value-${i}`, 1_700_000_000_000 + i + 0.25]);
-    });
-  } finally {
-    await other?.close();
-    rmSync(otherProfile, { recursive: true, force: true });
-  }
+  const device = await anotherDevice();
+  const pulled = await pullIntoPage(device, nats.server.wsUrl, 'sync/inbox', 1000);
+  expect(pulled).toHaveLength(1000);
+  pulled.forEach(([key, value, time], i) => {
+    expect([key, value, time]).toEqual([i % 5 === 0 ? null : `key-${i % 7}`, i % 11 === 0 ? null : `value-${i}`, 1_700_000_000_000 + i + 0.25]);
+  });
 });
 
 test('two tabs start the same push: one runs, the other stands by and takes over when that tab closes', async ({ page, newHarnessPage }) => {
@@ -107,7 +86,7 @@ test('two tabs start the same push: one runs, the other stands by and takes over
     Object.assign(window, { replication, sharedLog: log });
     await new Promise<void>((resolve) => replication.subscribe((s) => (s.state === 'online' || s.state === 'standby') && resolve()));
     return replication.status.state;
-  }, server.wsUrl);
+  }, nats.server.wsUrl);
   const stateOf = (p: Page) => p.evaluate(() => (window as unknown as { replication: { status: { state: string; position: number } } }).replication.status);
 
   expect(await start(page)).toBe('online');
@@ -130,8 +109,7 @@ test('two tabs start the same push: one runs, the other stands by and takes over
 
 test('a server whose allowed_origins leaves this page out fails OriginRefused, not a silent retry', async ({ page }) => {
   test.setTimeout(60_000);
-  await server.dispose();
-  server = await startServer({ allowedOrigins: ['https://app.example.com'] });
+  await nats.restartWith({ allowedOrigins: ['https://app.example.com'] });
   const failed = await page.evaluate(async (wsUrl) => {
     const core = (await import(String('/src/index.ts'))) as Core;
     const js = (await import(String('/src/jetstream.ts'))) as Jetstream;
@@ -140,7 +118,7 @@ test('a server whose allowed_origins leaves this page out fails OriginRefused, n
     const error = await replication.caughtUp().then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }));
     await log.close();
     return { error, state: replication.status.state };
-  }, server.wsUrl);
+  }, nats.server.wsUrl);
   expect(failed.state).toBe('failed');
   expect(failed.error?.code).toBe('OriginRefused');
   expect(failed.error?.message).toMatch(/allowed_origins/);

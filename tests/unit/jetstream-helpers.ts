@@ -6,7 +6,8 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { startServer, type NatsServer } from '../nats/server.ts';
 import { freshEnv, openLog } from './helpers.ts';
 import type { Log, Message, NewMessage } from '../../src/index.ts';
 import type { Replication, ReplicationState, ReplicationStatus } from '../../src/jetstream.ts';
@@ -137,4 +138,46 @@ export async function caughtUp(r: Replication, ms = 30_000): Promise<void> {
 /** Publishes `count` messages in batches of `batch`, from message `from` of `messages`. */
 export async function publishMany(log: Log, count: number, from = 0, batch = 100): Promise<void> {
   for (let i = 0; i < count; i += batch) await log.publish(messages(Math.min(batch, count - i), from + i));
+}
+
+/** A spec's real nats-server, a TCP connection to it, and what a test started against it. */
+export interface NatsWorld {
+  server: NatsServer;
+  nc: NatsConnection;
+  /** Tracks a replication so that it is stopped after the test, whatever happened. */
+  started(r: Replication): Replication;
+  /** Another TCP connection to the server, closed after the test. */
+  connection(): Promise<NatsConnection>;
+}
+
+/**
+ * A fresh nats-server for each test of the calling file (free loopback
+ * ports, a temporary store), with a connection to it; after the test its
+ * replications are stopped, its connections closed and the server disposed
+ * of by its pid. A test may replace `server` and `nc` (e.g. to add auth).
+ */
+export function natsPerTest(): NatsWorld {
+  const running: Replication[] = [];
+  const connections: NatsConnection[] = [];
+  const world = {
+    started(r: Replication) {
+      running.push(r);
+      return r;
+    },
+    async connection() {
+      const c = await tcp(world.server.url);
+      connections.push(c);
+      return c;
+    },
+  } as NatsWorld;
+  beforeEach(async () => {
+    world.server = await startServer();
+    world.nc = await tcp(world.server.url);
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop()));
+    await Promise.all([world.nc, ...connections.splice(0)].map((c) => c.close()));
+    await world.server.dispose();
+  });
+  return world;
 }

@@ -3,42 +3,19 @@
 // its local publish and its checkpoint and a server killed mid-pull; and two
 // "devices" sync through one stream, each pushing its subject and pulling
 // the other's.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pull, push, type Replication } from '../../src/jetstream.ts';
 import { checkpointStore } from '../../src/jetstream/checkpoint.ts';
-import { startServer, type NatsServer } from '../nats/server.ts';
-import { caughtUp, expectSameMessages, freshLog, inState, logMessages, publishMany, statusWhere, tcp } from './jetstream-helpers.ts';
+import {
+  caughtUp, expectSameMessages, freshLog, inState, logMessages, natsPerTest, publishMany, statusWhere, tcp,
+} from './jetstream-helpers.ts';
 import type { Log } from '../../src/index.ts';
 
-let server: NatsServer;
-let nc: NatsConnection;
-const running: Replication[] = [];
-const connections: NatsConnection[] = [];
+const nats = natsPerTest();
+const { started, connection } = nats;
 
-function started(r: Replication): Replication {
-  running.push(r);
-  return r;
-}
-
-async function connection(): Promise<NatsConnection> {
-  const c = await tcp(server.url);
-  connections.push(c);
-  return c;
-}
-
-beforeEach(async () => {
-  server = await startServer();
-  nc = await tcp(server.url);
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-  await Promise.all([nc, ...connections.splice(0)].map((c) => c.close()));
-  await server.dispose();
-});
 
 async function dirOf(log: Log): Promise<string> {
   const s = await log.snapshot();
@@ -50,7 +27,7 @@ async function dirOf(log: Log): Promise<string> {
 async function pushed(count: number, subject = 'events.a'): Promise<Log> {
   const log = await freshLog();
   await publishMany(log, count, 0, 500);
-  const r = started(push(log, { connection: nc, stream: 'EVENTS', subject, createStream: { subjects: ['events.>'] } }));
+  const r = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject, createStream: { subjects: ['events.>'] } }));
   await caughtUp(r, 60_000);
   return log;
 }
@@ -59,7 +36,7 @@ describe('pull', () => {
   it('mirrors a pushed subject into a second log: same keys, times and values, in order, then live', async () => {
     const source = await pushed(2000);
     const mirror = await freshLog();
-    const r = started(pull(mirror, { connection: nc, stream: 'EVENTS', subject: 'events.a' }));
+    const r = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
     await caughtUp(r, 60_000);
     expect(r.status).toMatchObject({ state: 'online', lag: 0, position: 2000 });
     await expectSameMessages(source, mirror);
@@ -69,16 +46,16 @@ describe('pull', () => {
   }, 90_000);
 
   it('takes messages that were not pushed by opfs-log: key null, the stream time, the payload', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     await jsm.streams.add({ name: 'EVENTS', subjects: ['events.>'] });
-    const js = jetstream(nc);
+    const js = jetstream(nats.nc);
     const h = headers();
     h.set('X-Other', 'yes');
     const before = Date.now();
     await js.publish('events.x', new TextEncoder().encode('hello'), { headers: h });
     await js.publish('events.x', new Uint8Array(0));
     const log = await freshLog();
-    const r = started(pull(log, { connection: nc, stream: 'EVENTS' }));
+    const r = started(pull(log, { connection: nats.nc, stream: 'EVENTS' }));
     await caughtUp(r);
     const got = await logMessages(log);
     expect(got.map((m) => [m.offset, m.key, m.value && new TextDecoder().decode(m.value)])).toEqual([[0, null, 'hello'], [1, null, null]]);
@@ -89,7 +66,7 @@ describe('pull', () => {
   it('resumes exactly once after a crash between its local publish and its checkpoint', async () => {
     const source = await pushed(3000);
     const mirror = await freshLog();
-    const r = started(pull(mirror, { connection: nc, stream: 'EVENTS', subject: 'events.a' }));
+    const r = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
     await caughtUp(r, 60_000);
     await r.stop();
     // The log holds all 3000; the checkpoint as if the writes after the first 1200 never reached the disk.
@@ -98,7 +75,7 @@ describe('pull', () => {
     expect(await store.load(key)).toEqual({ localNext: 3000, streamSeq: 3000 });
     await store.save(key, { localNext: 1200, streamSeq: 1200 });
     await publishMany(source, 100, 3000);
-    const again = started(pull(mirror, { connection: nc, stream: 'EVENTS', subject: 'events.a' }));
+    const again = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
     await statusWhere(again, (s) => s.position === 3100, 60_000);
     await expectSameMessages(source, mirror);
     // Written in the background after the batch: a moment later, never ahead of the log.
@@ -111,9 +88,9 @@ describe('pull', () => {
     const own = await connection();
     const r = started(pull(mirror, { connection: own, stream: 'EVENTS', subject: 'events.a' }));
     await statusWhere(r, (s) => s.position > 2000, 60_000);
-    await server.kill();
+    await nats.server.kill();
     await inState(r, 'offline');
-    await server.restart();
+    await nats.server.restart();
     await statusWhere(r, (s) => s.state === 'online' && s.position === 20_000, 90_000);
     await expectSameMessages(source, mirror);
   }, 150_000);
@@ -122,10 +99,10 @@ describe('pull', () => {
     const source = await pushed(50);
     const mine = await freshLog();
     await publishMany(mine, 5);
-    const r = started(pull(mine, { connection: nc, stream: 'EVENTS', subject: 'events.a' }));
+    const r = started(pull(mine, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
     const s = await inState(r, 'failed');
     expect(s.lastError?.code).toBe('Diverged');
-    const again = started(pull(mine, { connection: nc, stream: 'EVENTS', subject: 'events.a', reset: true }));
+    const again = started(pull(mine, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', reset: true }));
     await caughtUp(again);
     expect(await mine.nextOffset()).toBe(55);
 
@@ -136,20 +113,21 @@ describe('pull', () => {
   }, 60_000);
 
   it('two devices sync through one stream: each pushes its own subject and pulls the other\'s', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     await jsm.streams.add({ name: 'SYNC', subjects: ['sync.>'] });
     const devices = await Promise.all(['a', 'b'].map(async (name) => {
       const conn = await connection();
       return { name, conn, outbox: await freshLog(), inbox: await freshLog() };
     }));
     const [a, b] = devices;
+    const replications: Replication[] = [];
     for (const d of devices) {
-      started(push(d.outbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name}` }));
-      started(pull(d.inbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name === 'a' ? 'b' : 'a'}` }));
+      replications.push(started(push(d.outbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name}` })));
+      replications.push(started(pull(d.inbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name === 'a' ? 'b' : 'a'}` })));
     }
     // Both publish at once, so their windows interleave in the stream and keep failing each other's expectations.
     await Promise.all(devices.map((d, i) => publishMany(d.outbox, 3000, i * 100_000, 50)));
-    const [pushA, pullA, pushB, pullB] = running;
+    const [pushA, pullA, pushB, pullB] = replications;
     await Promise.all([caughtUp(pushA, 90_000), caughtUp(pushB, 90_000)]);
     await Promise.all([
       statusWhere(pullA, (s) => s.lag === 0 && s.position > 0 && s.state === 'online', 60_000),
