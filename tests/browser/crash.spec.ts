@@ -3,7 +3,7 @@
 // whole batches are (publish is atomic per batch), whatever the tail held.
 // Three ways to die: the tab is closed, its renderer crashes, the whole
 // browser is killed (then it is relaunched on the same profile).
-import { test, expect, gotoHarness, browserPid, crashRenderer } from './fixtures.ts';
+import { test, expect, gotoHarness, crashRenderer } from './fixtures.ts';
 import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 
@@ -84,7 +84,8 @@ type Death = (ctx: {
   context: BrowserContext;
   engine: BrowserName;
   profileDir: string;
-  launch: () => Promise<BrowserContext>;
+  killBrowser: (context: BrowserContext) => Promise<void>;
+  relaunch: () => Promise<{ page: Page }>;
 }) => Promise<Page>;
 
 const deaths: Record<string, Death> = {
@@ -101,14 +102,9 @@ const deaths: Record<string, Death> = {
     await gotoHarness(next);
     return next;
   },
-  'the browser is killed': async ({ context, profileDir, launch }) => {
-    const closed = new Promise((resolve) => context.once('close', resolve));
-    process.kill(browserPid(profileDir), 'SIGKILL');
-    await closed;
-    const relaunched = await launch();
-    const next = relaunched.pages()[0] ?? (await relaunched.newPage());
-    await gotoHarness(next);
-    return next;
+  'the browser is killed': async ({ context, killBrowser, relaunch }) => {
+    await killBrowser(context);
+    return (await relaunch()).page;
   },
 };
 
@@ -118,13 +114,14 @@ for (const [how, die] of Object.entries(deaths)) {
     context,
     engine,
     profileDir,
-    launch,
+    killBrowser,
+    relaunch,
   }, testInfo) => {
     await openLog(page);
     expect(await publishAndSync(page)).toBe(SYNCED_BATCHES * BATCH);
     const resolvedBeforeDeath = await startStream(page);
 
-    const after = await die({ page, context, engine, profileDir, launch });
+    const after = await die({ page, context, engine, profileDir, killBrowser, relaunch });
 
     const refusals = await openLog(after);
     const found = await after.evaluate((size) => window.harness.checkNumbered('w', size), BATCH);

@@ -114,6 +114,10 @@ export interface Fixtures {
   download: (page: Page, trigger: () => Promise<unknown>) => Promise<{ path: string; name: string }>;
   /** Opens a new tab of `context` (or of the given one) on the harness. */
   newHarnessPage: (context?: BrowserContext) => Promise<Page>;
+  /** Kills this test's browser (SIGKILL to its main process, found by its profile) and waits until `context` is gone. */
+  killBrowser: (context: BrowserContext) => Promise<void>;
+  /** Launches the browser again on `profileDir` and resolves to its first tab, on the harness. */
+  relaunch: () => Promise<{ context: BrowserContext; page: Page }>;
   /**
    * "Another device": this project's browser on a profile of its own (its
    * own OPFS, IndexedDB and locks), on the harness; closed and deleted after the test.
@@ -176,6 +180,23 @@ export const test = base.extend<Fixtures>({
     const page = context.pages()[0] ?? (await context.newPage());
     await gotoHarness(page);
     await use(page);
+  },
+
+  killBrowser: async ({ profileDir }, use) => {
+    await use(async (context) => {
+      const closed = new Promise((resolve) => context.once('close', resolve));
+      process.kill(browserPid(profileDir), 'SIGKILL');
+      await closed;
+    });
+  },
+
+  relaunch: async ({ launch }, use) => {
+    await use(async () => {
+      const context = await launch();
+      const page = context.pages()[0] ?? (await context.newPage());
+      await gotoHarness(page);
+      return { context, page };
+    });
   },
 
   anotherDevice: async ({ engine, baseURL }, use) => {

@@ -4,7 +4,7 @@
 // same profile: the log is the old one or the imported one, whole, and its
 // directory holds nothing but segment files.
 import type { BrowserContext, Page } from '@playwright/test';
-import { test, expect, gotoHarness, browserPid } from './fixtures.ts';
+import { test, expect } from './fixtures.ts';
 
 const OLD = { tag: 'old', messages: 3_000, rollover: 256 * 1024 };
 const NEW = { tag: 'new', messages: 24_000, rollover: 1024 * 1024 };
@@ -118,7 +118,7 @@ async function inspect(page: Page, dir: string) {
 }
 
 test('a browser killed during an overwriting import leaves the old log or the new one, whole', async ({
-  page, context, profileDir, launch,
+  page, context, killBrowser, relaunch,
 }, testInfo) => {
   test.setTimeout(300_000);
   await fill(page, 'logs/source', NEW);
@@ -149,13 +149,9 @@ test('a browser killed during an overwriting import leaves the old log or the ne
     await startImport(current.page, dir);
     const reached = await moment.kill(current.page, dir).then(() => true, () => false);
     const before = await current.page.evaluate(() => window.importing!);
-    const closed = new Promise((resolve) => current.context.once('close', resolve));
-    process.kill(browserPid(profileDir), 'SIGKILL');
-    await closed;
-    const relaunched = await launch();
-    const next = relaunched.pages()[0] ?? (await relaunched.newPage());
-    await gotoHarness(next);
-    current = { page: next, context: relaunched };
+    await killBrowser(current.context);
+    current = await relaunch();
+    const next = current.page;
 
     const found = await inspect(next, dir);
     outcomes.push(`${moment.name}${reached ? '' : ' (not reached)'}: import ${before.done ? 'done' : 'running'}, found the ${found.tag} log`);

@@ -8,7 +8,7 @@
 // over TCP, not through the pages). Counts are small where the issue does
 // not fix one: CI runs on two cores.
 import type { Page } from '@playwright/test';
-import { browserPid, crashRenderer, expect, gotoHarness, test } from './fixtures.ts';
+import { crashRenderer, expect, gotoHarness, test } from './fixtures.ts';
 import type { SyncOptions } from './jetstream-page.ts';
 import { CuttingProxy, describeStates, expectStreamIsLog, inPage, reachPosition, readStream, serverPerTest } from './jetstream-tools.ts';
 
@@ -81,17 +81,13 @@ test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipp
   await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
 });
 
-test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, profileDir, launch }) => {
+test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, killBrowser, relaunch }) => {
   test.setTimeout(120_000);
   const count = 20_000;
   await publishAndPush(page, nats.server.wsUrl, count);
   await reachPosition(page, 'push', 4_000);
-  const closed = new Promise((resolve) => context.once('close', resolve));
-  process.kill(browserPid(profileDir), 'SIGKILL');
-  await closed;
-  const relaunched = await launch();
-  const next = relaunched.pages()[0] ?? (await relaunched.newPage());
-  await gotoHarness(next);
+  await killBrowser(context);
+  const { page: next } = await relaunch();
   await resumeAndCompare(next, nats.server.wsUrl, count, 'browser killed');
 });
 

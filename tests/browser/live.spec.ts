@@ -3,7 +3,7 @@
 // publish (BroadcastChannel between the tabs, each log's engine in its own
 // worker); aborting and closing end the waits; durable cursors survive a
 // closed tab and a killed browser.
-import { test, expect, gotoHarness, browserPid } from './fixtures.ts';
+import { test, expect, gotoHarness } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
 declare global {
@@ -152,7 +152,7 @@ function position(page: Page, cursor: string): Promise<number> {
   return page.evaluate((c) => window.harness.log('w').cursor(c).position(), cursor);
 }
 
-test('a committed cursor survives its tab being closed and the browser being killed', async ({ page, context, profileDir, launch }) => {
+test('a committed cursor survives its tab being closed and the browser being killed', async ({ page, context, killBrowser, relaunch }) => {
   await open(page, 'w', { createDirs: true });
   await publish(page, 'w', 10);
   await page.evaluate(() => window.harness.log('w').cursor('projection').commit(7));
@@ -164,12 +164,8 @@ test('a committed cursor survives its tab being closed and the browser being kil
   expect(await position(second, 'projection')).toBe(7);
   await second.evaluate(() => window.harness.log('w').cursor('projection').commit(10));
 
-  const closed = new Promise((resolve) => context.once('close', resolve));
-  process.kill(browserPid(profileDir), 'SIGKILL');
-  await closed;
-  const relaunched = await launch();
-  const third = relaunched.pages()[0] ?? (await relaunched.newPage());
-  await gotoHarness(third);
+  await killBrowser(context);
+  const { page: third } = await relaunch();
   await openWhenFree(third);
   expect(await position(third, 'projection')).toBe(10);
   expect(await position(third, 'other')).toBe(-2); // OffsetOldest: never committed

@@ -8,7 +8,7 @@
 // The tabs publish tagged batches (tabs-page.ts): message i of batch n of tab
 // t has the value `t:n:i:…`. Reading the whole log back shows whether a batch
 // is missing, doubled, split or out of place, and whether offsets have gaps.
-import { test as base, expect, browserPid, crashRenderer } from './fixtures.ts';
+import { test as base, expect, crashRenderer } from './fixtures.ts';
 import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Options } from '../../src/index.ts';
@@ -365,7 +365,7 @@ test.afterAll(() => {
 test('the whole browser killed while tabs publish with sync: relaunched, every synced publish is there once and publishing goes on', async ({
   tab,
   context,
-  profileDir,
+  killBrowser,
   launch,
 }) => {
   const dir = 'tabs/killed';
@@ -384,9 +384,7 @@ test('the whole browser killed while tabs publish with sync: relaunched, every s
   await Promise.all(['a', 'b', 'c'].map((tag, i) => waitDone(pages[i], tag, 5, 0, 'before the kill')));
   await expect.poll(() => ['a', 'b', 'c'].every((t) => [...synced.keys()].some((k) => k.startsWith(`${t}:`)))).toBe(true);
 
-  const closed = new Promise((resolve) => context.once('close', resolve));
-  process.kill(browserPid(profileDir), 'SIGKILL');
-  await closed;
+  await killBrowser(context);
   const known = new Map(synced);
 
   const relaunched = await launch();
