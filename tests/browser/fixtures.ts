@@ -58,24 +58,33 @@ function browserOf(name: string | undefined): BrowserName {
 }
 
 const DOWNLOAD_WAIT_MS = 30_000;
+/** Looks, 100 ms apart, for which the new file must stay as it is before it counts as complete. */
+const DOWNLOAD_STILL_LOOKS = 5;
 
 /**
- * A file that appears in `dir` (not in `before`) and is complete: Firefox
- * writes a download under a `.part` name first, so a file counts once no
- * `.part` is left and its size held still between two looks.
+ * The file that appears in `dir` (not in `before`) once complete. Firefox
+ * writes a download under a temporary name first (`.part`, or a random
+ * name with the same extension) and then renames it: a file counts once it
+ * is the only new one and its name and size held still for
+ * `DOWNLOAD_STILL_LOOKS` looks.
  */
 async function waitForNewFile(dir: string, before: Set<string>): Promise<{ path: string; name: string }> {
   const deadline = Date.now() + DOWNLOAD_WAIT_MS;
-  let last = -1;
+  let last = '';
+  let still = 0;
   while (Date.now() < deadline) {
     const names = readdirSync(dir).filter((n) => !before.has(n));
-    const done = names.filter((n) => !n.endsWith('.part'));
-    if (done.length === 1 && names.length === 1) {
-      const path = join(dir, done[0]!);
-      const size = statSync(path).size;
-      if (size === last) return { path, name: done[0]! };
-      last = size;
+    let seen = '';
+    if (names.length === 1 && !names[0]!.endsWith('.part')) {
+      try {
+        seen = `${names[0]}:${statSync(join(dir, names[0]!)).size}`;
+      } catch {
+        // renamed between the listing and the stat: look again
+      }
     }
+    still = seen !== '' && seen === last ? still + 1 : 0;
+    last = seen;
+    if (still >= DOWNLOAD_STILL_LOOKS) return { path: join(dir, names[0]!), name: names[0]! };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no download finished in ${dir} within ${DOWNLOAD_WAIT_MS / 1000} s`);
