@@ -35,7 +35,7 @@ function workloadOrder(...reports) {
   for (const w of seen) {
     if (order.includes(w)) continue;
     order.push(w);
-    for (const variant of seen) if (variant.startsWith(`${w}, `)) order.push(variant);
+    for (const variant of seen) if (variant.startsWith(`${w}, `) && !order.includes(variant)) order.push(variant);
   }
   return order;
 }
