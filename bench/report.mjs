@@ -127,8 +127,8 @@ export function renderMarkdown(reports) {
 ${markdownTable(['workload', 'Chromium', 'Firefox', 'Firefox/Chromium'], sideBySideRows(chromium, firefox))}
 
 A ratio above 1 means Firefox's figure is the larger: faster for msg/s, ops/s
-and MB/s, slower for ms, more memory for B/message. The two runs were made one
-after the other on the same machine, each with its own load (below).
+and MB/s, slower for ms, more memory for B/message. Each browser's run has
+its own date and load (below).
 
 `
       : '';
