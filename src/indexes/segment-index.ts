@@ -1,16 +1,25 @@
 /**
  * The in-memory index of one segment: for each message its offset, file
- * position, indexed time and key hash, in parallel typed arrays (20 bytes a
- * message), so a million-message log costs ~20 MB and no objects.
+ * position, indexed time and key hash, in parallel typed arrays, so a
+ * million-message log costs ~12 MB and no objects.
  *
- * Offsets are stored relative to the segment's base. Indexed times are the
- * running maximum of message times across the log (klevdb's rule), so the
- * array is sorted and time lookups can bisect.
+ * Two columns are stored narrow while they can be, the common case:
+ * - offsets: none at all while the segment's offsets are dense from its base
+ *   (offset = base + entry; only a rewrite that deleted messages leaves gaps),
+ *   else u32s relative to the base;
+ * - times: u32 microseconds after the segment's first indexed time while every
+ *   time fits (a segment spanning up to ~71 minutes), else f64s.
+ * A column widens, once, on the first append that does not fit.
+ *
+ * Indexed times are the running maximum of message times across the log
+ * (klevdb's rule), so the times are sorted and time lookups can bisect.
  */
 
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
 const UNSORTED_TAIL = 1024;
+/** The largest time delta a narrow time column holds. */
+const MAX_TIME_DELTA = 0xffffffff;
 
 export interface IndexEntry {
   offset: number;
@@ -23,84 +32,132 @@ export interface IndexEntry {
  * The version of `PackedIndex.data`'s layout. Change it with the layout: a
  * record of another layout is never unpacked (`IndexStore.load` leaves it
  * out), so its segment is rescanned and the record written anew.
+ * 2: narrow columns (no offsets while dense, u32 time deltas).
  */
-export const PACKED_INDEX_LAYOUT = 1;
+export const PACKED_INDEX_LAYOUT = 2;
 
 /** The serialized form kept in IndexedDB (see `IndexStore`). */
 export interface PackedIndex {
   /** PACKED_INDEX_LAYOUT when written by this code. */
   layout: number;
   count: number;
-  /** times (f64 × count) then offsets, positions, hashes (u32 × count each). */
+  /** Times are u32 deltas after this time; null: f64 times. */
+  timeBase: number | null;
+  /** Offsets are base + entry; else `data` holds them. */
+  dense: boolean;
+  /** times (f64 or u32 × count), then offsets unless dense, positions, hashes (u32 × count each). */
   data: ArrayBuffer;
 }
 
-/** Bytes of one entry in `PackedIndex.data`. */
-const PACKED_ENTRY_SIZE = Float64Array.BYTES_PER_ELEMENT + 3 * Uint32Array.BYTES_PER_ELEMENT;
+type Times = Float64Array | Uint32Array;
 
-/** The four arrays of `data` for `n` entries, in their layout order. */
-function packedArrays(data: ArrayBuffer, n: number) {
-  const time = new Float64Array(data, 0, n);
-  const rel = new Uint32Array(data, time.byteLength, n);
-  const pos = new Uint32Array(data, rel.byteOffset + rel.byteLength, n);
-  const hash = new Uint32Array(data, pos.byteOffset + pos.byteLength, n);
-  return { time, rel, pos, hash };
+/** The arrays of a packed `data` for `n` entries, in their layout order. */
+function packedArrays(data: ArrayBuffer, n: number, narrowTimes: boolean, dense: boolean) {
+  const time: Times = narrowTimes ? new Uint32Array(data, 0, n) : new Float64Array(data, 0, n);
+  let at = time.byteLength;
+  const column = () => {
+    const a = new Uint32Array(data, at, n);
+    at += a.byteLength;
+    return a;
+  };
+  const rel = dense ? null : column();
+  return { time, rel, pos: column(), hash: column() };
+}
+
+function packedSize(n: number, narrowTimes: boolean, dense: boolean): number {
+  return n * ((narrowTimes ? 4 : 8) + (dense ? 0 : 4) + 8);
+}
+
+/** A copy of `a`'s first `n` elements in a new array of `capacity`. */
+function resized<T extends Uint32Array | Float64Array>(a: T, n: number, capacity: number): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a.subarray(0, n));
+  return b;
 }
 
 export class SegmentIndex {
   count = 0;
-  private rel: Uint32Array;
+  /** Offsets relative to the base, or null while they are base + entry. */
+  private rel: Uint32Array | null = null;
   private pos: Uint32Array;
   private hash: Uint32Array;
-  private time: Float64Array;
+  /** Indexed times: u32 deltas after `timeBase`, or f64s when `timeBase` is null. */
+  private time: Times;
+  private timeBase: number | null = null;
   /** Entry numbers ordered by (key hash, entry): built on the first key lookup, 4 bytes a message. */
   private byHash: Uint32Array | null = null;
 
   constructor(readonly base: number, capacity = INITIAL_CAPACITY) {
-    this.rel = new Uint32Array(capacity);
     this.pos = new Uint32Array(capacity);
     this.hash = new Uint32Array(capacity);
-    this.time = new Float64Array(capacity);
+    this.time = new Uint32Array(capacity);
   }
 
   static unpack(base: number, packed: PackedIndex): SegmentIndex {
     const index = new SegmentIndex(base, 0);
-    ({ time: index.time, rel: index.rel, pos: index.pos, hash: index.hash } = packedArrays(packed.data, packed.count));
+    const arrays = packedArrays(packed.data, packed.count, packed.timeBase !== null, packed.dense);
+    ({ time: index.time, rel: index.rel, pos: index.pos, hash: index.hash } = arrays);
+    index.timeBase = packed.timeBase;
     index.count = packed.count;
     return index;
   }
 
   pack(): PackedIndex {
     const n = this.count;
-    const data = new ArrayBuffer(n * PACKED_ENTRY_SIZE);
-    const packed = packedArrays(data, n);
+    const narrow = this.time instanceof Uint32Array;
+    const dense = this.rel === null;
+    const data = new ArrayBuffer(packedSize(n, narrow, dense));
+    const packed = packedArrays(data, n, narrow, dense);
     packed.time.set(this.time.subarray(0, n));
-    packed.rel.set(this.rel.subarray(0, n));
+    if (packed.rel) packed.rel.set(this.rel!.subarray(0, n));
     packed.pos.set(this.pos.subarray(0, n));
     packed.hash.set(this.hash.subarray(0, n));
-    return { layout: PACKED_INDEX_LAYOUT, count: n, data };
+    return { layout: PACKED_INDEX_LAYOUT, count: n, timeBase: narrow ? this.timeBase : null, dense, data };
   }
 
   private grow(): void {
     const capacity = Math.max(INITIAL_CAPACITY, this.count * 2);
-    const copy = <T extends Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, this.count));
-      return b;
-    };
-    this.rel = copy(this.rel, (n) => new Uint32Array(n));
-    this.pos = copy(this.pos, (n) => new Uint32Array(n));
-    this.hash = copy(this.hash, (n) => new Uint32Array(n));
-    this.time = copy(this.time, (n) => new Float64Array(n));
+    if (this.rel) this.rel = resized(this.rel, this.count, capacity);
+    this.pos = resized(this.pos, this.count, capacity);
+    this.hash = resized(this.hash, this.count, capacity);
+    this.time = resized(this.time, this.count, capacity);
   }
 
   append(offset: number, position: number, timeUs: number, keyHash: number): void {
-    if (this.count === this.rel.length) this.grow();
+    if (this.count === this.pos.length) this.grow();
     const i = this.count++;
-    this.rel[i] = offset - this.base;
+    if (this.rel) this.rel[i] = offset - this.base;
+    else if (offset !== this.base + i) this.widenOffsets(i, offset);
     this.pos[i] = position;
-    this.time[i] = timeUs;
+    this.setTime(i, timeUs);
     this.hash[i] = keyHash;
+  }
+
+  /** Offsets stop being base + entry at entry `i`: keep them explicitly from now on. */
+  private widenOffsets(i: number, offset: number): void {
+    const rel = new Uint32Array(this.pos.length);
+    for (let k = 0; k < i; k++) rel[k] = k;
+    rel[i] = offset - this.base;
+    this.rel = rel;
+  }
+
+  private setTime(i: number, timeUs: number): void {
+    if (this.time instanceof Float64Array) {
+      this.time[i] = timeUs;
+      return;
+    }
+    if (i === 0) this.timeBase = timeUs;
+    const delta = timeUs - this.timeBase!;
+    if (delta >= 0 && delta <= MAX_TIME_DELTA && Number.isInteger(delta)) {
+      this.time[i] = delta;
+      return;
+    }
+    // A time the narrow column cannot hold: keep f64s from now on.
+    const wide = new Float64Array(this.time.length);
+    for (let k = 0; k < i; k++) wide[k] = this.timeAt(k);
+    wide[i] = timeUs;
+    this.time = wide;
+    this.timeBase = null;
   }
 
   /** Forgets entries from `count` on (a batch rolled back). */
@@ -139,7 +196,7 @@ export class SegmentIndex {
   }
 
   offsetAt(i: number): number {
-    return this.base + this.rel[i];
+    return this.base + (this.rel ? this.rel[i] : i);
   }
 
   positionAt(i: number): number {
@@ -147,7 +204,7 @@ export class SegmentIndex {
   }
 
   timeAt(i: number): number {
-    return this.time[i];
+    return this.timeBase === null ? this.time[i] : this.timeBase + this.time[i];
   }
 
   hashAt(i: number): number {
@@ -155,21 +212,22 @@ export class SegmentIndex {
   }
 
   get firstOffset(): number {
-    return this.base + this.rel[0];
+    return this.offsetAt(0);
   }
 
   get lastOffset(): number {
-    return this.base + this.rel[this.count - 1];
+    return this.offsetAt(this.count - 1);
   }
 
   /** Largest indexed time, or -Infinity when empty. */
   get maxTime(): number {
-    return this.count === 0 ? -Infinity : this.time[this.count - 1];
+    return this.count === 0 ? -Infinity : this.timeAt(this.count - 1);
   }
 
   /** Index of the first entry with offset ≥ `offset` (count if none). */
   lowerBound(offset: number): number {
     const target = offset - this.base;
+    if (!this.rel) return Math.min(this.count, Math.max(0, Math.ceil(target)));
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
@@ -183,16 +241,18 @@ export class SegmentIndex {
   /** Index of the entry with exactly `offset`, or -1. */
   find(offset: number): number {
     const i = this.lowerBound(offset);
-    return i < this.count && this.rel[i] === offset - this.base ? i : -1;
+    return i < this.count && this.offsetAt(i) === offset ? i : -1;
   }
 
   /** Index of the first entry whose indexed time is ≥ `timeUs` (count if none). */
   timeLowerBound(timeUs: number): number {
+    // In the column's own terms: a delta after the base when narrow.
+    const target = this.timeBase === null ? timeUs : timeUs - this.timeBase;
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.time[mid] < timeUs) lo = mid + 1;
+      if (this.time[mid] < target) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -52,4 +52,38 @@ describe('SegmentIndex', () => {
     expect(copy.count).toBe(4);
     expect([...copy.withHash(44)]).toEqual([3]);
   });
+
+  it('keeps dense offsets and short time spans narrow, and widens each column on the first entry that does not fit', () => {
+    const entries = (index: SegmentIndex) =>
+      Array.from({ length: index.count }, (_, i) => [index.offsetAt(i), index.positionAt(i), index.timeAt(i), index.hashAt(i)]);
+    const index = new SegmentIndex(50);
+    for (let i = 0; i < 100; i++) index.append(50 + i, 24 + i, 1_700_000_000_000_000 + i * 1000, i);
+    // Dense offsets and times within 2^32 µs of the first: 12 bytes an entry packed (time, position, hash).
+    const narrow = index.pack();
+    expect([narrow.dense, narrow.timeBase, narrow.data.byteLength]).toEqual([true, 1_700_000_000_000_000, 100 * 12]);
+    expect(index.find(149)).toBe(99);
+    expect(index.lowerBound(10)).toBe(0);
+    expect(index.lowerBound(150)).toBe(100);
+    expect(index.timeLowerBound(1_700_000_000_000_000 + 5500)).toBe(6);
+
+    const before = entries(index);
+    index.append(152, 500, 1_700_000_000_000_000 + 2 ** 32, 7); // a gap, and a time past the narrow range
+    const wide = index.pack();
+    expect([wide.dense, wide.timeBase, wide.data.byteLength]).toEqual([false, null, 101 * 20]);
+    expect(entries(index).slice(0, 100)).toEqual(before);
+    expect([index.offsetAt(100), index.timeAt(100)]).toEqual([152, 1_700_000_000_000_000 + 2 ** 32]);
+    expect(index.find(151)).toBe(-1);
+    expect(index.find(152)).toBe(100);
+    expect(entries(SegmentIndex.unpack(50, wide))).toEqual(entries(index));
+    expect(entries(SegmentIndex.unpack(50, narrow))).toEqual(before);
+  });
+
+  it('widens times that are fractional or run backwards', () => {
+    for (const second of [1000.5, 999]) {
+      const index = new SegmentIndex(0);
+      index.append(0, 24, 1000, 1);
+      index.append(1, 60, second, 2);
+      expect([index.timeAt(0), index.timeAt(1), index.pack().timeBase]).toEqual([1000, second, null]);
+    }
+  });
 });
