@@ -203,6 +203,18 @@ export class SegmentIndex {
     return this.pos[i];
   }
 
+  /** Index of the first entry whose record starts at or after byte `position` (count if none). */
+  entryAtOrAfter(position: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pos[mid] < position) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   timeAt(i: number): number {
     return this.timeBase === null ? this.time[i] : this.timeBase + this.time[i];
   }

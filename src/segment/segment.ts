@@ -53,11 +53,30 @@ export interface OpenedSegment {
 }
 
 /**
+ * The largest unverified stretch a writer's first read of a segment checks
+ * whole (then no later read of it pays for a checksum); a read beyond that
+ * checks only its own records.
+ */
+const VERIFY_AHEAD = 2 * 1024 * 1024;
+
+/**
  * A segment owns its file, its index and its size: the engine asks it
  * questions and changes it only through the methods below, so the index
  * always describes the bytes of this one file.
+ *
+ * Every record read is verified (checksum, and the offset the index names)
+ * before it is returned, as klevdb does, but a writer verifies each byte once:
+ * it holds the file's only sync access handle, so nothing else changes the
+ * file while it is open, and what it wrote itself or verified stays verified
+ * (`verifiedEnd`). A readonly log's writer may rewrite the file under it at
+ * any time: it verifies every read.
  */
 export class Segment {
+  /** Records in [header, verifiedEnd) were written or verified through this handle (a writer's only). */
+  private verifiedEnd = SEGMENT_HEADER_SIZE;
+  /** A whole-segment check found damage: later reads check only their own records. */
+  private damagedAhead = false;
+
   private constructor(
     readonly name: string,
     readonly base: number,
@@ -66,6 +85,8 @@ export class Segment {
     private headerIncarnation: number,
     /** Bytes of whole batches; the file may be longer only after a failed write, until recovery. */
     private committedSize: number,
+    /** Whether this handle is the file's only writer (not readonly): see `verifiedEnd`. */
+    private readonly trusted: boolean,
   ) {}
 
   /** The random number in the file's header when it was opened or started (IndexedDB records name it). */
@@ -148,7 +169,7 @@ export class Segment {
       await dir.remove(name);
       throw err;
     }
-    return new Segment(name, base, file, new SegmentIndex(base), incarnation, SEGMENT_HEADER_SIZE);
+    return new Segment(name, base, file, new SegmentIndex(base), incarnation, SEGMENT_HEADER_SIZE, true);
   }
 
   /**
@@ -180,7 +201,7 @@ export class Segment {
     try {
       const [fileSize, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
       const incarnation = decodeHeader(header, base);
-      const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0);
+      const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0, !readonly);
       return {
         segment,
         buildIndex: (record, prevMaxTime) => segment.buildIndex(incarnation !== null, fileSize, record, prevMaxTime),
@@ -234,6 +255,7 @@ export class Segment {
     }
     // Lenient: whatever follows the last whole batch is a torn tail, whatever the fault.
     const { committed } = step.value;
+    this.verified(from, from + committed);
     return { committedEnd: from + committed, damaged: committed < bytes.length };
   }
 
@@ -263,9 +285,34 @@ export class Segment {
   /** The checked bytes of entries [from, to) of the index. */
   async readEntries(from: number, to: number): Promise<Uint8Array> {
     const start = this.index.positionAt(from);
-    const bytes = await this.read(start, this.endOf(to - 1));
-    this.verify(bytes, start, from, to - from);
+    const end = this.endOf(to - 1);
+    if (end > this.verifiedEnd) await this.verifyAhead();
+    const bytes = await this.read(start, end);
+    if (end > this.verifiedEnd) {
+      this.verify(bytes, start, from, to - from);
+      this.verified(start, end);
+    }
     return bytes;
+  }
+
+  /** Bytes [start, end) hold verified records: extend `verifiedEnd` if they continue it. */
+  private verified(start: number, end: number): void {
+    if (this.trusted && start <= this.verifiedEnd) this.verifiedEnd = Math.max(this.verifiedEnd, end);
+  }
+
+  /**
+   * A writer's first read past what it verified checks the rest of the
+   * segment at once, if small enough, so later reads of it cost no checksum.
+   * Damage found here is left for the reads of the damaged records to report.
+   */
+  private async verifyAhead(): Promise<void> {
+    if (!this.trusted || this.damagedAhead || this.size - this.verifiedEnd > VERIFY_AHEAD) return;
+    const from = this.index.entryAtOrAfter(this.verifiedEnd);
+    const start = from < this.index.count ? this.index.positionAt(from) : this.size;
+    const bytes = await this.read(start, this.size);
+    const at = verifyRecords(bytes, this.index.count - from, (k) => this.index.offsetAt(from + k));
+    if (at >= 0) this.damagedAhead = true;
+    else this.verified(start, this.size);
   }
 
   /** Reads one record by index entry, verified; returns the bytes and its view. */
@@ -300,6 +347,8 @@ export class Segment {
     }
     for (const e of entries) this.index.append(e.offset, start + e.at, e.timeUs, e.hash);
     this.committedSize = start + bytes.length;
+    // Sealed here, checksums and all, and written whole: these bytes are the verified ones.
+    this.verified(start, this.committedSize);
   }
 
   /** Makes what was appended durable: sync, close, a rollover and `autoSync` call it. */
@@ -322,6 +371,7 @@ export class Segment {
     await startFile(this.file, this.base, this.headerIncarnation);
     this.index = new SegmentIndex(this.base);
     this.committedSize = SEGMENT_HEADER_SIZE;
+    this.verifiedEnd = SEGMENT_HEADER_SIZE;
   }
 
   /** Cuts the file back to its last whole batch: the head's tail torn by a crash mid-publish. */

@@ -262,3 +262,26 @@ describe('second guards', () => {
     await reopened.close();
   });
 });
+
+describe('verifying each byte once', () => {
+  it('a writer checks a segment indexed from IndexedDB whole on its first read, then reads only what it returns', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: 1000 });
+    for (let b = 0; b < 10; b++) await log.publish(gen(10, b * 10));
+    await log.close();
+    const reopened = await openLog(env, 'log', { rollover: 1000 });
+    const first = '00000000000000000000.log';
+    const { d } = await headFile(env);
+    const reads: [string, number, number][] = [];
+    env.root.faults.onRead = (path, position, length) => reads.push([path.slice(path.lastIndexOf('/') + 1), position, length]);
+    expect((await reopened.get(5)).offset).toBe(5);
+    // The rest of the segment, checked whole, then the one record.
+    expect(reads).toEqual([[first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE], [first, expect.any(Number), recSize(5)]]);
+    reads.length = 0;
+    expect((await reopened.consume(0, 3)).messages.map((m) => m.offset)).toEqual([0, 1, 2]);
+    expect((await reopened.get(7)).offset).toBe(7);
+    expect(reads.map(([name, , length]) => [name, length])).toEqual([[first, recSize(0) + recSize(1) + recSize(2)], [first, recSize(7)]]);
+    env.root.faults.onRead = undefined;
+    await reopened.close();
+  });
+});
