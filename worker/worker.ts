@@ -1,7 +1,8 @@
 /**
  * The dedicated module worker that owns a log's files: it opens the engine on
- * OPFS and serves it with Comlink, as the protocol (src/protocol/) declares.
- * One worker serves one open log; the client terminates it on close.
+ * OPFS when Comlink asks it to, then serves the engine's calls on the port
+ * the client sent, as the protocol (src/protocol/) declares. One worker
+ * serves one open log; the client terminates it on close.
  */
 import { expose } from 'comlink';
 import { LogError } from '../src/errors.ts';
@@ -9,6 +10,7 @@ import { opfsEnv } from '../src/storage/opfs-env.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import { serveEngine, type WorkerApi } from '../src/protocol/protocol.ts';
+import { servePort } from '../src/protocol/port.ts';
 import { installErrorTransport } from '../src/protocol/transport.ts';
 
 installErrorTransport();
@@ -21,10 +23,10 @@ function opened(): LogEngine {
 }
 
 const api: WorkerApi = {
-  ...serveEngine(opened),
-  async open(dir, options) {
+  async open(dir, options, port) {
     if (engine) throw new LogError('Internal', 'this worker already has a log open');
     engine = await LogEngine.open(await opfsEnv(), dir, options);
+    servePort(port, serveEngine(opened));
   },
   importArchive: async (dir, archive, options) => restoreArchive(await opfsEnv(), dir, archive, options),
 };

@@ -6,12 +6,14 @@
  * and a `readonly` log run an engine of their own, as one writer did before
  * logs could be shared.
  */
+import { transfer } from 'comlink';
 import { LogError } from '../errors.ts';
 import { LogFacade } from './facade.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from '../engine/options.ts';
 import type { RawLog } from '../engine/raw.ts';
 import type { Log, Options } from '../types.ts';
 import { sendBytes } from '../protocol/protocol.ts';
+import { portClient } from '../protocol/port.ts';
 import { spawnWorker } from './spawn.ts';
 import { SharedWriter, type Bus, type OwnedEngine } from './shared-writer.ts';
 import { callChannelName, ownerLockName, workerName, writersLockName } from '../namespace.ts';
@@ -66,14 +68,32 @@ async function openInPlace(path: string, options: ResolvedOptions, writers?: Hel
   return openEngine(await opfsEnv(), path, options, () => writers?.release());
 }
 
-async function openInWorker(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
+/**
+ * The engine in a dedicated worker of its own: Comlink asks it to open the
+ * log and hands it one end of a channel, on which the engine's calls then go
+ * (protocol/port.ts). `end` terminates the worker.
+ */
+async function workerEngine(path: string, options: ResolvedOptions): Promise<OwnedEngine> {
   const worker = spawnWorker(workerName(path));
-  await worker.start((api) => api.open(path, options));
+  const { port1, port2 } = new MessageChannel();
+  await worker.start((api) => api.open(path, options, transfer(port2, [port2])));
+  const raw = portClient(port1);
+  return {
+    raw,
+    end: () => {
+      raw.end();
+      worker.end();
+    },
+  };
+}
+
+async function openInWorker(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
+  const engine = await workerEngine(path, options);
   const end = () => {
-    worker.end();
+    engine.end();
     writers?.release();
   };
-  return new LogFacade(worker.api, options, path, end, { sendBatch: sendBytes });
+  return new LogFacade(engine.raw, options, path, end, { sendBatch: sendBytes });
 }
 
 /** The engine a shared writer runs once it owns the log. */
@@ -83,9 +103,7 @@ async function startEngine(path: string, options: ResolvedOptions, inPlace: bool
     const engine: RawLog = await LogEngine.open(await opfsEnv(), path, options);
     return { raw: engine, end: () => undefined };
   }
-  const worker = spawnWorker(workerName(path));
-  await worker.start((api) => api.open(path, options));
-  return { raw: worker.api, end: worker.end };
+  return workerEngine(path, options);
 }
 
 async function openShared(path: string, options: ResolvedOptions, writers: HeldLock, locks: WebLocks, inPlace: boolean): Promise<Log> {

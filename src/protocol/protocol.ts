@@ -1,19 +1,25 @@
 /**
  * The requests the client sends to the worker that owns a log's files,
- * declared once: the engine's own calls (`RawLog`), plus opening a log and
- * restoring an archive. The client (client/spawn.ts) and the worker
- * (worker/worker.ts) both type their side of Comlink with `WorkerApi`.
+ * declared once. Comlink carries the two that start a worker's work
+ * (`WorkerApi`: open a log, restore an archive); the engine's own calls
+ * (`RawLog`) then go on a port of their own (port.ts). The client
+ * (client/spawn.ts) and the worker (worker/worker.ts) both follow these types.
  */
-import { transfer } from 'comlink';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
 import type { ArchiveInfo, ImportOptions, Options } from '../types.ts';
 
-export interface WorkerApi extends RawLog {
-  /** Opens the one log this worker serves; options arrive resolved by the client and are checked again. */
-  open(dir: string, options: Options): Promise<void>;
+export interface WorkerApi {
+  /**
+   * Opens the one log this worker serves, then serves its engine's calls on
+   * `port` (port.ts). Options arrive resolved by the client and are checked again.
+   */
+  open(dir: string, options: Options, port: MessagePort): Promise<void>;
   /** Archive restore (src/archive/import.ts), in a worker of its own. */
   importArchive(dir: string, archive: Blob, options: ImportOptions): Promise<ArchiveInfo>;
 }
+
+/** Byte arrays that `sendBytes` marked to be moved; `transferList` finds them. */
+const moving = new WeakSet<Uint8Array>();
 
 /** A buffer of its own, so transferring it detaches nothing else. */
 function owned(bytes: Uint8Array): Uint8Array {
@@ -24,17 +30,23 @@ function owned(bytes: Uint8Array): Uint8Array {
 /** Bytes moved to the other side rather than cloned (the sender keeps no use for them). */
 export function sendBytes(bytes: Uint8Array): Uint8Array {
   const own = owned(bytes);
-  return transfer(own, [own.buffer as ArrayBuffer]);
+  moving.add(own);
+  return own;
 }
 
 function sendBatch(batch: RawBatch): RawBatch {
-  const records = owned(batch.records);
-  return transfer({ nextOffset: batch.nextOffset, records }, [records.buffer as ArrayBuffer]);
+  return { nextOffset: batch.nextOffset, records: sendBytes(batch.records) };
+}
+
+/** The buffers to move with `value`: its own, or its `records`', where `sendBytes` marked them. */
+export function transferList(value: unknown): Transferable[] {
+  const bytes = value instanceof Uint8Array ? value : (value as Partial<RawBatch> | null)?.records;
+  return bytes instanceof Uint8Array && moving.has(bytes) ? [bytes.buffer as ArrayBuffer] : [];
 }
 
 /**
- * The engine's calls as the worker serves them: read results are transferred,
- * not cloned. `engine` returns the open engine or throws `Closed`.
+ * The engine's calls as the worker serves them: read results are marked to
+ * be transferred, not cloned. `engine` returns the open engine or throws `Closed`.
  */
 export function serveEngine(engine: () => RawLog): RawLog {
   return {
