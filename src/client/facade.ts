@@ -19,7 +19,7 @@ import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
 import { normalizeDir, type ResolvedOptions } from '../engine/options.ts';
-import { checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, startToMicros, toRecordInputs } from './validate.ts';
+import { checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, startToMicros, toRecordColumns } from './validate.ts';
 
 function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };
@@ -89,7 +89,7 @@ export class LogFacade implements Log {
   publish(messages: NewMessage[]): Promise<number> {
     return this.call(async () => {
       this.writable();
-      const next = await this.raw.publish(this.sendBatch(encodeBatch(toRecordInputs(messages, Date.now()))));
+      const next = await this.raw.publish(this.sendBatch(encodeBatch(toRecordColumns(messages, Date.now()))));
       this.wakeups.published(next);
       return next;
     });

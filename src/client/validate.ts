@@ -4,7 +4,7 @@
  * the client runs the same checks so that bad input never crosses to the worker.
  */
 import { invalidArgument, LogError } from '../errors.ts';
-import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordInput } from '../codec/record.ts';
+import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordColumns } from '../codec/record.ts';
 import { OffsetNewest, OffsetOldest, type Log, type Message, type NewMessage } from '../types.ts';
 import { TYPED_LOG_KEY } from '../namespace.ts';
 
@@ -16,42 +16,58 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array || Object.prototype.toString.call(v) === '[object Uint8Array]';
 }
 
-function bytesOrEmpty(v: unknown, what: string): Uint8Array {
+/** `v` as bytes, or null if it is neither bytes nor absent (the caller names what was wrong). */
+function bytesOrEmpty(v: unknown): Uint8Array | null {
   if (v === undefined || v === null) return EMPTY;
-  if (!isBytes(v)) throw invalidArgument(`${what} must be a Uint8Array or null`);
-  return v;
+  return isBytes(v) ? v : null;
+}
+
+function validTime(t: unknown): t is number {
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 && t <= MAX_TIME_MS;
 }
 
 export function checkTime(t: unknown, what: string): number {
   if (t instanceof Date) t = t.getTime();
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > MAX_TIME_MS) {
+  if (!validTime(t)) {
     throw invalidArgument(`${what} must be a non-negative number of milliseconds since the epoch, got ${String(t)}`);
   }
   return t;
 }
 
-/** Validates a publish batch and turns it into records; throws before anything is written. */
-export function toRecordInputs(messages: unknown, nowMs: number): RecordInput[] {
+/**
+ * Validates a publish batch and turns it into columns for `encodeBatch`;
+ * throws before anything is written. This runs for every message published,
+ * so it builds no object or string per message unless one is wrong.
+ */
+export function toRecordColumns(messages: unknown, nowMs: number): RecordColumns {
   if (!Array.isArray(messages)) throw invalidArgument('publish takes an array of messages');
+  const n = messages.length;
+  const keys = new Array<Uint8Array>(n);
+  const values = new Array<Uint8Array>(n);
+  const timesUs = new Float64Array(n);
   const nowUs = Math.round(nowMs * 1000);
   let total = 0;
-  // Array.from visits holes (`new Array(3)`) as undefined, where map would skip them.
-  const inputs = Array.from(messages as unknown[], (m, i): RecordInput => {
+  for (let i = 0; i < n; i++) {
+    // An index, not for-of: holes (`new Array(3)`) are seen as undefined, and refused.
+    const m: unknown = messages[i];
     if (typeof m !== 'object' || m === null) throw invalidArgument(`message ${i} must be an object`);
     const { key, value, time } = m as NewMessage;
-    const k = bytesOrEmpty(key, `message ${i}: key`);
-    const v = bytesOrEmpty(value, `message ${i}: value`);
+    const k = bytesOrEmpty(key);
+    const v = bytesOrEmpty(value);
+    if (k === null || v === null) throw invalidArgument(`message ${i}: ${k === null ? 'key' : 'value'} must be a Uint8Array or null`);
     if (k.length + v.length > MAX_PAYLOAD_SIZE) {
       throw invalidArgument(`message ${i}: key + value is ${k.length + v.length} bytes, over the 64 MiB limit`);
     }
-    const ms = time === undefined || time === 0 ? undefined : checkTime(time, `message ${i}: time`);
+    const ms = time === undefined || time === 0 ? undefined : validTime(time) ? time : checkTime(time, `message ${i}: time`);
+    keys[i] = k;
+    values[i] = v;
+    timesUs[i] = ms === undefined ? nowUs : Math.round(ms * 1000);
     total += recordSize(k.length, v.length);
-    return { key: k, value: v, timeUs: ms === undefined ? nowUs : Math.round(ms * 1000) };
-  });
+  }
   if (total > MAX_BATCH_SIZE) {
     throw invalidArgument(`a publish batch of ${total} bytes is over the ${MAX_BATCH_SIZE} byte limit; split it`);
   }
-  return inputs;
+  return { keys, values, timesUs };
 }
 
 /** An offset argument: an integer ≥ 0 or one of the two sentinels. */
@@ -134,5 +150,8 @@ export function checkLog<T extends Partial<Log>>(log: unknown, what: string): T 
 export function checkSized(message: unknown): { key: Uint8Array; value: Uint8Array } {
   if (typeof message !== 'object' || message === null) throw invalidArgument('size takes a message');
   const { key, value } = message as Partial<Message>;
-  return { key: bytesOrEmpty(key, 'size: key'), value: bytesOrEmpty(value, 'size: value') };
+  const k = bytesOrEmpty(key);
+  const v = bytesOrEmpty(value);
+  if (k === null || v === null) throw invalidArgument(`size: ${k === null ? 'key' : 'value'} must be a Uint8Array or null`);
+  return { key: k, value: v };
 }

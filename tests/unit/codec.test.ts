@@ -41,11 +41,11 @@ describe('Crc32 (IEEE, for zip entries)', () => {
 
 describe('batches', () => {
   const enc = new TextEncoder();
-  const inputs = [
-    { key: enc.encode('k1'), value: enc.encode('hello'), timeUs: 1_700_000_000_123_456 },
-    { key: new Uint8Array(0), value: new Uint8Array(0), timeUs: 5 },
-    { key: enc.encode('k3'), value: new Uint8Array(1000).fill(9), timeUs: 7 },
-  ];
+  const inputs = {
+    keys: [enc.encode('k1'), new Uint8Array(0), enc.encode('k3')],
+    values: [enc.encode('hello'), new Uint8Array(0), new Uint8Array(1000).fill(9)],
+    timesUs: Float64Array.of(1_700_000_000_123_456, 5, 7),
+  };
 
   it('seal gives offsets and checksums; decode reads back what was encoded', () => {
     const bytes = encodeBatch(inputs);

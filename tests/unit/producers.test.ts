@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/codec/record.ts';
-import { toRecordInputs } from '../../src/client/validate.ts';
+import { toRecordColumns } from '../../src/client/validate.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
 import { PRODUCER_WINDOW, PRODUCERS_FILE, type Producer } from '../../src/engine/producers.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
@@ -16,7 +16,7 @@ import { restoreArchive } from '../../src/archive/restore.ts';
 import { afterCrash, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
 
 const open = (env: MemoryEnv) => LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, timeIndex: true });
-const batch = (n: number, from: number) => encodeBatch(toRecordInputs(gen(n, from), 0));
+const batch = (n: number, from: number) => encodeBatch(toRecordColumns(gen(n, from), 0));
 const p = (seq: number, id = 'tab-a'): Producer => ({ id, seq });
 
 async function count(engine: LogEngine): Promise<number> {

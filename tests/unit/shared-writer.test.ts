@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/codec/record.ts';
-import { toRecordInputs } from '../../src/client/validate.ts';
+import { toRecordColumns } from '../../src/client/validate.ts';
 import { SharedWriter, type Bus } from '../../src/client/shared-writer.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
 import type { HeldLock, Locks } from '../../src/storage/files.ts';
@@ -59,7 +59,7 @@ function tabLocks(shared: MemoryLocks) {
 }
 
 const OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true };
-const batch = (n: number, from: number) => encodeBatch(toRecordInputs(gen(n, from), 0));
+const batch = (n: number, from: number) => encodeBatch(toRecordColumns(gen(n, from), 0));
 
 function world() {
   const env = freshEnv();
