@@ -36,7 +36,6 @@ export class LogEngine implements RawLog {
   private highestNext = 0;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pendingPuts = new Set<Promise<void>>();
   /** Snapshots pinned for archive export; a rewrite first copies their bytes aside (engine/snapshot.ts). */
   private readonly pins = new SnapshotPins(() => this.closed);
   /** The `retention` option, applied on open and after each publish; null without one. */
@@ -146,9 +145,7 @@ export class LogEngine implements RawLog {
 
   /** Saves a segment's index in the background; it is derived data, so a lost put only costs a rescan. */
   private persist(record: SegmentRecord): void {
-    const put = this.store.put(record).catch(() => undefined);
-    this.pendingPuts.add(put);
-    void put.finally(() => this.pendingPuts.delete(put));
+    this.store.putSoon(record);
   }
 
   private get head(): Segment {
@@ -470,7 +467,7 @@ export class LogEngine implements RawLog {
       this.closed = true;
       try {
         if (!this.options.readonly) await this.saveHead();
-        await Promise.all(this.pendingPuts);
+        await this.store.settle();
         await Promise.all(this.segments.map((s) => s.close()));
         await this.producers?.close();
       } finally {

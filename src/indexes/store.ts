@@ -104,10 +104,20 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
  * every open rescans the segments. Cursors need it for durability: their
  * calls reject `Unsupported` then.
  */
+/** How long `putSoon` gathers records before writing them in one transaction. */
+const PUT_DELAY_MS = 50;
+
+const queueKey = (dir: string, base: number) => `${base} ${dir}`;
+
 export class IndexStore {
   private db: IDBPDatabase | null = null;
   private unusable: Unusable | null = null;
   private closed = false;
+  /** Records `putSoon` has not written yet, the latest of each segment. */
+  private readonly queued = new Map<string, SegmentRecord>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Writes of queued records under way: `settle` waits for them. */
+  private readonly writing = new Set<Promise<void>>();
 
   private constructor(private readonly factory: IDBFactory | undefined) {}
 
@@ -189,8 +199,43 @@ export class IndexStore {
     await (await this.with(STORE))?.put(STORE, record);
   }
 
+  /**
+   * Saves `record` soon, in one transaction with the others queued meanwhile
+   * (a transaction costs about as much as its puts; a busy log seals several
+   * segments a second). Never rejects: records are derived data, and a lost
+   * one costs its segment a rescan on open.
+   */
+  putSoon(record: SegmentRecord): void {
+    this.queued.set(queueKey(record.dir, record.base), record);
+    this.timer ??= setTimeout(() => void this.writeQueued(), PUT_DELAY_MS);
+  }
+
+  /** Writes what is queued now and waits for every write under way. */
+  async settle(): Promise<void> {
+    void this.writeQueued();
+    await Promise.all(this.writing);
+  }
+
+  private writeQueued(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const records = [...this.queued.values()];
+    this.queued.clear();
+    if (records.length === 0) return Promise.resolve();
+    const write = (async () => {
+      const db = await this.with(STORE);
+      if (!db) return;
+      const tx = db.transaction(STORE, 'readwrite');
+      await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+    })().catch(() => undefined);
+    this.writing.add(write);
+    void write.finally(() => this.writing.delete(write));
+    return write;
+  }
+
   /** Removal must be durable before the segment it describes changes, hence strict. */
   async remove(dir: string, base: number): Promise<void> {
+    this.queued.delete(queueKey(dir, base));
     const db = await this.with(STORE);
     if (!db) return;
     const tx = db.transaction(STORE, 'readwrite', { durability: 'strict' });
@@ -223,8 +268,12 @@ export class IndexStore {
     await Promise.all([offset === null ? tx.store.delete([dir, name]) : tx.store.put(record), tx.done]);
   }
 
+  /** Closes the connection; records still queued are dropped (call `settle` first to keep them). */
   close(): void {
     this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.queued.clear();
     this.db?.close();
     this.db = null;
   }

@@ -20,11 +20,15 @@ import { parseSegmentName, segmentName } from './names.ts';
 export { SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
 export { parseSegmentName, segmentName } from './names.ts';
 
-/** Empties an open file down to a fresh header: a new segment, or a head whose header was torn. */
+/**
+ * Empties an open file down to a fresh header: a new segment, or a head whose
+ * header was torn. Not flushed: only the newest file can be a head whose
+ * header never reached the disk (a rollover flushes the segment before it),
+ * and opening a log starts such a head afresh (see `resetTornHeader`).
+ */
 async function startFile(file: StoredFile, base: number, incarnation: number): Promise<void> {
-  await file.truncate(0);
+  if ((await file.size()) > 0) await file.truncate(0);
   await file.write(encodeHeader(base, incarnation), 0);
-  await file.flush();
 }
 
 /** What a scan found: where the last whole batch ends, and whether bytes follow it. */
