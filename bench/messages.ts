@@ -3,6 +3,8 @@
  * 128-byte value and distinct times, all derived from the offset so every
  * reader can check what it got.
  */
+import type { RecordColumns } from '../src/codec/record.ts';
+
 export const KEY_SIZE = 10;
 export const VALUE_SIZE = 128;
 export const TIME_BASE = 1_700_000_000_000;
@@ -25,6 +27,11 @@ export function message(i: number, valueSize = VALUE_SIZE): BenchMessage {
   const value = new Uint8Array(valueSize);
   for (let j = 0; j < valueSize; j += 4) value[j] = (i + j) & 0xff;
   return { key: keyFor(i), value, time: TIME_BASE + i };
+}
+
+/** A batch as opfs-log's encoder takes it (no validation: what raw OPFS's page does). */
+export function columnsOf(batch: BenchMessage[]): RecordColumns {
+  return { keys: batch.map((m) => m.key), values: batch.map((m) => m.value), timesUs: Float64Array.from(batch, (m) => m.time * 1000) };
 }
 
 export function batches(total: number, batchSize: number, valueSize = VALUE_SIZE): BenchMessage[][] {

@@ -70,6 +70,10 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     const consumeMs = await timedScan(sys, total);
     out.push({ workload: 'consume 100k', value: total / (consumeMs / 1000), unit: 'msg/s' });
 
+    if (sys.publishLimit) {
+      const ms = await sys.publishLimit(total, BATCH);
+      out.push({ workload: 'publish 100k, worker only (the limit)', value: total / (ms / 1000), unit: 'msg/s' });
+    }
     if (sys.name === 'raw OPFS') return out;
     const offsets = randomInts(10_000, total, 1);
     t = performance.now();

@@ -23,4 +23,9 @@ export interface System {
   getByKey(key: Uint8Array): Promise<ReadMessage | null>;
   getByTime(time: number): Promise<ReadMessage | null>;
   close(): Promise<void>;
+  /**
+   * Only raw OPFS: milliseconds to write `total` messages whose bytes are
+   * ready in the worker, one write per batch, and flush: the physical limit of publish.
+   */
+  publishLimit?(total: number, batchSize: number): Promise<number>;
 }
