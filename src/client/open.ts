@@ -14,6 +14,7 @@ import type { RawLog } from '../engine/raw.ts';
 import type { Log, Options } from '../types.ts';
 import { sendBytes } from '../protocol/protocol.ts';
 import { portClient } from '../protocol/port.ts';
+import { withReadAhead } from '../protocol/read-ahead.ts';
 import { spawnWorker } from './spawn.ts';
 import { SharedWriter, type Bus, type OwnedEngine } from './shared-writer.ts';
 import { callChannelName, ownerLockName, workerName, writersLockName } from '../namespace.ts';
@@ -77,11 +78,12 @@ async function workerEngine(path: string, options: ResolvedOptions): Promise<Own
   const worker = spawnWorker(workerName(path));
   const { port1, port2 } = new MessageChannel();
   await worker.start((api) => api.open(path, options, transfer(port2, [port2])));
-  const raw = portClient(port1);
+  const port = portClient(port1);
   return {
-    raw,
+    // A readonly log's files change under it, through no call of its own: it never reads ahead.
+    raw: options.readonly ? port : withReadAhead(port),
     end: () => {
-      raw.end();
+      port.end();
       worker.end();
     },
   };

@@ -38,6 +38,10 @@ export class LogEngine implements RawLog {
   private queue: Promise<unknown> = Promise.resolve();
   /** Snapshots pinned for archive export; a rewrite first copies their bytes aside (engine/snapshot.ts). */
   private readonly pins = new SnapshotPins(() => this.closed);
+  /** Where the last consume ended. */
+  private consumedTo = -1;
+  /** What `readAhead` read for the consume likely to come next. */
+  private ahead: { seg: Segment; from: number; to: number; bytes: Promise<Uint8Array> } | null = null;
   /** The `retention` option, applied on open and after each publish; null without one. */
   private retention: Retention | null = null;
 
@@ -284,9 +288,44 @@ export class LogEngine implements RawLog {
       if (!at) return { nextOffset: this.next, records: EMPTY };
       const seg = this.segments[at.s];
       const end = Math.min(seg.count, at.i + maxCount);
-      const records = await seg.readEntries(at.i, end);
-      return { nextOffset: seg.offsetAt(end - 1) + 1, records };
+      const records = await this.readRange(seg, at.i, end);
+      const nextOffset = seg.offsetAt(end - 1) + 1;
+      // Only a reader going through the log in order: a random one would pay for reads it never uses.
+      if (start === this.consumedTo) this.readAhead(nextOffset, maxCount);
+      this.consumedTo = nextOffset;
+      return { nextOffset, records };
     });
+  }
+
+  /** Entries [from, to) of `seg`: read ahead already, or read now. */
+  private async readRange(seg: Segment, from: number, to: number): Promise<Uint8Array> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead?.seg === seg && ahead.from === from && ahead.to === to) {
+      const bytes = await ahead.bytes.catch(() => null);
+      if (bytes) return bytes;
+    }
+    return seg.readEntries(from, to);
+  }
+
+  /**
+   * A writer reads the batch a consume would ask for next, once this one is
+   * answered (a timer: after the answer is sent), so a reader going through
+   * the log finds it read while it decoded the last one. A writer's bytes do
+   * not change under it and a rewrite replaces the segment object, so what is
+   * read ahead is used only for that same segment and range; a failed read
+   * ahead is dropped, and the consume then reads (and reports) for itself.
+   */
+  private readAhead(offset: number, maxCount: number): void {
+    const at = this.options.readonly ? null : this.locate(offset);
+    if (!at) return;
+    const seg = this.segments[at.s];
+    const to = Math.min(seg.count, at.i + maxCount);
+    const bytes = new Promise<Uint8Array>((resolve, reject) => {
+      setTimeout(() => seg.readEntries(at.i, to).then(resolve, reject), 0);
+    });
+    bytes.catch(() => undefined);
+    this.ahead = { seg, from: at.i, to, bytes };
   }
 
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch> {

@@ -17,11 +17,11 @@ import { transferList } from './protocol.ts';
 type Method = keyof RawLog;
 
 /** Every method of `RawLog`, declared once; the check below fails to compile if one is missing. */
-const METHODS = [
+export const RAW_METHODS = [
   'publish', 'nextOffset', 'consume', 'consumeByKey', 'get', 'getByKey', 'getByTime', 'delete', 'stat', 'backup',
   'pinSnapshot', 'readSnapshot', 'readSnapshotIndex', 'releaseSnapshot', 'sync', 'close',
 ] as const satisfies readonly Method[];
-const everyMethod: Exclude<Method, (typeof METHODS)[number]> extends never ? true : never = true;
+const everyMethod: Exclude<Method, (typeof RAW_METHODS)[number]> extends never ? true : never = true;
 void everyMethod;
 
 type Request = [id: number, method: Method, args: unknown[]];
@@ -61,7 +61,7 @@ export function portClient(port: MessagePort): RawLog & { end(): void } {
       port.postMessage([id, method, args] satisfies Request, transferList(args[0]));
     });
   };
-  const client = Object.fromEntries(METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as RawLog;
+  const client = Object.fromEntries(RAW_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as RawLog;
   const end = (): void => {
     ended = true;
     port.close();
