@@ -7,6 +7,7 @@ import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
+import { PRODUCERS_FILE } from './producers.ts';
 import { finishReplace } from './replace.ts';
 import { removeSideCopies } from './snapshot.ts';
 
@@ -50,10 +51,15 @@ async function finishRewrites(dir: Directory): Promise<void> {
 export async function loadSegments(
   dir: Directory, path: string, store: IndexStore, options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
-  if (!options.readonly) await finishReplace(dir); // first: a committed replace also drops old rewrite copies
-  if (!options.readonly) await finishRewrites(dir);
-  if (!options.readonly) await removeSideCopies(dir); // an export's copies, left by a crash
-  const [names, records] = await Promise.all([segmentNames(dir), store.load(path)]);
+  let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
+  // Only a crash leaves other files than segments and the producer table; listing costs ~5 ms, so once if none is there.
+  if (!options.readonly && listed.some((n) => parseSegmentName(n) === null && n !== PRODUCERS_FILE)) {
+    await finishReplace(dir); // first: a committed replace also drops old rewrite copies
+    await finishRewrites(dir);
+    await removeSideCopies(dir); // an export's copies, left by a crash
+    listed = await dir.names();
+  }
+  const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
   const kept = (name: string) => options.keep?.get(name);
   const opening = names.map((name) => kept(name) ?? Segment.openFile(dir, name, options.readonly));
   const opened = await Promise.allSettled(opening);

@@ -32,9 +32,10 @@ export interface IndexEntry {
  * The version of `PackedIndex.data`'s layout. Change it with the layout: a
  * record of another layout is never unpacked (`IndexStore.load` leaves it
  * out), so its segment is rescanned and the record written anew.
- * 2: narrow columns (no offsets while dense, u32 time deltas).
+ * 2: narrow columns (no offsets while dense, u32 time deltas). 3: each u32
+ * column stored as differences from the entry before (see `toDifferences`).
  */
-export const PACKED_INDEX_LAYOUT = 2;
+export const PACKED_INDEX_LAYOUT = 3;
 
 /** The serialized form kept in IndexedDB (see `IndexStore`). */
 export interface PackedIndex {
@@ -45,7 +46,11 @@ export interface PackedIndex {
   timeBase: number | null;
   /** Offsets are base + entry; else `data` holds them. */
   dense: boolean;
-  /** times (f64 or u32 × count), then offsets unless dense, positions, hashes (u32 × count each). */
+  /**
+   * times (f64 or u32 × count), then offsets unless dense, positions, hashes
+   * (u32 × count each). Narrow times, offsets and positions are stored as
+   * the difference from the entry before (the first as it is).
+   */
   data: ArrayBuffer;
 }
 
@@ -66,6 +71,22 @@ function packedArrays(data: ArrayBuffer, n: number, narrowTimes: boolean, dense:
 
 function packedSize(n: number, narrowTimes: boolean, dense: boolean): number {
   return n * ((narrowTimes ? 4 : 8) + (dense ? 0 : 4) + 8);
+}
+
+/**
+ * Rewrites a rising column as differences from the element before, in place.
+ * IndexedDB compresses what it stores (Chromium: snappy): differences of
+ * evenly sized and timed messages repeat, and a million-message log's
+ * records then load in about half the time (measured: 167 records of 72 KB,
+ * ~120 ms as they are, ~60 ms as differences).
+ */
+function toDifferences(column: Uint32Array): void {
+  for (let i = column.length - 1; i > 0; i--) column[i] -= column[i - 1];
+}
+
+/** Undoes `toDifferences` in place (u32 arithmetic wraps, so any column comes back exactly). */
+function undoDifferences(column: Uint32Array): void {
+  for (let i = 1; i < column.length; i++) column[i] += column[i - 1];
 }
 
 /** A copy of `a`'s first `n` elements in a new array of `capacity`. */
@@ -93,9 +114,11 @@ export class SegmentIndex {
     this.time = new Uint32Array(capacity);
   }
 
+  /** The index `packed` describes. It takes `packed.data` over (undone from differences in place): unpack a record once. */
   static unpack(base: number, packed: PackedIndex): SegmentIndex {
     const index = new SegmentIndex(base, 0);
     const arrays = packedArrays(packed.data, packed.count, packed.timeBase !== null, packed.dense);
+    for (const column of [arrays.time, arrays.rel, arrays.pos]) if (column instanceof Uint32Array) undoDifferences(column);
     ({ time: index.time, rel: index.rel, pos: index.pos, hash: index.hash } = arrays);
     index.timeBase = packed.timeBase;
     index.count = packed.count;
@@ -112,6 +135,7 @@ export class SegmentIndex {
     if (packed.rel) packed.rel.set(this.rel!.subarray(0, n));
     packed.pos.set(this.pos.subarray(0, n));
     packed.hash.set(this.hash.subarray(0, n));
+    for (const column of [packed.time, packed.rel, packed.pos]) if (column instanceof Uint32Array) toDifferences(column);
     return { layout: PACKED_INDEX_LAYOUT, count: n, timeBase: narrow ? this.timeBase : null, dense, data };
   }
 
