@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { browserPath } from '../scripts/browsers.mjs';
 
-const WORKER_URL = 'worker/worker.ts';
+/** The built worker the bench opens logs with (bench/package.ts). */
+const WORKER_URL = 'dist/worker.js';
 
 /**
  * How `browser` measures the worker: `measure(page)` resolves to bytes, or

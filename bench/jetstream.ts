@@ -9,9 +9,13 @@
  */
 import { headers, wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
-import { open, type Log } from '../src/index.ts';
-import { HEADER_KEY, HEADER_OFFSET, HEADER_SOURCE, HEADER_TIME, pull, push, type Replication } from '../src/jetstream.ts';
+import type { Log } from '../src/index.ts';
+import type { Replication } from '../src/jetstream.ts';
+import { opfsLog, replication } from './package.ts';
 import { message } from './messages.ts';
+
+const { open } = opfsLog;
+const { HEADER_KEY, HEADER_OFFSET, HEADER_SOURCE, HEADER_TIME, pull, push } = replication;
 
 export const STREAM = 'BENCH';
 /** Publishes in flight for the limit: what `push` keeps in flight. */

@@ -1,5 +1,8 @@
 /** The 1M-message log: built once, then reopened (timed) and held open for a heap reading. */
-import { open, type Log } from '../src/index.ts';
+import type { Log } from '../src/index.ts';
+import { opfsLog } from './package.ts';
+
+const { open } = opfsLog;
 import { batches, expectedChecksum, checksum } from './messages.ts';
 
 const OPTIONS = { keyIndex: true, timeIndex: true } as const;

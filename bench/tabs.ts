@@ -6,7 +6,10 @@
  * is timed; the owner then reads back what it wrote, so a forwarding that
  * loses or doubles a batch fails instead of winning.
  */
-import { open, type Log } from '../src/index.ts';
+import type { Log } from '../src/index.ts';
+import { opfsLog } from './package.ts';
+
+const { open } = opfsLog;
 import { batches, checksum, expectedChecksum, message } from './messages.ts';
 import { BATCH, check, latencyMeasure, type Measure } from './workloads.ts';
 

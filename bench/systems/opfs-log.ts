@@ -1,5 +1,8 @@
 /** opfs-log itself, opened from the main thread: the worker round trip counts, as it does for users. */
-import { open, type Log } from '../../src/index.ts';
+import type { Log } from '../../src/index.ts';
+import { opfsLog } from '../package.ts';
+
+const { open } = opfsLog;
 import type { BenchMessage } from '../messages.ts';
 import type { ReadMessage, System } from './system.ts';
 
