@@ -6,6 +6,7 @@ import { SqliteSystem } from './systems/sqlite.ts';
 import type { System } from './systems/system.ts';
 import { publishAndRead, publishLarge, publishSingly, type Measure } from './workloads.ts';
 import * as reopen from './reopen.ts';
+import * as scaling from './scaling.ts';
 import * as tabs from './tabs.ts';
 
 const systems: Record<string, System> = {
@@ -34,6 +35,7 @@ const bench = {
   run: (system: string, workload: string) => workloads[workload](systems[system]),
   wipe,
   reopen,
+  scaling,
   tabs,
 };
 

@@ -1,4 +1,5 @@
 /** Types of report.mjs, for its unit test (tests/unit/bench-report.test.ts). */
+import type { ScalingReport } from './scaling-report.mjs';
 export interface Median {
   value: number;
   unit: string;
@@ -35,9 +36,13 @@ export interface ReportFiles {
   results: URL;
   markdown: URL;
   recorded: URL[];
+  /** Every browser's recorded scaling run (bench/scaling-report.mjs); none when absent. */
+  scaling?: URL[];
 }
 export function browserOf(report: Report): { name: string; version: string; settings?: string };
 export function renderTable(report: Report): string;
-export function renderMarkdown(reports: Report[]): string;
+export function renderMarkdown(reports: Report[], scaling?: ScalingReport[]): string;
 export function reportFiles(browser: string): ReportFiles;
 export function saveReport(report: Report, options: { record: boolean }, files?: ReportFiles): string[];
+export function writeFile(url: URL, text: string): string;
+export function writeMarkdown(files: ReportFiles): string;

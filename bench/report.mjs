@@ -1,6 +1,7 @@
 // The benchmark's printed table, BENCHMARKS.md, and where a run's results go.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { scalingFiles, scalingSection } from './scaling-report.mjs';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
 const OURS = 'opfs-log';
 
@@ -111,12 +112,11 @@ ${
 
 /**
  * BENCHMARKS.md from the recorded reports, one per browser (Chromium first):
- * each browser's own table, and opfs-log's figures side by side when both are there.
+ * each browser's own table, and opfs-log's figures side by side when both are
+ * there; then the recorded scaling runs (bench/scaling.mjs), if any.
  */
-export function renderMarkdown(reports) {
-  const sorted = Object.keys(BROWSERS)
-    .map((name) => reports.find((r) => browserOf(r).name === name))
-    .filter(Boolean);
+export function renderMarkdown(reports, scaling = []) {
+  const sorted = inBrowserOrder(reports);
   const chromium = sorted.find((r) => browserOf(r).name === 'chromium');
   const firefox = sorted.find((r) => browserOf(r).name === 'firefox');
   const files = sorted.map((r) => `\`bench/${reportFileName(browserOf(r).name)}\``).join(' and ');
@@ -146,12 +146,18 @@ messages back. The machine: ${sorted[0].machine.cores} cores, ${sorted[0].machin
 Medians of each run's repetitions; the raw samples are in ${files}.
 
 ${sideBySide}${sorted.map(browserSection).join('\n')}
-## Settings
+${scalingSection(inBrowserOrder(scaling).map((report) => ({ report, title: titleOf(report) })))}## Settings
 
 ${sorted[0].systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
 
 ${readFileSync(new URL('./findings.md', import.meta.url), 'utf8')}`;
 }
+
+/** `reports` in the order BENCHMARKS.md shows browsers, one per browser. */
+const inBrowserOrder = (reports) =>
+  Object.keys(BROWSERS)
+    .map((name) => reports.find((r) => browserOf(r).name === name))
+    .filter(Boolean);
 
 const reportFileName = (browser) => (browser === 'chromium' ? 'results.json' : `results-${browser}.json`);
 
@@ -163,6 +169,8 @@ export function reportFiles(browser) {
     markdown: new URL('../BENCHMARKS.md', import.meta.url),
     /** Every browser's recorded results, which BENCHMARKS.md is rendered from. */
     recorded: Object.keys(BROWSERS).map((name) => new URL(`./${reportFileName(name)}`, import.meta.url)),
+    /** Every browser's recorded scaling run, which BENCHMARKS.md shows when there is one. */
+    scaling: Object.keys(BROWSERS).map((name) => scalingFiles(name).json),
   };
 }
 
@@ -173,15 +181,22 @@ export function reportFiles(browser) {
  */
 export function saveReport(report, { record }, files = reportFiles(browserOf(report).name)) {
   const json = JSON.stringify(report, null, 2) + '\n';
-  const write = (url, text) => {
-    mkdirSync(new URL('.', url), { recursive: true });
-    writeFileSync(url, text);
-    return fileURLToPath(url);
-  };
-  const written = [write(files.out, json)];
+  const written = [writeFile(files.out, json)];
   if (!record) return written;
-  written.push(write(files.results, json));
-  const recorded = files.recorded.filter((url) => existsSync(url)).map((url) => JSON.parse(readFileSync(url, 'utf8')));
-  written.push(write(files.markdown, renderMarkdown(recorded)));
+  written.push(writeFile(files.results, json));
+  written.push(writeMarkdown(files));
   return written;
+}
+
+/** Writes `text` to `url`, making its directory; returns the path. */
+export function writeFile(url, text) {
+  mkdirSync(new URL('.', url), { recursive: true });
+  writeFileSync(url, text);
+  return fileURLToPath(url);
+}
+
+/** Renders BENCHMARKS.md from every recorded file `files` names; returns its path. */
+export function writeMarkdown(files) {
+  const read = (urls) => urls.filter((url) => existsSync(url)).map((url) => JSON.parse(readFileSync(url, 'utf8')));
+  return writeFile(files.markdown, renderMarkdown(read(files.recorded), read(files.scaling ?? [])));
 }

@@ -5,7 +5,7 @@
 // bench/out/results.json (results-firefox.json for Firefox; ignored by git);
 // with `--record` (`npm run bench -- --record`) also the tracked
 // bench/results*.json and BENCHMARKS.md, so an exploratory run leaves the
-// working tree clean.
+// working tree clean. `--scaling` runs only the scaling run (bench/scaling.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -17,6 +17,7 @@ import { TARGETS, evaluateTargets, median } from './targets.mjs';
 import { renderTable, saveReport } from './report.mjs';
 import { workerHeapMeter } from './heap.mjs';
 import { jetstreamWorkloads } from './jetstream.mjs';
+import { scalingRun } from './scaling.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -26,7 +27,7 @@ const say = (...a) => console.error(...a);
 
 // Parsed before the minutes-long run, so a mistyped flag fails at once.
 const { values: flags } = parseArgs({
-  options: { record: { type: 'boolean', default: false }, browser: { type: 'string', default: 'chromium' } },
+  options: { record: { type: 'boolean', default: false }, browser: { type: 'string', default: 'chromium' }, scaling: { type: 'boolean', default: false } },
 });
 if (!BROWSER_NAMES.includes(flags.browser)) {
   say(`--browser ${flags.browser}: expected one of ${BROWSER_NAMES.join(', ')}`);
@@ -57,6 +58,8 @@ function ensureBrowser(name) {
 async function main() {
   const browser = flags.browser;
   ensureBrowser(browser);
+  // opfs-log is measured as users install it, built (bench/package.ts).
+  execFileSync(process.execPath, [new URL('../scripts/build.mjs', import.meta.url).pathname], { stdio: ['ignore', 'ignore', 'inherit'] });
   const version = execFileSync(browserPath(browser), ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   const server = await createServer({
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
@@ -71,6 +74,7 @@ async function main() {
   const loadAtStart = loadavg()[0];
   try {
     const page = await benchPage(context.pages()[0] ?? (await context.newPage()));
+    if (flags.scaling) return await scalingRun(page, { browser, version, settings: LAUNCH[browser].settings, record: flags.record, say });
     // A second tab of the same profile, for the workloads that publish into a log the first tab owns.
     const otherTab = await benchPage(await context.newPage());
     await page.evaluate(() => window.bench.wipe());
