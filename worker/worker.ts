@@ -1,7 +1,7 @@
 /**
  * The dedicated module worker that owns a log's files: it opens the engine on
- * OPFS when Comlink asks it to, then serves the engine's calls on the port
- * the client sent, as the protocol (src/protocol/) declares. One worker
+ * OPFS when Comlink asks it to, then serves the engine's calls on its own
+ * channel, as the protocol (src/protocol/) declares. One worker
  * serves one open log; the client terminates it on close.
  */
 import { expose } from 'comlink';
@@ -10,7 +10,7 @@ import { opfsEnv } from '../src/storage/opfs-env.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import { serveEngine, type WorkerApi } from '../src/protocol/protocol.ts';
-import { servePort } from '../src/protocol/port.ts';
+import { servePort, type Endpoint } from '../src/protocol/port.ts';
 import { installErrorTransport } from '../src/protocol/transport.ts';
 
 installErrorTransport();
@@ -23,10 +23,10 @@ function opened(): LogEngine {
 }
 
 const api: WorkerApi = {
-  async open(dir, options, port) {
+  async open(dir, options) {
     if (engine) throw new LogError('Internal', 'this worker already has a log open');
     engine = await LogEngine.open(await opfsEnv(), dir, options);
-    servePort(port, serveEngine(opened));
+    servePort(self as unknown as Endpoint, serveEngine(opened));
   },
   importArchive: async (dir, archive, options) => restoreArchive(await opfsEnv(), dir, archive, options),
 };

@@ -6,7 +6,6 @@
  * and a `readonly` log run an engine of their own, as one writer did before
  * logs could be shared.
  */
-import { transfer } from 'comlink';
 import { LogError } from '../errors.ts';
 import { LogFacade } from './facade.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from '../engine/options.ts';
@@ -71,14 +70,13 @@ async function openInPlace(path: string, options: ResolvedOptions, writers?: Hel
 
 /**
  * The engine in a dedicated worker of its own: Comlink asks it to open the
- * log and hands it one end of a channel, on which the engine's calls then go
+ * log, then lets go, and the engine's calls go on the worker's channel
  * (protocol/port.ts). `end` terminates the worker.
  */
 async function workerEngine(path: string, options: ResolvedOptions): Promise<OwnedEngine> {
   const worker = spawnWorker(workerName(path));
-  const { port1, port2 } = new MessageChannel();
-  await worker.start((api) => api.open(path, options, transfer(port2, [port2])));
-  const port = portClient(port1);
+  await worker.start((api) => api.open(path, options));
+  const port = portClient(worker.channel());
   return {
     // A readonly log's files change under it, through no call of its own: it never reads ahead.
     raw: options.readonly ? port : withReadAhead(port),

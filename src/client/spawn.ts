@@ -43,7 +43,12 @@ export interface SpawnedWorker {
    * start meanwhile, and ends the worker if the request rejects.
    */
   start<T>(request: (api: Remote<WorkerApi>) => Promise<T>): Promise<T>;
-  /** Releases the proxy and terminates the worker. */
+  /**
+   * Lets go of Comlink (the worker stops answering it) and gives the worker's
+   * channel for the engine's calls (protocol/port.ts); `api` is unusable after.
+   */
+  channel(): Worker;
+  /** Releases the proxy (unless `channel` did) and terminates the worker. */
   end(): void;
 }
 
@@ -63,9 +68,18 @@ export function spawnWorker(name: string): SpawnedWorker {
       reject(new LogError('Unsupported', `the opfs-log worker failed to load from ${from}${said}; ${SEE_README}`));
     });
   });
+  let released = false;
+  const release = (): void => {
+    if (!released) api[releaseProxy]();
+    released = true;
+  };
   const end = (): void => {
-    api[releaseProxy]();
+    release();
     worker.terminate();
+  };
+  const channel = (): Worker => {
+    release();
+    return worker;
   };
   const start = async <T>(request: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> => {
     try {
@@ -75,7 +89,7 @@ export function spawnWorker(name: string): SpawnedWorker {
       throw err;
     }
   };
-  return { api, start, end };
+  return { api, start, channel, end };
 }
 
 /** Starts the worker `workerSource` says, or the default; `from` names it in errors. */
