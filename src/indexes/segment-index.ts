@@ -89,6 +89,40 @@ function undoDifferences(column: Uint32Array): void {
   for (let i = 1; i < column.length; i++) column[i] += column[i - 1];
 }
 
+/** Entries up to this many sort by one packed number: a u32 hash times ENTRY_SPAN plus the entry stays below 2^53. */
+const ENTRY_SPAN = 2 ** 21;
+const MAX_PACKED_ENTRY = ENTRY_SPAN;
+
+/** Bits a Bloom filter probes per hash; with 8-16 bits per entry, ~1-2.5% of absent hashes pass. */
+const BLOOM_PROBES = 4;
+
+/** The probes of `hash`: double hashing, the step odd so it visits distinct bits. */
+function bloomStep(hash: number): number {
+  return (Math.imul(hash, 0x9e3779b1) >>> 0) | 1;
+}
+
+/** A Bloom filter of `hash[0, n)`: a power of two of bits, at least 8 per entry. */
+function bloomOf(hash: Uint32Array, n: number): Uint32Array {
+  const bits = 2 ** Math.max(5, Math.ceil(Math.log2(Math.max(1, n) * 8)));
+  const bloom = new Uint32Array(bits / 32);
+  const mask = bits - 1;
+  for (let i = 0; i < n; i++) {
+    const step = bloomStep(hash[i]);
+    for (let k = 0, bit = hash[i] & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) bloom[bit >>> 5] |= 1 << (bit & 31);
+  }
+  return bloom;
+}
+
+/** False if `hash` is surely not in the filter; true if it may be. */
+function mayHold(bloom: Uint32Array, hash: number): boolean {
+  const mask = bloom.length * 32 - 1;
+  const step = bloomStep(hash);
+  for (let k = 0, bit = hash & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) {
+    if ((bloom[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+  }
+  return true;
+}
+
 /** A copy of `a`'s first `n` elements in a new array of `capacity`. */
 function resized<T extends Uint32Array | Float64Array>(a: T, n: number, capacity: number): T {
   const b = new (a.constructor as new (n: number) => T)(capacity);
@@ -107,6 +141,8 @@ export class SegmentIndex {
   private timeBase: number | null = null;
   /** Entry numbers ordered by (key hash, entry): built on the first key lookup, 4 bytes a message. */
   private byHash: Uint32Array | null = null;
+  /** A Bloom filter of the hashes `byHash` orders, built with it: 1-2 bytes a message. */
+  private bloom: Uint32Array | null = null;
 
   constructor(readonly base: number, capacity = INITIAL_CAPACITY) {
     this.pos = new Uint32Array(capacity);
@@ -192,14 +228,18 @@ export class SegmentIndex {
 
   /**
    * Entries whose key hash is `hash`, newest first. Sealed segments answer by
-   * bisecting a hash-sorted order; the head's newest entries, not sorted yet,
-   * are scanned until there are enough of them to sort again.
+   * bisecting a hash-sorted order, unless its Bloom filter already says the
+   * hash is not there (a key is looked up in segment after segment, newest
+   * first: most of them do not hold it, and a bisection there costs a cache
+   * miss a step); the head's newest entries, not sorted yet, are scanned until
+   * there are enough of them to sort again.
    */
   withHash(hash: number): number[] {
     if (!this.byHash || this.count - this.byHash.length > UNSORTED_TAIL) this.sortByHash();
     const order = this.byHash!;
     const found: number[] = [];
     for (let i = this.count - 1; i >= order.length; i--) if (this.hash[i] === hash) found.push(i);
+    if (!mayHold(this.bloom!, hash)) return found;
     let lo = 0;
     let hi = order.length;
     while (lo < hi) {
@@ -212,11 +252,21 @@ export class SegmentIndex {
   }
 
   private sortByHash(): void {
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
+    const n = this.count;
     const hash = this.hash;
-    order.sort((a, b) => hash[a] - hash[b] || a - b);
+    const order = new Uint32Array(n);
+    if (n <= MAX_PACKED_ENTRY) {
+      // (hash, entry) packed into one number sorts natively, ~5× faster than a comparator.
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = hash[i] * ENTRY_SPAN + i;
+      keys.sort();
+      for (let i = 0; i < n; i++) order[i] = keys[i] % ENTRY_SPAN;
+    } else {
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => hash[a] - hash[b] || a - b);
+    }
     this.byHash = order;
+    this.bloom = bloomOf(hash, n);
   }
 
   offsetAt(i: number): number {

@@ -86,4 +86,23 @@ describe('SegmentIndex', () => {
       expect([index.timeAt(0), index.timeAt(1), index.pack().timeBase]).toEqual([1000, second, null]);
     }
   });
+
+  it('finds every key hash it holds, sorted or not, and none it does not (the Bloom filter in front of the bisection)', () => {
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    const index = new SegmentIndex(0);
+    const held = new Map<number, number[]>();
+    for (let i = 0; i < 5000; i++) {
+      const h = i % 7 === 0 && i > 0 ? index.hashAt(i - 1) : random(); // some hashes twice
+      index.append(i, 24 + i, 1000 + i, h);
+      held.set(h, [i, ...(held.get(h) ?? [])]);
+    }
+    for (const [h, entries] of held) expect(index.withHash(h)).toEqual(entries);
+    for (let k = 0; k < 5000; k++) {
+      const h = random();
+      if (!held.has(h)) expect(index.withHash(h)).toEqual([]);
+    }
+    index.append(5000, 0, 7000, 12345); // unsorted yet: found by the scan of the newest entries
+    expect(index.withHash(12345)[0]).toBe(5000);
+  });
 });
