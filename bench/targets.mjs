@@ -11,21 +11,26 @@ const OURS = 'opfs-log';
 /**
  * Each target: a workload of opfs-log, and checks of its median (higher is
  * better unless `atMost`): `times` against peers' medians of the workload,
- * `timesOwn` against opfs-log's own median of another workload.
+ * `timesOwn` against opfs-log's own median of another workload, `timesOf`
+ * against a peer's median of another workload. The figures are issue 14's
+ * where it set one (the earlier issues' otherwise).
  */
 export const TARGETS = [
-  { workload: 'publish 100k', atLeast: 250_000, times: { 'Dexie 4': 10, 'SQLite-WASM': 2 } },
+  {
+    workload: 'publish 100k', atLeast: 250_000, times: { 'Dexie 4': 60, 'SQLite-WASM': 2 },
+    timesOf: [{ system: 'raw OPFS', workload: 'publish 100k, worker only (the limit)', factor: 0.3 }],
+  },
   // From a tab that does not own the log every call crosses a BroadcastChannel to the owner's tab and back.
   { workload: 'publish 100k, from another tab', timesOwn: { 'publish 100k': 0.5 } },
   { workload: 'publish 1k singly', atMost: 0.5 },
   { workload: 'publish 1k singly, from another tab', atMost: 1 },
-  { workload: 'consume 100k', atLeast: 1_000_000, times: { 'Dexie 4': 5, 'SQLite-WASM': 2 } },
-  { workload: 'get 10k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
-  { workload: 'getByKey 10k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
-  { workload: 'getByTime 1k random', times: { 'Dexie 4': 1, 'SQLite-WASM': 1 } },
+  { workload: 'consume 100k', atLeast: 2_500_000, times: { 'Dexie 4': 20, 'SQLite-WASM': 2 } },
+  { workload: 'get 10k random', times: { 'Dexie 4': 2.5, 'SQLite-WASM': 2 } },
+  { workload: 'getByKey 10k random', times: { 'Dexie 4': 2.5, 'SQLite-WASM': 2 } },
+  { workload: 'getByTime 1k random', times: { 'Dexie 4': 2.5, 'SQLite-WASM': 2 } },
   { workload: 'publish 64 MiB (4 KiB values)', times: { 'raw OPFS': 0.5 } },
-  { workload: 'reopen 1M, first get', atMost: 500 },
-  { workload: '1M open, worker heap', atMost: 40 },
+  { workload: 'reopen 1M, first get', atMost: 200 },
+  { workload: '1M open, worker heap', atMost: 16 },
   // Replication (issue 13): push and pull against what the NATS client does alone from the same page.
   { workload: 'JetStream push 100k', timesOwn: { 'JetStream push 100k, NATS client pipelined (the limit)': 0.8 } },
   { workload: 'JetStream pull 100k', timesOwn: { 'JetStream pull 100k, ordered consumer (the limit)': 0.8 } },
@@ -41,6 +46,10 @@ export function evaluateTargets(medians, targets) {
       const theirs = medians[peer]?.[t.workload]?.value;
       const ratio = ours / theirs;
       checks.push({ what: `≥ ${factor}× ${peer}`, ratio, met: ratio >= factor });
+    }
+    for (const { system, workload, factor } of t.timesOf ?? []) {
+      const ratio = ours / medians[system]?.[workload]?.value;
+      checks.push({ what: `≥ ${factor}× ${system} ${workload}`, ratio, met: ratio >= factor });
     }
     for (const [workload, factor] of Object.entries(t.timesOwn ?? {})) {
       const ratio = ours / medians[OURS]?.[workload]?.value;
