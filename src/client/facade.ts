@@ -8,7 +8,7 @@
  */
 import { LogError } from '../errors.ts';
 import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
-import { indexEntrySize } from '../indexes/segment-index.ts';
+import { indexEntrySize } from '../indexes/entry-size.ts';
 import type {
   Batch, BlockingOptions, Cursor, DeleteResult, Log, LogSnapshot, Message, NewMessage, Stats, TailOptions,
 } from '../types.ts';

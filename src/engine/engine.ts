@@ -6,7 +6,7 @@
 import { LogError, toLogError } from '../errors.ts';
 import { keyHash } from '../codec/hash.ts';
 import { keyEquals, sealBatch } from '../codec/record.ts';
-import { indexEntrySize } from '../indexes/segment-index.ts';
+import { indexEntrySize } from '../indexes/entry-size.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { lockName } from '../namespace.ts';
 import { parseSegmentName, Segment } from '../segment/segment.ts';

@@ -15,6 +15,8 @@
  * (klevdb's rule), so the times are sorted and time lookups can bisect.
  */
 
+import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
+
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
 const UNSORTED_TAIL = 1024;
@@ -26,32 +28,6 @@ export interface IndexEntry {
   position: number;
   timeUs: number;
   keyHash: number;
-}
-
-/**
- * The version of `PackedIndex.data`'s layout. Change it with the layout: a
- * record of another layout is never unpacked (`IndexStore.load` leaves it
- * out), so its segment is rescanned and the record written anew.
- * 2: narrow columns (no offsets while dense, u32 time deltas). 3: each u32
- * column stored as differences from the entry before (see `toDifferences`).
- */
-export const PACKED_INDEX_LAYOUT = 3;
-
-/** The serialized form kept in IndexedDB (see `IndexStore`). */
-export interface PackedIndex {
-  /** PACKED_INDEX_LAYOUT when written by this code. */
-  layout: number;
-  count: number;
-  /** Times are u32 deltas after this time; null: f64 times. */
-  timeBase: number | null;
-  /** Offsets are base + entry; else `data` holds them. */
-  dense: boolean;
-  /**
-   * times (f64 or u32 × count), then offsets unless dense, positions, hashes
-   * (u32 × count each). Narrow times, offsets and positions are stored as
-   * the difference from the entry before (the first as it is).
-   */
-  data: ArrayBuffer;
 }
 
 type Times = Float64Array | Uint32Array;
@@ -121,6 +97,18 @@ function mayHold(bloom: Uint32Array, hash: number): boolean {
     if ((bloom[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
   }
   return true;
+}
+
+/** Index of the first of the sorted `column[0, count)` that is ≥ `target` (count if none). */
+function firstAtLeast(column: Uint32Array | Float64Array, count: number, target: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (column[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A copy of `a`'s first `n` elements in a new array of `capacity`. */
@@ -279,14 +267,7 @@ export class SegmentIndex {
 
   /** Index of the first entry whose record starts at or after byte `position` (count if none). */
   entryAtOrAfter(position: number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.pos[mid] < position) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtLeast(this.pos, this.count, position);
   }
 
   timeAt(i: number): number {
@@ -314,14 +295,7 @@ export class SegmentIndex {
   lowerBound(offset: number): number {
     const target = offset - this.base;
     if (!this.rel) return Math.min(this.count, Math.max(0, Math.ceil(target)));
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.rel[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtLeast(this.rel, this.count, target);
   }
 
   /** Index of the entry with exactly `offset`, or -1. */
@@ -333,22 +307,7 @@ export class SegmentIndex {
   /** Index of the first entry whose indexed time is ≥ `timeUs` (count if none). */
   timeLowerBound(timeUs: number): number {
     // In the column's own terms: a delta after the base when narrow.
-    const target = this.timeBase === null ? timeUs : timeUs - this.timeBase;
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.time[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtLeast(this.time, this.count, this.timeBase === null ? timeUs : timeUs - this.timeBase);
   }
-}
 
-/**
- * Bytes of index one message costs for a log's options: its offset and
- * position always, its time and key hash when those indexes are on.
- */
-export function indexEntrySize(options: { keyIndex: boolean; timeIndex: boolean }): number {
-  return 8 + (options.timeIndex ? 8 : 0) + (options.keyIndex ? 4 : 0);
 }

@@ -13,7 +13,7 @@
 import { unwrap, wrap, type IDBPDatabase } from 'idb';
 import { LogError } from '../errors.ts';
 import { DB_NAME } from '../namespace.ts';
-import { PACKED_INDEX_LAYOUT, type PackedIndex } from './segment-index.ts';
+import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
 
 /** 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts). */
 const DB_VERSION = 2;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SEGMENT_HEADER_SIZE } from '../../src/codec/segment-header.ts';
-import { PACKED_INDEX_LAYOUT } from '../../src/indexes/segment-index.ts';
+import { PACKED_INDEX_LAYOUT } from '../../src/indexes/packed.ts';
 import { IndexStore, type SegmentRecord } from '../../src/indexes/store.ts';
 import { segmentName } from '../../src/segment/names.ts';
 import { allOffsets, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
