@@ -115,7 +115,7 @@ describe('bench chart', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 900 \d+"/);
     expect(svg).toContain('<rect width="900" height="');
     expect(svg).toContain('fill="#fff"');
-    for (const title of ['publish, µs per message', 'getByKey, µs per lookup', 'reopen to first get, ms', 'worker heap while open, MiB']) expect(svg).toContain(`>${title}</text>`);
+    for (const title of ['publish, µs per message', 'getByKey, µs per lookup', 'reopen to first get, ms', 'worker heap over an empty log, MiB']) expect(svg).toContain(`>${title}</text>`);
     for (const tick of ['10k', '100k', '1M', '10M']) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain('medians of 3 runs up to 100k, one run above');
   });
@@ -154,7 +154,7 @@ describe('scaling report', () => {
     expect(scalingSentences(scaling())).toBe(
       "From 10k to 10M messages (1,000× as many), publish's cost per message changed 1.00× (about flat), consume's 1.00× (about flat), " +
         "getByKey's per lookup 5.62× (growing more slowly than the log, ∝ N^0.25); reopening to the first get took 32× as long " +
-        '(growing more slowly than the log, ∝ N^0.50) and the worker heap held 1,000× as much (growing in proportion to the log).',
+        '(growing more slowly than the log, ∝ N^0.50) and the worker heap above an empty log held 1,000× as much (growing in proportion to the log).',
     );
     expect(scalingSentences(scaling('firefox', false))).not.toContain('heap');
   });
