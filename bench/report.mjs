@@ -59,7 +59,8 @@ function targetRows(report) {
 
 /** opfs-log's medians in Chromium and Firefox, and Firefox's figure over Chromium's. */
 function sideBySideRows(chromium, firefox) {
-  return workloadOrder(chromium, firefox).map((w) => {
+  const ours = (w) => chromium.medians[OURS]?.[w] || firefox.medians[OURS]?.[w];
+  return workloadOrder(chromium, firefox).filter(ours).map((w) => {
     const c = chromium.medians[OURS]?.[w];
     const f = firefox.medians[OURS]?.[w];
     const ratio = c && f && c.unit === f.unit && c.value ? `${(f.value / c.value).toFixed(2)}×` : '–';
