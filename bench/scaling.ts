@@ -9,6 +9,7 @@ import { opfsLog } from './package.ts';
 import { DB_NAME } from '../src/namespace.ts';
 import { checksum, expectedChecksum, keyFor, message, randomInts, type BenchMessage } from './messages.ts';
 import { BATCH, check } from './workloads.ts';
+import { consumeStretches } from './stretches.ts';
 
 const { open } = opfsLog;
 
@@ -48,21 +49,6 @@ export async function publish(dir: string, total: number): Promise<number> {
   ms += performance.now() - t;
   check((await log.nextOffset()) === total, `published ${total}, next offset ${await log.nextOffset()}`);
   return ms;
-}
-
-/**
- * The stretches [from, to) a consume of a `total`-message log reads: the
- * whole log when it holds at most `max` messages, else `max` of them in
- * `count` equal stretches spread evenly from the start to the end.
- */
-export function consumeStretches(total: number, max: number, count: number): [number, number][] {
-  if (total <= max) return [[0, total]];
-  const length = Math.floor(max / count);
-  const gap = count > 1 ? (total - length * count) / (count - 1) : 0;
-  return Array.from({ length: count }, (_, i) => {
-    const from = Math.round(i * (length + gap));
-    return [from, from + length] as [number, number];
-  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { formatValue, logScale, logTicks, smallMultiples, wrap, yRange } from '../../bench/chart.mjs';
 import { renderMarkdown, saveReport, type Report } from '../../bench/report.mjs';
 import { growth, scalingChart, scalingSentences, type ScalingReport, type ScalingSize } from '../../bench/scaling-report.mjs';
-import { consumeStretches } from '../../bench/scaling.ts';
+import { consumeStretches } from '../../bench/stretches.ts';
 
 /**
  * A small well-formedness check of the XML we write: every tag closed in
