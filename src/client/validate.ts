@@ -16,10 +16,25 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array || Object.prototype.toString.call(v) === '[object Uint8Array]';
 }
 
-/** `v` as bytes, or null if it is neither bytes nor absent (the caller names what was wrong). */
+/** `v` as bytes, or null if it is neither bytes nor absent. */
 function bytesOrEmpty(v: unknown): Uint8Array | null {
   if (v === undefined || v === null) return EMPTY;
   return isBytes(v) ? v : null;
+}
+
+/**
+ * A message's key and value as bytes (absent: empty). The error names
+ * message `i` of a publish, or the argument of `size`; its text is built only
+ * then, as publish checks every message.
+ */
+function keyAndValue(key: unknown, value: unknown, i: number | 'size'): [Uint8Array, Uint8Array] {
+  const k = bytesOrEmpty(key);
+  const v = bytesOrEmpty(value);
+  if (k === null || v === null) {
+    const what = i === 'size' ? 'size' : `message ${i}`;
+    throw invalidArgument(`${what}: ${k === null ? 'key' : 'value'} must be a Uint8Array or null`);
+  }
+  return [k, v];
 }
 
 function validTime(t: unknown): t is number {
@@ -52,9 +67,7 @@ export function toRecordColumns(messages: unknown, nowMs: number): RecordColumns
     const m: unknown = messages[i];
     if (typeof m !== 'object' || m === null) throw invalidArgument(`message ${i} must be an object`);
     const { key, value, time } = m as NewMessage;
-    const k = bytesOrEmpty(key);
-    const v = bytesOrEmpty(value);
-    if (k === null || v === null) throw invalidArgument(`message ${i}: ${k === null ? 'key' : 'value'} must be a Uint8Array or null`);
+    const [k, v] = keyAndValue(key, value, i);
     if (k.length + v.length > MAX_PAYLOAD_SIZE) {
       throw invalidArgument(`message ${i}: key + value is ${k.length + v.length} bytes, over the 64 MiB limit`);
     }
@@ -150,8 +163,6 @@ export function checkLog<T extends Partial<Log>>(log: unknown, what: string): T 
 export function checkSized(message: unknown): { key: Uint8Array; value: Uint8Array } {
   if (typeof message !== 'object' || message === null) throw invalidArgument('size takes a message');
   const { key, value } = message as Partial<Message>;
-  const k = bytesOrEmpty(key);
-  const v = bytesOrEmpty(value);
-  if (k === null || v === null) throw invalidArgument(`size: ${k === null ? 'key' : 'value'} must be a Uint8Array or null`);
+  const [k, v] = keyAndValue(key, value, 'size');
   return { key: k, value: v };
 }
