@@ -81,14 +81,15 @@ export class LogEngine implements RawLog {
   }
 
   private async load(): Promise<void> {
+    // A reader opens as it catches up before a read: the writer may remove or rewrite a file
+    // between the listing and its opening, and the catch-up lists again rather than give up.
+    if (this.options.readonly) return this.readFresh(async () => undefined);
     const { segments, stale } = await loadSegments(this.dir, this.path, this.store, this.options);
     this.segments = segments;
-    if (segments.length === 0 && !this.options.readonly) {
-      this.segments.push(await Segment.create(this.dir, 0));
-    }
+    if (segments.length === 0) this.segments.push(await Segment.create(this.dir, 0));
     for (const record of stale) this.persist(record);
     this.next = this.computeNext();
-    if (!this.options.readonly) this.producers = await ProducerTable.open(this.dir, this.next);
+    this.producers = await ProducerTable.open(this.dir, this.next);
   }
 
   /** Applies the `retention` option now (a log opened after a while may be over its age limit) and after every publish. */

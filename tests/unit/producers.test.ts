@@ -91,6 +91,28 @@ describe('a publish that names its producer', () => {
     await reopened.close();
   });
 
+  it('whose segment write failed leaves no hole in the table: later entries survive a reopen', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    expect(await engine.publish(batch(3, 0), p(0))).toBe(3);
+    // tab-a's entry is appended, then its batch's segment write fails and the entry is undone.
+    // The table must end where it ended before: the next entry written past a hole is unreadable
+    // to open, which stops at the first entry that is not whole.
+    env.root.faults.beforeWrite = (file) => {
+      if (file.endsWith('.log')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    expect((await rejection(engine.publish(batch(2, 3), p(1)))).code).toBe('QuotaExceeded');
+    env.root.faults.beforeWrite = undefined;
+    expect(await engine.publish(batch(2, 3), p(0, 'tab-b'))).toBe(5);
+    await engine.sync();
+    // tab-b lost its answer and sends the publish again to the next worker: answered, not appended.
+    const reopened = await open(afterCrash(env));
+    expect(await reopened.publish(batch(2, 3), p(0, 'tab-b'))).toBe(5);
+    expect(await reopened.publish(batch(3, 0), p(0))).toBe(3); // the entry before the failed one too
+    expect(await count(reopened)).toBe(5);
+    await reopened.close();
+  });
+
   it(`remembers a producer's last ${PRODUCER_WINDOW} publishes`, async () => {
     const env = freshEnv();
     const engine = await open(env);

@@ -10,6 +10,7 @@ import { encodeBatch } from '../../src/codec/record.ts';
 import { toRecordColumns } from '../../src/client/validate.ts';
 import { SharedWriter, type Bus } from '../../src/client/shared-writer.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
+import { PRODUCER_WINDOW } from '../../src/engine/producers.ts';
 import type { HeldLock, Locks } from '../../src/storage/files.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
@@ -213,6 +214,49 @@ describe('writers of one log in several tabs', () => {
     expect(stored).toEqual([...Array(60).keys()]);
     expect(new Set(answered).size).toBe(20);
     for (const t of tabs.slice(1)) await t.writer.close();
+  });
+
+  it(`a writer that forwarded more publishes than a producer's window, then lost its owner: each in the log once`, async () => {
+    // An answered call must leave the writer's pending calls: one left there is sent again to the
+    // next owner, whose table remembers only the last PRODUCER_WINDOW publishes of this writer.
+    // Each forgotten one re-appended pushes a remembered one out, so every one would be appended again.
+    const { open } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open();
+    await b.writer.ready();
+    const n = PRODUCER_WINDOW + 6;
+    const answers: number[] = [];
+    for (let i = 0; i < n; i++) answers.push(await b.writer.publish(batch(1, i)));
+    expect(answers).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    a.die();
+    // Forwarded while no owner answers: b runs it once it has taken over, after anything left pending.
+    expect(await b.writer.publish(batch(1, n))).toBe(n + 1);
+    expect(b.writer.owns).toBe(true);
+    expect(await offsets(b.writer)).toEqual([...Array(n + 1).keys()]);
+    await b.writer.close();
+  });
+
+  it('a forwarded publish in flight when its writer closes resolves with its offset before close does', async () => {
+    // close promises that the calls in flight are answered first: the owner is alive, so the
+    // publish is answered (not rejected), and close must not stop listening before that answer.
+    const { open } = world();
+    const a = open();
+    await a.writer.ready();
+    const b = open();
+    await b.writer.ready();
+    let outcome: { value: number } | { error: unknown } | undefined;
+    const inFlight = b.writer.publish(batch(2, 0)).then(
+      (value) => (outcome = { value }),
+      (error: unknown) => (outcome = { error }),
+    );
+    await b.writer.close(); // not awaiting the publish first
+    // Its outcome was settled before close resolved; checked without waiting, as a hang would not end.
+    expect(outcome).toEqual({ value: 2 });
+    await inFlight;
+    expect(await a.writer.nextOffset()).toBe(2);
+    expect(await offsets(a.writer)).toEqual([0, 1]);
+    await a.writer.close();
   });
 
   it('an open that cannot open the log rejects with why, and holds nothing', async () => {
