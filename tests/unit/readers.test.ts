@@ -160,3 +160,48 @@ describe('a readonly log catching up after a rewrite', () => {
     await writer.close();
   });
 });
+
+describe('a readonly open while its writer trims and compacts', () => {
+  it('opens, whatever moment of the open the writer removes or rewrites a file', async () => {
+    // The writer's trim and compaction start at the reader's n-th file read during open, for every n.
+    for (let n = 1; n <= 16; n++) {
+      const { env, writer, reader: openReader } = await pair({ rollover: 2048 });
+      for (let b = 0; b < 12; b++) await writer.publish(batch(b * 5, 5));
+      let reads = 0;
+      let change: Promise<unknown> | null = null;
+      env.root.faults.onRead = () => {
+        if (++reads === n) change = trimByCount(writer, 30).then(() => compact(writer, 0));
+      };
+      const reader = await openReader().catch((err: unknown) => err);
+      env.root.faults.onRead = undefined;
+      await change;
+      if (reader instanceof Error) throw new Error(`read ${n}: ${reader.message}`);
+      expect(await contents(reader as Log), `read ${n}`).toEqual(await contents(writer));
+      await (reader as Log).close();
+      await writer.close();
+    }
+  });
+
+  it('opens when a listed segment is gone before the reader opens it', async () => {
+    const { env, writer, reader: openReader } = await pair({ rollover: 2048 });
+    for (let b = 0; b < 12; b++) await writer.publish(batch(b * 5, 5));
+    const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
+    let removed = '';
+    env.root.faults.beforeOpen = (file) => {
+      // The writer's trim lands between the reader's listing and its opening of the oldest segment.
+      if (removed || !file.endsWith('.log')) return;
+      removed = file.slice(file.lastIndexOf('/') + 1);
+      void d.remove(removed);
+    };
+    const reader = await openReader();
+    env.root.faults.beforeOpen = undefined;
+    expect(removed).not.toBe('');
+    const seen = await contents(reader);
+    const first = Math.min(...seen.keys());
+    expect(first).toBeGreaterThan(0);
+    const expected = new Map([...(await contents(writer))].filter(([offset]) => offset >= first));
+    expect(seen).toEqual(expected);
+    await reader.close();
+    await writer.close();
+  });
+});
