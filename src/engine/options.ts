@@ -11,13 +11,29 @@ export const DEFAULT_ROLLOVER = 1024 * 1024;
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<Options>;
 
-/** `"/a/b/"` → `"a/b"`; rejects `..`, `.`, empty segments, NUL and non-strings. */
+/** The most directories a log's path may name: each is a lookup on every open, and OPFS has no bound of its own. */
+export const MAX_DIR_DEPTH = 32;
+/** The longest a log's path may be, in UTF-16 code units once its leading and trailing `/` are gone. */
+export const MAX_DIR_LENGTH = 1024;
+
+/**
+ * `"/a/b/"` → `"a/b"`; rejects `..`, `.`, empty segments, NUL, non-strings,
+ * and paths past `MAX_DIR_DEPTH` directories or `MAX_DIR_LENGTH` characters
+ * (checked before any storage is touched, so a huge path costs nothing).
+ */
 export function normalizeDir(dir: unknown): string {
   if (typeof dir !== 'string') throw invalidArgument(`dir must be a string, got ${typeof dir}`);
   const trimmed = dir.replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') throw invalidArgument('dir must name a directory, got an empty path');
+  if (trimmed.length > MAX_DIR_LENGTH) {
+    throw invalidArgument(`dir is ${trimmed.length} characters long; at most ${MAX_DIR_LENGTH} are allowed`);
+  }
   if (trimmed.includes('\0')) throw invalidArgument('dir must not contain NUL');
-  for (const part of trimmed.split('/')) {
+  const parts = trimmed.split('/');
+  if (parts.length > MAX_DIR_DEPTH) {
+    throw invalidArgument(`dir names ${parts.length} directories; at most ${MAX_DIR_DEPTH} are allowed`);
+  }
+  for (const part of parts) {
     if (part === '') throw invalidArgument(`dir "${dir}" has an empty segment`);
     if (part === '..' || part === '.') throw invalidArgument(`dir "${dir}" must not contain "${part}"`);
   }

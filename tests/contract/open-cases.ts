@@ -67,6 +67,20 @@ contract('open: a NUL in dir rejects InvalidArgument', async (ctx) => {
   }
 });
 
+/** The bounds `open`'s TSDoc states: at most 32 directories and 1,024 characters. */
+const MAX_DIR_DEPTH = 32;
+const MAX_DIR_LENGTH = 1024;
+
+contract('open: a path deeper or longer than the bound rejects InvalidArgument, and the bound itself opens', async (ctx) => {
+  const base = ctx.dir();
+  const depth = base.split('/').length;
+  const deepest = [base, ...Array.from({ length: MAX_DIR_DEPTH - depth }, (_, i) => `d${i}`)].join('/');
+  await withLog(ctx.open(deepest, { createDirs: true }), (log) => publishAll(log, gen(1)));
+  for (const spelling of [`${deepest}/x`, `${base}${'/d'.repeat(10_000)}`, `${base}/${'n'.repeat(MAX_DIR_LENGTH)}`]) {
+    await openRejects(ctx, spelling, { createDirs: true }, 'InvalidArgument', `open of a path ${spelling.length} long`);
+  }
+});
+
 contract('open: a dir that is not a string rejects InvalidArgument', async (ctx) => {
   for (const dir of [42, null, undefined, {}, ['a', 'b'], new String('a')]) {
     await openRejects(ctx, dir, { createDirs: true }, 'InvalidArgument', `open(${show(dir)})`);
