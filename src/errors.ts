@@ -10,6 +10,11 @@
  * - `Locked`: another writer holds the log or one of its files.
  * - `Closed`: the log was closed. `QuotaExceeded`: the origin is out of storage.
  * - `Unsupported`: the browser lacks (or refuses) what is needed.
+ * - `StorageRemoved`: the log's files were removed while it was open (the
+ *   user cleared the site's data, the browser evicted the origin's storage,
+ *   or other code removed the directory). What the log held is gone; every
+ *   call on that `Log` rejects with it from then on, in every tab, and
+ *   opening the log again (with `createDirs`) starts a new, empty log.
  * - `Internal`: an unexpected failure (a bug, or a platform error with no
  *   better code); the original error is its `cause` (on the side where it
  *   happened) and its name and message are in the text.
@@ -25,11 +30,12 @@ export type ErrorCode =
   | 'Closed'
   | 'QuotaExceeded'
   | 'Unsupported'
+  | 'StorageRemoved'
   | 'Internal';
 
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'InvalidOffset', 'NotFound', 'NoIndex', 'Readonly', 'InvalidArgument',
-  'Corrupted', 'Locked', 'Closed', 'QuotaExceeded', 'Unsupported', 'Internal',
+  'Corrupted', 'Locked', 'Closed', 'QuotaExceeded', 'Unsupported', 'StorageRemoved', 'Internal',
 ]);
 
 export class LogError extends Error {

@@ -44,6 +44,10 @@ export class LogEngine implements RawLog {
   private ahead: { seg: Segment; from: number; to: number; bytes: Promise<Uint8Array> } | null = null;
   /** The `retention` option, applied on open and after each publish; null without one. */
   private retention: Retention | null = null;
+  /** Set once the log's files were found removed under it: every call then rejects with it (see `storageRemoved`). */
+  private removed: LogError | null = null;
+  /** IndexedDB closed our connection, as clearing the site's data does: check the files before the next call. */
+  private suspect = false;
 
   private constructor(
     private readonly env: Env,
@@ -68,6 +72,10 @@ export class LogEngine implements RawLog {
       const directory = await env.root.subdir(path.split('/'), opts.createDirs);
       store = await IndexStore.open(env.idb); // never rejects: without IndexedDB every open rescans
       engine = new LogEngine(env, path, directory, opts, store, lock);
+      const opened = engine;
+      store.onLost = () => {
+        opened.suspect = true;
+      };
       await engine.load();
       await engine.startRetention();
       return engine;
@@ -108,14 +116,50 @@ export class LogEngine implements RawLog {
     return head.count > 0 ? head.lastOffset + 1 : head.base;
   }
 
-  /** Runs operations one at a time, in call order; rejects `Closed` once closed. */
+  /**
+   * Runs operations one at a time, in call order; rejects `Closed` once
+   * closed and `StorageRemoved` once the files were found gone. A writer's
+   * failure that a removal could explain (a file or directory not found, an
+   * unexpected platform error) is checked against the files first.
+   */
   private run<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(() => {
+    const result = this.queue.then(async () => {
       if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
-      return op();
+      if (this.suspect) await this.checkStored();
+      if (this.removed) throw this.removed;
+      try {
+        return await op();
+      } catch (err) {
+        if (err instanceof LogError && (err.code === 'NotFound' || err.code === 'Internal')) await this.checkStored();
+        throw this.removed ?? err;
+      }
     });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * A writer's sync access handles go on reading and writing files removed
+   * under them (site data cleared, storage evicted): only a look by name
+   * tells. If the head is no longer there, the log lets go of everything it
+   * holds and every call from then on rejects `StorageRemoved`.
+   */
+  private async checkStored(): Promise<void> {
+    this.suspect = false;
+    if (this.options.readonly || this.removed || this.closed) return;
+    const stored = await this.head.isStillStored(this.dir).catch(() => true); // a failed look proves nothing
+    if (!stored) await this.storageRemoved();
+  }
+
+  /** The files are gone: release the handles, the index store and the lock, so that a new log can be opened there. */
+  private async storageRemoved(): Promise<void> {
+    this.removed = new LogError('StorageRemoved', `the files of log ${this.path} were removed while it was open `
+      + '(site data cleared, storage evicted, or its directory removed); what it held is gone, and opening it again starts a new log');
+    this.ahead = null;
+    this.suspect = false;
+    await Promise.allSettled([...this.segments.map((s) => s.close()), this.producers?.close(), this.pins.releaseAll()]);
+    this.store.close();
+    this.lock?.release();
   }
 
   /** A read: a readonly log first catches up with what the writer did. */
@@ -137,7 +181,7 @@ export class LogEngine implements RawLog {
         seen = await this.refresh(attempt);
         return await op();
       } catch (err) {
-        if (!(err instanceof LogError) || err.code === 'Closed' || attempt >= READ_ATTEMPTS) throw err;
+        if (!(err instanceof LogError) || err.code === 'Closed' || err.code === 'StorageRemoved' || attempt >= READ_ATTEMPTS) throw err;
         if (seen !== null && seen === (await this.look()).fingerprint) throw err;
         await pause(attempt);
       }
@@ -175,6 +219,13 @@ export class LogEngine implements RawLog {
   private async flushAll(): Promise<void> {
     await this.producers?.flush();
     await this.head.flush();
+  }
+
+  /** Flushes, then makes sure what was flushed is in the log's files and not in files removed under it. */
+  private async flushStored(): Promise<void> {
+    await this.flushAll();
+    await this.checkStored();
+    if (this.removed) throw this.removed;
   }
 
   /** Flushes the head and saves its index: what sync, close and a rollover each need. */
@@ -223,7 +274,7 @@ export class LogEngine implements RawLog {
       }
       this.next += count;
       if (from) this.producers!.remember(from.id, from.seq, this.next);
-      if (this.options.autoSync) await this.flushAll();
+      if (this.options.autoSync) await this.flushStored();
       return this.afterPublish();
     });
   }
@@ -496,15 +547,22 @@ export class LogEngine implements RawLog {
 
   sync(): Promise<number> {
     return this.run(async () => {
-      if (!this.options.readonly) await this.saveHead();
+      if (!this.options.readonly) {
+        await this.flushStored();
+        this.persist(this.head.record(this.path));
+      }
       return this.next;
     });
   }
 
+  /** Resolves once everything is released, also after the files were removed (there is nothing left to flush). */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.run(async () => {
+    const closing = this.queue.then(async () => {
+      if (this.closed) return;
+      await this.checkStored();
       this.closed = true;
+      if (this.removed) return; // storageRemoved released everything
       try {
         if (!this.options.readonly) await this.saveHead();
         await this.store.settle();
@@ -516,6 +574,8 @@ export class LogEngine implements RawLog {
         this.lock?.release();
       }
     });
+    this.queue = closing.catch(() => undefined);
+    return closing;
   }
 
   /**
@@ -524,7 +584,11 @@ export class LogEngine implements RawLog {
    * rewrite can leave it at the same size, so sizes alone cannot tell).
    */
   private async look(): Promise<{ files: Map<string, number>; head: number | null; replacing: boolean; fingerprint: string }> {
-    const listing = await this.dir.list();
+    const listing = await this.dir.list().catch(async (err: unknown) => {
+      if (!(err instanceof LogError) || err.code !== 'NotFound') throw err;
+      await this.storageRemoved();
+      throw this.removed;
+    });
     const replacing = listing.some((e) => e.name === REPLACE_MARKER);
     const entries = listing.filter((e) => parseSegmentName(e.name) !== null);
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));

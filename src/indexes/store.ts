@@ -119,6 +119,12 @@ export class IndexStore {
   /** Writes of queued records under way: `settle` waits for them. */
   private readonly writing = new Set<Promise<void>>();
 
+  /**
+   * Said when IndexedDB closes our connection on its own, as it does when the
+   * site's data is cleared: the log's files may be gone too (engine.ts checks).
+   */
+  onLost: () => void = () => undefined;
+
   private constructor(private readonly factory: IDBFactory | undefined) {}
 
   /** Never rejects: an IndexedDB that cannot be used gives a store that keeps nothing. */
@@ -159,6 +165,10 @@ export class IndexStore {
     unwrap(opened).onversionchange = () => {
       opened.close();
       if (this.db === opened) this.db = null;
+    };
+    unwrap(opened).onclose = () => {
+      if (this.db === opened) this.db = null; // the next use opens a new connection
+      this.onLost();
     };
     this.db = opened;
     return opened;

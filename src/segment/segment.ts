@@ -263,6 +263,28 @@ export class Segment {
     return { committedEnd: from + committed, damaged: committed < bytes.length };
   }
 
+  /**
+   * Whether the file under this segment's name is still this segment, read by
+   * name rather than through the open handle (which goes on reading and
+   * writing a file that was removed under it): false if the name is gone or
+   * holds another file. Any other failure to read is thrown, not taken for a
+   * removal.
+   */
+  async isStillStored(dir: Directory): Promise<boolean> {
+    let file: StoredFile;
+    try {
+      file = await dir.openFile(this.name, { create: false, readonly: true });
+    } catch (err) {
+      if (err instanceof LogError && err.code === 'NotFound') return false;
+      throw err;
+    }
+    try {
+      return decodeHeader(await file.read(0, SEGMENT_HEADER_SIZE), this.base) === this.headerIncarnation;
+    } finally {
+      await file.close();
+    }
+  }
+
   /** The incarnation in the file's header now, or null if it has none (gone, torn, another base). */
   async currentIncarnation(): Promise<number | null> {
     try {

@@ -85,6 +85,7 @@ export function explain(err: unknown): string {
     case 'Closed':
     case 'QuotaExceeded':
     case 'Unsupported':
+    case 'StorageRemoved':
     case 'Internal':
       return `${code}: ${err.message}`;
     default: {
