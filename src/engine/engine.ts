@@ -148,16 +148,22 @@ export class LogEngine implements RawLog {
     this.suspect = false;
     if (this.options.readonly || this.removed || this.closed) return;
     const stored = await this.head.isStillStored(this.dir).catch(() => true); // a failed look proves nothing
-    if (!stored) await this.storageRemoved();
+    if (!stored) this.storageRemoved();
   }
 
-  /** The files are gone: release the handles, the index store and the lock, so that a new log can be opened there. */
-  private async storageRemoved(): Promise<void> {
+  /**
+   * The files are gone: let go of the index store and the lock, so that a new
+   * log can be opened there. The file handles are dropped, not closed:
+   * Chromium's `close()` of a sync access handle whose file was removed never
+   * returns (it blocks the worker); they go with the worker or its realm.
+   */
+  private storageRemoved(): void {
     this.removed = new LogError('StorageRemoved', `the files of log ${this.path} were removed while it was open `
       + '(site data cleared, storage evicted, or its directory removed); what it held is gone, and opening it again starts a new log');
     this.ahead = null;
     this.suspect = false;
-    await Promise.allSettled([...this.segments.map((s) => s.close()), this.producers?.close(), this.pins.releaseAll()]);
+    this.segments = [];
+    this.producers = null;
     this.store.close();
     this.lock?.release();
   }
@@ -517,11 +523,13 @@ export class LogEngine implements RawLog {
 
   /** Bytes [start, end) of segment `s` of a pinned snapshot. Not queued: pinned bytes do not change. */
   readSnapshot(id: number, s: number, start: number, end: number): Promise<Uint8Array> {
+    if (this.removed) return Promise.reject(this.removed);
     return this.pins.readSegment(id, s, start, end);
   }
 
   /** Index rows (indexes/rows.ts) of entries [from, to) of segment `s` of a pinned snapshot. */
   async readSnapshotIndex(id: number, s: number, from: number, to: number): Promise<Uint8Array> {
+    if (this.removed) throw this.removed;
     return this.pins.readIndex(id, s, from, to);
   }
 
@@ -586,7 +594,7 @@ export class LogEngine implements RawLog {
   private async look(): Promise<{ files: Map<string, number>; head: number | null; replacing: boolean; fingerprint: string }> {
     const listing = await this.dir.list().catch(async (err: unknown) => {
       if (!(err instanceof LogError) || err.code !== 'NotFound') throw err;
-      await this.storageRemoved();
+      this.storageRemoved();
       throw this.removed;
     });
     const replacing = listing.some((e) => e.name === REPLACE_MARKER);

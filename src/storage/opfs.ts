@@ -146,21 +146,31 @@ export class OpfsDirectory implements Directory {
 
   async names(): Promise<string[]> {
     const names: string[] = [];
-    for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      if (h.kind === 'file') names.push(name);
+    try {
+      for await (const [name, h] of this.entries()) if (h.kind === 'file') names.push(name);
+    } catch (err) {
+      throw toLogError(err, `listing ${this.path}`); // NotFound: the directory itself was removed
     }
     return names;
   }
 
+  private entries(): AsyncIterable<[string, FileSystemHandle]> {
+    return (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
+  }
+
   async list(): Promise<FileEntry[]> {
     const files: Promise<FileEntry | null>[] = [];
-    for await (const [name, h] of (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      if (h.kind !== 'file') continue;
-      // A file the writer removes (or renames away) between the listing and its size is not there.
-      files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size }), (err: unknown) => {
-        if ((err as { name?: string }).name === 'NotFoundError') return null;
-        throw toLogError(err, `listing ${this.path}`);
-      }));
+    try {
+      for await (const [name, h] of this.entries()) {
+        if (h.kind !== 'file') continue;
+        // A file the writer removes (or renames away) between the listing and its size is not there.
+        files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size }), (err: unknown) => {
+          if ((err as { name?: string }).name === 'NotFoundError') return null;
+          throw toLogError(err, `listing ${this.path}`);
+        }));
+      }
+    } catch (err) {
+      throw toLogError(err, `listing ${this.path}`); // NotFound: the directory itself was removed
     }
     return (await Promise.all(files)).filter((f): f is FileEntry => f !== null);
   }
