@@ -183,6 +183,20 @@ export interface DeleteResult {
  * deleted (the lost attempt's are gone already), and a `snapshot` pinned by
  * the lost owner is gone (its reads reject; export again). `close` waits for
  * this log's calls in flight to be answered.
+ *
+ * Storage removed: if the log's files go while it is open (the user clears
+ * the site's data, the browser evicts the origin's storage, other code
+ * removes the directory), the log finds out at the latest at its next `sync`
+ * (with `autoSync`, at the next `publish`), sooner when IndexedDB tells it
+ * its database went: a writer's handles otherwise go on writing files that
+ * no longer exist, so a `publish` that resolved before then may be lost with
+ * the rest, but a `sync` that resolves always means the messages are on
+ * disk. From then on every call of this `Log`, in every tab that has it
+ * open (writers and readonly logs alike), rejects `StorageRemoved`, and
+ * `close` resolves. Nothing is recreated by itself: an `open` with
+ * `createDirs` starts a new, empty log. (Chromium keeps a removed file's
+ * sync access handle until the browser restarts, so there an open of the
+ * same log in the same browser session may reject `Locked` instead.)
  */
 export interface Log {
   /**
@@ -294,7 +308,12 @@ export interface Log {
    */
   snapshot(): Promise<LogSnapshot>;
 
-  /** Flushes everything published so far; resolves to the next offset it made durable. */
+  /**
+   * Flushes everything published so far; resolves to the next offset it made
+   * durable. Rejects `StorageRemoved` if the log's files were removed under
+   * it (see the `Log` notes): a `sync` that resolves means the messages are
+   * in the log's files on disk.
+   */
   sync(): Promise<number>;
 
   /**
@@ -343,7 +362,11 @@ export interface Log {
    */
   isOwner(): boolean;
 
-  /** Flushes, releases files and the writer lock. Later calls reject `Closed`; a second close is a no-op. */
+  /**
+   * Flushes, releases files and the writer lock. Later calls reject `Closed`;
+   * a second close is a no-op. After the storage was removed it resolves too,
+   * having released what it held (there is nothing left to flush).
+   */
   close(): Promise<void>;
 }
 
