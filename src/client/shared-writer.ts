@@ -40,7 +40,8 @@ type Message =
   | { t: 'who' }
   | { t: 'owner'; owner: string }
   | { t: 'call'; to: string; from: string; id: number; method: Method; args: unknown[] }
-  | { t: 'reply'; to: string; id: number; value?: unknown; error?: { code: ErrorCode; message: string } };
+  | { t: 'reply'; to: string; id: number; value?: unknown; error?: { code: ErrorCode; message: string } }
+  | { t: 'removed'; message: string };
 
 interface Pending {
   method: Method;
@@ -74,6 +75,8 @@ export class SharedWriter implements RawLog {
   /** The wait in line and the takeover that may follow: close waits for it, so no engine it opens is left open. */
   private readonly contending: Promise<void>;
   private closed = false;
+  /** Set once the log's files were removed under its owner (engine.ts, `StorageRemoved`): every call rejects with it. */
+  private removed: LogError | null = null;
 
   constructor(
     private readonly path: string,
@@ -107,6 +110,8 @@ export class SharedWriter implements RawLog {
       }
     } else if (m.t === 'call') {
       if (m.to === this.me && this.engine) this.serve(m);
+    } else if (m.t === 'removed') {
+      this.storageRemoved(new LogError('StorageRemoved', m.message));
     } else if (m.t === 'reply' && m.to === this.me) {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -135,7 +140,7 @@ export class SharedWriter implements RawLog {
     } catch {
       return; // closed before our turn came
     }
-    if (this.closed && this.pending.size === 0) {
+    if ((this.closed && this.pending.size === 0) || this.removed) {
       lock.release();
       return;
     }
@@ -177,8 +182,36 @@ export class SharedWriter implements RawLog {
   }
 
   private runHere(method: Method, args: unknown[]): Promise<unknown> {
+    if (this.removed) return Promise.reject(this.removed);
     const raw = this.engine!.raw as unknown as Record<Method, (...a: unknown[]) => Promise<unknown>>;
-    return raw[method](...args);
+    return raw[method](...args).catch((err: unknown) => {
+      if (err instanceof LogError && err.code === 'StorageRemoved') this.storageRemoved(err);
+      throw err;
+    });
+  }
+
+  /**
+   * The log's files are gone. Every writer of it hears so and rejects its
+   * calls from then on; the owner ends its engine and leaves the owner lock,
+   * so that a log opened there later is a new one, never this one recreated
+   * by a takeover.
+   */
+  private storageRemoved(err: LogError): void {
+    if (this.removed) return;
+    this.removed = err;
+    this.stop.abort(); // out of the line for the owner lock
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(err);
+    }
+    const engine = this.engine;
+    if (!engine) return;
+    this.bus.post({ t: 'removed', message: err.message });
+    this.engine = null;
+    void engine.end();
+    this.onOwnership(false);
+    void this.ownerLock?.release();
+    this.ownerLock = null;
   }
 
   private serve(m: Extract<Message, { t: 'call' }>): void {
@@ -196,6 +229,7 @@ export class SharedWriter implements RawLog {
   /** Runs `method` on the engine if this writer owns the log, else forwards it to the owner. */
   private call<T>(method: Method, args: unknown[]): Promise<T> {
     if (this.closed) return Promise.reject(new LogError('Closed', `log ${this.path} is closed`));
+    if (this.removed) return Promise.reject(this.removed);
     if (this.engine) return this.runHere(method, args) as Promise<T>;
     const answer = new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
@@ -208,7 +242,7 @@ export class SharedWriter implements RawLog {
   }
 
   publish(records: Uint8Array): Promise<number> {
-    if (this.engine && !this.closed) return this.engine.raw.publish(records);
+    if (this.engine && !this.closed) return this.runHere('publish', [records]) as Promise<number>;
     // A forwarded publish names its producer: sent again to a next owner (or run here once this
     // writer owns the log) after its answer was lost, it is recognized if it was taken already.
     const producer: Producer = { id: this.me, seq: this.seq++ };
