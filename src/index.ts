@@ -24,3 +24,6 @@ export { findBySize, trimBySize } from './retention/by-size.ts';
 export { findUpdates, compactUpdates } from './compaction/updates.ts';
 export { findDeletes, compactDeletes } from './compaction/deletes.ts';
 export { compact } from './compaction/compact.ts';
+// The origin's storage, for apps to show and to ask for persistence (src/client/storage-status.ts).
+export { storageStatus, requestPersistence } from './client/storage-status.ts';
+export type { StorageStatus } from './client/storage-status.ts';
