@@ -554,10 +554,32 @@ async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
   return calls;
 }
 
+/**
+ * Opens `dir` readonly, reads its oldest batch and closes it, `count` times in a row: what a
+ * reader tab does on every load while the writer goes on. Resolves to each failure it saw.
+ */
+async function openReadonlyRepeatedly(dir: string, options: Options, count: number): Promise<string[]> {
+  const failures: string[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      const log = await lib().open(dir, { ...options, readonly: true });
+      try {
+        await log.consume(lib().OffsetOldest, 50);
+      } finally {
+        await log.close();
+      }
+    } catch (err) {
+      failures.push(`open ${i}: ${errorOf(err).error}`);
+    }
+  }
+  return failures;
+}
+
 // ---------------------------------------------------------------------------
 
 const tools = {
   view,
+  openReadonlyRepeatedly,
   publishFixed,
   publishKeyed,
   expectedFixed,

@@ -244,3 +244,27 @@ test('a reader reading in a loop while the writer publishes, rolls, compacts and
   expect(history.deletes.filter((d) => d.deleted.length > 0).length, 'rewrites').toBeGreaterThan(0);
   expect(calls.filter((c) => c.ok && (c.messages?.length ?? 0) > 0).length, 'reads that found messages').toBeGreaterThan(20);
 });
+
+test('a readonly open succeeds whatever the writer does meanwhile: publishes, rolls, retention, compaction, trims', async ({ page: writer, reader }) => {
+  test.setTimeout(150_000);
+  const options: Options = { createDirs: true, ...INDEXES, rollover: 16 * 1024, retention: { maxCount: 4000 } };
+  const plan = { dir: DIR, options, seed: 21, mix: { publish: 6, delete: 0, compact: 2, trim: 2, sync: 0, reopen: 0 }, keys: 8, target: 3000 };
+  await writer.evaluate(async (p) => {
+    await window.readers.openWriter(p);
+    await window.readers.seed(2000);
+  }, plan);
+  const opening = reader.evaluate(([d, o]) => window.readers.openReadonlyRepeatedly(d, o, 25), [DIR, INDEXES] as const);
+  let settled = false;
+  void opening.finally(() => {
+    settled = true;
+  });
+  // The writer rewrites and removes segments in slices until the reader's opens are done.
+  let slices = 0;
+  while (!settled) {
+    expect(await writer.evaluate(() => window.readers.runWriter(300)), 'the writer’s operations').toBeGreaterThanOrEqual(0);
+    slices++;
+  }
+  expect(await opening, 'readonly opens that failed').toEqual([]);
+  expect(slices, 'the writer ran while the reader opened').toBeGreaterThan(1);
+  expect((await writer.evaluate(() => window.readers.history())).problems).toEqual([]);
+});
