@@ -30,9 +30,31 @@ function readJson(path) {
   }
 }
 
-/** One tier's outcome: counts, and what failed (names, for the log). */
+/** One tier's outcome: counts, what failed (names, for the log) and how long it took (ms, null if unknown). */
 function tier(name) {
-  return { name, passed: 0, failed: 0, skipped: 0, failures: [] };
+  return { name, passed: 0, failed: 0, skipped: 0, failures: [], ms: null };
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
+
+/**
+ * Where the browser tier's time goes: each spec file's tests added up per
+ * project (with two workers the wall time is about half the sum), slowest first.
+ */
+function browserTimes(report) {
+  const bySpec = new Map();
+  const visit = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        const key = `${test.projectName} ${spec.file ?? suite.file}`;
+        const ms = (test.results ?? []).reduce((sum, r) => sum + (r.duration ?? 0), 0);
+        bySpec.set(key, (bySpec.get(key) ?? 0) + ms);
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report?.suites ?? []) visit(suite);
+  return [...bySpec].sort((a, b) => b[1] - a[1]);
 }
 
 function typecheckTier(log, vitestReport) {
@@ -58,6 +80,7 @@ function vitestTier(report) {
     t.failures.push('no report: the unit tier did not run or crashed');
     return t;
   }
+  if (report.startTime) t.ms = Math.max(0, ...(report.testResults ?? []).map((f) => f.endTime ?? 0)) - report.startTime;
   for (const file of report.testResults ?? []) {
     const tests = file.assertionResults ?? [];
     for (const test of tests) {
@@ -87,6 +110,7 @@ function playwrightTier(report) {
     t.failures.push('no report: the browser tier did not run or crashed');
     return t;
   }
+  t.ms = report.stats?.duration ?? null;
   const visit = (suite, path) => {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests ?? []) {
@@ -122,6 +146,7 @@ function consumersTier(report) {
     t.failures.push('no report: the consumer tier did not run or crashed');
     return t;
   }
+  t.ms = report.results.reduce((sum, r) => sum + (r.ms ?? 0), 0);
   for (const result of report.results) {
     if (result.ok === true) t.passed++;
     else {
@@ -137,12 +162,19 @@ function consumersTier(report) {
 }
 
 const vitestReport = readJson(args.vitest);
+const playwrightReport = readJson(args.playwright);
 const tiers = [
   typecheckTier(args.log, vitestReport),
   vitestTier(vitestReport),
-  playwrightTier(readJson(args.playwright)),
+  playwrightTier(playwrightReport),
   consumersTier(readJson(args.consumers)),
 ];
+
+const slowest = browserTimes(playwrightReport);
+if (slowest.length > 0) {
+  console.log('browser spec files, time added up per project (slowest first):');
+  for (const [spec, ms] of slowest) console.log(`  ${seconds(ms).padStart(6)}  ${spec}`);
+}
 
 const status = Number(args.status);
 let passed = 0;
@@ -151,7 +183,8 @@ for (const t of tiers) {
   passed += t.passed;
   failed += t.failed;
   const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
-  console.log(`${t.name}: ${t.passed} passed, ${t.failed} failed${skipped}`);
+  const took = t.ms === null ? '' : ` (${seconds(t.ms)})`;
+  console.log(`${t.name}: ${t.passed} passed, ${t.failed} failed${skipped}${took}`);
   for (const failure of t.failures) console.log(`  ✗ ${failure}`);
 }
 if (status !== 0 && failed === 0) {
