@@ -119,8 +119,8 @@ export class LogEngine implements RawLog {
   /**
    * Runs operations one at a time, in call order; rejects `Closed` once
    * closed and `StorageRemoved` once the files were found gone. A writer's
-   * failure that a removal could explain (a file or directory not found, an
-   * unexpected platform error) is checked against the files first.
+   * failure that a removal could explain (the platform's, not the log's own
+   * answers such as a deleted offset's NotFound) is checked against the files first.
    */
   private run<T>(op: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
@@ -130,7 +130,7 @@ export class LogEngine implements RawLog {
       try {
         return await op();
       } catch (err) {
-        if (err instanceof LogError && (err.code === 'NotFound' || err.code === 'Internal')) await this.checkStored();
+        if (err instanceof LogError && (err.code === 'Internal' || err.cause !== undefined)) await this.checkStored();
         throw this.removed ?? err;
       }
     });
