@@ -7,6 +7,8 @@
 import { expose } from 'comlink';
 import { LogError } from '../src/errors.ts';
 import { opfsEnv } from '../src/storage/opfs-env.ts';
+import { WebLocks } from '../src/storage/web-locks.ts';
+import type { Env } from '../src/storage/files.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import { serveEngine, type WorkerApi } from '../src/protocol/protocol.ts';
@@ -17,18 +19,43 @@ installErrorTransport();
 
 let engine: LogEngine | null = null;
 
+/**
+ * The locks of what this worker runs. The client terminates the worker once
+ * a call that ends its use has answered (close, a failed open, an import); a
+ * lock let go but not yet freed would then be freed only as the worker is
+ * torn down, later still, and an open at once after would find it held. So
+ * each such call answers only once `locks.released()`.
+ */
+const locks = new WebLocks();
+
+async function env(): Promise<Env> {
+  return { ...(await opfsEnv()), locks };
+}
+
+/** `work`, answered only once every lock it let go is free. */
+async function thenReleased<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await locks.released();
+  }
+}
+
 function opened(): LogEngine {
   if (!engine) throw new LogError('Closed', 'the log is not open in this worker');
   return engine;
 }
 
+const served = serveEngine(opened);
+
 const api: WorkerApi = {
   async open(dir, options) {
     if (engine) throw new LogError('Internal', 'this worker already has a log open');
-    engine = await LogEngine.open(await opfsEnv(), dir, options);
-    servePort(self as unknown as Endpoint, serveEngine(opened));
+    // A failed open released the engine's lock without waiting for it to be free.
+    engine = await thenReleased(async () => LogEngine.open(await env(), dir, options));
+    servePort(self as unknown as Endpoint, { ...served, close: () => thenReleased(() => served.close()) });
   },
-  importArchive: async (dir, archive, options) => restoreArchive(await opfsEnv(), dir, archive, options),
+  importArchive: (dir, archive, options) => thenReleased(async () => restoreArchive(await env(), dir, archive, options)),
 };
 
 expose(api);

@@ -57,8 +57,12 @@ export class LogFacade implements Log {
     private readonly raw: RawLog,
     private readonly options: ResolvedOptions,
     private readonly path: string,
-    /** Runs after the engine closed (the client ends its worker here). */
-    private readonly onClose: () => void = () => undefined,
+    /**
+     * Runs after the engine closed (the client ends its worker and lets its
+     * locks go here); `close()` resolves once it has, so that the log can be
+     * opened again at once.
+     */
+    private readonly onClose: () => void | Promise<void> = () => undefined,
     client: ClientSide = {},
   ) {
     this.wakeups = new Wakeups(path, client.channels ?? broadcastChannels());
@@ -214,7 +218,7 @@ export class LogFacade implements Log {
     try {
       await this.raw.close();
     } finally {
-      this.onClose();
+      await this.onClose();
     }
   }
 }

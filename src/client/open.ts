@@ -23,8 +23,9 @@ import type { HeldLock } from '../storage/files.ts';
 /**
  * Opens the log stored at `dir` in the origin private file system.
  *
- * Rejects `InvalidArgument` for a bad `dir` (`..`, empty segments, NUL) or
- * options, `NotFound` for a missing dir without `createDirs`, `Locked` if an
+ * Rejects `InvalidArgument` for a bad `dir` (`..`, empty segments, NUL, more
+ * than 32 directories or more than 1,024 characters: rejected before any
+ * storage is touched) or options, `NotFound` for a missing dir without `createDirs`, `Locked` if an
  * exclusive writer holds the log or, for an `exclusive` open, if any other
  * writer has it open (at once, never after a wait), `Unsupported`
  * if the browser lacks OPFS, workers or Web Locks or refuses sync access
@@ -53,7 +54,8 @@ export async function open(dir: string, options?: Options): Promise<Log> {
     if (opts.exclusive) return await (inPlace ? openInPlace(path, opts, writers) : openInWorker(path, opts, writers));
     return await openShared(path, opts, writers, locks, inPlace);
   } catch (err) {
-    writers.release();
+    // Rejects only once the lock is free: opening again at once must report the same error, not Locked.
+    await writers.release();
     throw err;
   }
 }
@@ -65,7 +67,17 @@ export async function open(dir: string, options?: Options): Promise<Log> {
  */
 async function openInPlace(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
   const [{ openEngine }, { opfsEnv }] = await Promise.all([import('./open-engine.ts'), import('../storage/opfs-env.ts')]);
-  return openEngine(await opfsEnv(), path, options, () => writers?.release());
+  // The engine lets its lock go on close (or on a failed open) without waiting until it is free: `locks` does.
+  const locks = new WebLocks();
+  try {
+    return await openEngine({ ...(await opfsEnv()), locks }, path, options, async () => {
+      await locks.released();
+      await writers?.release();
+    });
+  } catch (err) {
+    await locks.released();
+    throw err;
+  }
 }
 
 /**
@@ -80,6 +92,7 @@ async function workerEngine(path: string, options: ResolvedOptions): Promise<Own
   return {
     // A readonly log's files change under it, through no call of its own: it never reads ahead.
     raw: options.readonly ? port : withReadAhead(port),
+    // The engine's close answered once its lock was free (worker/worker.ts): the worker may go.
     end: () => {
       port.end();
       worker.end();
@@ -89,9 +102,9 @@ async function workerEngine(path: string, options: ResolvedOptions): Promise<Own
 
 async function openInWorker(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
   const engine = await workerEngine(path, options);
-  const end = () => {
+  const end = async () => {
     engine.end();
-    writers?.release();
+    await writers?.release();
   };
   return new LogFacade(engine.raw, options, path, end, { sendBatch: sendBytes });
 }
@@ -100,8 +113,15 @@ async function openInWorker(path: string, options: ResolvedOptions, writers?: He
 async function startEngine(path: string, options: ResolvedOptions, inPlace: boolean): Promise<OwnedEngine> {
   if (inPlace) {
     const [{ LogEngine }, { opfsEnv }] = await Promise.all([import('../engine/engine.ts'), import('../storage/opfs-env.ts')]);
-    const engine: RawLog = await LogEngine.open(await opfsEnv(), path, options);
-    return { raw: engine, end: () => undefined };
+    // As in openInPlace: `locks` waits until what the engine let go is free.
+    const locks = new WebLocks();
+    try {
+      const engine: RawLog = await LogEngine.open({ ...(await opfsEnv()), locks }, path, options);
+      return { raw: engine, end: () => locks.released() };
+    } catch (err) {
+      await locks.released();
+      throw err;
+    }
   }
   return workerEngine(path, options);
 }

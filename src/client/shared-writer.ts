@@ -31,7 +31,8 @@ export interface Bus {
 /** The engine this writer runs once it owns the log, and how to stop it. */
 export interface OwnedEngine {
   raw: RawLog;
-  end(): void;
+  /** After `raw.close()`; resolves once what the engine held is free. */
+  end(): void | Promise<void>;
 }
 
 type Method = Exclude<keyof RawLog, 'close'>;
@@ -102,14 +103,17 @@ export class SharedWriter implements RawLog {
 
   private receive(m: Message): void {
     if (m.t === 'who') {
-      if (this.engine) this.bus.post({ t: 'owner', owner: this.me });
+      // A closing owner no longer names itself: calls sent to it would wait for the next owner anyway.
+      if (this.engine && !this.closed) this.bus.post({ t: 'owner', owner: this.me });
     } else if (m.t === 'owner') {
       if (m.owner !== this.owner && !this.engine) {
         this.owner = m.owner;
         this.sendPending();
       }
     } else if (m.t === 'call') {
-      if (m.to === this.me && this.engine) this.serve(m);
+      // A closing owner takes no new call: one served while its engine closes would be answered
+      // Closed, where left unanswered the caller sends it again to the next owner.
+      if (m.to === this.me && this.engine && !this.closed) this.serve(m);
     } else if (m.t === 'removed') {
       this.storageRemoved(new LogError('StorageRemoved', m.message));
     } else if (m.t === 'reply' && m.to === this.me) {
@@ -141,7 +145,7 @@ export class SharedWriter implements RawLog {
       return; // closed before our turn came
     }
     if ((this.closed && this.pending.size === 0) || this.removed) {
-      lock.release();
+      await lock.release(); // close waits for this: the next in line must find it free
       return;
     }
     this.ownerLock = lock;
@@ -151,7 +155,7 @@ export class SharedWriter implements RawLog {
       // This context cannot run the engine (e.g. Unsupported, Corrupted): its own calls say why,
       // and the next writer in line tries.
       this.ownerLock = null;
-      lock.release();
+      await lock.release();
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(err);
@@ -293,15 +297,18 @@ export class SharedWriter implements RawLog {
         try {
           await engine.raw.close();
         } finally {
-          engine.end();
+          const ended = engine.end();
           this.engine = null;
           this.onOwnership(false);
+          await ended;
         }
       }
     } finally {
-      this.ownerLock?.release();
+      // close() resolves once the next writer in line can have the lock.
+      const freed = this.ownerLock?.release();
       this.ownerLock = null;
       this.bus.close();
+      await freed;
     }
   }
 }

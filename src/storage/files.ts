@@ -44,7 +44,11 @@ export interface Directory {
 
 /** A lock held until `release()`; see `Locks`. */
 export interface HeldLock {
-  release(): void;
+  /**
+   * Lets the lock go; resolves once it is free for others (Web Locks frees
+   * it some time after it is let go). Calling it again returns the same promise.
+   */
+  release(): Promise<void>;
 }
 
 /** Named locks across an origin's tabs and workers (Web Locks; process-local ones in Node tests). */

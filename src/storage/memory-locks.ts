@@ -39,7 +39,8 @@ export class MemoryLocks implements Locks {
     this.locks.set(name, state);
     let released = false;
     return {
-      release: () => {
+      // Free at once, unlike Web Locks: there is nothing to wait for.
+      release: async () => {
         if (released) return;
         released = true;
         if (--state.holders > 0) return;

@@ -88,3 +88,82 @@ test('writers of different logs do not contend', async ({ page, newHarnessPage }
   // Nor a log whose name merely starts with another's.
   expect(await tabB.evaluate(() => window.harness.openAs('c', 'locks/one-more', { createDirs: true }))).toMatchObject({ ok: true });
 });
+
+/** A writer open's options, as `open` takes them. */
+type WriterOptions = { exclusive?: boolean };
+
+/**
+ * The sequence of the "health" issue, in one tab and one `page.evaluate` (no
+ * round trip to the test between steps, which would give a lock time to go):
+ * an exclusive writer publishes and syncs, three exclusive opens are refused
+ * `Locked`, a reader opens and closes, the writer publishes again and closes;
+ * then, at once, `open(dir, first)`, and after that log's close, at once,
+ * `open(dir, second)`. After each close the origin's locks that name the log
+ * (`navigator.locks.query()`, which sees the page's and its workers') are
+ * listed: none may be held or waited for. The query is sent before the next
+ * open asks for its locks, and the lock manager answers in order, so it
+ * shows what the close left.
+ */
+function healthSequence(page: Page, dir: string, first: WriterOptions, second: WriterOptions) {
+  return page.evaluate(
+    async ([dir, first, second]) => {
+      const { harness } = window;
+      const { lib } = harness;
+      const value = harness.bytes('health');
+      const ours = async () => {
+        const { held = [], pending = [] } = await navigator.locks.query();
+        return [...held, ...pending].map((l) => `${l.mode} ${l.name}`).filter((n) => n.endsWith(`:${dir}`));
+      };
+      /** Lists the locks and opens the log, both at once after the close before. */
+      const queryAndOpen = async (options: WriterOptions) => {
+        const [locksLeft, opened] = await Promise.all([ours(), harness.settle(lib.open(dir, options))]);
+        const log = opened.ok ? (opened.value as Awaited<ReturnType<typeof lib.open>>) : null;
+        return { locksLeft, opened: log ? { ok: true } : opened, log };
+      };
+
+      const log = await lib.open(dir, { createDirs: true, exclusive: true });
+      await log.publish([{ value }]);
+      await log.sync();
+      const refused = [];
+      for (let i = 0; i < 3; i++) refused.push(await harness.settle(lib.open(dir, { exclusive: true })));
+      const reader = await lib.open(dir, { readonly: true });
+      await reader.close();
+      await log.publish([{ value }]);
+      await log.close();
+
+      const one = await queryAndOpen(first);
+      if (!one.log) return { refused, first: { locksLeft: one.locksLeft, opened: one.opened, next: null }, second: null, locksAtEnd: null };
+      const next = await one.log.publish([{ value }]);
+      await one.log.close();
+      const two = await queryAndOpen(second);
+      await two.log?.close();
+      return {
+        refused,
+        first: { locksLeft: one.locksLeft, opened: one.opened, next },
+        second: { locksLeft: two.locksLeft, opened: two.opened },
+        locksAtEnd: await ours(),
+      };
+    },
+    [dir, first, second] as const,
+  );
+}
+
+const ORDERS: [WriterOptions, WriterOptions][] = [
+  [{}, { exclusive: true }],
+  [{ exclusive: true }, {}],
+];
+
+for (const [first, second] of ORDERS) {
+  const kind = (o: WriterOptions) => (o.exclusive ? 'an exclusive writer' : 'a writer');
+  test(`right after an exclusive writer's close() (the health issue's sequence), ${kind(first)} opens, then ${kind(second)}, and no lock is left`, async ({
+    page,
+  }) => {
+    const result = await healthSequence(page, DIR, first, second);
+    expect(result.refused).toEqual(Array(3).fill(expect.objectContaining(LOCKED)));
+    expect(result.first.opened).toEqual({ ok: true });
+    expect(result.first.locksLeft).toEqual([]);
+    expect(result.first.next).toBe(3);
+    expect(result.second).toEqual({ locksLeft: [], opened: { ok: true } });
+    expect(result.locksAtEnd).toEqual([]);
+  });
+}
