@@ -5,7 +5,7 @@
  * connection is lost and back, so that a session ends at once on a
  * disconnect instead of waiting for its requests to time out.
  */
-import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { wsconnect, type NatsConnection, type QueuedIterator, type Status } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { backoffMs, sleep } from './backoff.ts';
 import { ReplicationError, toReplicationError } from './errors.ts';
@@ -95,22 +95,27 @@ class NatsLink implements Link {
   private listeners: ((lost: ReplicationError | null) => void)[] = [];
   private up = true;
   private waiters: (() => void)[] = [];
+  private readonly statuses: AsyncIterable<Status>;
+  /** Set by `close`: the connection going away from then on is the replication's own doing, not a loss to report. */
+  private closing = false;
 
   constructor(readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, private readonly owned: boolean) {
+    this.statuses = nc.status();
     void this.watch();
   }
 
   private async watch(): Promise<void> {
-    for await (const s of this.nc.status()) {
+    for await (const s of this.statuses) {
       if (s.type === 'disconnect') this.set(false, new ReplicationError('Unreachable', `lost the connection to ${s.server}`));
       else if (s.type === 'reconnect') this.set(true, null);
       else if (s.type === 'error' && s.error.name === 'AuthorizationError') this.set(false, toReplicationError(s.error, 'reconnecting'));
     }
-    // The status iterator ends when the connection closes for good.
+    // The status iterator ends when the connection closes for good: a loss when the client gave up or a passed connection's owner closed it.
     this.set(false, new ReplicationError('Unreachable', 'the connection was closed'));
   }
 
   private set(up: boolean, lost: ReplicationError | null): void {
+    if (this.closing) return;
     this.up = up;
     for (const fn of this.listeners) fn(lost);
     if (up) for (const wake of this.waiters.splice(0)) wake();
@@ -141,6 +146,9 @@ class NatsLink implements Link {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    // A passed connection outlives the replication: stop watching it (the client's iterators have `stop`, its type does not say so).
+    (this.statuses as Partial<QueuedIterator<Status>>).stop?.();
     if (this.owned && !this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 }

@@ -15,7 +15,7 @@ import type { Log, Message, NewMessage } from '../types.ts';
 import { CheckpointWriter, type PullCheckpoint } from './checkpoint.ts';
 import { ReplicationError } from './errors.ts';
 import { toNewMessage } from './headers.ts';
-import { startReplication, type Replicator, type SessionContext } from './replication.ts';
+import { onAbort, startReplication, type Replicator, type SessionContext } from './replication.ts';
 import { ensureStream } from './resync/stream.ts';
 import type { StatusHub } from './status.ts';
 import type { PullOptions, Replication } from './types.ts';
@@ -23,6 +23,14 @@ import { checkLog, checkPullOptions } from './validate.ts';
 
 /** Most messages per local publish (one atomic batch in the log). */
 const BATCH = 1000;
+/**
+ * The consumer's idle heartbeat. nats-server before 2.9.16 (Debian 12 ships
+ * 2.9.10) drops a pull request that expires just as a message arrives
+ * without the 408 that makes the client ask again; the client then notices
+ * only when two heartbeats are missed. At the default (half the request's
+ * 30 s) that left a pull online with lag and nothing arriving for 30-45 s.
+ */
+const HEARTBEAT_MS = 2_000;
 
 /**
  * Mirrors `options.stream` (only `options.subject` when given) into `log`:
@@ -99,19 +107,24 @@ class Puller implements Replicator {
     const pending = (await consumer.info()).num_pending;
     const skip = next - cp.localNext;
     this.hub?.update({ lag: Math.max(0, pending - skip) });
-    ctx.online();
-    const messages = await consumer.consume({ max_messages: BATCH * 2 });
-    const stop = () => void messages.stop();
-    ctx.signal.addEventListener('abort', stop, { once: true });
+    if (!ctx.online()) return;
+    const messages = await consumer.consume({ max_messages: BATCH * 2, idle_heartbeat: HEARTBEAT_MS });
+    const forget = onAbort(ctx.signal, () => void messages.stop());
     try {
       await this.apply(ctx, messages, skip);
     } finally {
-      ctx.signal.removeEventListener('abort', stop);
+      forget();
       messages.stop();
     }
   }
 
-  /** Delivered messages into the log, a batch at a time: full, or whatever arrived when the consumer has no more pending. */
+  /**
+   * Delivered messages into the log, a batch at a time: full, or whatever
+   * arrived once nothing more is at hand (received and not yet processed).
+   * Not when the server's pending count reaches 0: it says more is coming,
+   * not when, and a batch held for it waits on a stalled request (see
+   * HEARTBEAT_MS) or a count that is off.
+   */
   private async apply(ctx: SessionContext, messages: ConsumerMessages, skip: number): Promise<void> {
     let batch: JsMsg[] = [];
     // One local publish in flight while the next batch arrives: reading and writing overlap (measured: the pull
@@ -126,7 +139,7 @@ class Puller implements Replicator {
           continue;
         }
         batch.push(m);
-        if (batch.length >= BATCH || m.info.pending === 0) {
+        if (batch.length >= BATCH || messages.getReceived() === messages.getProcessed()) {
           await applying; // in order: a batch is published only after the previous one is in the log
           // A failure ends the consumer at once, and the `finally` below throws it: no waiting for a next message.
           applying = this.publish(ctx, batch).catch((err: unknown) => {

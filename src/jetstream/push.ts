@@ -20,7 +20,7 @@ import type { PushCheckpoint } from './checkpoint.ts';
 import { DEFAULT_TIMEOUT_MS, type Link } from './connect.ts';
 import { invalid, isExpectationFailure, ReplicationError, toReplicationError } from './errors.ts';
 import { HEADER_KEY, messageId, originOf, toHeaders } from './headers.ts';
-import { Resync, startReplication, type Replicator, type SessionContext } from './replication.ts';
+import { onAbort, Resync, startReplication, type Replicator, type SessionContext } from './replication.ts';
 import { checkCaptures, ensureStream, lastOnSubject } from './resync/stream.ts';
 import type { StatusHub } from './status.ts';
 import type { PushOptions, Replication, ReplicationStatus } from './types.ts';
@@ -151,8 +151,7 @@ class Pusher implements Replicator {
     this.advance(basis.position, basis.streamSeq);
     await this.save(ctx, true);
     this.show();
-    ctx.online();
-    await this.stream(ctx, basis);
+    if (ctx.online()) await this.stream(ctx, basis);
   }
 
   /** Where to continue, from the stream (the truth) and the checkpoint (to tell an emptied subject from a first push). */
@@ -194,7 +193,7 @@ class Pusher implements Replicator {
   /** The window: publishes in flight, each tied to its predecessor; returns when the session's signal aborts. */
   private async stream(ctx: SessionContext, basis: Basis): Promise<void> {
     const { link, signal } = ctx;
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const aborted = new Promise<never>((_, reject) => onAbort(signal, () => reject(signal.reason)));
     aborted.catch(() => undefined);
     const inflight: InFlight[] = [];
     const settle = async (entry: InFlight) => {

@@ -23,8 +23,12 @@ export interface SessionContext {
   hub: StatusHub;
   store: CheckpointStore;
   key: string;
-  /** The session resynced and replicates: the state goes `online`, the backoff resets. */
-  online(): void;
+  /**
+   * The session resynced and replicates: the state goes `online`, the backoff
+   * resets. False, and nothing changes, when its signal aborted meanwhile (a
+   * stop or a disconnect during the resync): the session returns then.
+   */
+  online(): boolean;
 }
 
 /** One direction: `prepare` once the lock is held (checkpoint, lag), then sessions. */
@@ -42,6 +46,19 @@ export class Resync extends Error {
     super(message);
     this.name = 'Resync';
   }
+}
+
+/**
+ * Calls `fn` when `signal` aborts, or now if it already has: a session aborted
+ * while it was still resyncing (a stop, a disconnect) must not miss it.
+ */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
 }
 
 /** The log's dir, which names its replicators (a snapshot is the public way to learn it). */
@@ -108,6 +125,12 @@ async function sessions(link: Link, impl: Replicator, hub: StatusHub, store: Che
     current.abort();
   });
   let attempt = 0;
+  const online = (session: AbortSignal) => {
+    if (session.aborted) return false;
+    attempt = 0;
+    hub.update({ state: 'online' });
+    return true;
+  };
   while (!signal.aborted) {
     await link.whenConnected(signal);
     if (fatal) throw fatal;
@@ -116,7 +139,7 @@ async function sessions(link: Link, impl: Replicator, hub: StatusHub, store: Che
     const session = AbortSignal.any([signal, mine.signal]);
     if (hub.status.state !== 'offline') hub.update({ state: 'connecting' });
     try {
-      await impl.session({ link, signal: session, hub, store, key, online: () => ((attempt = 0), hub.update({ state: 'online' })) });
+      await impl.session({ link, signal: session, hub, store, key, online: () => online(session) });
       if (fatal) throw fatal;
       continue; // aborted: stopped, or disconnected (then it waits for the reconnect above)
     } catch (err) {

@@ -150,7 +150,9 @@ export interface Replication {
    * Stops it: publishes in flight are awaited (or time out), the checkpoint
    * is written, the connection it opened is closed, and the standby lock is
    * released. Resolves when done; the state is then `stopped` (or stays
-   * `failed`). A second call resolves too. The local log is left open.
+   * `failed`), reached directly: closing its own connection is not
+   * `offline`, and `lastError` stays what it was (null unless an error came
+   * first). A second call resolves too. The local log is left open.
    */
   stop(): Promise<void>;
 }

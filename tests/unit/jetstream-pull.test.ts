@@ -82,6 +82,29 @@ describe('pull', () => {
     await expect.poll(() => store.load(key)).toEqual({ localNext: 3100, streamSeq: 3100 });
   }, 90_000);
 
+  it('fails Diverged on resume when the last message it skips is not the log\'s last (another writer wrote the log meanwhile)', async () => {
+    const source = await freshLog();
+    await publishMany(source, 300);
+    const pushing = started(push(source, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: { subjects: ['events.>'] } }));
+    await caughtUp(pushing, 60_000);
+    const mirror = await freshLog();
+    const r = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
+    await statusWhere(r, (s) => s.position === 300, 60_000);
+    await r.stop();
+    // A stale checkpoint: the resume skips 100 messages it applied and the one below, which it must compare.
+    const store = await checkpointStore();
+    await store.save(JSON.stringify([await dirOf(mirror), 'pull', 'EVENTS', 'events.a', '']), { localNext: 200, streamSeq: 200 });
+    await mirror.publish([{ key: null, value: new TextEncoder().encode('not from the stream') }]);
+    await publishMany(source, 1, 300);
+    await caughtUp(pushing, 60_000);
+    const again = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
+    // Without the comparison it would take stream message 301 for the foreign one and move on to position 301.
+    const s = await statusWhere(again, (x) => x.state === 'failed' || x.position === 301, 60_000);
+    expect({ state: s.state, code: s.lastError?.code }).toEqual({ state: 'failed', code: 'Diverged' });
+    expect(s.lastError?.message).toMatch(/offset 300\) is not stream message 301/);
+    expect(await mirror.nextOffset()).toBe(301);
+  }, 90_000);
+
   it('resumes exactly once when the server is killed (-9) mid-pull and restarted', async () => {
     const source = await pushed(20_000);
     const mirror = await freshLog();

@@ -23,6 +23,24 @@ beforeAll(() => {
 });
 
 
+/**
+ * The states `r` enters, and a promise that rejects as soon as it leaves
+ * `online` once there: a resync shows as `connecting` again, at once.
+ */
+function watchOnline(r: Replication): { states: string[]; left: Promise<never> } {
+  const states: string[] = [];
+  let fail: (err: Error) => void = () => {};
+  const left = new Promise<never>((_, reject) => (fail = reject));
+  left.catch(() => undefined); // the stop after the test leaves online too
+  r.subscribe((s) => {
+    if (s.state !== states[states.length - 1]) states.push(s.state);
+    if (states.includes('online') && s.state !== 'online') {
+      fail(new Error(`the push left online (${states.join(' → ')}): the stream did not store a message at the sequence its window expected`));
+    }
+  });
+  return { states, left };
+}
+
 async function failure(r: Replication): Promise<ReplicationError> {
   const s = await inState(r, 'failed');
   expect(s.lastError).toBeInstanceOf(ReplicationError);
@@ -76,6 +94,23 @@ describe('push', () => {
     expect(r.status.position).toBe(20_100);
     await expectStreamIsLog(nats.nc, 'EVENTS', 'events.a', log);
   }, 120_000);
+
+  it('stores each message at the stream sequence its window expected: alone on its stream, a push never resyncs', async () => {
+    const log = await freshLog();
+    await publishMany(log, 700); // nearly three windows of backlog, then single live messages
+    // A generous publish timeout: under load a slow ack must not pass for a resync.
+    const r = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: true, timeout: 60_000 }));
+    const { states, left } = watchOnline(r);
+    await Promise.race([caughtUp(r), left]);
+    for (let i = 700; i < 710; i++) {
+      await publishMany(log, 1, i);
+      await Promise.race([caughtUp(r), left]);
+    }
+    expect(states).toEqual(['connecting', 'online']);
+    const stored = await streamMessages(nats.nc, 'EVENTS', 'events.a');
+    expect(stored.map((m) => [m.seq, pushedFields(m).offset])).toEqual(Array.from({ length: 710 }, (_, i) => [i + 1, i]));
+    await expectStreamIsLog(nats.nc, 'EVENTS', 'events.a', log);
+  }, 60_000);
 
   it('leaves no gap: a message the stream refuses mid-window stops the push there, nothing after it is stored', async () => {
     const jsm = await jetstreamManager(nats.nc);
