@@ -25,7 +25,7 @@ import { normalizeDir, resolveOptions, type ResolvedOptions } from './options.ts
 const EMPTY = new Uint8Array(0);
 
 /** How often a readonly log starts a read again on a fresh view when its writer changed the files under it. */
-const READ_ATTEMPTS = 8;
+const READ_ATTEMPTS = 20;
 
 export class LogEngine implements RawLog {
   private segments: Segment[] = [];
@@ -679,9 +679,13 @@ export class LogEngine implements RawLog {
   }
 }
 
-/** A growing pause between attempts to read past a writer's change: 5, 10, 20 … ms. */
+/**
+ * A growing pause between attempts to read past a writer's change: 5, 10, 20 … ms, at most 200 ms.
+ * A writer whose retention trims after every publish changes the files all the time; on a loaded
+ * machine eight attempts (~1.3 s) were not always enough for a readonly open (1 in 25 in CI).
+ */
 function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 5 * 2 ** (attempt - 1)));
+  return new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** (attempt - 1), 200)));
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
