@@ -592,7 +592,7 @@ export class LogEngine implements RawLog {
    * rewrite can leave it at the same size, so sizes alone cannot tell).
    */
   private async look(): Promise<{ files: Map<string, number>; head: number | null; replacing: boolean; fingerprint: string }> {
-    const listing = await this.dir.list().catch(async (err: unknown) => {
+    const listing = await this.dir.list().catch((err: unknown) => {
       if (!(err instanceof LogError) || err.code !== 'NotFound') throw err;
       this.storageRemoved();
       throw this.removed;
