@@ -24,7 +24,10 @@ export default defineConfig({
   // it would re-optimize and reload pages mid-test.
   // The NATS client (CommonJS) is for opfs-log/jetstream's pages (tests/browser/jetstream.spec.ts).
   // SQLite-WASM (the benchmark's peer) loads its .wasm beside its module: vite must not pre-bundle it.
-  optimizeDeps: { include: ['comlink', 'idb', 'fflate', '@nats-io/nats-core', '@nats-io/jetstream'], exclude: ['@sqlite.org/sqlite-wasm'] },
+  optimizeDeps: {
+    include: ['comlink', 'idb', 'fflate', '@nats-io/nats-core', '@nats-io/jetstream'],
+    exclude: ['@sqlite.org/sqlite-wasm'],
+  },
   // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).
   worker: { format: 'es' },
   test: {

@@ -50,7 +50,8 @@ const tickValue = (m, e) => Number((m * 10 ** e).toPrecision(12));
  * so the axis ends on labelled values and always shows at least two.
  */
 export function logTicks(min, max) {
-  if (!(min > 0 && max >= min && Number.isFinite(max))) throw new RangeError(`logTicks: no log scale for [${min}, ${max}]`);
+  if (!(min > 0 && max >= min && Number.isFinite(max)))
+    throw new RangeError(`logTicks: no log scale for [${min}, ${max}]`);
   const steps = mantissas(Math.log10(max / min));
   const candidates = [];
   for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
@@ -76,7 +77,8 @@ export function formatValue(v) {
   return trim(v.toPrecision(3));
 }
 
-const escapeXml = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s) =>
+  String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (n) => n.toFixed(1);
 
 function text(x, y, content, { size = 11, anchor = 'start', weight, fill = INK, halo = false } = {}) {
@@ -88,7 +90,8 @@ function text(x, y, content, { size = 11, anchor = 'start', weight, fill = INK, 
   return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
 }
 
-const line = (x1, y1, x2, y2, stroke) => `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="${stroke}"/>`;
+const line = (x1, y1, x2, y2, stroke) =>
+  `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="${stroke}"/>`;
 
 /** The x domain and ticks shared by every panel: the sizes themselves, a little room either side. */
 function xAxis(panels) {
@@ -100,7 +103,12 @@ function xAxis(panels) {
 
 /** One panel at (`left`, `top`): title, grid, ticks, the line through its points and their values. */
 function renderPanel(panel, left, top, width, x) {
-  const plot = { left: left + MARGIN.left, right: left + width - MARGIN.right, top: top + MARGIN.top, bottom: top + PANEL_HEIGHT - MARGIN.bottom };
+  const plot = {
+    left: left + MARGIN.left,
+    right: left + width - MARGIN.right,
+    top: top + MARGIN.top,
+    bottom: top + PANEL_HEIGHT - MARGIN.bottom,
+  };
   const out = [text(left + MARGIN.left, top + 20, panel.title, { size: 13, weight: '600' })];
   const toX = logScale(x.domain, [plot.left, plot.right]);
   for (const t of x.ticks) {
@@ -109,8 +117,15 @@ function renderPanel(panel, left, top, width, x) {
   }
   const points = panel.points.filter((p) => p.y > 0 && Number.isFinite(p.y));
   if (points.length === 0) {
-    out.push(`<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`);
-    out.push(text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, panel.missing ?? 'not measured', { anchor: 'middle', fill: MUTED }));
+    out.push(
+      `<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`,
+    );
+    out.push(
+      text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, panel.missing ?? 'not measured', {
+        anchor: 'middle',
+        fill: MUTED,
+      }),
+    );
     return out;
   }
   const y = logTicks(...yRange(points.map((p) => p.y)));
@@ -119,9 +134,13 @@ function renderPanel(panel, left, top, width, x) {
     out.push(line(plot.left, toY(t), plot.right, toY(t), GRID));
     out.push(text(plot.left - 6, toY(t) + 4, formatValue(t), { anchor: 'end', fill: MUTED }));
   }
-  out.push(`<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`);
+  out.push(
+    `<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`,
+  );
   const at = points.map((p) => [toX(p.x), toY(p.y)]);
-  out.push(`<polyline points="${at.map(([a, b]) => `${px(a)},${px(b)}`).join(' ')}" fill="none" stroke="${LINE}" stroke-width="2" stroke-linejoin="round"/>`);
+  out.push(
+    `<polyline points="${at.map(([a, b]) => `${px(a)},${px(b)}`).join(' ')}" fill="none" stroke="${LINE}" stroke-width="2" stroke-linejoin="round"/>`,
+  );
   at.forEach(([cx, cy], i) => {
     out.push(`<circle cx="${px(cx)}" cy="${px(cy)}" r="3.5" fill="${LINE}"/>`);
     const { dx, dy, anchor } = labelPlace(at, i);
@@ -197,7 +216,11 @@ export function smallMultiples({ title, subtitle = '', panels, notes = [] }) {
     text(16, 46, subtitle, { size: 12, fill: MUTED }),
   ];
   panels.forEach((panel, i) => {
-    body.push(`<g>`, ...renderPanel(panel, (i % COLUMNS) * cellWidth, HEADER + Math.floor(i / COLUMNS) * PANEL_HEIGHT, cellWidth, x), `</g>`);
+    body.push(
+      `<g>`,
+      ...renderPanel(panel, (i % COLUMNS) * cellWidth, HEADER + Math.floor(i / COLUMNS) * PANEL_HEIGHT, cellWidth, x),
+      `</g>`,
+    );
   });
   if (notes.length) {
     const left = (panels.length % COLUMNS) * cellWidth + 16;

@@ -16,10 +16,16 @@ const WORKER_URL = 'dist/worker.js';
  */
 export function workerHeapMeter(browser) {
   if (browser === 'chromium') {
-    return { measure: workerHeapUsed, how: 'V8 used heap plus typed-array backing stores (CDP Runtime.getHeapUsage), after two forced GCs' };
+    return {
+      measure: workerHeapUsed,
+      how: 'V8 used heap plus typed-array backing stores (CDP Runtime.getHeapUsage), after two forced GCs',
+    };
   }
   if (process.platform !== 'linux') {
-    return { unavailable: 'Firefox dumps its memory reports on a real-time signal only on Linux, and offers no other way here (no CDP; BiDi refuses about:memory)' };
+    return {
+      unavailable:
+        'Firefox dumps its memory reports on a real-time signal only on Linux, and offers no other way here (no CDP; BiDi refuses about:memory)',
+    };
   }
   return {
     measure: firefoxWorkerMemory,
@@ -34,7 +40,10 @@ export async function workerHeapUsed(page) {
     const { targetInfos } = await session.send('Target.getTargets');
     const workers = targetInfos.filter((t) => t.type === 'worker' && t.url.includes(WORKER_URL));
     if (workers.length !== 1) throw new Error(`expected one opfs-log worker, found ${workers.length}`);
-    const { sessionId } = await session.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false });
+    const { sessionId } = await session.send('Target.attachToTarget', {
+      targetId: workers[0].targetId,
+      flatten: false,
+    });
     let nextId = 1;
     const pending = new Map();
     session.on('Target.receivedMessageFromTarget', (e) => {
@@ -50,7 +59,9 @@ export async function workerHeapUsed(page) {
       new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+        session
+          .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+          .catch(reject);
       });
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
@@ -104,7 +115,8 @@ function workerBytes(reports) {
     const key = `${r.process} ${m[2]}`;
     workers.set(key, (workers.get(key) ?? 0) + r.amount);
   }
-  if (workers.size !== 1) throw new Error(`expected one opfs-log worker in Firefox's memory report, found ${workers.size}`);
+  if (workers.size !== 1)
+    throw new Error(`expected one opfs-log worker in Firefox's memory report, found ${workers.size}`);
   return [...workers.values()][0];
 }
 

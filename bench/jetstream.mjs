@@ -45,26 +45,36 @@ async function natsServer() {
   let binary = findNatsServer();
   if (!binary) {
     // Installs Debian's nats-server where apt-get can, as the tests do.
-    spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/nats-server.mjs', import.meta.url)), '--check'], { stdio: 'inherit' });
+    spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/nats-server.mjs', import.meta.url)), '--check'], {
+      stdio: 'inherit',
+    });
     binary = findNatsServer();
   }
   if (!binary) throw new Error(howToGetNatsServer());
   const store = mkdtempSync(join(tmpdir(), 'opfs-log-bench-nats-'));
   const [client, ws, http] = [await freePort(), await freePort(), await freePort()];
   const config = join(store, 'nats.conf');
-  writeFileSync(config, [
-    `listen: 127.0.0.1:${client}`,
-    `http: 127.0.0.1:${http}`,
-    `jetstream { store_dir: ${JSON.stringify(store)}, max_file_store: 4GB }`,
-    `websocket { listen: "127.0.0.1:${ws}", no_tls: true }`,
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `listen: 127.0.0.1:${client}`,
+      `http: 127.0.0.1:${http}`,
+      `jetstream { store_dir: ${JSON.stringify(store)}, max_file_store: 4GB }`,
+      `websocket { listen: "127.0.0.1:${ws}", no_tls: true }`,
+    ].join('\n'),
+  );
   let child = null;
   const server = {
     wsUrl: `ws://127.0.0.1:${ws}`,
     async start() {
       child = spawn(binary, ['-c', config], { stdio: 'ignore' });
       const deadline = Date.now() + 30_000;
-      while (!(await fetch(`http://127.0.0.1:${http}/healthz`).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`http://127.0.0.1:${http}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error('the bench nats-server did not start');
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -90,24 +100,43 @@ async function natsServer() {
 /** One run of the five rows, in `page` (a bench page, tools loaded). */
 async function oneRun(page, server, run, say) {
   const url = server.wsUrl;
-  const call = (name, ...args) => page.evaluate(([tools, n, a]) => import(tools).then((m) => m[n](...a)), [TOOLS, name, args]);
+  const call = (name, ...args) =>
+    page.evaluate(([tools, n, a]) => import(tools).then((m) => m[n](...a)), [TOOLS, name, args]);
   const out = [];
   const measure = async (workload, fn) => {
     const t = Date.now();
     const value = await fn();
-    say(`run ${run} ${workload}: ${Math.round(value).toLocaleString('en')} ${workload.includes('catch-up') ? 'ms' : 'msg/s'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    say(
+      `run ${run} ${workload}: ${Math.round(value).toLocaleString('en')} ${workload.includes('catch-up') ? 'ms' : 'msg/s'} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+    );
     return value;
   };
   const w = JETSTREAM_WORKLOADS;
   // Both pulls read what the client published: the same messages and headers as a push's.
   const subject = `bench.client-${run}`;
-  out.push({ workload: w.client, unit: 'msg/s', value: await measure(w.client, () => call('clientPublishRate', url, subject, COUNT)) });
+  out.push({
+    workload: w.client,
+    unit: 'msg/s',
+    value: await measure(w.client, () => call('clientPublishRate', url, subject, COUNT)),
+  });
   if (ROWS.has('push')) {
-    out.push({ workload: w.push, unit: 'msg/s', value: await measure(w.push, () => call('pushRate', url, `bench/js-push-${run}`, `bench.push-${run}`, COUNT)) });
+    out.push({
+      workload: w.push,
+      unit: 'msg/s',
+      value: await measure(w.push, () => call('pushRate', url, `bench/js-push-${run}`, `bench.push-${run}`, COUNT)),
+    });
   }
   if (ROWS.has('pull')) {
-    out.push({ workload: w.pull, unit: 'msg/s', value: await measure(w.pull, () => call('pullRate', url, `bench/js-pull-${run}`, subject, COUNT)) });
-    out.push({ workload: w.read, unit: 'msg/s', value: await measure(w.read, () => call('orderedReadRate', url, subject, COUNT)) });
+    out.push({
+      workload: w.pull,
+      unit: 'msg/s',
+      value: await measure(w.pull, () => call('pullRate', url, `bench/js-pull-${run}`, subject, COUNT)),
+    });
+    out.push({
+      workload: w.read,
+      unit: 'msg/s',
+      value: await measure(w.read, () => call('orderedReadRate', url, subject, COUNT)),
+    });
   }
   if (!ROWS.has('catch-up')) return out;
   await call('backlogStart', url, `bench/js-backlog-${run}`, `bench.backlog-${run}`);
@@ -167,12 +196,23 @@ async function alone() {
     for (const workload of Object.values(JETSTREAM_WORKLOADS)) {
       const list = measures.filter((m) => m.workload === workload);
       if (list.length === 0) continue;
-      medians['opfs-log'][workload] = { value: median(list.map((m) => m.value)), unit: list[0].unit, samples: list.map((m) => m.value) };
-      console.log(`${workload}: ${Math.round(medians['opfs-log'][workload].value).toLocaleString('en')} ${list[0].unit} (samples ${list.map((m) => Math.round(m.value)).join(', ')})`);
+      medians['opfs-log'][workload] = {
+        value: median(list.map((m) => m.value)),
+        unit: list[0].unit,
+        samples: list.map((m) => m.value),
+      };
+      console.log(
+        `${workload}: ${Math.round(medians['opfs-log'][workload].value).toLocaleString('en')} ${list[0].unit} (samples ${list.map((m) => Math.round(m.value)).join(', ')})`,
+      );
     }
     const mine = new Set(Object.values(JETSTREAM_WORKLOADS));
-    for (const t of evaluateTargets(medians, TARGETS.filter((x) => mine.has(x.workload)))) {
-      console.log(`target ${t.workload}: ${t.checks.map((c) => `${c.what} (${c.ratio?.toFixed(2)}×) ${c.met ? 'met' : 'MISSED'}`).join('; ')}`);
+    for (const t of evaluateTargets(
+      medians,
+      TARGETS.filter((x) => mine.has(x.workload)),
+    )) {
+      console.log(
+        `target ${t.workload}: ${t.checks.map((c) => `${c.what} (${c.ratio?.toFixed(2)}×) ${c.met ? 'met' : 'MISSED'}`).join('; ')}`,
+      );
     }
   } finally {
     await context.close().catch(() => undefined);

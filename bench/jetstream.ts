@@ -41,7 +41,8 @@ const create = { subjects: ['bench.>'] };
 /** Waits for `caughtUp()` and checks the status; resolves when it holds. */
 async function caughtUp(r: Replication, position: number, what: string): Promise<void> {
   await r.caughtUp();
-  if (r.status.position < position) throw new Error(`${what}: caught up at position ${r.status.position}, expected ${position}`);
+  if (r.status.position < position)
+    throw new Error(`${what}: caught up at position ${r.status.position}, expected ${position}`);
 }
 
 /** `push` of a `count`-message log to `subject`, from the call to caught up; msg/s. */
@@ -71,7 +72,8 @@ export async function clientPublishRate(url: string, subject: string, count: num
   let last = 0;
   const settle = async () => {
     const ack = await inflight.shift()!;
-    if (ack.seq <= last || ack.duplicate) throw new Error(`the client's publishes were stored out of order (${ack.seq} after ${last})`);
+    if (ack.seq <= last || ack.duplicate)
+      throw new Error(`the client's publishes were stored out of order (${ack.seq} after ${last})`);
     last = ack.seq;
   };
   const started = performance.now();

@@ -31,7 +31,11 @@ export function message(i: number, valueSize = VALUE_SIZE): BenchMessage {
 
 /** A batch as opfs-log's encoder takes it (no validation: what raw OPFS's page does). */
 export function columnsOf(batch: BenchMessage[]): RecordColumns {
-  return { keys: batch.map((m) => m.key), values: batch.map((m) => m.value), timesUs: Float64Array.from(batch, (m) => m.time * 1000) };
+  return {
+    keys: batch.map((m) => m.key),
+    values: batch.map((m) => m.value),
+    timesUs: Float64Array.from(batch, (m) => m.time * 1000),
+  };
 }
 
 export function batches(total: number, batchSize: number, valueSize = VALUE_SIZE): BenchMessage[][] {

@@ -21,7 +21,13 @@ const titleOf = (report) => BROWSERS[browserOf(report).name] ?? browserOf(report
 function fmt(m) {
   if (!m) return '–';
   const v = m.value >= 100 ? Math.round(m.value).toLocaleString('en') : m.value.toFixed(2);
-  const extra = m.extra ? ' (' + Object.entries(m.extra).map(([k, x]) => `${k} ${x.toFixed(2)}`).join(', ') + ')' : '';
+  const extra = m.extra
+    ? ' (' +
+      Object.entries(m.extra)
+        .map(([k, x]) => `${k} ${x.toFixed(2)}`)
+        .join(', ') +
+      ')'
+    : '';
   return `${v} ${m.unit}${extra}`;
 }
 
@@ -53,19 +59,23 @@ function noteLines(report) {
 function targetRows(report) {
   return (report.targets ?? []).map((t) => [
     t.workload,
-    t.checks.map((c) => `${c.what}${c.ratio !== undefined ? ` (${c.ratio.toFixed(2)}×)` : ''}: ${c.met ? 'met' : 'MISSED'}`).join('; '),
+    t.checks
+      .map((c) => `${c.what}${c.ratio !== undefined ? ` (${c.ratio.toFixed(2)}×)` : ''}: ${c.met ? 'met' : 'MISSED'}`)
+      .join('; '),
   ]);
 }
 
 /** opfs-log's medians in Chromium and Firefox, and Firefox's figure over Chromium's. */
 function sideBySideRows(chromium, firefox) {
   const ours = (w) => chromium.medians[OURS]?.[w] || firefox.medians[OURS]?.[w];
-  return workloadOrder(chromium, firefox).filter(ours).map((w) => {
-    const c = chromium.medians[OURS]?.[w];
-    const f = firefox.medians[OURS]?.[w];
-    const ratio = c && f && c.unit === f.unit && c.value ? `${(f.value / c.value).toFixed(2)}×` : '–';
-    return [w, fmt(c), fmt(f), ratio];
-  });
+  return workloadOrder(chromium, firefox)
+    .filter(ours)
+    .map((w) => {
+      const c = chromium.medians[OURS]?.[w];
+      const f = firefox.medians[OURS]?.[w];
+      const ratio = c && f && c.unit === f.unit && c.value ? `${(f.value / c.value).toFixed(2)}×` : '–';
+      return [w, fmt(c), fmt(f), ratio];
+    });
 }
 
 function markdownTable(header, body) {
@@ -73,7 +83,9 @@ function markdownTable(header, body) {
 }
 
 const loadText = (report) =>
-  report.load ? `; load average ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end` : '';
+  report.load
+    ? `; load average ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end`
+    : '';
 
 function headerLine(report) {
   const { version } = browserOf(report);
@@ -90,7 +102,9 @@ export function renderTable(report) {
     line(all[0]),
     ...all.slice(1).map(line),
     ...noteLines(report),
-    ...(targets.length ? ['targets:', ...targets] : [`targets: not judged in ${titleOf(report)} (they are Chromium's)`]),
+    ...(targets.length
+      ? ['targets:', ...targets]
+      : [`targets: not judged in ${titleOf(report)} (they are Chromium's)`]),
   ].join('\n');
 }
 

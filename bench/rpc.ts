@@ -47,7 +47,11 @@ export function serve(handlers: Record<string, (...args: never[]) => unknown>): 
       const value = await (handlers[op] as (...a: unknown[]) => unknown)(...args);
       (self as unknown as Worker).postMessage({ id, ok: true, value } satisfies RpcResponse);
     } catch (err) {
-      (self as unknown as Worker).postMessage({ id, ok: false, error: String((err as Error)?.stack ?? err) } satisfies RpcResponse);
+      (self as unknown as Worker).postMessage({
+        id,
+        ok: false,
+        error: String((err as Error)?.stack ?? err),
+      } satisfies RpcResponse);
     }
   };
 }

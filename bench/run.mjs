@@ -27,7 +27,11 @@ const say = (...a) => console.error(...a);
 
 // Parsed before the minutes-long run, so a mistyped flag fails at once.
 const { values: flags } = parseArgs({
-  options: { record: { type: 'boolean', default: false }, browser: { type: 'string', default: 'chromium' }, scaling: { type: 'boolean', default: false } },
+  options: {
+    record: { type: 'boolean', default: false },
+    browser: { type: 'string', default: 'chromium' },
+    scaling: { type: 'boolean', default: false },
+  },
 });
 if (!BROWSER_NAMES.includes(flags.browser)) {
   say(`--browser ${flags.browser}: expected one of ${BROWSER_NAMES.join(', ')}`);
@@ -59,8 +63,12 @@ async function main() {
   const browser = flags.browser;
   ensureBrowser(browser);
   // opfs-log is measured as users install it, built (bench/package.ts).
-  execFileSync(process.execPath, [new URL('../scripts/build.mjs', import.meta.url).pathname], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const version = execFileSync(browserPath(browser), ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  execFileSync(process.execPath, [new URL('../scripts/build.mjs', import.meta.url).pathname], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const version = execFileSync(browserPath(browser), ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
   const server = await createServer({
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
     server: { port: PORT, strictPort: true, open: false, hmr: false },
@@ -74,7 +82,14 @@ async function main() {
   const loadAtStart = loadavg()[0];
   try {
     const page = await benchPage(context.pages()[0] ?? (await context.newPage()));
-    if (flags.scaling) return await scalingRun(page, { browser, version, settings: LAUNCH[browser].settings, record: flags.record, say });
+    if (flags.scaling)
+      return await scalingRun(page, {
+        browser,
+        version,
+        settings: LAUNCH[browser].settings,
+        record: flags.record,
+        say,
+      });
     // A second tab of the same profile, for the workloads that publish into a log the first tab owns.
     const otherTab = await benchPage(await context.newPage());
     await page.evaluate(() => window.bench.wipe());
@@ -91,13 +106,17 @@ async function main() {
           const t = Date.now();
           const measures = await page.evaluate(([s, w]) => window.bench.run(s, w), [name, workload]);
           record(name, measures);
-          say(`run ${run}/${RUNS} ${name} ${workload}: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+          say(
+            `run ${run}/${RUNS} ${name} ${workload}: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+          );
         }
       }
       const t = Date.now();
       const measures = await otherTabWorkloads(page, otherTab, run);
       record('opfs-log', measures);
-      say(`run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      say(
+        `run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+      );
       await page.evaluate(() => window.bench.wipe());
     }
     // Replication to NATS JetStream and back, beside the NATS client alone (bench/jetstream.mjs; its own nats-server).
@@ -111,7 +130,12 @@ async function main() {
         const value = median(list.map((m) => m.value));
         const extra = {};
         for (const key of Object.keys(list[0].extra ?? {})) extra[key] = median(list.map((m) => m.extra[key]));
-        (medians[system] ??= {})[workload] = { value, unit: list[0].unit, samples: list.map((m) => m.value), ...(Object.keys(extra).length ? { extra } : {}) };
+        (medians[system] ??= {})[workload] = {
+          value,
+          unit: list[0].unit,
+          samples: list.map((m) => m.value),
+          ...(Object.keys(extra).length ? { extra } : {}),
+        };
       }
     }
     const report = {
@@ -130,7 +154,9 @@ async function main() {
     };
     const written = saveReport(report, { record: flags.record });
     console.log(renderTable(report));
-    say(`wrote ${written.join(', ')}${flags.record ? '' : '; BENCHMARKS.md is unchanged (npm run bench -- --record updates it)'}`);
+    say(
+      `wrote ${written.join(', ')}${flags.record ? '' : '; BENCHMARKS.md is unchanged (npm run bench -- --record updates it)'}`,
+    );
   } finally {
     await context.close().catch(() => undefined);
     await server.close();
@@ -156,11 +182,15 @@ const summary = (measures) => measures.map((m) => `${m.workload} ${m.value.toFix
  */
 async function otherTabWorkloads(owner, other, run) {
   const out = [];
-  for (const [workload, count] of [['publishBatches', 100_000], ['publishSingly', 1000]]) {
+  for (const [workload, count] of [
+    ['publishBatches', 100_000],
+    ['publishSingly', 1000],
+  ]) {
     const dir = `bench/other-tab-${run}-${workload}`;
     const owns = await owner.evaluate((d) => window.bench.tabs.openLog(d), dir);
     const otherOwns = await other.evaluate((d) => window.bench.tabs.openLog(d), dir);
-    if (!owns || otherOwns) throw new Error(`${dir}: the first tab must own the log and the other forward (owns: ${owns}, ${otherOwns})`);
+    if (!owns || otherOwns)
+      throw new Error(`${dir}: the first tab must own the log and the other forward (owns: ${owns}, ${otherOwns})`);
     out.push(...(await other.evaluate((w) => window.bench.tabs[w](), workload)));
     // The other tab closes first: had the owner closed first, the other would have taken over.
     await other.evaluate(() => window.bench.tabs.closeLog());
@@ -198,7 +228,9 @@ async function reopenWorkload(page, heapMeter) {
       continue;
     }
     const perMessage = (heap - baseline) / BIG;
-    say(`reopen ${run}/${RUNS}: ${ms.toFixed(0)} ms to first get; worker heap ${(heap / 2 ** 20).toFixed(1)} MiB (${perMessage.toFixed(1)} B/message over an empty log's ${(baseline / 2 ** 20).toFixed(1)} MiB)`);
+    say(
+      `reopen ${run}/${RUNS}: ${ms.toFixed(0)} ms to first get; worker heap ${(heap / 2 ** 20).toFixed(1)} MiB (${perMessage.toFixed(1)} B/message over an empty log's ${(baseline / 2 ** 20).toFixed(1)} MiB)`,
+    );
     out.push({ workload: '1M open, worker heap', value: perMessage, unit: 'B/message' });
   }
   return out;

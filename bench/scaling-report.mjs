@@ -20,13 +20,34 @@ export function scalingFiles(browser) {
  * figure in a size's results, and how the sentence puts a change `f` of it.
  */
 const COSTS = [
-  { key: 'publish', title: 'publish, µs per message', of: (s) => s.publish.usPerMessage, says: (f) => `publish's cost per message changed ${f}` },
-  { key: 'consume', title: 'consume, µs per message', of: (s) => s.consume.usPerMessage, says: (f) => `consume's ${f}` },
-  { key: 'getByKey', title: 'getByKey, µs per lookup', of: (s) => s.getByKey.usPerOp, says: (f) => `getByKey's per lookup ${f}` },
-  { key: 'reopen', title: 'reopen to first get, ms', of: (s) => s.reopen.ms, says: (f) => `reopening to the first get took ${f} as long` },
+  {
+    key: 'publish',
+    title: 'publish, µs per message',
+    of: (s) => s.publish.usPerMessage,
+    says: (f) => `publish's cost per message changed ${f}`,
+  },
+  {
+    key: 'consume',
+    title: 'consume, µs per message',
+    of: (s) => s.consume.usPerMessage,
+    says: (f) => `consume's ${f}`,
+  },
+  {
+    key: 'getByKey',
+    title: 'getByKey, µs per lookup',
+    of: (s) => s.getByKey.usPerOp,
+    says: (f) => `getByKey's per lookup ${f}`,
+  },
+  {
+    key: 'reopen',
+    title: 'reopen to first get, ms',
+    of: (s) => s.reopen.ms,
+    says: (f) => `reopening to the first get took ${f} as long`,
+  },
   // Over an empty log's heap: what the log itself costs (the baseline would flatten the small sizes).
   {
-    key: 'heap', title: 'worker heap over an empty log, MiB',
+    key: 'heap',
+    title: 'worker heap over an empty log, MiB',
     of: (s) => (s.heap ? (s.heap.bytesPerMessage * s.messages) / 2 ** 20 : undefined),
     says: (f) => `the worker heap above an empty log held ${f} as much`,
   },
@@ -58,7 +79,15 @@ export function scalingRows(report) {
   ]);
 }
 
-export const SCALING_HEADER = ['messages', 'publish, per message', 'consume, per message', 'getByKey, per lookup', 'reopen, first get', 'worker heap, open', 'size took'];
+export const SCALING_HEADER = [
+  'messages',
+  'publish, per message',
+  'consume, per message',
+  'getByKey, per lookup',
+  'reopen, first get',
+  'worker heap, open',
+  'size took',
+];
 
 /** How a cost that went from `a` to `b` while the log grew `sizes`-fold grows: cost ∝ Nᵉ. */
 export function growth(a, b, sizes) {
@@ -104,7 +133,12 @@ export function scalingChart(report) {
       points: report.sizes.filter((s) => cost.of(s) > 0).map((s) => ({ x: s.messages, y: cost.of(s) })),
       ...(cost.key === 'heap' && !report.sizes.some((s) => s.heap) ? { missing: 'not measured in this browser' } : {}),
     })),
-    notes: [`${version}, ${report.date.slice(0, 10)}.`, `Whole run ${report.seconds} s.`, 'getByKey: 1,000 random keys, looked up after 1,000 others since the reopen.', 'Worker heap: right after the reopen.'],
+    notes: [
+      `${version}, ${report.date.slice(0, 10)}.`,
+      `Whole run ${report.seconds} s.`,
+      'getByKey: 1,000 random keys, looked up after 1,000 others since the reopen.',
+      'Worker heap: right after the reopen.',
+    ],
   });
 }
 
@@ -119,7 +153,9 @@ function markdownTable(header, body) {
 export function scalingSection(recorded) {
   if (recorded.length === 0) return '';
   const parts = recorded.map(({ report, title }) => {
-    const load = report.load ? `; load average ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end` : '';
+    const load = report.load
+      ? `; load average ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end`
+      : '';
     return `### ${title}
 
 ![How opfs-log's costs grow with the log in ${title}](${scalingFiles(report.browser.name).image})

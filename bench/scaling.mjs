@@ -30,7 +30,8 @@ export function scalingSizes(env = process.env) {
   const text = env.BENCH_SCALING_SIZES;
   if (!text) return DEFAULT_SIZES;
   const sizes = text.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_SCALING_SIZES=${text}: expected message counts, e.g. 10000,100000`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`BENCH_SCALING_SIZES=${text}: expected message counts, e.g. 10000,100000`);
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
@@ -66,9 +67,16 @@ export async function scalingRun(page, { browser, version, settings, record, say
   const results = [];
   for (const messages of sizes) {
     const runs = [];
-    for (let run = 0; run < (messages <= SMALL ? SMALL_RUNS : 1); run++) runs.push(await measureSize(page, messages, meter, baseline));
+    for (let run = 0; run < (messages <= SMALL ? SMALL_RUNS : 1); run++)
+      runs.push(await measureSize(page, messages, meter, baseline));
     const result = mediansOf(runs);
-    say(`${messages.toLocaleString('en')} messages, ${runs.length === 1 ? 'one run' : `medians of ${runs.length} runs`}: ${scalingRows({ sizes: [result] })[0].slice(1).join('; ')}`);
+    say(
+      `${messages.toLocaleString('en')} messages, ${runs.length === 1 ? 'one run' : `medians of ${runs.length} runs`}: ${scalingRows(
+        { sizes: [result] },
+      )[0]
+        .slice(1)
+        .join('; ')}`,
+    );
     results.push(result);
   }
   const report = {
@@ -85,10 +93,13 @@ export async function scalingRun(page, { browser, version, settings, record, say
   const json = JSON.stringify(report, null, 2) + '\n';
   const chart = scalingChart(report);
   const written = [writeFile(files.out, json), writeFile(files.outSvg, chart)];
-  if (record) written.push(writeFile(files.json, json), writeFile(files.svg, chart), writeMarkdown(reportFiles(browser)));
+  if (record)
+    written.push(writeFile(files.json, json), writeFile(files.svg, chart), writeMarkdown(reportFiles(browser)));
   console.log([SCALING_HEADER, ...scalingRows(report)].map((r) => r.join(' | ')).join('\n'));
   console.log(scalingSentences(report));
-  say(`whole run ${report.seconds} s; wrote ${written.join(', ')}${record ? '' : '; BENCHMARKS.md is unchanged (--record updates it)'}`);
+  say(
+    `whole run ${report.seconds} s; wrote ${written.join(', ')}${record ? '' : '; BENCHMARKS.md is unchanged (--record updates it)'}`,
+  );
 }
 
 /** The worker's heap with an empty log open: what each size's heap is counted over. */
@@ -103,7 +114,9 @@ async function emptyLogHeap(page, meter) {
 /** Each figure of `runs` (one size's results) as the median of its runs, as run.mjs takes them; `seconds` their sum. */
 function mediansOf(runs) {
   const merge = (values) =>
-    typeof values[0] === 'number' ? median(values) : Object.fromEntries(Object.keys(values[0]).map((key) => [key, merge(values.map((v) => v[key]))]));
+    typeof values[0] === 'number'
+      ? median(values)
+      : Object.fromEntries(Object.keys(values[0]).map((key) => [key, merge(values.map((v) => v[key]))]));
   return { ...merge(runs), runs: runs.length, seconds: runs.reduce((sum, r) => sum + r.seconds, 0) };
 }
 
@@ -112,7 +125,11 @@ async function measureSize(page, messages, meter, baseline) {
   const dir = `bench/scaling-${messages}`;
   const started = Date.now();
   const publishMs = await page.evaluate(([d, n]) => window.bench.scaling.publish(d, n), [dir, messages]);
-  const { ms: consumeMs, read, stretches } = await page.evaluate(([n, max]) => window.bench.scaling.consume(n, max), [messages, CONSUME_MAX]);
+  const {
+    ms: consumeMs,
+    read,
+    stretches,
+  } = await page.evaluate(([n, max]) => window.bench.scaling.consume(n, max), [messages, CONSUME_MAX]);
   await page.evaluate(() => window.bench.scaling.close());
   const reopenMs = await page.evaluate(([d, n]) => window.bench.scaling.reopen(d, n), [dir, messages]);
   const heapBytes = meter.measure ? await meter.measure(page) : undefined;
@@ -127,6 +144,8 @@ async function measureSize(page, messages, meter, baseline) {
     consume: { read, stretches, usPerMessage: (consumeMs * 1000) / read, msgPerSecond: read / (consumeMs / 1000) },
     getByKey: { usPerOp: (getByKeyMs * 1000) / LOOKUPS, afterReopenUsPerOp: (afterReopenMs * 1000) / LOOKUPS },
     reopen: { ms: reopenMs },
-    ...(heapBytes === undefined ? {} : { heap: { MiB: heapBytes / 2 ** 20, bytesPerMessage: (heapBytes - baseline) / messages } }),
+    ...(heapBytes === undefined
+      ? {}
+      : { heap: { MiB: heapBytes / 2 ** 20, bytesPerMessage: (heapBytes - baseline) / messages } }),
   };
 }

@@ -40,7 +40,9 @@ export async function publishBatches(total = 100_000): Promise<Measure[]> {
   const t = performance.now();
   for (const b of input) await l.publish(b);
   await l.sync();
-  return [{ workload: 'publish 100k, from another tab', value: total / ((performance.now() - t) / 1000), unit: 'msg/s' }];
+  return [
+    { workload: 'publish 100k, from another tab', value: total / ((performance.now() - t) / 1000), unit: 'msg/s' },
+  ];
 }
 
 /** publishSingly from this tab: each publish awaited; the sync after them is not timed, as there. */
@@ -65,7 +67,10 @@ export async function verify(count: number): Promise<void> {
   for (let read = 0; read < count; ) {
     const got = (await l.consume(read, BATCH)).messages;
     check(got.length > 0, `the owner's consume stopped at ${read} of ${count}`);
-    check(got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length), `the owner's batch at ${read}`);
+    check(
+      got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length),
+      `the owner's batch at ${read}`,
+    );
     read += got.length;
   }
 }

@@ -17,7 +17,9 @@ const OURS = 'opfs-log';
  */
 export const TARGETS = [
   {
-    workload: 'publish 100k', atLeast: 250_000, times: { 'Dexie 4': 60, 'SQLite-WASM': 2 },
+    workload: 'publish 100k',
+    atLeast: 250_000,
+    times: { 'Dexie 4': 60, 'SQLite-WASM': 2 },
     timesOf: [{ system: 'raw OPFS', workload: 'publish 100k, worker only (the limit)', factor: 0.3 }],
   },
   // From a tab that does not own the log every call crosses a BroadcastChannel to the owner's tab and back.

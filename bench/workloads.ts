@@ -49,7 +49,10 @@ async function timedScan(sys: System, total: number): Promise<number> {
     const got = await sys.consume(read, BATCH);
     ms += performance.now() - t;
     check(got.length > 0, `consume stopped at ${read} of ${total}`);
-    check(got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length), `consume batch at ${read}`);
+    check(
+      got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length),
+      `consume batch at ${read}`,
+    );
     read += got.length;
   }
   return ms;
@@ -94,7 +97,11 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     t = performance.now();
     const byTime: (ReadMessage | null)[] = [];
     for (const i of timed) byTime.push(await sys.getByTime(TIME_BASE + i - 0.5));
-    out.push({ workload: 'getByTime 1k random', value: timed.length / ((performance.now() - t) / 1000), unit: 'ops/s' });
+    out.push({
+      workload: 'getByTime 1k random',
+      value: timed.length / ((performance.now() - t) / 1000),
+      unit: 'ops/s',
+    });
     byTime.forEach((m, i) => sameAs(m, timed[i], 'getByTime'));
     return out;
   } finally {

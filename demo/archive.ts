@@ -35,7 +35,10 @@ export async function exportToDownload(log: Log): Promise<void> {
  * closed (an import over it needs its writer lock); `onImported` runs with the
  * target dir and what the archive held.
  */
-export function wireImport(closed: () => Promise<unknown>, onImported: (dir: string, info: ArchiveInfo) => Promise<void>): void {
+export function wireImport(
+  closed: () => Promise<unknown>,
+  onImported: (dir: string, info: ArchiveInfo) => Promise<void>,
+): void {
   const form = byId<HTMLFormElement>('import-form');
   const button = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
   onSubmit(form, async () => {
@@ -50,7 +53,9 @@ export function wireImport(closed: () => Promise<unknown>, onImported: (dir: str
         const info = await importArchive(dir, file, { overwrite });
         form.reset();
         await onImported(dir, info);
-        showNotice(`Imported ${info.messages} message${info.messages === 1 ? '' : 's'} into ${dir} (next offset ${info.nextOffset}).`);
+        showNotice(
+          `Imported ${info.messages} message${info.messages === 1 ? '' : 's'} into ${dir} (next offset ${info.nextOffset}).`,
+        );
       });
     } finally {
       button.disabled = false;

@@ -158,9 +158,7 @@ export class Browser {
     const log = this.log;
     if (!log) return;
     const v = this.view;
-    const page = v.key
-      ? await readKeyPage(log, v.key, v.from, v.size)
-      : await readPage(log, v.order, v.from, v.size);
+    const page = v.key ? await readKeyPage(log, v.key, v.from, v.size) : await readPage(log, v.order, v.from, v.size);
     if (this.log !== log) return; // closed or switched meanwhile
     this.following = page.following;
     // A redraw (a publish here or in another tab) keeps what the person has ticked.
@@ -198,16 +196,38 @@ export class Browser {
     return el(
       'tr',
       { 'data-offset': String(m.offset), className: m.offset === this.view.highlight ? 'highlight' : false },
-      el('td', {}, el('input', { type: 'checkbox', 'aria-label': `Select message ${m.offset}`, value: String(m.offset), checked: ticked })),
+      el(
+        'td',
+        {},
+        el('input', {
+          type: 'checkbox',
+          'aria-label': `Select message ${m.offset}`,
+          value: String(m.offset),
+          checked: ticked,
+        }),
+      ),
       el('td', { className: 'offset' }, String(m.offset)),
-      el('td', { className: 'time' }, el('span', {}, localTime(m.time)), el('br'), el('span', { className: 'iso' }, isoTime(m.time))),
+      el(
+        'td',
+        { className: 'time' },
+        el('span', {}, localTime(m.time)),
+        el('br'),
+        el('span', { className: 'iso' }, isoTime(m.time)),
+      ),
       el('td', { className: 'key' }, key === null ? el('span', { className: 'none' }, 'no key') : key),
-      el('td', { className: 'value' }, el('pre', {}, value.text), value.note ? el('span', { className: 'note' }, value.note) : null),
+      el(
+        'td',
+        { className: 'value' },
+        el('pre', {}, value.text),
+        value.note ? el('span', { className: 'note' }, value.note) : null,
+      ),
     );
   }
 
   private selected(): number[] {
-    return [...this.rows.querySelectorAll<HTMLInputElement>('input[type=checkbox]:checked')].map((c) => Number(c.value));
+    return [...this.rows.querySelectorAll<HTMLInputElement>('input[type=checkbox]:checked')].map((c) =>
+      Number(c.value),
+    );
   }
 
   private updateDeleteButton(): void {

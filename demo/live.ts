@@ -47,10 +47,18 @@ export class LiveFeed {
     for (const m of messages) {
       const key = formatKey(m.key);
       const value = formatValue(m.value, 'text');
-      const preview = value.note ?? (value.text.length > PREVIEW_LENGTH ? `${value.text.slice(0, PREVIEW_LENGTH)}…` : value.text);
+      const preview =
+        value.note ?? (value.text.length > PREVIEW_LENGTH ? `${value.text.slice(0, PREVIEW_LENGTH)}…` : value.text);
       this.list.prepend(
-        el('li', {}, el('span', { className: 'offset' }, `#${m.offset}`), ' ',
-          key === null ? null : el('span', { className: 'key' }, key), ' ', preview),
+        el(
+          'li',
+          {},
+          el('span', { className: 'offset' }, `#${m.offset}`),
+          ' ',
+          key === null ? null : el('span', { className: 'key' }, key),
+          ' ',
+          preview,
+        ),
       );
     }
     while (this.list.children.length > FEED_LENGTH) this.list.lastElementChild!.remove();

@@ -62,7 +62,11 @@ async function listLogsNow(): Promise<void> {
           'li',
           { className: entry.dir === current?.dir ? 'current' : false, 'data-dir': entry.dir },
           el('span', { className: 'dir' }, entry.dir),
-          el('span', { className: 'size' }, `${entry.segments} segment${entry.segments === 1 ? '' : 's'}, ${formatBytes(entry.bytes)}`),
+          el(
+            'span',
+            { className: 'size' },
+            `${entry.segments} segment${entry.segments === 1 ? '' : 's'}, ${formatBytes(entry.bytes)}`,
+          ),
           el('span', { className: 'buttons' }, openButton(entry.dir, false), openButton(entry.dir, true)),
         ),
       ),
@@ -72,7 +76,11 @@ async function listLogsNow(): Promise<void> {
 }
 
 function openButton(dir: string, readonly: boolean): HTMLButtonElement {
-  const button = el('button', { type: 'button', 'aria-label': `${readonly ? 'Open readonly' : 'Open'} ${dir}` }, readonly ? 'Open readonly' : 'Open');
+  const button = el(
+    'button',
+    { type: 'button', 'aria-label': `${readonly ? 'Open readonly' : 'Open'} ${dir}` },
+    readonly ? 'Open readonly' : 'Open',
+  );
   button.addEventListener('click', () => void openLog(dir, readonly));
   return button;
 }
@@ -92,10 +100,14 @@ async function openLog(dir: string, readonly: boolean, create = false): Promise<
     log = await open(dir, { ...options, readonly, createDirs: create });
   } catch (err) {
     if (err instanceof LogError && err.code === 'Locked') {
-      showError(`${dir} is held by an exclusive writer in another tab. You can open it readonly and read along`, undefined, {
-        label: 'Open readonly',
-        run: () => void openLog(dir, true),
-      });
+      showError(
+        `${dir} is held by an exclusive writer in another tab. You can open it readonly and read along`,
+        undefined,
+        {
+          label: 'Open readonly',
+          run: () => void openLog(dir, true),
+        },
+      );
     } else {
       showError(`Could not open ${dir}`, err);
     }
@@ -127,7 +139,12 @@ async function closeLog(): Promise<boolean> {
   byId('log-view').hidden = true;
   byId('welcome').hidden = false;
   // A sync reads and writes the log: it stops first, and an open or import waits for both.
-  const closed = guard(`Could not close ${leaving.dir}`, () => sync.detach().then(() => leaving.log.close()).then(() => true));
+  const closed = guard(`Could not close ${leaving.dir}`, () =>
+    sync
+      .detach()
+      .then(() => leaving.log.close())
+      .then(() => true),
+  );
   closing = closed;
   const ok = (await closed) === true;
   await refreshLogs();
@@ -166,7 +183,9 @@ async function refreshStat(): Promise<void> {
 function wireCreate(): void {
   const form = byId<HTMLFormElement>('create-form');
   onSubmit(form, async () => {
-    const dir = field(form, 'dir').value.trim().replace(/^\/+|\/+$/g, '');
+    const dir = field(form, 'dir')
+      .value.trim()
+      .replace(/^\/+|\/+$/g, '');
     const rollover = Number(field(form, 'rollover').value);
     const options: LogOptions = {
       keyIndex: field(form, 'keyIndex').checked,
@@ -200,11 +219,14 @@ function wireLogView(): void {
     void browser.refreshIfLive();
   };
   browser.onChange = () => void refreshStat();
-  wireImport(() => closing, async (dir, info) => {
-    rememberOptions(dir, info.options);
-    await refreshLogs();
-    await storage.refresh();
-  });
+  wireImport(
+    () => closing,
+    async (dir, info) => {
+      rememberOptions(dir, info.options);
+      await refreshLogs();
+      await storage.refresh();
+    },
+  );
   // Release the writer lock at once when the tab goes, for the next tab.
   addEventListener('pagehide', () => void current?.log.close());
 }

@@ -15,7 +15,12 @@ export interface Page {
 }
 
 /** Messages from `start` (an offset or OffsetOldest) on, at most `max`; stops once past `until`. */
-async function readForward(log: Log, start: number, max: number, until = Infinity): Promise<{ messages: Message[]; next: number }> {
+async function readForward(
+  log: Log,
+  start: number,
+  max: number,
+  until = Infinity,
+): Promise<{ messages: Message[]; next: number }> {
   const messages: Message[] = [];
   let at = start;
   for (;;) {

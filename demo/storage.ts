@@ -20,7 +20,11 @@ export class StoragePanel {
     return guard('Could not read the storage status', async () => {
       const { usage, quota, persisted } = await storageStatus();
       this.usage.textContent =
-        usage === null ? 'Usage not reported by this browser' : quota === null ? `${formatBytes(usage)} used` : `${formatBytes(usage)} used of ${formatBytes(quota)}`;
+        usage === null
+          ? 'Usage not reported by this browser'
+          : quota === null
+            ? `${formatBytes(usage)} used`
+            : `${formatBytes(usage)} used of ${formatBytes(quota)}`;
       this.showPersisted(persisted);
     }).then(() => undefined);
   }

@@ -2,7 +2,10 @@
 import type { BrowserContext } from '@playwright/test';
 
 export type BrowserName = 'chromium' | 'firefox';
-export const BROWSERS: Record<BrowserName, { title: string; env: string; candidates: readonly string[]; aptPackage: string }>;
+export const BROWSERS: Record<
+  BrowserName,
+  { title: string; env: string; candidates: readonly string[]; aptPackage: string }
+>;
 export const BROWSER_NAMES: readonly BrowserName[];
 export const CHROMIUM_ARGS: readonly string[];
 export const FIREFOX_PREFS: Readonly<Record<string, string | number | boolean>>;
@@ -12,5 +15,9 @@ export function howToGetBrowser(name: BrowserName, env?: NodeJS.ProcessEnv): str
 export function launchBrowser(
   name: BrowserName,
   profileDir: string,
-  options?: { baseURL?: string; firefoxUserPrefs?: Record<string, string | number | boolean>; [option: string]: unknown },
+  options?: {
+    baseURL?: string;
+    firefoxUserPrefs?: Record<string, string | number | boolean>;
+    [option: string]: unknown;
+  },
 ): Promise<BrowserContext>;

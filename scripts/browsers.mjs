@@ -108,17 +108,24 @@ function firefoxEnv() {
 export function launchBrowser(name, profileDir, options = {}) {
   const executablePath = browserPath(name);
   if (name === 'chromium') {
-    return chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_ARGS, ...options });
+    return chromium.launchPersistentContext(profileDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      ...options,
+    });
   }
   const { firefoxUserPrefs, ...rest } = options;
   // Firefox ESR 140 lacks BiDi's browser.setDownloadBehavior (patches/): its own prefs say where downloads go.
-  const downloads = options.downloadsPath ? {
-    'browser.download.dir': options.downloadsPath,
-    'browser.download.folderList': 2,
-    'browser.download.useDownloadDir': true,
-    'browser.download.always_ask_before_handling_new_types': false,
-    'browser.download.start_downloads_in_tmp_dir': false,
-  } : {};
+  const downloads = options.downloadsPath
+    ? {
+        'browser.download.dir': options.downloadsPath,
+        'browser.download.folderList': 2,
+        'browser.download.useDownloadDir': true,
+        'browser.download.always_ask_before_handling_new_types': false,
+        'browser.download.start_downloads_in_tmp_dir': false,
+      }
+    : {};
   return firefox.launchPersistentContext(profileDir, {
     // Stock Firefox speaks WebDriver BiDi; Playwright's own (patched) Firefox is not used.
     channel: 'moz-firefox',

@@ -64,7 +64,8 @@ const builtWorkerUrl = {
     b.onLoad({ filter: /[\\/]src[\\/]client[\\/]spawn\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       const count = text.split(`'${SOURCE_WORKER_PATH}'`).length - 1;
-      if (count === 0) throw new Error(`src/client/spawn.ts no longer names '${SOURCE_WORKER_PATH}': update scripts/build.mjs`);
+      if (count === 0)
+        throw new Error(`src/client/spawn.ts no longer names '${SOURCE_WORKER_PATH}': update scripts/build.mjs`);
       return { contents: text.replaceAll(`'${SOURCE_WORKER_PATH}'`, `'${BUILT_WORKER_PATH}'`), loader: 'ts' };
     });
   },
@@ -104,7 +105,9 @@ export async function buildPackage({ outdir = dist, types = true, metafile } = {
 /** tsc writes the .d.ts files; their relative imports then name .js, as the built files do. */
 function emitTypes(outdir) {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outdir], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outdir], {
+    stdio: 'inherit',
+  });
   for (const file of declarations(outdir)) {
     const text = readFileSync(file, 'utf8');
     const fixed = text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');

@@ -36,7 +36,9 @@ const LAYERS = [
  * does: through src/index.ts and the public modules it re-exports
  * (types.ts, errors.ts), never a module behind them.
  */
-const PUBLIC_ONLY = [{ from: 'src/jetstream/', allowed: ['src/jetstream/', 'src/index.ts', 'src/types.ts', 'src/errors.ts'] }];
+const PUBLIC_ONLY = [
+  { from: 'src/jetstream/', allowed: ['src/jetstream/', 'src/index.ts', 'src/types.ts', 'src/errors.ts'] },
+];
 
 function layerOf(file) {
   const at = LAYERS.findIndex((prefixes) => prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)));
@@ -69,14 +71,18 @@ for (const [file, targets] of graph) {
   if (from < 0) problems.push(`${file}: in no layer (add its folder to LAYERS in scripts/check-layers.mjs)`);
   for (const target of targets) {
     if (file.startsWith('src/') && target.startsWith('worker/')) {
-      problems.push(`${file} imports ${target}: nothing in src/ imports worker/ (start the worker by URL, src/client/spawn.ts)`);
+      problems.push(
+        `${file} imports ${target}: nothing in src/ imports worker/ (start the worker by URL, src/client/spawn.ts)`,
+      );
       continue;
     }
     const to = layerOf(target);
     if (from >= 0 && to > from) problems.push(`${file} imports ${target}, a layer above it`);
     const rule = PUBLIC_ONLY.find((r) => file.startsWith(r.from));
     if (rule && !rule.allowed.some((p) => (p.endsWith('/') ? target.startsWith(p) : target === p))) {
-      problems.push(`${file} imports ${target}: ${rule.from} uses the core through src/index.ts, types.ts and errors.ts only`);
+      problems.push(
+        `${file} imports ${target}: ${rule.from} uses the core through src/index.ts, types.ts and errors.ts only`,
+      );
     }
   }
 }
@@ -89,7 +95,8 @@ function visit(file) {
   path.push(file);
   for (const target of graph.get(file) ?? []) {
     if (!graph.has(target)) continue;
-    if (state.get(target) === 'open') problems.push(`import cycle: ${[...path.slice(path.indexOf(target)), target].join(' → ')}`);
+    if (state.get(target) === 'open')
+      problems.push(`import cycle: ${[...path.slice(path.indexOf(target)), target].join(' → ')}`);
     else if (!state.has(target)) visit(target);
   }
   path.pop();
@@ -99,7 +106,9 @@ for (const file of files) if (!state.has(file)) visit(file);
 
 const found = [...new Set(problems)];
 if (found.length > 0) {
-  console.error(`check-layers: ${found.length} problem(s) in ${relative(process.cwd(), root) || '.'}${sep}{src,worker}:`);
+  console.error(
+    `check-layers: ${found.length} problem(s) in ${relative(process.cwd(), root) || '.'}${sep}{src,worker}:`,
+  );
   for (const p of found) console.error(`  ${p}`);
   process.exit(1);
 }

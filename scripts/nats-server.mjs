@@ -19,8 +19,10 @@ export function findNatsServer(env = process.env) {
 }
 
 export function howToGetNatsServer() {
-  return 'nats-server not found: install it (Debian/Ubuntu: `sudo apt-get install -y nats-server`; '
-    + 'elsewhere the nats-server release for your system) or set NATS_SERVER_PATH.';
+  return (
+    'nats-server not found: install it (Debian/Ubuntu: `sudo apt-get install -y nats-server`; ' +
+    'elsewhere the nats-server release for your system) or set NATS_SERVER_PATH.'
+  );
 }
 
 function install() {

@@ -34,7 +34,8 @@ const out = join(root, 'node_modules/.cache/opfs-log-size');
 const BUDGET = { main: 23_500, worker: 27_000, jetstream: 9_500 };
 
 /** Sources that must stay out of the main thread's bundle: the engine, segment files, the restore. */
-const ENGINE = /^src\/(engine\/(engine|load|rewrite|snapshot|replace|retention|backup)|segment\/segment|archive\/(restore|verify|zip))\.ts$/;
+const ENGINE =
+  /^src\/(engine\/(engine|load|rewrite|snapshot|replace|retention|backup)|segment\/segment|archive\/(restore|verify|zip))\.ts$/;
 
 await buildPackage({ outdir: join(out, 'dist'), types: false, metafile: join(out, 'client-meta.json') });
 
@@ -78,15 +79,24 @@ const jetstream = await measure(join(out, 'dist/jetstream.js'), { splitting: tru
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const problems = [];
-for (const [name, size] of [['main thread', main], ['worker', worker], ['jetstream', jetstream]]) {
+for (const [name, size] of [
+  ['main thread', main],
+  ['worker', worker],
+  ['jetstream', jetstream],
+]) {
   const budget = { 'main thread': BUDGET.main, worker: BUDGET.worker, jetstream: BUDGET.jetstream }[name];
-  console.log(`${name.padEnd(12)} ${kb(size.min).padStart(10)} min  ${kb(size.gzip).padStart(9)} gzip  (budget ${kb(budget)} gzip)`);
-  if (size.gzip > budget) problems.push(`the ${name} bundle is ${size.gzip} B gzipped, over its budget of ${budget} B (scripts/size.mjs)`);
+  console.log(
+    `${name.padEnd(12)} ${kb(size.min).padStart(10)} min  ${kb(size.gzip).padStart(9)} gzip  (budget ${kb(budget)} gzip)`,
+  );
+  if (size.gzip > budget)
+    problems.push(`the ${name} bundle is ${size.gzip} B gzipped, over its budget of ${budget} B (scripts/size.mjs)`);
 }
 
 // The sources in the client's entry and the chunks it imports up front, from the build's metafile.
 const meta = JSON.parse(readFileSync(join(out, 'client-meta.json'), 'utf8'));
-const engineInMain = [...upFrontOf(meta.outputs)].flatMap((p) => Object.keys(meta.outputs[p].inputs)).filter((p) => ENGINE.test(p));
+const engineInMain = [...upFrontOf(meta.outputs)]
+  .flatMap((p) => Object.keys(meta.outputs[p].inputs))
+  .filter((p) => ENGINE.test(p));
 if (engineInMain.length) problems.push(`the main thread's bundle holds the engine: ${engineInMain.join(', ')}`);
 
 // Imported in plain Node, as during server-side rendering: no throw, and open() rejects Unsupported.
@@ -95,8 +105,11 @@ const probe = `
   const err = await m.open('logs/x').then(() => null, (e) => e);
   console.log(JSON.stringify({ code: err?.code, isLogError: err instanceof m.LogError }));`;
 try {
-  const said = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim());
-  if (said.code !== 'Unsupported' || !said.isLogError) problems.push(`in Node, open() should reject LogError Unsupported, got ${JSON.stringify(said)}`);
+  const said = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim(),
+  );
+  if (said.code !== 'Unsupported' || !said.isLogError)
+    problems.push(`in Node, open() should reject LogError Unsupported, got ${JSON.stringify(said)}`);
   else console.log('node import  ok: no throw at import; open() rejects Unsupported');
 } catch (err) {
   problems.push(`importing the built entry in Node failed: ${err.stderr || err.message}`);

@@ -14,7 +14,9 @@ const hasUnzip = () => onPath('unzip') !== null;
 if (!hasUnzip()) {
   aptInstall('unzip');
   if (!hasUnzip()) {
-    console.error('unzip not found (install it, e.g. `sudo apt-get install -y unzip`); the archive tests will check archives with a zip library instead.');
+    console.error(
+      'unzip not found (install it, e.g. `sudo apt-get install -y unzip`); the archive tests will check archives with a zip library instead.',
+    );
   }
 }
 if (!check && hasUnzip()) console.log(onPath('unzip'));

@@ -34,8 +34,18 @@ export type ErrorCode =
   | 'Internal';
 
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'InvalidOffset', 'NotFound', 'NoIndex', 'Readonly', 'InvalidArgument',
-  'Corrupted', 'Locked', 'Closed', 'QuotaExceeded', 'Unsupported', 'StorageRemoved', 'Internal',
+  'InvalidOffset',
+  'NotFound',
+  'NoIndex',
+  'Readonly',
+  'InvalidArgument',
+  'Corrupted',
+  'Locked',
+  'Closed',
+  'QuotaExceeded',
+  'Unsupported',
+  'StorageRemoved',
+  'Internal',
 ]);
 
 export class LogError extends Error {
@@ -107,7 +117,11 @@ export function syncHandleError(err: unknown, file: string): LogError {
     return new LogError('Locked', `${file} is open for writing elsewhere (${name}: ${text})`, { cause: err });
   }
   if (name === 'NotSupportedError') {
-    return new LogError('Unsupported', `this browser refuses sync access handles, needed to write ${file} (${name}: ${text})`, { cause: err });
+    return new LogError(
+      'Unsupported',
+      `this browser refuses sync access handles, needed to write ${file} (${name}: ${text})`,
+      { cause: err },
+    );
   }
   return toLogError(err, `opening ${file} for writing`);
 }

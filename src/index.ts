@@ -5,7 +5,17 @@ export { exportArchive } from './archive/export.ts';
 export { importArchive } from './archive/import.ts';
 export type { ArchiveInfo, ImportOptions } from './types.ts';
 export { OffsetOldest, OffsetNewest, OffsetInvalid } from './types.ts';
-export type { Options, Message, NewMessage, Batch, Stats, DeleteResult, Log, LogSnapshot, SnapshotSegment } from './types.ts';
+export type {
+  Options,
+  Message,
+  NewMessage,
+  Batch,
+  Stats,
+  DeleteResult,
+  Log,
+  LogSnapshot,
+  SnapshotSegment,
+} from './types.ts';
 export { LogError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 // The event-sourcing kit: live tail and cursors are `Log` methods; the rest are functions over a `Log`.

@@ -55,7 +55,8 @@ const api: WorkerApi = {
     engine = await thenReleased(async () => LogEngine.open(await env(), dir, options));
     servePort(self as unknown as Endpoint, { ...served, close: () => thenReleased(() => served.close()) });
   },
-  importArchive: (dir, archive, options) => thenReleased(async () => restoreArchive(await env(), dir, archive, options)),
+  importArchive: (dir, archive, options) =>
+    thenReleased(async () => restoreArchive(await env(), dir, archive, options)),
 };
 
 expose(api);

@@ -12,7 +12,8 @@ interface Row {
 
 export class DexieSystem implements System {
   readonly name = 'Dexie 4';
-  readonly settings = "table '&offset, key, time', bulkAdd per batch (one transaction each), between().limit() range reads";
+  readonly settings =
+    "table '&offset, key, time', bulkAdd per batch (one transaction each), between().limit() range reads";
   private db: (Dexie & { messages: Table<Row, number> }) | null = null;
   private next = 0;
   private runs = 0;

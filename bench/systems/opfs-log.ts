@@ -8,7 +8,8 @@ import type { ReadMessage, System } from './system.ts';
 
 export class OpfsLogSystem implements System {
   readonly name = 'opfs-log';
-  readonly settings = 'open() from the main thread (dedicated worker + Comlink), keyIndex + timeIndex, rollover 1 MiB, sync() at the end';
+  readonly settings =
+    'open() from the main thread (dedicated worker + Comlink), keyIndex + timeIndex, rollover 1 MiB, sync() at the end';
   private log: Log | null = null;
   private runs = 0;
   dir = '';

@@ -45,7 +45,7 @@ serve({
     handle!.read(bytes, { at: from });
     const view = new DataView(bytes.buffer);
     const out: ReadMessage[] = [];
-    for (let at = 0; at < bytes.length;) {
+    for (let at = 0; at < bytes.length; ) {
       const r = readRecord(bytes, view, at, bytes.length)!;
       out.push(toMessage(bytes, r));
       at += r.size;

@@ -6,7 +6,8 @@ import type { ReadMessage, System } from './system.ts';
 
 export class RawOpfsSystem implements System {
   readonly name = 'raw OPFS';
-  readonly settings = "one sync access handle in a worker writing opfs-log's record bytes (encoded on the page, transferred, offsets and CRCs set in the worker), one write per batch, flush() at the end; reads by a position array. Its row \"publish 100k, worker only (the limit)\" is the same file written with batches encoded and sealed in the worker beforehand (not timed): only the writes and the flush are timed";
+  readonly settings =
+    'one sync access handle in a worker writing opfs-log\'s record bytes (encoded on the page, transferred, offsets and CRCs set in the worker), one write per batch, flush() at the end; reads by a position array. Its row "publish 100k, worker only (the limit)" is the same file written with batches encoded and sealed in the worker beforehand (not timed): only the writes and the flush are timed';
   private rpc: RpcClient | null = null;
 
   async open(): Promise<void> {

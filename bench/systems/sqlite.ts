@@ -5,7 +5,8 @@ import type { ReadMessage, System } from './system.ts';
 
 export class SqliteSystem implements System {
   readonly name = 'SQLite-WASM';
-  readonly settings = 'opfs-sahpool VFS in a worker; messages(offset INTEGER PRIMARY KEY, key BLOB, time INTEGER, value BLOB), indexes on key and time; one transaction per batch, prepared statements; default journal and synchronous';
+  readonly settings =
+    'opfs-sahpool VFS in a worker; messages(offset INTEGER PRIMARY KEY, key BLOB, time INTEGER, value BLOB), indexes on key and time; one transaction per batch, prepared statements; default journal and synchronous';
   private rpc: RpcClient | null = null;
 
   async open(): Promise<void> {

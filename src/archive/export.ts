@@ -9,8 +9,17 @@ import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import type { Log, LogSnapshot } from '../types.ts';
 import {
-  ARCHIVE_FORMAT, ARCHIVE_VERSION, encodeIndexFileHeader, encodeManifest, indexEntryName, indexFileSize,
-  MANIFEST_NAME, segmentEntryName, type Manifest, type ManifestFile, type ManifestSegment,
+  ARCHIVE_FORMAT,
+  ARCHIVE_VERSION,
+  encodeIndexFileHeader,
+  encodeManifest,
+  indexEntryName,
+  indexFileSize,
+  MANIFEST_NAME,
+  segmentEntryName,
+  type Manifest,
+  type ManifestFile,
+  type ManifestSegment,
 } from './manifest.ts';
 import { openArchiveSink } from './sink.ts';
 
@@ -62,12 +71,16 @@ export interface ByteSink {
  * delete during the export (export again).
  */
 export async function exportArchive(log: Log): Promise<File> {
-  if (typeof (log as Partial<Log> | null)?.snapshot !== 'function') throw invalidArgument('exportArchive takes a Log returned by open()');
+  if (typeof (log as Partial<Log> | null)?.snapshot !== 'function')
+    throw invalidArgument('exportArchive takes a Log returned by open()');
   const snapshot = await log.snapshot();
   try {
     const size = estimateSize(snapshot);
     if (size > MAX_ARCHIVE_SIZE) {
-      throw new LogError('Unsupported', `log ${snapshot.dir} would make a ${size}-byte archive; zip archives without zip64 hold under 4 GiB`);
+      throw new LogError(
+        'Unsupported',
+        `log ${snapshot.dir} would make a ${size}-byte archive; zip archives without zip64 hold under 4 GiB`,
+      );
     }
     const createdAt = new Date();
     const sink = await openArchiveSink(archiveFileName(snapshot.dir, createdAt));
@@ -92,7 +105,11 @@ function estimateSize(snapshot: LogSnapshot): number {
 
 /** `logs/events` exported at 2024-06-11T15:30:12Z → `logs_events-20240611-153012.zip`. */
 export function archiveFileName(dir: string, at: Date): string {
-  const stamp = at.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
   return `${dir.replace(/[^A-Za-z0-9._-]+/g, '_')}-${stamp}.zip`;
 }
 
@@ -138,7 +155,13 @@ export async function writeArchive(snapshot: LogSnapshot, sink: ByteSink, create
   const segments: ManifestSegment[] = [];
   for (const [s, seg] of snapshot.segments.entries()) {
     const log = await addEntry(segmentEntryName(seg.base), segmentChunks(snapshot, s, seg.size));
-    segments.push({ base: seg.base, incarnation: seg.incarnation, messages: seg.messages, log, index: { name: '', size: 0, crc32: 0 } });
+    segments.push({
+      base: seg.base,
+      incarnation: seg.incarnation,
+      messages: seg.messages,
+      log,
+      index: { name: '', size: 0, crc32: 0 },
+    });
   }
   for (const [s, seg] of snapshot.segments.entries()) {
     segments[s].index = await addEntry(indexEntryName(seg.base), indexChunks(snapshot, s, seg.base, seg.messages));
@@ -167,7 +190,8 @@ async function* segmentChunks(snapshot: LogSnapshot, s: number, size: number): A
   for (let at = 0; at < size; at += SEGMENT_CHUNK_SIZE) {
     const end = Math.min(size, at + SEGMENT_CHUNK_SIZE);
     const chunk = await snapshot.read(s, at, end);
-    if (chunk.length !== end - at) throw new LogError('Corrupted', `segment ${s}: read ${chunk.length} of ${end - at} bytes at ${at}`);
+    if (chunk.length !== end - at)
+      throw new LogError('Corrupted', `segment ${s}: read ${chunk.length} of ${end - at} bytes at ${at}`);
     yield chunk;
   }
 }
@@ -177,7 +201,8 @@ async function* indexChunks(snapshot: LogSnapshot, s: number, base: number, rows
   for (let from = 0; from < rows; from += INDEX_CHUNK_ROWS) {
     const to = Math.min(rows, from + INDEX_CHUNK_ROWS);
     const chunk = await snapshot.readIndex(s, from, to);
-    if (chunk.length !== (to - from) * INDEX_ROW_SIZE) throw new LogError('Corrupted', `segment ${s}: index rows ${from}..${to} came back short`);
+    if (chunk.length !== (to - from) * INDEX_ROW_SIZE)
+      throw new LogError('Corrupted', `segment ${s}: index rows ${from}..${to} came back short`);
     yield chunk;
   }
 }

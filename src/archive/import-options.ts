@@ -10,7 +10,8 @@ export function checkImportOptions(options: unknown): Required<ImportOptions> {
   if (options === undefined || options === null) return { overwrite: false };
   if (typeof options !== 'object') throw invalidArgument('importArchive options must be an object');
   const overwrite = (options as ImportOptions).overwrite ?? false;
-  if (typeof overwrite !== 'boolean') throw invalidArgument(`option overwrite must be a boolean, got ${typeof overwrite}`);
+  if (typeof overwrite !== 'boolean')
+    throw invalidArgument(`option overwrite must be a boolean, got ${typeof overwrite}`);
   return { overwrite };
 }
 

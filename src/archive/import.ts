@@ -53,7 +53,10 @@ export async function importArchive(dir: string, archive: Blob, options?: Import
 
 /** The restore in place, in a worker of the user's own; imported here so that the main thread's bundle does not hold it. */
 async function importInPlace(path: string, archive: Blob, options: Required<ImportOptions>): Promise<ArchiveInfo> {
-  const [{ restoreArchive }, { opfsEnv }] = await Promise.all([import('./restore.ts'), import('../storage/opfs-env.ts')]);
+  const [{ restoreArchive }, { opfsEnv }] = await Promise.all([
+    import('./restore.ts'),
+    import('../storage/opfs-env.ts'),
+  ]);
   return restoreArchive(await opfsEnv(), path, archive, options);
 }
 

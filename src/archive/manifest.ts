@@ -138,7 +138,8 @@ function object(v: unknown, what: string): Json {
 }
 
 function count(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupted(`${what} is not a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw corrupted(`${what} is not a non-negative integer`);
   return v;
 }
 
@@ -171,12 +172,16 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     throw corrupted('is not valid UTF-8 JSON');
   }
   const o = object(json, 'the manifest');
-  if (o.format !== ARCHIVE_FORMAT) throw corrupted(`is not an opfs-log archive manifest (format ${JSON.stringify(o.format)})`);
+  if (o.format !== ARCHIVE_FORMAT)
+    throw corrupted(`is not an opfs-log archive manifest (format ${JSON.stringify(o.format)})`);
   const version = count(o.version, 'version');
   if (version !== ARCHIVE_VERSION) {
-    throw corrupted(`archive format version ${version} is not supported (this opfs-log reads version ${ARCHIVE_VERSION})`);
+    throw corrupted(
+      `archive format version ${version} is not supported (this opfs-log reads version ${ARCHIVE_VERSION})`,
+    );
   }
-  if (typeof o.createdAt !== 'string' || Number.isNaN(Date.parse(o.createdAt))) throw corrupted('createdAt is not a date');
+  if (typeof o.createdAt !== 'string' || Number.isNaN(Date.parse(o.createdAt)))
+    throw corrupted('createdAt is not a date');
   if (typeof o.dir !== 'string') throw corrupted('dir is not a string');
   const opts = object(o.options, 'options');
   const options = {
@@ -190,7 +195,8 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   const segments = o.segments.map((v: unknown, i: number): ManifestSegment => {
     const s = object(v, `segments[${i}]`);
     const base = count(s.base, `segments[${i}].base`);
-    if (base <= previous) throw corrupted(`segments[${i}].base ${base} is not after the previous segment's ${previous}`);
+    if (base <= previous)
+      throw corrupted(`segments[${i}].base ${base} is not after the previous segment's ${previous}`);
     previous = base;
     const n = count(s.messages, `segments[${i}].messages`);
     messages += n;
@@ -201,16 +207,26 @@ export function parseManifest(bytes: Uint8Array): Manifest {
       log: file(s.log, `segments[${i}].log`, segmentEntryName(base)),
       index: file(s.index, `segments[${i}].index`, indexEntryName(base)),
     };
-    if (seg.log.size < SEGMENT_HEADER_SIZE) throw corrupted(`${seg.log.name} is listed with ${seg.log.size} bytes, less than a segment header`);
+    if (seg.log.size < SEGMENT_HEADER_SIZE)
+      throw corrupted(`${seg.log.name} is listed with ${seg.log.size} bytes, less than a segment header`);
     if (seg.index.size !== indexFileSize(n)) {
-      throw corrupted(`${seg.index.name} is listed with ${seg.index.size} bytes, ${indexFileSize(n)} expected for ${n} messages`);
+      throw corrupted(
+        `${seg.index.name} is listed with ${seg.index.size} bytes, ${indexFileSize(n)} expected for ${n} messages`,
+      );
     }
     return seg;
   });
   const manifest: Manifest = {
-    format: ARCHIVE_FORMAT, version, createdAt: o.createdAt, dir: o.dir,
-    nextOffset: count(o.nextOffset, 'nextOffset'), options, messages: count(o.messages, 'messages'), segments,
+    format: ARCHIVE_FORMAT,
+    version,
+    createdAt: o.createdAt,
+    dir: o.dir,
+    nextOffset: count(o.nextOffset, 'nextOffset'),
+    options,
+    messages: count(o.messages, 'messages'),
+    segments,
   };
-  if (manifest.messages !== messages) throw corrupted(`says ${manifest.messages} messages, its segments hold ${messages}`);
+  if (manifest.messages !== messages)
+    throw corrupted(`says ${manifest.messages} messages, its segments hold ${messages}`);
   return manifest;
 }

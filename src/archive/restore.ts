@@ -40,7 +40,12 @@ function labelOf(archive: Blob): string {
 }
 
 /** Restores `archive` as the log at `dir` of `env`; see `importArchive` in import.ts for the contract. */
-export async function restoreArchive(env: Env, dir: unknown, archive: unknown, options?: unknown): Promise<ArchiveInfo> {
+export async function restoreArchive(
+  env: Env,
+  dir: unknown,
+  archive: unknown,
+  options?: unknown,
+): Promise<ArchiveInfo> {
   const path = normalizeDir(dir);
   const { overwrite } = checkImportOptions(options);
   if (!isBlob(archive)) throw invalidArgument('importArchive takes the archive as a Blob or File');
@@ -97,7 +102,11 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
   let store: IndexStore | undefined;
   try {
     for (const seg of manifest.segments) {
-      await writeWholeFile(dir, segmentName(seg.base) + STAGED_SUFFIX, entryChunks(archive, entries.get(seg.log.name)!, label));
+      await writeWholeFile(
+        dir,
+        segmentName(seg.base) + STAGED_SUFFIX,
+        entryChunks(archive, entries.get(seg.log.name)!, label),
+      );
     }
     store = await IndexStore.open(env.idb);
     for (const base of (await store.load(path)).keys()) await store.remove(path, base);
@@ -108,7 +117,10 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     throw toLogError(err, `importing ${label} into ${path}`);
   }
   try {
-    await commitReplace(dir, manifest.segments.map((seg) => seg.base));
+    await commitReplace(
+      dir,
+      manifest.segments.map((seg) => seg.base),
+    );
     for (const seg of manifest.segments) {
       const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
       // Index records are derived data: one that is not saved only costs a rescan on open.
@@ -121,7 +133,11 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
 
 /** The IndexedDB record of a restored segment, built from the archive's (verified) index rows. */
 async function indexRecord(
-  archive: Blob, label: string, path: string, seg: ManifestSegment, entry: Parameters<typeof entryChunks>[1],
+  archive: Blob,
+  label: string,
+  path: string,
+  seg: ManifestSegment,
+  entry: Parameters<typeof entryChunks>[1],
 ): Promise<SegmentRecord> {
   const index = new SegmentIndex(seg.base, Math.max(1, seg.messages));
   const rows = new ByteReader(entryChunks(archive, entry, label));

@@ -16,7 +16,6 @@ import { LogError, toLogError } from '../errors.ts';
 import { EXPORT_LOCK_PREFIX, EXPORTS_DIR } from '../namespace.ts';
 import { WebLocks } from '../storage/web-locks.ts';
 
-
 export interface ArchiveSink {
   write(chunk: Uint8Array): Promise<void>;
   /** Finishes the file and returns it. */

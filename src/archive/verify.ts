@@ -14,8 +14,16 @@ import { RECORD_HEADER_SIZE, recordSizeAt, type RecordProblem } from '../codec/r
 import { decodeSegmentHeader, SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import {
-  checkIndexFileHeader, INDEX_FILE_HEADER_SIZE, INDEXES_DIR, MANIFEST_NAME, MAX_MANIFEST_SIZE, parseManifest,
-  SEGMENTS_DIR, type Manifest, type ManifestFile, type ManifestSegment,
+  checkIndexFileHeader,
+  INDEX_FILE_HEADER_SIZE,
+  INDEXES_DIR,
+  MANIFEST_NAME,
+  MAX_MANIFEST_SIZE,
+  parseManifest,
+  SEGMENTS_DIR,
+  type Manifest,
+  type ManifestFile,
+  type ManifestSegment,
 } from './manifest.ts';
 import { entryChunks, readZipDirectory, type ZipEntry } from './zip.ts';
 
@@ -34,10 +42,16 @@ export async function verifyArchive(blob: Blob, label: string): Promise<Verified
   const manifestEntry = entries.get(MANIFEST_NAME);
   if (!manifestEntry) {
     const names = [...entries.keys()].slice(0, 5).join(', ');
-    throw new LogError('Corrupted', `${label}: not an opfs-log archive: it has no ${MANIFEST_NAME} (it holds ${names || 'nothing'}${entries.size > 5 ? ', …' : ''})`);
+    throw new LogError(
+      'Corrupted',
+      `${label}: not an opfs-log archive: it has no ${MANIFEST_NAME} (it holds ${names || 'nothing'}${entries.size > 5 ? ', …' : ''})`,
+    );
   }
   if (manifestEntry.size > MAX_MANIFEST_SIZE) {
-    throw new LogError('Corrupted', `${label}: its ${MANIFEST_NAME} is ${manifestEntry.size} bytes, too large to be an opfs-log manifest`);
+    throw new LogError(
+      'Corrupted',
+      `${label}: its ${MANIFEST_NAME} is ${manifestEntry.size} bytes, too large to be an opfs-log manifest`,
+    );
   }
   const manifest = parseManifest(await readWhole(blob, manifestEntry, label));
   checkEntryList(manifest, entries, label);
@@ -48,12 +62,18 @@ export async function verifyArchive(blob: Blob, label: string): Promise<Verified
     ({ maxTime, lastOffset } = await verifySegment(blob, label, seg, entries, maxTime));
     const next = manifest.segments[i + 1];
     if (next && lastOffset !== null && lastOffset >= next.base) {
-      throw new LogError('Corrupted', `${label}: ${seg.log.name} holds offset ${lastOffset}, where the next segment starts`);
+      throw new LogError(
+        'Corrupted',
+        `${label}: ${seg.log.name} holds offset ${lastOffset}, where the next segment starts`,
+      );
     }
   }
   const implied = impliedNextOffset(manifest, lastOffset);
   if (implied !== manifest.nextOffset) {
-    throw new LogError('Corrupted', `${label}: ${MANIFEST_NAME} says next offset ${manifest.nextOffset}, the segments say ${implied}`);
+    throw new LogError(
+      'Corrupted',
+      `${label}: ${MANIFEST_NAME} says next offset ${manifest.nextOffset}, the segments say ${implied}`,
+    );
   }
   return { manifest, entries };
 }
@@ -68,13 +88,20 @@ function checkEntryList(manifest: Manifest, entries: Map<string, ZipEntry>, labe
   for (const [name, entry] of entries) {
     if (name === MANIFEST_NAME) continue;
     if (FOLDER_ENTRIES.has(name) && entry.size === 0) continue;
-    if (!listed.has(name)) throw new LogError('Corrupted', `${label}: ${name} is not part of an opfs-log archive (${MANIFEST_NAME} does not list it)`);
+    if (!listed.has(name))
+      throw new LogError(
+        'Corrupted',
+        `${label}: ${name} is not part of an opfs-log archive (${MANIFEST_NAME} does not list it)`,
+      );
   }
   for (const file of listed.values()) {
     const entry = entries.get(file.name);
     if (!entry) throw new LogError('Corrupted', `${label}: ${file.name} is missing (${MANIFEST_NAME} lists it)`);
     if (entry.size !== file.size) {
-      throw new LogError('Corrupted', `${label}: ${file.name} has ${entry.size} bytes, ${MANIFEST_NAME} says ${file.size}`);
+      throw new LogError(
+        'Corrupted',
+        `${label}: ${file.name} has ${entry.size} bytes, ${MANIFEST_NAME} says ${file.size}`,
+      );
     }
     if (entry.crc32 !== file.crc32) {
       throw new LogError('Corrupted', `${label}: ${file.name} has a different CRC-32 than ${MANIFEST_NAME} lists`);
@@ -105,7 +132,11 @@ async function readWhole(blob: Blob, entry: ZipEntry, label: string): Promise<Ui
  * index continues it) and its last offset (null if it holds no message).
  */
 async function verifySegment(
-  blob: Blob, label: string, seg: ManifestSegment, entries: Map<string, ZipEntry>, prevMaxTime: number,
+  blob: Blob,
+  label: string,
+  seg: ManifestSegment,
+  entries: Map<string, ZipEntry>,
+  prevMaxTime: number,
 ): Promise<{ maxTime: number; lastOffset: number | null }> {
   const name = `${label}: ${seg.log.name}`;
   const indexName = `${label}: ${seg.index.name}`;
@@ -114,10 +145,14 @@ async function verifySegment(
 
   const header = await records.take(SEGMENT_HEADER_SIZE);
   const incarnation = header && decodeSegmentHeader(header, seg.base);
-  if (incarnation === null) throw new LogError('Corrupted', `${name}: not a valid segment header for base offset ${seg.base}`);
-  if (incarnation !== seg.incarnation) throw new LogError('Corrupted', `${name}: its header's incarnation differs from ${MANIFEST_NAME}`);
+  if (incarnation === null)
+    throw new LogError('Corrupted', `${name}: not a valid segment header for base offset ${seg.base}`);
+  if (incarnation !== seg.incarnation)
+    throw new LogError('Corrupted', `${name}: its header's incarnation differs from ${MANIFEST_NAME}`);
   const indexHeader = await rows.take(INDEX_FILE_HEADER_SIZE);
-  const indexProblem = indexHeader ? checkIndexFileHeader(indexHeader, seg.base, seg.messages) : 'is shorter than its header';
+  const indexProblem = indexHeader
+    ? checkIndexFileHeader(indexHeader, seg.base, seg.messages)
+    : 'is shorter than its header';
   if (indexProblem) throw new LogError('Corrupted', `${indexName} ${indexProblem}`);
 
   const scanner = new BatchScanner(seg.base - 1);
@@ -138,7 +173,10 @@ async function verifySegment(
     const e = decodeIndexRow(new DataView(row.buffer, row.byteOffset, INDEX_ROW_SIZE), 0);
     const hash = keyHash(bytes, r.keyStart, r.keyStart + r.keyLen);
     if (e.offset !== r.offset || e.position !== position || e.timeUs !== maxTime || e.keyHash !== hash) {
-      throw new LogError('Corrupted', `${indexName}: row ${count} does not match the record at byte ${position} of the segment`);
+      throw new LogError(
+        'Corrupted',
+        `${indexName}: row ${count} does not match the record at byte ${position} of the segment`,
+      );
     }
     lastOffset = r.offset;
     position += r.size;
@@ -146,8 +184,10 @@ async function verifySegment(
   }
   const unfinished = scanner.finish();
   if (unfinished) throw corruptAt(name, unfinished, position);
-  if (count !== seg.messages) throw new LogError('Corrupted', `${name}: holds ${count} messages, ${MANIFEST_NAME} says ${seg.messages}`);
-  if (!(await rows.atEnd())) throw new LogError('Corrupted', `${indexName}: has more rows than the segment has records`);
+  if (count !== seg.messages)
+    throw new LogError('Corrupted', `${name}: holds ${count} messages, ${MANIFEST_NAME} says ${seg.messages}`);
+  if (!(await rows.atEnd()))
+    throw new LogError('Corrupted', `${indexName}: has more rows than the segment has records`);
   return { maxTime, lastOffset: count > 0 ? lastOffset : null };
 }
 

@@ -72,7 +72,10 @@ export async function readZipDirectory(blob: Blob, label: string): Promise<ZipDi
   const tailView = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let at = -1;
   for (let i = tail.length - END_SIZE; i >= 0; i--) {
-    if (tailView.getUint32(i, true) === END_SIGNATURE && i + END_SIZE + tailView.getUint16(i + 20, true) === tail.length) {
+    if (
+      tailView.getUint32(i, true) === END_SIGNATURE &&
+      i + END_SIZE + tailView.getUint16(i + 20, true) === tail.length
+    ) {
       at = i;
       break;
     }
@@ -80,9 +83,12 @@ export async function readZipDirectory(blob: Blob, label: string): Promise<ZipDi
   if (at < 0) {
     const head = await readBytes(blob, 0, 4);
     const looksLikeZip = head.length === 4 && new DataView(head.buffer).getUint32(0, true) === LOCAL_SIGNATURE;
-    throw corrupted(label, looksLikeZip
-      ? 'the zip archive is truncated or damaged: its end-of-central-directory record is missing'
-      : 'not a zip archive');
+    throw corrupted(
+      label,
+      looksLikeZip
+        ? 'the zip archive is truncated or damaged: its end-of-central-directory record is missing'
+        : 'not a zip archive',
+    );
   }
   const endOffset = tailStart + at;
   if (at >= ZIP64_LOCATOR_SIZE && tailView.getUint32(at - ZIP64_LOCATOR_SIZE, true) === ZIP64_LOCATOR_SIGNATURE) {
@@ -106,7 +112,12 @@ export async function readZipDirectory(blob: Blob, label: string): Promise<ZipDi
   return { entries };
 }
 
-function parseCentralDirectory(bytes: Uint8Array, count: number, directoryOffset: number, label: string): Map<string, ZipEntry> {
+function parseCentralDirectory(
+  bytes: Uint8Array,
+  count: number,
+  directoryOffset: number,
+  label: string,
+): Map<string, ZipEntry> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const names = new TextDecoder('utf-8', { fatal: true });
   const entries = new Map<string, ZipEntry>();
@@ -134,7 +145,10 @@ function parseCentralDirectory(bytes: Uint8Array, count: number, directoryOffset
     }
     if (flags & FLAG_ENCRYPTED) throw corrupted(label, `zip entry ${name} is encrypted`);
     if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
-      throw corrupted(label, `zip entry ${name} uses compression method ${method}; only stored and deflated entries are read`);
+      throw corrupted(
+        label,
+        `zip entry ${name} uses compression method ${method}; only stored and deflated entries are read`,
+      );
     }
     if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) {
       throw corrupted(label, `zip entry ${name} needs zip64, which is not supported`);

@@ -31,7 +31,8 @@ export class Cursors {
     if (this.isClosed()) return Promise.reject(new LogError('Closed', `log ${this.path} is closed`));
     if (!this.store) {
       const factory = this.idb();
-      if (!factory) return Promise.reject(new LogError('Unsupported', 'cursors need IndexedDB, which this context lacks'));
+      if (!factory)
+        return Promise.reject(new LogError('Unsupported', 'cursors need IndexedDB, which this context lacks'));
       const store = IndexStore.open(factory);
       this.store = store;
       // Unusable IndexedDB (calls reject Unsupported) or a failed open: try again on the next call.
@@ -87,6 +88,9 @@ export class Cursors {
   close(): void {
     const store = this.store;
     this.store = null;
-    void store?.then((s) => s.close(), () => undefined);
+    void store?.then(
+      (s) => s.close(),
+      () => undefined,
+    );
   }
 }

@@ -10,7 +10,16 @@ import { LogError } from '../errors.ts';
 import { decodeRecords, encodeBatch, recordSize } from '../codec/record.ts';
 import { indexEntrySize } from '../indexes/entry-size.ts';
 import type {
-  Batch, BlockingOptions, Cursor, DeleteResult, Log, LogSnapshot, Message, NewMessage, Stats, TailOptions,
+  Batch,
+  BlockingOptions,
+  Cursor,
+  DeleteResult,
+  Log,
+  LogSnapshot,
+  Message,
+  NewMessage,
+  Stats,
+  TailOptions,
 } from '../types.ts';
 import { Cursors } from './cursor.ts';
 import { checkSignal, checkTailOptions, consumeBlocking, tail } from './tail.ts';
@@ -19,7 +28,15 @@ import { broadcastChannels } from '../storage/channel.ts';
 import type { Env } from '../storage/files.ts';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
 import { normalizeDir, type ResolvedOptions } from '../engine/options.ts';
-import { checkKey, checkMaxCount, checkOffset, checkOffsets, checkSized, startToMicros, toRecordColumns } from './validate.ts';
+import {
+  checkKey,
+  checkMaxCount,
+  checkOffset,
+  checkOffsets,
+  checkSized,
+  startToMicros,
+  toRecordColumns,
+} from './validate.ts';
 
 function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };

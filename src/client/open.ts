@@ -46,9 +46,12 @@ export async function open(dir: string, options?: Options): Promise<Log> {
   const locks = new WebLocks();
   const writers = await locks.tryAcquire(writersLockName(path), opts.exclusive ? 'exclusive' : 'shared');
   if (!writers) {
-    throw new LogError('Locked', opts.exclusive
-      ? `log ${path} is open for writing elsewhere: an exclusive writer must be its only one`
-      : `log ${path} is held by an exclusive writer`);
+    throw new LogError(
+      'Locked',
+      opts.exclusive
+        ? `log ${path} is open for writing elsewhere: an exclusive writer must be its only one`
+        : `log ${path} is held by an exclusive writer`,
+    );
   }
   try {
     if (opts.exclusive) return await (inPlace ? openInPlace(path, opts, writers) : openInWorker(path, opts, writers));
@@ -66,7 +69,10 @@ export async function open(dir: string, options?: Options): Promise<Log> {
  * engine (a bundler puts it in a chunk of its own; the built worker has its own).
  */
 async function openInPlace(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
-  const [{ openEngine }, { opfsEnv }] = await Promise.all([import('./open-engine.ts'), import('../storage/opfs-env.ts')]);
+  const [{ openEngine }, { opfsEnv }] = await Promise.all([
+    import('./open-engine.ts'),
+    import('../storage/opfs-env.ts'),
+  ]);
   // The engine lets its lock go on close (or on a failed open) without waiting until it is free: `locks` does.
   const locks = new WebLocks();
   try {
@@ -112,7 +118,10 @@ async function openInWorker(path: string, options: ResolvedOptions, writers?: He
 /** The engine a shared writer runs once it owns the log. */
 async function startEngine(path: string, options: ResolvedOptions, inPlace: boolean): Promise<OwnedEngine> {
   if (inPlace) {
-    const [{ LogEngine }, { opfsEnv }] = await Promise.all([import('../engine/engine.ts'), import('../storage/opfs-env.ts')]);
+    const [{ LogEngine }, { opfsEnv }] = await Promise.all([
+      import('../engine/engine.ts'),
+      import('../storage/opfs-env.ts'),
+    ]);
     // As in openInPlace: `locks` waits until what the engine let go is free.
     const locks = new WebLocks();
     try {
@@ -126,8 +135,16 @@ async function startEngine(path: string, options: ResolvedOptions, inPlace: bool
   return workerEngine(path, options);
 }
 
-async function openShared(path: string, options: ResolvedOptions, writers: HeldLock, locks: WebLocks, inPlace: boolean): Promise<Log> {
-  const shared = new SharedWriter(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () => startEngine(path, options, inPlace));
+async function openShared(
+  path: string,
+  options: ResolvedOptions,
+  writers: HeldLock,
+  locks: WebLocks,
+  inPlace: boolean,
+): Promise<Log> {
+  const shared = new SharedWriter(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () =>
+    startEngine(path, options, inPlace),
+  );
   try {
     await shared.ready();
   } catch (err) {

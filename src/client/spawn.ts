@@ -56,7 +56,10 @@ export interface SpawnedWorker {
 export function spawnWorker(name: string): SpawnedWorker {
   if (typeof Worker === 'undefined') throw new LogError('Unsupported', 'this environment has no Web Workers');
   if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
-    throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
+    throw new LogError(
+      'Unsupported',
+      'this browser has no origin private file system (navigator.storage.getDirectory)',
+    );
   }
   installErrorTransport();
   const { worker, from } = startWorker(name);
@@ -103,12 +106,19 @@ function startWorker(name: string): { worker: Worker; from: string } {
     const from = `${new URL(DEFAULT_WORKER, here).href} (or a bundler's copy of it)`;
     // Keep this call's shape (a literal path beside this module, `type: 'module'` written out):
     // it is how Vite and webpack 5 find the worker and bundle it.
-    return { worker: tryStart(from, () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name })), from };
+    return {
+      worker: tryStart(
+        from,
+        () => new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name }),
+      ),
+      from,
+    };
   }
   if (typeof source === 'function') {
     const from = 'the Worker of the function given to setWorkerSource';
     const worker = tryStart(from, () => source(options));
-    if (!(worker instanceof Worker)) throw invalidArgument('the function given to setWorkerSource must return a Worker');
+    if (!(worker instanceof Worker))
+      throw invalidArgument('the function given to setWorkerSource must return a Worker');
     return { worker, from };
   }
   const from = resolveUrl(source);
@@ -121,7 +131,9 @@ function tryStart(from: string, start: () => Worker): Worker {
     return start();
   } catch (err) {
     const said = err instanceof Error ? ` (${err.message})` : '';
-    throw new LogError('Unsupported', `the opfs-log worker failed to load from ${from}${said}; ${SEE_README}`, { cause: err });
+    throw new LogError('Unsupported', `the opfs-log worker failed to load from ${from}${said}; ${SEE_README}`, {
+      cause: err,
+    });
   }
 }
 

@@ -90,7 +90,11 @@ function byteCount(value: unknown): number | null {
 function storageError(err: unknown, context: string): LogError {
   const name = (err as { name?: unknown } | null)?.name;
   return name === 'TypeError' || name === 'SecurityError'
-    ? new LogError('Unsupported', `${context}: no storage of its own here (a sandboxed iframe, a data: URL, or storage blocked?): ${String(err)}`, { cause: err })
+    ? new LogError(
+        'Unsupported',
+        `${context}: no storage of its own here (a sandboxed iframe, a data: URL, or storage blocked?): ${String(err)}`,
+        { cause: err },
+      )
     : toLogError(err, context);
 }
 
@@ -119,7 +123,9 @@ export async function storageStatus(): Promise<StorageStatus> {
   if (storage === null) return { persisted: null, usage: null, quota: null };
   // Both asked at once; a method the browser lacks answers undefined, hence null.
   const [sizes, persisted] = await Promise.all([
-    call(storage, 'estimate', 'reading the storage estimate') as Promise<{ usage?: unknown; quota?: unknown } | null | undefined>,
+    call(storage, 'estimate', 'reading the storage estimate') as Promise<
+      { usage?: unknown; quota?: unknown } | null | undefined
+    >,
     call(storage, 'persisted', 'asking whether storage is persistent'),
   ]);
   return {

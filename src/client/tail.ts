@@ -16,7 +16,9 @@ export const DEFAULT_TAIL_MAX_COUNT = 100;
 function isSignal(value: unknown): value is AbortSignal {
   if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return true;
   const s = value as Partial<AbortSignal> | null;
-  return typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function';
+  return (
+    typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'
+  );
 }
 
 function optionsObject(options: unknown, what: string): Record<string, unknown> {
@@ -47,7 +49,11 @@ export function checkTailOptions(options: unknown): { maxCount: number; signal: 
  * long as there is none. Arguments arrive checked (see the facade).
  */
 export async function consumeBlocking(
-  log: Pick<Log, 'consume'>, wakeups: Wakeups, offset: number, maxCount: number, signal: AbortSignal | undefined,
+  log: Pick<Log, 'consume'>,
+  wakeups: Wakeups,
+  offset: number,
+  maxCount: number,
+  signal: AbortSignal | undefined,
 ): Promise<Batch> {
   signal?.throwIfAborted();
   // Subscribe before the first look, so a publish right after it still wakes us.
@@ -71,7 +77,11 @@ export async function consumeBlocking(
  * (without throwing) when `signal` aborts or the log closes.
  */
 export async function* tail(
-  log: Pick<Log, 'consume'>, wakeups: Wakeups, offset: number, maxCount: number, signal: AbortSignal | undefined,
+  log: Pick<Log, 'consume'>,
+  wakeups: Wakeups,
+  offset: number,
+  maxCount: number,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<Batch, void, undefined> {
   let at = offset;
   for (;;) {

@@ -71,7 +71,8 @@ export function toRecordColumns(messages: unknown, nowMs: number): RecordColumns
     if (k.length + v.length > MAX_PAYLOAD_SIZE) {
       throw invalidArgument(`message ${i}: key + value is ${k.length + v.length} bytes, over the 64 MiB limit`);
     }
-    const ms = time === undefined || time === 0 ? undefined : validTime(time) ? time : checkTime(time, `message ${i}: time`);
+    const ms =
+      time === undefined || time === 0 ? undefined : validTime(time) ? time : checkTime(time, `message ${i}: time`);
     keys[i] = k;
     values[i] = v;
     timesUs[i] = ms === undefined ? nowUs : Math.round(ms * 1000);
@@ -113,7 +114,9 @@ export function checkKey(key: unknown): Uint8Array {
 export function checkInstant(value: unknown, what: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
   if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw invalidArgument(`${what} must be a number of milliseconds since the epoch or a valid Date, got ${String(value)}`);
+    throw invalidArgument(
+      `${what} must be a number of milliseconds since the epoch or a valid Date, got ${String(value)}`,
+    );
   }
   return ms;
 }
@@ -128,7 +131,12 @@ export function startToMicros(start: unknown): number {
 
 /** The offsets argument of delete: an iterable of numbers. */
 export function checkOffsets(offsets: unknown): number[] {
-  if (offsets === null || offsets === undefined || typeof (offsets as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof offsets === 'string') {
+  if (
+    offsets === null ||
+    offsets === undefined ||
+    typeof (offsets as Iterable<unknown>)[Symbol.iterator] !== 'function' ||
+    typeof offsets === 'string'
+  ) {
     throw invalidArgument('delete takes an iterable of offsets');
   }
   const out: number[] = [];
@@ -150,7 +158,8 @@ export const TYPED_LOG = Symbol.for(TYPED_LOG_KEY);
  * object with the `Log` methods, not a `TypedLog` (pass its `raw`).
  */
 export function checkLog<T extends Partial<Log>>(log: unknown, what: string): T {
-  if (typeof log !== 'object' || log === null) throw invalidArgument(`${what} takes a Log, got ${log === null ? 'null' : typeof log}`);
+  if (typeof log !== 'object' || log === null)
+    throw invalidArgument(`${what} takes a Log, got ${log === null ? 'null' : typeof log}`);
   if ((log as { [TYPED_LOG]?: unknown })[TYPED_LOG] === true) {
     throw invalidArgument(`${what} takes the byte Log: pass the typed log's raw`);
   }

@@ -39,7 +39,10 @@ class LogWatch implements Watch {
   private interrupt!: (reason: unknown) => void;
   private readonly onAbort: () => void;
 
-  constructor(private readonly owner: Wakeups, private readonly signal: AbortSignal | undefined) {
+  constructor(
+    private readonly owner: Wakeups,
+    private readonly signal: AbortSignal | undefined,
+  ) {
     this.interrupted = new Promise<never>((_, reject) => (this.interrupt = reject));
     this.interrupted.catch(() => undefined); // observed through until/race only
     this.onAbort = () => this.interrupt(signal!.reason);
@@ -85,7 +88,10 @@ export class Wakeups {
   private unposted: number | null = null;
   private closed = false;
 
-  constructor(private readonly path: string, private readonly openChannel: OpenChannel) {}
+  constructor(
+    private readonly path: string,
+    private readonly openChannel: OpenChannel,
+  ) {}
 
   /** The channel, opened on first use: a log that never publishes or waits never opens one. */
   private connect(): LogChannel {

@@ -82,7 +82,11 @@ export interface ScanStop {
  * records, in order), and returns where and why it stopped.
  */
 export function* scanBatches(
-  bytes: Uint8Array, view: DataView, at: number, end: number, lastOffset: number,
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  end: number,
+  lastOffset: number,
 ): Generator<RecordView[], ScanStop> {
   const scanner = new BatchScanner(lastOffset);
   let batch: RecordView[] = [];
@@ -104,11 +108,17 @@ export function* scanBatches(
 /** What is wrong at byte `at`, in words for an error message. */
 export function describeFault(fault: ScanFault, at: number): string {
   switch (fault.problem) {
-    case 'truncated': return `truncated record at byte ${at}`;
-    case 'oversized': return `damaged record header at byte ${at}`;
-    case 'checksum': return `the record at byte ${at} fails its checksum`;
-    case 'order': return `offset ${fault.record!.offset} at byte ${at} is out of order`;
-    case 'batch': return `broken publish batch at byte ${at}`;
-    case 'unfinished': return 'ends inside a publish batch';
+    case 'truncated':
+      return `truncated record at byte ${at}`;
+    case 'oversized':
+      return `damaged record header at byte ${at}`;
+    case 'checksum':
+      return `the record at byte ${at} fails its checksum`;
+    case 'order':
+      return `offset ${fault.record!.offset} at byte ${at} is out of order`;
+    case 'batch':
+      return `broken publish batch at byte ${at}`;
+    case 'unfinished':
+      return 'ends inside a publish batch';
   }
 }

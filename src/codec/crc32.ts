@@ -38,10 +38,22 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number
   for (; i + 16 <= end; i += 16) {
     const w = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
     crc =
-      t[3840 + (w & 0xff)] ^ t[3584 + ((w >>> 8) & 0xff)] ^ t[3328 + ((w >>> 16) & 0xff)] ^ t[3072 + (w >>> 24)] ^
-      t[2816 + bytes[i + 4]] ^ t[2560 + bytes[i + 5]] ^ t[2304 + bytes[i + 6]] ^ t[2048 + bytes[i + 7]] ^
-      t[1792 + bytes[i + 8]] ^ t[1536 + bytes[i + 9]] ^ t[1280 + bytes[i + 10]] ^ t[1024 + bytes[i + 11]] ^
-      t[768 + bytes[i + 12]] ^ t[512 + bytes[i + 13]] ^ t[256 + bytes[i + 14]] ^ t[bytes[i + 15]];
+      t[3840 + (w & 0xff)] ^
+      t[3584 + ((w >>> 8) & 0xff)] ^
+      t[3328 + ((w >>> 16) & 0xff)] ^
+      t[3072 + (w >>> 24)] ^
+      t[2816 + bytes[i + 4]] ^
+      t[2560 + bytes[i + 5]] ^
+      t[2304 + bytes[i + 6]] ^
+      t[2048 + bytes[i + 7]] ^
+      t[1792 + bytes[i + 8]] ^
+      t[1536 + bytes[i + 9]] ^
+      t[1280 + bytes[i + 10]] ^
+      t[1024 + bytes[i + 11]] ^
+      t[768 + bytes[i + 12]] ^
+      t[512 + bytes[i + 13]] ^
+      t[256 + bytes[i + 14]] ^
+      t[bytes[i + 15]];
   }
   for (; i < end; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
@@ -59,10 +71,22 @@ export class Crc32 {
     for (; i + 16 <= end; i += 16) {
       const w = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
       crc =
-        t[3840 + (w & 0xff)] ^ t[3584 + ((w >>> 8) & 0xff)] ^ t[3328 + ((w >>> 16) & 0xff)] ^ t[3072 + (w >>> 24)] ^
-        t[2816 + bytes[i + 4]] ^ t[2560 + bytes[i + 5]] ^ t[2304 + bytes[i + 6]] ^ t[2048 + bytes[i + 7]] ^
-        t[1792 + bytes[i + 8]] ^ t[1536 + bytes[i + 9]] ^ t[1280 + bytes[i + 10]] ^ t[1024 + bytes[i + 11]] ^
-        t[768 + bytes[i + 12]] ^ t[512 + bytes[i + 13]] ^ t[256 + bytes[i + 14]] ^ t[bytes[i + 15]];
+        t[3840 + (w & 0xff)] ^
+        t[3584 + ((w >>> 8) & 0xff)] ^
+        t[3328 + ((w >>> 16) & 0xff)] ^
+        t[3072 + (w >>> 24)] ^
+        t[2816 + bytes[i + 4]] ^
+        t[2560 + bytes[i + 5]] ^
+        t[2304 + bytes[i + 6]] ^
+        t[2048 + bytes[i + 7]] ^
+        t[1792 + bytes[i + 8]] ^
+        t[1536 + bytes[i + 9]] ^
+        t[1280 + bytes[i + 10]] ^
+        t[1024 + bytes[i + 11]] ^
+        t[768 + bytes[i + 12]] ^
+        t[512 + bytes[i + 13]] ^
+        t[256 + bytes[i + 14]] ^
+        t[bytes[i + 15]];
     }
     for (; i < end; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
     this.crc = crc;

@@ -74,7 +74,13 @@ function checksumOf(bytes: Uint8Array, at: number, size: number): number {
 export type RecordProblem = 'truncated' | 'oversized' | 'checksum';
 
 /** Reads the record at `at` of bytes [.., end), or says why there is none (a torn or damaged tail). */
-export function parseRecord(bytes: Uint8Array, view: DataView, at: number, end: number, verify = true): RecordView | RecordProblem {
+export function parseRecord(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  end: number,
+  verify = true,
+): RecordView | RecordProblem {
   if (end - at < RECORD_HEADER_SIZE) return 'truncated';
   const size = recordSizeAt(view, at);
   if (size < 0) return 'oversized';
@@ -97,7 +103,13 @@ export function parseRecord(bytes: Uint8Array, view: DataView, at: number, end: 
  * Reads the record at `at`, or returns null if the bytes from `at` to `end`
  * do not hold a whole record with a matching checksum (a torn or damaged tail).
  */
-export function readRecord(bytes: Uint8Array, view: DataView, at: number, end: number, verify = true): RecordView | null {
+export function readRecord(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  end: number,
+  verify = true,
+): RecordView | null {
   const r = parseRecord(bytes, view, at, end, verify);
   return typeof r === 'string' ? null : r;
 }
@@ -170,7 +182,8 @@ export function verifyRecords(bytes: Uint8Array, count: number, offsetOf: (k: nu
   for (let n = 0; n < count; n++) {
     if (bytes.length - at < RECORD_HEADER_SIZE) return at;
     const size = recordSizeAt(view, at);
-    if (size < 0 || at + size > bytes.length || checksumOf(bytes, at, size) !== view.getUint32(at + REC_CRC, true)) return at;
+    if (size < 0 || at + size > bytes.length || checksumOf(bytes, at, size) !== view.getUint32(at + REC_CRC, true))
+      return at;
     // An intact record at the wrong place: the file is not the one the index was built from.
     if (getU64(view, at + REC_OFFSET) !== offsetOf(n)) return at;
     at += size;
@@ -205,7 +218,7 @@ export function decodeRecords(bytes: Uint8Array): Message[] {
   const { buffer, byteOffset: base } = bytes;
   const view = new DataView(buffer, base, bytes.byteLength);
   const messages: Message[] = [];
-  for (let at = 0; at < bytes.length;) {
+  for (let at = 0; at < bytes.length; ) {
     const keyLen = view.getUint32(at + REC_KEY_LEN, true);
     const valueLen = view.getUint32(at + REC_VALUE_LEN, true);
     const keyStart = at + RECORD_HEADER_SIZE;

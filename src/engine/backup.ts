@@ -12,7 +12,11 @@ import { writeWholeFile } from '../storage/write-file.ts';
 import { segmentNames } from './load.ts';
 
 export async function backupSegments(
-  segments: Segment[], targetDir: Directory, source: string, target: string, store: IndexStore,
+  segments: Segment[],
+  targetDir: Directory,
+  source: string,
+  target: string,
+  store: IndexStore,
 ): Promise<void> {
   if ((await segmentNames(targetDir)).length > 0) {
     throw new LogError('InvalidArgument', `backup target ${target} already holds a log`);

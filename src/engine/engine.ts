@@ -62,9 +62,11 @@ export class LogEngine implements RawLog {
   static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
     const path = normalizeDir(dir);
     const opts = resolveOptions(options);
-    const lock = opts.readonly ? null : await env.locks.tryAcquire(lockName(path)).catch((err: unknown) => {
-      throw toLogError(err, `taking the writer lock of ${path}`);
-    });
+    const lock = opts.readonly
+      ? null
+      : await env.locks.tryAcquire(lockName(path)).catch((err: unknown) => {
+          throw toLogError(err, `taking the writer lock of ${path}`);
+        });
     if (!opts.readonly && !lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
     let store: IndexStore | undefined;
     let engine: LogEngine | undefined;
@@ -158,8 +160,11 @@ export class LogEngine implements RawLog {
    * returns (it blocks the worker); they go with the worker or its realm.
    */
   private storageRemoved(): void {
-    this.removed = new LogError('StorageRemoved', `the files of log ${this.path} were removed while it was open `
-      + '(site data cleared, storage evicted, or its directory removed); what it held is gone, and opening it again starts a new log');
+    this.removed = new LogError(
+      'StorageRemoved',
+      `the files of log ${this.path} were removed while it was open ` +
+        '(site data cleared, storage evicted, or its directory removed); what it held is gone, and opening it again starts a new log',
+    );
     this.ahead = null;
     this.suspect = false;
     this.segments = [];
@@ -187,7 +192,13 @@ export class LogEngine implements RawLog {
         seen = await this.refresh(attempt);
         return await op();
       } catch (err) {
-        if (!(err instanceof LogError) || err.code === 'Closed' || err.code === 'StorageRemoved' || attempt >= READ_ATTEMPTS) throw err;
+        if (
+          !(err instanceof LogError) ||
+          err.code === 'Closed' ||
+          err.code === 'StorageRemoved' ||
+          attempt >= READ_ATTEMPTS
+        )
+          throw err;
         if (seen !== null && seen === (await this.look()).fingerprint) throw err;
         await pause(attempt);
       }
@@ -264,7 +275,12 @@ export class LogEngine implements RawLog {
       try {
         count = sealBatch(records, this.next, (r) => {
           maxTime = Math.max(maxTime, r.timeUs);
-          entries.push({ offset: r.offset, at: r.at, timeUs: maxTime, hash: keyHash(records, r.keyStart, r.keyStart + r.keyLen) });
+          entries.push({
+            offset: r.offset,
+            at: r.at,
+            timeUs: maxTime,
+            hash: keyHash(records, r.keyStart, r.keyStart + r.keyLen),
+          });
         });
       } catch (err) {
         throw new LogError('Internal', `malformed publish batch (the client encodes it): ${(err as Error).message}`);
@@ -488,8 +504,13 @@ export class LogEngine implements RawLog {
     // An export may still be reading this segment: its pinned bytes go aside, so nothing waits for it.
     await this.pins.preserve(this.dir, this.segments[first.s]);
     const result = await rewriteSegment({
-      dir: this.dir, path: this.path, store: this.store, entrySize: indexEntrySize(this.options),
-      segments: this.segments, s: first.s, wanted,
+      dir: this.dir,
+      path: this.path,
+      store: this.store,
+      entrySize: indexEntrySize(this.options),
+      segments: this.segments,
+      s: first.s,
+      wanted,
     });
     for (const record of result.records) this.persist(record);
     return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
@@ -591,7 +612,12 @@ export class LogEngine implements RawLog {
    * incarnation, which changes whenever the writer rewrites the head (a
    * rewrite can leave it at the same size, so sizes alone cannot tell).
    */
-  private async look(): Promise<{ files: Map<string, number>; head: number | null; replacing: boolean; fingerprint: string }> {
+  private async look(): Promise<{
+    files: Map<string, number>;
+    head: number | null;
+    replacing: boolean;
+    fingerprint: string;
+  }> {
     const listing = await this.dir.list().catch((err: unknown) => {
       if (!(err instanceof LogError) || err.code !== 'NotFound') throw err;
       this.storageRemoved();
@@ -604,7 +630,12 @@ export class LogEngine implements RawLog {
     const last = entries.at(-1);
     const known = last && this.segments.find((s) => s.name === last.name);
     const head = known ? await known.currentIncarnation() : null;
-    return { files, head, replacing, fingerprint: `${entries.map((e) => `${e.name}:${e.size}`).join()}|${head}|${replacing}` };
+    return {
+      files,
+      head,
+      replacing,
+      fingerprint: `${entries.map((e) => `${e.name}:${e.size}`).join()}|${head}|${replacing}`,
+    };
   }
 
   /**
@@ -619,8 +650,13 @@ export class LogEngine implements RawLog {
     // that crashed there leaves it until the next writer opens, so after the last attempt go on).
     if (seen.replacing && attempt < READ_ATTEMPTS) throw new LogError('Internal', `log ${this.path} is being replaced`);
     const names = this.segments.map((s) => s.name);
-    const unchanged = attempt === 1 && names.length === seen.files.size && seen.head === this.head?.incarnation
-      && names.every((n, i) => seen.files.get(n) === this.segments[i].size || (i === names.length - 1 && seen.files.has(n)));
+    const unchanged =
+      attempt === 1 &&
+      names.length === seen.files.size &&
+      seen.head === this.head?.incarnation &&
+      names.every(
+        (n, i) => seen.files.get(n) === this.segments[i].size || (i === names.length - 1 && seen.files.has(n)),
+      );
     if (!unchanged || !(await this.catchUpHead(seen.files.get(this.head.name)!))) await this.reload(seen.files);
     this.next = this.computeNext();
     // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
@@ -671,10 +707,12 @@ export class LogEngine implements RawLog {
   private async unchangedSealed(files: ReadonlyMap<string, number>): Promise<Map<string, Segment>> {
     const last = [...files.keys()].at(-1);
     const keep = new Map<string, Segment>();
-    await Promise.all(this.segments.map(async (seg) => {
-      if (seg.name === last || files.get(seg.name) !== seg.size) return;
-      if ((await seg.currentIncarnation()) === seg.incarnation) keep.set(seg.name, seg);
-    }));
+    await Promise.all(
+      this.segments.map(async (seg) => {
+        if (seg.name === last || files.get(seg.name) !== seg.size) return;
+        if ((await seg.currentIncarnation()) === seg.incarnation) keep.set(seg.name, seg);
+      }),
+    );
     return keep;
   }
 }

@@ -49,7 +49,10 @@ async function finishRewrites(dir: Directory): Promise<void> {
  * index). Records for segments that no longer exist are removed (a leading index).
  */
 export async function loadSegments(
-  dir: Directory, path: string, store: IndexStore, options: LoadOptions,
+  dir: Directory,
+  path: string,
+  store: IndexStore,
+  options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
   let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
   // Only a crash leaves other files than segments and the producer table; listing costs ~5 ms, so once if none is there.
@@ -86,7 +89,11 @@ export async function loadSegments(
       // A reader's writer may replace the file meanwhile: the same incarnation after a scan as
       // before it means every byte indexed was of this one file.
       const scanned = !fromRecord || record?.size !== segment.size || scan.damaged;
-      if (options.readonly && scanned && (await segment.currentIncarnation()) !== (segment.size > 0 ? segment.incarnation : null)) {
+      if (
+        options.readonly &&
+        scanned &&
+        (await segment.currentIncarnation()) !== (segment.size > 0 ? segment.incarnation : null)
+      ) {
         throw new LogError('Internal', `${path}/${names[i]} changed while it was read`);
       }
       records.delete(segment.base);
@@ -106,7 +113,9 @@ export async function loadSegments(
       if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {
-    await Promise.all(opened.map((o) => segmentOf((o as PromiseFulfilledResult<OpenedSegment | Segment>).value).close()));
+    await Promise.all(
+      opened.map((o) => segmentOf((o as PromiseFulfilledResult<OpenedSegment | Segment>).value).close()),
+    );
     throw err;
   }
   if (!options.readonly) {

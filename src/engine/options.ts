@@ -89,7 +89,9 @@ export function checkRetention(policy: unknown): RetentionPolicy {
     if (v === undefined) continue;
     const integer = name !== 'maxAgeMs';
     if (typeof v !== 'number' || !(integer ? Number.isSafeInteger(v) : Number.isFinite(v)) || v <= 0) {
-      throw invalidArgument(`option retention.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+      throw invalidArgument(
+        `option retention.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`,
+      );
     }
     out[name] = v;
   }

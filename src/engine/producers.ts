@@ -57,7 +57,8 @@ export function checkProducer(producer: unknown): Producer {
   if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || p.id.length === 0) {
     throw invalidArgument('a producer needs a non-empty string id');
   }
-  if (utf8.encode(p.id).length > MAX_PRODUCER_ID) throw invalidArgument(`a producer id is at most ${MAX_PRODUCER_ID} bytes`);
+  if (utf8.encode(p.id).length > MAX_PRODUCER_ID)
+    throw invalidArgument(`a producer id is at most ${MAX_PRODUCER_ID} bytes`);
   if (typeof p.seq !== 'number' || !Number.isSafeInteger(p.seq) || p.seq < 0 || p.seq >= 2 ** 32) {
     throw invalidArgument('a producer seq is an integer from 0 to 2^32 - 1');
   }
@@ -81,7 +82,7 @@ function encodeEntry(e: Entry): Uint8Array {
 function decodeEntries(bytes: Uint8Array): Entry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: Entry[] = [];
-  for (let at = 0; at + ENT_HEADER_SIZE <= bytes.length;) {
+  for (let at = 0; at + ENT_HEADER_SIZE <= bytes.length; ) {
     const end = at + ENT_HEADER_SIZE + view.getUint16(at + ENT_ID_LEN, true);
     if (end > bytes.length || crc32c(bytes, at + ENT_CRC + 4, end) !== view.getUint32(at + ENT_CRC, true)) break;
     entries.push({

@@ -67,7 +67,8 @@ function encodeMarker(bases: readonly number[]): Uint8Array {
 function decodeMarker(bytes: Uint8Array): string[] | null {
   if (bytes.length < markerSize(0)) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (view.getUint32(MK_MAGIC, true) !== MARKER_MAGIC || view.getUint16(MK_VERSION, true) !== MARKER_VERSION) return null;
+  if (view.getUint32(MK_MAGIC, true) !== MARKER_MAGIC || view.getUint16(MK_VERSION, true) !== MARKER_VERSION)
+    return null;
   const count = view.getUint32(MK_COUNT, true);
   if (bytes.length !== markerSize(count)) return null;
   const crcAt = bytes.length - MK_CRC_SIZE;

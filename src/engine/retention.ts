@@ -43,7 +43,10 @@ export class Retention {
    */
   private ageDue = -Infinity;
 
-  private constructor(private readonly log: RetainedLog, private readonly policy: RetentionPolicy) {}
+  private constructor(
+    private readonly log: RetainedLog,
+    private readonly policy: RetentionPolicy,
+  ) {}
 
   /** The log's retention, or null where there is nothing to keep: no policy, or readonly. */
   static of(options: ResolvedOptions, log: RetainedLog): Retention | null {

@@ -36,7 +36,7 @@ function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
   const deletedOffsets: number[] = [];
   let deletedSize = 0;
   let keptSize = 0;
-  for (let at = 0; at < bytes.length;) {
+  for (let at = 0; at < bytes.length; ) {
     const r = readRecord(bytes, view, at, bytes.length, false)!;
     if (wanted.has(r.offset)) {
       deletedOffsets.push(r.offset);
@@ -61,7 +61,11 @@ function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
 export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult> {
   const { dir, segments, s } = ctx;
   const seg = segments[s];
-  const { out, deletedOffsets, deletedSize } = survivors(await seg.readEntries(0, seg.count), ctx.wanted, ctx.entrySize);
+  const { out, deletedOffsets, deletedSize } = survivors(
+    await seg.readEntries(0, seg.count),
+    ctx.wanted,
+    ctx.entrySize,
+  );
   let prevMaxTime = -Infinity;
   for (let k = 0; k < s; k++) if (segments[k].count > 0) prevMaxTime = segments[k].maxTime;
 

@@ -83,8 +83,12 @@ export class SnapshotPins {
   /** Pins `segments` as they are now; call inside the engine's queue. */
   pin(dir: string, segments: Segment[], nextOffset: number, options: ResolvedOptions): RawSnapshot {
     const pinned = segments.map((segment) => ({
-      segment, readonly: options.readonly, size: segment.size, count: segment.count,
-      incarnation: segment.incarnation, copy: null,
+      segment,
+      readonly: options.readonly,
+      size: segment.size,
+      count: segment.count,
+      incarnation: segment.incarnation,
+      copy: null,
     }));
     const id = this.nextId++;
     this.pins.set(id, pinned);
@@ -94,7 +98,11 @@ export class SnapshotPins {
       nextOffset,
       options: { keyIndex: options.keyIndex, timeIndex: options.timeIndex, rollover: options.rollover },
       segments: pinned.map((p) => ({
-        name: p.segment.name, base: p.segment.base, size: p.size, incarnation: p.incarnation, messages: p.count,
+        name: p.segment.name,
+        base: p.segment.base,
+        size: p.size,
+        incarnation: p.incarnation,
+        messages: p.count,
       })),
     };
   }
@@ -102,7 +110,8 @@ export class SnapshotPins {
   private pinned(id: number, s: number): PinnedSegment {
     if (this.isClosed()) throw new LogError('Closed', 'the log was closed during the export');
     const found = this.pins.get(id)?.[s];
-    if (!found) throw new LogError('InvalidArgument', `snapshot ${id} has no segment ${s} (released, or no such segment)`);
+    if (!found)
+      throw new LogError('InvalidArgument', `snapshot ${id} has no segment ${s} (released, or no such segment)`);
     return found;
   }
 
@@ -141,7 +150,10 @@ export class SnapshotPins {
   async readSegment(id: number, s: number, start: number, end: number): Promise<Uint8Array> {
     const p = this.pinned(id, s);
     if (!(start >= 0 && start <= end && end <= p.size)) {
-      throw new LogError('InvalidArgument', `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`);
+      throw new LogError(
+        'InvalidArgument',
+        `bytes [${start}, ${end}) are outside ${p.segment.name} (${p.size} bytes pinned)`,
+      );
     }
     if (!p.readonly) return this.readWriterPin(p, start, end);
     // A readonly log's writer may rewrite the file (a delete) at any moment: the read then
@@ -175,7 +187,10 @@ export class SnapshotPins {
     }
     const bytes = await copy.file.read(start, end - start);
     if (bytes.length !== end - start) {
-      throw new LogError('Corrupted', `${copy.name}: expected ${end - start} bytes at ${start}, file ends after ${bytes.length}`);
+      throw new LogError(
+        'Corrupted',
+        `${copy.name}: expected ${end - start} bytes at ${start}, file ends after ${bytes.length}`,
+      );
     }
     return bytes;
   }
@@ -190,7 +205,10 @@ export class SnapshotPins {
   readIndex(id: number, s: number, from: number, to: number): Uint8Array {
     const p = this.pinned(id, s);
     if (!(from >= 0 && from <= to && to <= p.count)) {
-      throw new LogError('InvalidArgument', `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`);
+      throw new LogError(
+        'InvalidArgument',
+        `entries [${from}, ${to}) are outside ${p.segment.name} (${p.count} pinned)`,
+      );
     }
     return p.segment.indexRows(from, to);
   }
@@ -208,7 +226,12 @@ export class SnapshotPins {
 
   /** Drops every pin and removes every side copy (the engine is closing). Never rejects. */
   async releaseAll(): Promise<void> {
-    const copies = new Set([...this.pins.values()].flat().map((p) => p.copy).filter((c): c is SideCopy => c !== null));
+    const copies = new Set(
+      [...this.pins.values()]
+        .flat()
+        .map((p) => p.copy)
+        .filter((c): c is SideCopy => c !== null),
+    );
     this.pins.clear();
     await Promise.all([...copies].map((c) => removeCopy(c).catch(() => undefined)));
   }

@@ -84,7 +84,8 @@ function bloomOf(hash: Uint32Array, n: number): Uint32Array {
   const mask = bits - 1;
   for (let i = 0; i < n; i++) {
     const step = bloomStep(hash[i]);
-    for (let k = 0, bit = hash[i] & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) bloom[bit >>> 5] |= 1 << (bit & 31);
+    for (let k = 0, bit = hash[i] & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask)
+      bloom[bit >>> 5] |= 1 << (bit & 31);
   }
   return bloom;
 }
@@ -132,7 +133,10 @@ export class SegmentIndex {
   /** A Bloom filter of the hashes `byHash` orders, built with it: 1-2 bytes a message. */
   private bloom: Uint32Array | null = null;
 
-  constructor(readonly base: number, capacity = INITIAL_CAPACITY) {
+  constructor(
+    readonly base: number,
+    capacity = INITIAL_CAPACITY,
+  ) {
     this.pos = new Uint32Array(capacity);
     this.hash = new Uint32Array(capacity);
     this.time = new Uint32Array(capacity);
@@ -142,7 +146,8 @@ export class SegmentIndex {
   static unpack(base: number, packed: PackedIndex): SegmentIndex {
     const index = new SegmentIndex(base, 0);
     const arrays = packedArrays(packed.data, packed.count, packed.timeBase !== null, packed.dense);
-    for (const column of [arrays.time, arrays.rel, arrays.pos]) if (column instanceof Uint32Array) undoDifferences(column);
+    for (const column of [arrays.time, arrays.rel, arrays.pos])
+      if (column instanceof Uint32Array) undoDifferences(column);
     ({ time: index.time, rel: index.rel, pos: index.pos, hash: index.hash } = arrays);
     index.timeBase = packed.timeBase;
     index.count = packed.count;
@@ -159,7 +164,8 @@ export class SegmentIndex {
     if (packed.rel) packed.rel.set(this.rel!.subarray(0, n));
     packed.pos.set(this.pos.subarray(0, n));
     packed.hash.set(this.hash.subarray(0, n));
-    for (const column of [packed.time, packed.rel, packed.pos]) if (column instanceof Uint32Array) toDifferences(column);
+    for (const column of [packed.time, packed.rel, packed.pos])
+      if (column instanceof Uint32Array) toDifferences(column);
     return { layout: PACKED_INDEX_LAYOUT, count: n, timeBase: narrow ? this.timeBase : null, dense, data };
   }
 
@@ -309,5 +315,4 @@ export class SegmentIndex {
     // In the column's own terms: a delta after the base when narrow.
     return firstAtLeast(this.time, this.count, this.timeBase === null ? timeUs : timeUs - this.timeBase);
   }
-
 }

@@ -88,7 +88,12 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
       resolve(new Unusable(`opening the IndexedDB database ${DB_NAME} ${why}`));
       waiting.set(factory, opened);
       // Should it open after all, nobody uses it: close it so that it blocks nobody.
-      opened.then((db) => db.close(), () => undefined).finally(() => waiting.delete(factory));
+      opened
+        .then(
+          (db) => db.close(),
+          () => undefined,
+        )
+        .finally(() => waiting.delete(factory));
     };
     req.onblocked = () => giveUp('is blocked by a connection at an older version');
     timer = setTimeout(() => giveUp(`took over ${OPEN_PATIENCE_MS} ms`), OPEN_PATIENCE_MS);
@@ -177,9 +182,12 @@ export class IndexStore {
   /** The connection if it has `store`; else null (segments) or `Unsupported` (cursors). */
   private async with(store: typeof STORE | typeof CURSORS): Promise<IDBPDatabase | null> {
     const db = await this.connection();
-    const reason = db === null ? this.unusable!.reason
-      : db.objectStoreNames.contains(store) ? null
-        : `the IndexedDB database ${DB_NAME} (version ${db.version}) has no ${store} store`;
+    const reason =
+      db === null
+        ? this.unusable!.reason
+        : db.objectStoreNames.contains(store)
+          ? null
+          : `the IndexedDB database ${DB_NAME} (version ${db.version}) has no ${store} store`;
     if (reason === null) return db;
     if (store === CURSORS) throw new LogError('Unsupported', `cursors need IndexedDB, which cannot be used: ${reason}`);
     return null;

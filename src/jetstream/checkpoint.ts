@@ -45,9 +45,10 @@ const memoryStore: CheckpointStore = {
 let database: Promise<IDBPDatabase | null> | null = null;
 
 function db(): Promise<IDBPDatabase | null> {
-  database ??= typeof indexedDB === 'undefined'
-    ? Promise.resolve(null)
-    : openDB(CHECKPOINT_DB, 1, { upgrade: (d) => void d.createObjectStore(CHECKPOINT_STORE) }).catch(() => null);
+  database ??=
+    typeof indexedDB === 'undefined'
+      ? Promise.resolve(null)
+      : openDB(CHECKPOINT_DB, 1, { upgrade: (d) => void d.createObjectStore(CHECKPOINT_STORE) }).catch(() => null);
   return database;
 }
 
@@ -77,7 +78,10 @@ export class CheckpointWriter {
   private latest: PushCheckpoint | PullCheckpoint | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly store: CheckpointStore, private readonly key: string) {}
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly key: string,
+  ) {}
 
   /** Queues `value`; resolves once it, or a later value, is written. Never rejects. */
   write(value: PushCheckpoint | PullCheckpoint): Promise<void> {

@@ -63,9 +63,13 @@ async function connectWithRetry(options: ReplicationOptions, how: Connecting): P
       if (mapped.code !== 'Unreachable') throw mapped;
       strikes = (await answersHttp(servers)) ? strikes + 1 : 0;
       if (strikes >= ORIGIN_STRIKES) {
-        throw new ReplicationError('OriginRefused', `the server at ${servers.join(', ')} answers but refused the WebSocket: `
-          + `its websocket { allowed_origins } does not list ${typeof location === 'undefined' ? 'this origin' : location.origin}`
-          + ' (the server log says why)', { cause: err });
+        throw new ReplicationError(
+          'OriginRefused',
+          `the server at ${servers.join(', ')} answers but refused the WebSocket: ` +
+            `its websocket { allowed_origins } does not list ${typeof location === 'undefined' ? 'this origin' : location.origin}` +
+            ' (the server log says why)',
+          { cause: err },
+        );
       }
       how.offline(mapped);
       await sleep(backoffMs(attempt), how.signal);
@@ -85,7 +89,10 @@ async function answersHttp(servers: string[]): Promise<boolean> {
   if (typeof location === 'undefined' || typeof fetch !== 'function') return false;
   for (const url of servers) {
     const http = url.replace(/^ws/, 'http');
-    const answered = await fetch(http, { mode: 'no-cors', cache: 'no-store' }).then(() => true, () => false);
+    const answered = await fetch(http, { mode: 'no-cors', cache: 'no-store' }).then(
+      () => true,
+      () => false,
+    );
     if (answered) return true;
   }
   return false;
@@ -99,16 +106,23 @@ class NatsLink implements Link {
   /** Set by `close`: the connection going away from then on is the replication's own doing, not a loss to report. */
   private closing = false;
 
-  constructor(readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, private readonly owned: boolean) {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    private readonly owned: boolean,
+  ) {
     this.statuses = nc.status();
     void this.watch();
   }
 
   private async watch(): Promise<void> {
     for await (const s of this.statuses) {
-      if (s.type === 'disconnect') this.set(false, new ReplicationError('Unreachable', `lost the connection to ${s.server}`));
+      if (s.type === 'disconnect')
+        this.set(false, new ReplicationError('Unreachable', `lost the connection to ${s.server}`));
       else if (s.type === 'reconnect') this.set(true, null);
-      else if (s.type === 'error' && s.error.name === 'AuthorizationError') this.set(false, toReplicationError(s.error, 'reconnecting'));
+      else if (s.type === 'error' && s.error.name === 'AuthorizationError')
+        this.set(false, toReplicationError(s.error, 'reconnecting'));
     }
     // The status iterator ends when the connection closes for good: a loss when the client gave up or a passed connection's owner closed it.
     this.set(false, new ReplicationError('Unreachable', 'the connection was closed'));

@@ -51,7 +51,13 @@ export class ReplicationError extends Error {
 
 /** Codes after which retrying cannot help: the replication fails with them. */
 export const FATAL: ReadonlySet<ReplicationErrorCode> = new Set<ReplicationErrorCode>([
-  'InvalidArgument', 'AuthRefused', 'OriginRefused', 'StreamMissing', 'Diverged', 'TooLarge', 'Internal',
+  'InvalidArgument',
+  'AuthRefused',
+  'OriginRefused',
+  'StreamMissing',
+  'Diverged',
+  'TooLarge',
+  'Internal',
 ]);
 
 export function invalid(message: string): ReplicationError {
@@ -63,7 +69,11 @@ export const API_WRONG_LAST_SEQUENCE = 10071;
 export const API_WRONG_LAST_MSG_ID = 10070;
 export const API_STREAM_NOT_FOUND = 10059;
 
-interface Described { name: string; message: string; code: unknown }
+interface Described {
+  name: string;
+  message: string;
+  code: unknown;
+}
 
 function describe(err: unknown): Described {
   const e = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
@@ -82,7 +92,9 @@ function describe(err: unknown): Described {
  */
 export function isExpectationFailure(err: unknown): boolean {
   const { code, message } = describe(err);
-  return code === API_WRONG_LAST_SEQUENCE || code === API_WRONG_LAST_MSG_ID || /wrong last (sequence|msg id)/i.test(message);
+  return (
+    code === API_WRONG_LAST_SEQUENCE || code === API_WRONG_LAST_MSG_ID || /wrong last (sequence|msg id)/i.test(message)
+  );
 }
 
 export function isStreamNotFound(err: unknown): boolean {
@@ -101,15 +113,29 @@ export function toReplicationError(err: unknown, context: string): ReplicationEr
   if (err instanceof ReplicationError) return err;
   const { name, message } = describe(err);
   const text = `${context}: ${name || 'Error'}${message ? `: ${message}` : ''}`;
-  if (name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError' || /authori[sz]ation violation|authentication/i.test(message)) {
-    return new ReplicationError('AuthRefused', `${context}: the server refused the credentials (${message})`, { cause: err });
+  if (
+    name === 'AuthorizationError' ||
+    name === 'UserAuthenticationExpiredError' ||
+    /authori[sz]ation violation|authentication/i.test(message)
+  ) {
+    return new ReplicationError('AuthRefused', `${context}: the server refused the credentials (${message})`, {
+      cause: err,
+    });
   }
   if (isStreamNotFound(err)) return new ReplicationError('StreamMissing', text, { cause: err });
-  if (/max_payload|payload.*(exceed|too large)|maximum payload|message size exceeds/i.test(message)) return new ReplicationError('TooLarge', text, { cause: err });
-  if (/^(ConnectionError|TimeoutError|NoRespondersError|RequestError|ClosedConnectionError|DrainingConnectionError|JetStreamNotEnabled|errors\.TimeoutError)$/.test(name)
-    || /timeout|timed out|no responders|connection (refused|closed|lost)|disconnect|ECONNREFUSED|ECONNRESET|not enabled|temporarily unavailable|no suitable peers|leader/i.test(message)) {
+  if (/max_payload|payload.*(exceed|too large)|maximum payload|message size exceeds/i.test(message))
+    return new ReplicationError('TooLarge', text, { cause: err });
+  if (
+    /^(ConnectionError|TimeoutError|NoRespondersError|RequestError|ClosedConnectionError|DrainingConnectionError|JetStreamNotEnabled|errors\.TimeoutError)$/.test(
+      name,
+    ) ||
+    /timeout|timed out|no responders|connection (refused|closed|lost)|disconnect|ECONNREFUSED|ECONNRESET|not enabled|temporarily unavailable|no suitable peers|leader/i.test(
+      message,
+    )
+  ) {
     return new ReplicationError('Unreachable', text, { cause: err });
   }
-  if (name === 'LogError') return new ReplicationError('Internal', `${context}: the local log failed: ${message}`, { cause: err });
+  if (name === 'LogError')
+    return new ReplicationError('Internal', `${context}: the local log failed: ${message}`, { cause: err });
   return new ReplicationError('Internal', text, { cause: err });
 }

@@ -9,7 +9,12 @@
  */
 
 /** Runs `body` while holding the lock `name`; calls `onStandby` if it has to wait. A stop while waiting resolves. */
-export async function standbyLock(name: string, signal: AbortSignal, onStandby: () => void, body: () => Promise<void>): Promise<void> {
+export async function standbyLock(
+  name: string,
+  signal: AbortSignal,
+  onStandby: () => void,
+  body: () => Promise<void>,
+): Promise<void> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
   if (!locks) return body();
   let held = false;

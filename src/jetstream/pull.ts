@@ -64,7 +64,8 @@ function streamTimeMs(m: JsMsg): number {
 }
 
 function sameMessage(a: NewMessage, b: Message): boolean {
-  const bytes = (x: Uint8Array | null | undefined, y: Uint8Array | null) => (x?.length ?? 0) === (y?.length ?? 0) && (x ?? []).every((v, i) => v === y![i]);
+  const bytes = (x: Uint8Array | null | undefined, y: Uint8Array | null) =>
+    (x?.length ?? 0) === (y?.length ?? 0) && (x ?? []).every((v, i) => v === y![i]);
   return bytes(a.key, b.key) && bytes(a.value, b.value) && Math.abs((a.time ?? 0) - b.time) < 0.002;
 }
 
@@ -73,7 +74,10 @@ class Puller implements Replicator {
   private writer: CheckpointWriter | null = null;
   private hub: StatusHub | null = null;
 
-  constructor(private readonly log: Log, private readonly options: PullOptions) {}
+  constructor(
+    private readonly log: Log,
+    private readonly options: PullOptions,
+  ) {}
 
   async prepare({ store, key, hub }: Parameters<Replicator['prepare']>[0]): Promise<void> {
     this.hub = hub;
@@ -81,13 +85,19 @@ class Puller implements Replicator {
     let cp = this.options.reset ? undefined : await store.load<PullCheckpoint>(key);
     if (!cp) {
       if (next > 0 && !this.options.reset) {
-        throw new ReplicationError('Diverged', `the log already holds messages (next offset ${next}) and this pull has no checkpoint: pull into an empty log (or pass reset: true to append after them)`);
+        throw new ReplicationError(
+          'Diverged',
+          `the log already holds messages (next offset ${next}) and this pull has no checkpoint: pull into an empty log (or pass reset: true to append after them)`,
+        );
       }
       cp = { localNext: next, streamSeq: 0 };
       await store.save(key, cp);
     }
     if (next < cp.localNext) {
-      throw new ReplicationError('Diverged', `the log's next offset is ${next}, but ${cp.localNext} messages were pulled into it: it was recreated or restored from an older copy`);
+      throw new ReplicationError(
+        'Diverged',
+        `the log's next offset is ${next}, but ${cp.localNext} messages were pulled into it: it was recreated or restored from an older copy`,
+      );
     }
     this.checkpoint = cp;
     hub.update({ position: cp.streamSeq });
@@ -98,7 +108,8 @@ class Puller implements Replicator {
     await ensureStream(ctx.link.jsm, this.options, filter ? [filter] : []);
     const cp = this.checkpoint!;
     const next = await this.log.nextOffset();
-    if (next < cp.localNext) throw new ReplicationError('Diverged', `the log's next offset went back from ${cp.localNext} to ${next}`);
+    if (next < cp.localNext)
+      throw new ReplicationError('Diverged', `the log's next offset went back from ${cp.localNext} to ${next}`);
     const consumer = await ctx.link.js.consumers.get(this.options.stream, {
       ...(filter ? { filter_subjects: filter } : {}),
       deliver_policy: DeliverPolicy.StartSequence,
@@ -154,7 +165,11 @@ class Puller implements Replicator {
       await applying;
       await this.writer?.flush();
     }
-    if (!ctx.signal.aborted) throw new ReplicationError('Unreachable', 'the consumer ended (the stream was deleted, or the connection closed)');
+    if (!ctx.signal.aborted)
+      throw new ReplicationError(
+        'Unreachable',
+        'the consumer ended (the stream was deleted, or the connection closed)',
+      );
   }
 
   /** After a crash between a local publish and its checkpoint: the log's last message must be the last one skipped. */
@@ -162,7 +177,10 @@ class Puller implements Replicator {
     const next = await this.log.nextOffset();
     const local = await this.log.get(next - 1).catch(() => null); // deleted since: nothing to compare
     if (local && !sameMessage(toNewMessage(m.headers, m.data, streamTimeMs(m)), local)) {
-      throw new ReplicationError('Diverged', `the log's last message (offset ${next - 1}) is not stream message ${m.seq}: the log was written by something else than this pull`);
+      throw new ReplicationError(
+        'Diverged',
+        `the log's last message (offset ${next - 1}) is not stream message ${m.seq}: the log was written by something else than this pull`,
+      );
     }
     await this.commit(ctx, { localNext: next, streamSeq: m.seq }, m.info.pending);
   }
@@ -174,7 +192,10 @@ class Puller implements Replicator {
     if (next !== cp.localNext + batch.length) {
       await this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
       await this.writer?.flush();
-      throw new ReplicationError('Diverged', `the log was written by something else than this pull (next offset ${next}, expected ${cp.localNext + batch.length}); a pulled log takes one writer, its pull`);
+      throw new ReplicationError(
+        'Diverged',
+        `the log was written by something else than this pull (next offset ${next}, expected ${cp.localNext + batch.length}); a pulled log takes one writer, its pull`,
+      );
     }
     void this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
   }

@@ -78,7 +78,11 @@ interface Basis {
   streamSeq: number;
 }
 
-interface InFlight { ack: Promise<PubAck>; offset: number; seq: number }
+interface InFlight {
+  ack: Promise<PubAck>;
+  offset: number;
+  seq: number;
+}
 
 function newSourceId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -92,13 +96,17 @@ class Pusher implements Replicator {
   private saving: Promise<void> = Promise.resolve();
   private hub: StatusHub | null = null;
 
-  constructor(private readonly log: Log, private readonly options: PushOptions) {}
+  constructor(
+    private readonly log: Log,
+    private readonly options: PushOptions,
+  ) {}
 
   async prepare({ store, key, hub, signal }: Parameters<Replicator['prepare']>[0]): Promise<void> {
     this.hub = hub;
     const stored = await store.load<PushCheckpoint>(key);
     // The source id is durable before anything carries it, or a restart would take its own messages for another writer's.
-    this.checkpoint = stored && !this.options.reset ? stored : { source: stored?.source ?? newSourceId(), position: -1, streamSeq: 0 };
+    this.checkpoint =
+      stored && !this.options.reset ? stored : { source: stored?.source ?? newSourceId(), position: -1, streamSeq: 0 };
     if (!stored || this.options.reset) await store.save(key, this.checkpoint);
     this.localNext = await this.log.nextOffset();
     this.show();
@@ -163,19 +171,30 @@ class Pusher implements Replicator {
     if (found) {
       const origin = originOf(found.header);
       if (!origin || origin.source !== source) {
-        const whose = origin ? `pushed by another log (source ${origin.source}, this one is ${source})` : 'not pushed by opfs-log';
-        throw new ReplicationError('Diverged', `another writer: the last message on ${subject} (stream sequence ${found.seq}) was ${whose}; a push subject takes one log only`);
+        const whose = origin
+          ? `pushed by another log (source ${origin.source}, this one is ${source})`
+          : 'not pushed by opfs-log';
+        throw new ReplicationError(
+          'Diverged',
+          `another writer: the last message on ${subject} (stream sequence ${found.seq}) was ${whose}; a push subject takes one log only`,
+        );
       }
       if (origin.offset >= next) {
-        throw new ReplicationError('Diverged', `${subject} holds offset ${origin.offset} of this log, whose next offset is ${next}: the log was recreated or restored from an older copy`);
+        throw new ReplicationError(
+          'Diverged',
+          `${subject} holds offset ${origin.offset} of this log, whose next offset is ${next}: the log was recreated or restored from an older copy`,
+        );
       }
       return { last, lastOnSubject: found.seq, position: origin.offset + 1, streamSeq: found.seq };
     }
     const cp = this.checkpoint;
     if (cp.streamSeq > 0) {
       if (cp.streamSeq > last || first <= cp.streamSeq) {
-        throw new ReplicationError('Diverged', `${subject} holds nothing of this log, which pushed it up to stream sequence ${cp.streamSeq}: `
-          + 'the stream was purged or recreated, or those messages deleted (reset: true pushes again from `from`)');
+        throw new ReplicationError(
+          'Diverged',
+          `${subject} holds nothing of this log, which pushed it up to stream sequence ${cp.streamSeq}: ` +
+            'the stream was purged or recreated, or those messages deleted (reset: true pushes again from `from`)',
+        );
       }
       return { last, lastOnSubject: 0, position: cp.position, streamSeq: cp.streamSeq }; // aged out by the stream's limits
     }
@@ -203,7 +222,9 @@ class Pusher implements Replicator {
         throw toReplicationError(err, `publishing offset ${entry.offset}`);
       });
       if (ack.duplicate || ack.seq !== entry.seq) {
-        throw new Resync(`offset ${entry.offset} was stored at ${ack.seq}${ack.duplicate ? ' (a duplicate)' : ''}, not ${entry.seq}`);
+        throw new Resync(
+          `offset ${entry.offset} was stored at ${ack.seq}${ack.duplicate ? ' (a duplicate)' : ''}, not ${entry.seq}`,
+        );
       }
       this.advance(entry.offset + 1, ack.seq);
     };
@@ -224,11 +245,15 @@ class Pusher implements Replicator {
         for (const m of batch.messages) {
           this.checkSize(m, link);
           const id = messageId(this.checkpoint.source, m.offset);
-          const expect = i === 0
-            ? { lastSequence: basis.last, lastSubjectSequence: basis.lastOnSubject }
-            : { lastSequence: basis.last + i, lastMsgID: previousId };
+          const expect =
+            i === 0
+              ? { lastSequence: basis.last, lastSubjectSequence: basis.lastOnSubject }
+              : { lastSequence: basis.last + i, lastMsgID: previousId };
           const ack = link.js.publish(this.options.subject, m.value ?? EMPTY, {
-            msgID: id, headers: toHeaders(this.checkpoint.source, m), expect, timeout: this.options.timeout ?? DEFAULT_TIMEOUT_MS,
+            msgID: id,
+            headers: toHeaders(this.checkpoint.source, m),
+            expect,
+            timeout: this.options.timeout ?? DEFAULT_TIMEOUT_MS,
           });
           ack.catch(() => undefined); // settled in order below, or dropped with the session
           inflight.push({ ack, offset: m.offset, seq: basis.last + i + 1 });
@@ -247,9 +272,13 @@ class Pusher implements Replicator {
   }
 
   private checkSize(m: Message, link: Link): void {
-    const bytes = (m.value?.length ?? 0) + (m.key ? Math.ceil(m.key.length / 3) * 4 + HEADER_KEY.length : 0) + HEADER_OVERHEAD;
+    const bytes =
+      (m.value?.length ?? 0) + (m.key ? Math.ceil(m.key.length / 3) * 4 + HEADER_KEY.length : 0) + HEADER_OVERHEAD;
     if (bytes > link.maxPayload()) {
-      throw new ReplicationError('TooLarge', `offset ${m.offset} is about ${bytes} bytes with its headers, over the server's max_payload of ${link.maxPayload()}`);
+      throw new ReplicationError(
+        'TooLarge',
+        `offset ${m.offset} is about ${bytes} bytes with its headers, over the server's max_payload of ${link.maxPayload()}`,
+      );
     }
   }
 }

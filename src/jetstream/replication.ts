@@ -68,7 +68,13 @@ async function logDir(log: Log): Promise<string> {
   return snapshot.dir;
 }
 
-export function startReplication(direction: Direction, subject: string, log: Log, options: ReplicationOptions, impl: Replicator): Replication {
+export function startReplication(
+  direction: Direction,
+  subject: string,
+  log: Log,
+  options: ReplicationOptions,
+  impl: Replicator,
+): Replication {
   const hub = new StatusHub();
   const stopping = new AbortController();
   const done = run(direction, subject, log, options, impl, hub, stopping.signal).then(
@@ -96,26 +102,49 @@ export function startReplication(direction: Direction, subject: string, log: Log
   };
 }
 
-async function run(direction: Direction, subject: string, log: Log, options: ReplicationOptions, impl: Replicator, hub: StatusHub, signal: AbortSignal): Promise<void> {
+async function run(
+  direction: Direction,
+  subject: string,
+  log: Log,
+  options: ReplicationOptions,
+  impl: Replicator,
+  hub: StatusHub,
+  signal: AbortSignal,
+): Promise<void> {
   const dir = await logDir(log);
   const id: ReplicatorId = { dir, direction, stream: options.stream, subject, name: options.name ?? '' };
-  await standbyLock(standbyLockName(id), signal, () => hub.update({ state: 'standby' }), async () => {
-    hub.update({ state: 'connecting' });
-    const store = await checkpointStore();
-    const key = checkpointKey(id);
-    await impl.prepare({ store, key, hub, signal });
-    if (signal.aborted) return;
-    const link = await openLink(options, { signal, offline: (err) => hub.update({ state: 'offline', lastError: err }) });
-    try {
-      await sessions(link, impl, hub, store, key, signal);
-    } finally {
-      await link.close();
-    }
-  });
+  await standbyLock(
+    standbyLockName(id),
+    signal,
+    () => hub.update({ state: 'standby' }),
+    async () => {
+      hub.update({ state: 'connecting' });
+      const store = await checkpointStore();
+      const key = checkpointKey(id);
+      await impl.prepare({ store, key, hub, signal });
+      if (signal.aborted) return;
+      const link = await openLink(options, {
+        signal,
+        offline: (err) => hub.update({ state: 'offline', lastError: err }),
+      });
+      try {
+        await sessions(link, impl, hub, store, key, signal);
+      } finally {
+        await link.close();
+      }
+    },
+  );
 }
 
 /** Sessions one after another; a disconnect aborts the running one, a reconnect starts the next. */
-async function sessions(link: Link, impl: Replicator, hub: StatusHub, store: CheckpointStore, key: string, signal: AbortSignal): Promise<void> {
+async function sessions(
+  link: Link,
+  impl: Replicator,
+  hub: StatusHub,
+  store: CheckpointStore,
+  key: string,
+  signal: AbortSignal,
+): Promise<void> {
   let current = new AbortController();
   let fatal: ReplicationError | null = null;
   link.onChange((lost) => {

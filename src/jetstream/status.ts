@@ -11,7 +11,11 @@ export function isFinal(state: ReplicationState): boolean {
   return FINAL.has(state);
 }
 
-interface Waiter { resolve: () => void; reject: (err: unknown) => void; done: (s: ReplicationStatus) => boolean }
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  done: (s: ReplicationStatus) => boolean;
+}
 
 export class StatusHub {
   private current: ReplicationStatus = { state: 'connecting', lag: 0, position: 0, lastError: null };
@@ -26,9 +30,11 @@ export class StatusHub {
   update(change: Partial<ReplicationStatus>): void {
     if (isFinal(this.current.state)) return;
     const next = { ...this.current, ...change };
-    if (next.state === 'online' && change.lastError === undefined && this.current.state !== 'online') next.lastError = null;
+    if (next.state === 'online' && change.lastError === undefined && this.current.state !== 'online')
+      next.lastError = null;
     const c = this.current;
-    if (c.state === next.state && c.lag === next.lag && c.position === next.position && c.lastError === next.lastError) return;
+    if (c.state === next.state && c.lag === next.lag && c.position === next.position && c.lastError === next.lastError)
+      return;
     this.current = Object.freeze(next);
     for (const listener of [...this.listeners]) {
       try {
@@ -44,7 +50,8 @@ export class StatusHub {
     const s = this.current;
     for (const w of [...this.waiters]) {
       if (s.state === 'online' && w.done(s)) w.resolve();
-      else if (s.state === 'failed') w.reject(s.lastError ?? new ReplicationError('Internal', 'the replication failed'));
+      else if (s.state === 'failed')
+        w.reject(s.lastError ?? new ReplicationError('Internal', 'the replication failed'));
       else if (s.state === 'stopped') w.reject(new ReplicationError('Stopped', 'the replication was stopped'));
       else continue;
       this.waiters.delete(w);

@@ -20,8 +20,22 @@ type Method = keyof RawLog;
 
 /** Every method of `RawLog`, declared once; the check below fails to compile if one is missing. */
 export const RAW_METHODS = [
-  'publish', 'nextOffset', 'consume', 'consumeByKey', 'get', 'getByKey', 'getByTime', 'delete', 'stat', 'backup',
-  'pinSnapshot', 'readSnapshot', 'readSnapshotIndex', 'releaseSnapshot', 'sync', 'close',
+  'publish',
+  'nextOffset',
+  'consume',
+  'consumeByKey',
+  'get',
+  'getByKey',
+  'getByTime',
+  'delete',
+  'stat',
+  'backup',
+  'pinSnapshot',
+  'readSnapshot',
+  'readSnapshotIndex',
+  'releaseSnapshot',
+  'sync',
+  'close',
 ] as const satisfies readonly Method[];
 const everyMethod: Exclude<Method, (typeof RAW_METHODS)[number]> extends never ? true : never = true;
 void everyMethod;
@@ -65,22 +79,25 @@ export function portClient(endpoint: Endpoint): RawLog & { end(): void } {
     if (!call) return;
     waiting.delete(id);
     if (error === undefined) call.resolve(value);
-    else call.reject(deserializeError(error) ?? new LogError('Internal', 'the opfs-log worker sent an unreadable error'));
+    else
+      call.reject(deserializeError(error) ?? new LogError('Internal', 'the opfs-log worker sent an unreadable error'));
   };
   endpoint.addEventListener('message', listener);
   const call = (method: Method, args: unknown[]): Promise<unknown> => {
-    if (ended) return Promise.reject(new LogError('Closed', 'the log\'s worker has ended'));
+    if (ended) return Promise.reject(new LogError('Closed', "the log's worker has ended"));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
       endpoint.postMessage([id, method, args] satisfies Request, transferList(args[0]));
     });
   };
-  const client = Object.fromEntries(RAW_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as RawLog;
+  const client = Object.fromEntries(
+    RAW_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)]),
+  ) as unknown as RawLog;
   const end = (): void => {
     ended = true;
     endpoint.removeEventListener('message', listener);
-    for (const { reject } of waiting.values()) reject(new LogError('Closed', 'the log\'s worker has ended'));
+    for (const { reject } of waiting.values()) reject(new LogError('Closed', "the log's worker has ended"));
     waiting.clear();
   };
   return Object.assign(client, { end });

@@ -50,7 +50,9 @@ const MOVE_FROM = 64 * 1024;
 /** The buffers to move with `value`: its own, or its `records`', where `sendBytes` marked them and they are large. */
 export function transferList(value: unknown): Transferable[] {
   const bytes = value instanceof Uint8Array ? value : (value as Partial<RawBatch> | null)?.records;
-  return bytes instanceof Uint8Array && bytes.byteLength >= MOVE_FROM && moving.has(bytes) ? [bytes.buffer as ArrayBuffer] : [];
+  return bytes instanceof Uint8Array && bytes.byteLength >= MOVE_FROM && moving.has(bytes)
+    ? [bytes.buffer as ArrayBuffer]
+    : [];
 }
 
 /**
@@ -71,7 +73,8 @@ export function serveEngine(engine: () => RawLog): RawLog {
     backup: (dir) => engine().backup(dir),
     pinSnapshot: () => engine().pinSnapshot(),
     readSnapshot: async (id, segment, start, end) => sendBytes(await engine().readSnapshot(id, segment, start, end)),
-    readSnapshotIndex: async (id, segment, from, to) => sendBytes(await engine().readSnapshotIndex(id, segment, from, to)),
+    readSnapshotIndex: async (id, segment, from, to) =>
+      sendBytes(await engine().readSnapshotIndex(id, segment, from, to)),
     releaseSnapshot: (id) => engine().releaseSnapshot(id),
     sync: () => engine().sync(),
     close: () => engine().close(),

@@ -9,7 +9,10 @@ import { OffsetOldest, type Log, type Message } from '../types.ts';
 export const SCAN_BATCH = 256;
 
 /** Calls `visit` on each message from the oldest on, in offset order, until it returns false. */
-export async function scan(log: Pick<Log, 'consume' | 'nextOffset'>, visit: (message: Message) => boolean | void): Promise<void> {
+export async function scan(
+  log: Pick<Log, 'consume' | 'nextOffset'>,
+  visit: (message: Message) => boolean | void,
+): Promise<void> {
   const end = await log.nextOffset();
   let at = OffsetOldest;
   for (;;) {

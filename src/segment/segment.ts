@@ -13,7 +13,10 @@ import type { SegmentRecord } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
 import {
-  decodeSegmentHeader as decodeHeader, encodeSegmentHeader as encodeHeader, newIncarnation, SEGMENT_HEADER_SIZE,
+  decodeSegmentHeader as decodeHeader,
+  encodeSegmentHeader as encodeHeader,
+  newIncarnation,
+  SEGMENT_HEADER_SIZE,
 } from '../codec/segment-header.ts';
 import { parseSegmentName, segmentName } from './names.ts';
 
@@ -181,8 +184,11 @@ export class Segment {
    * `buildIndex`). `prevMaxTime` continues the running time maximum.
    */
   static async load(
-    dir: Directory, name: string, readonly: boolean,
-    record: SegmentRecord | undefined, prevMaxTime: number,
+    dir: Directory,
+    name: string,
+    readonly: boolean,
+    record: SegmentRecord | undefined,
+    prevMaxTime: number,
   ): Promise<IndexBuild & { segment: Segment }> {
     const opened = await Segment.openFile(dir, name, readonly);
     try {
@@ -218,7 +224,10 @@ export class Segment {
 
   /** `OpenedSegment.buildIndex` of a file of `fileSize` bytes whose header was valid or not. */
   private async buildIndex(
-    validHeader: boolean, fileSize: number, record: SegmentRecord | undefined, prevMaxTime: number,
+    validHeader: boolean,
+    fileSize: number,
+    record: SegmentRecord | undefined,
+    prevMaxTime: number,
   ): Promise<IndexBuild> {
     if (!validHeader) return { scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
     const usable = record !== undefined && record.incarnation === this.headerIncarnation && record.size <= fileSize;
@@ -298,7 +307,10 @@ export class Segment {
   async read(start: number, end: number): Promise<Uint8Array> {
     const bytes = await this.file.read(start, end - start);
     if (bytes.length !== end - start) {
-      throw new LogError('Corrupted', `${this.name}: expected ${end - start} bytes at ${start}, file ends after ${bytes.length}`);
+      throw new LogError(
+        'Corrupted',
+        `${this.name}: expected ${end - start} bytes at ${start}, file ends after ${bytes.length}`,
+      );
     }
     return bytes;
   }
@@ -344,7 +356,13 @@ export class Segment {
   /** Reads one record by index entry, verified; returns the bytes and its view. */
   async readRecordAt(i: number): Promise<{ bytes: Uint8Array; record: RecordView }> {
     const bytes = await this.readEntries(i, i + 1);
-    const record = readRecord(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length, false);
+    const record = readRecord(
+      bytes,
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      0,
+      bytes.length,
+      false,
+    );
     return { bytes, record: record! };
   }
 
@@ -363,7 +381,10 @@ export class Segment {
    * Appends encoded records and their index entries. All or nothing: if the
    * write fails half-way the file is cut back to where it was.
    */
-  async append(bytes: Uint8Array, entries: { offset: number; at: number; timeUs: number; hash: number }[]): Promise<void> {
+  async append(
+    bytes: Uint8Array,
+    entries: { offset: number; at: number; timeUs: number; hash: number }[],
+  ): Promise<void> {
     const start = this.size;
     try {
       await this.file.write(bytes, start);

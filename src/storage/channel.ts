@@ -24,7 +24,6 @@ export interface LogChannel {
 /** Opens the notice channel of the log at `path` (a normalized dir). */
 export type OpenChannel = (path: string) => LogChannel;
 
-
 const SILENT: LogChannel = { post() {}, listen() {}, close() {} };
 
 function isNotice(data: unknown): data is LogNotice {

@@ -23,12 +23,16 @@ export class MemoryLocks implements Locks {
       const state = this.locks.get(name)!;
       const entry = { grant: () => resolve(this.take(name, 'exclusive')) };
       state.waiting.push(entry);
-      signal?.addEventListener('abort', () => {
-        const at = state.waiting.indexOf(entry);
-        if (at < 0) return;
-        state.waiting.splice(at, 1);
-        reject(signal.reason);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = state.waiting.indexOf(entry);
+          if (at < 0) return;
+          state.waiting.splice(at, 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 

@@ -130,7 +130,10 @@ class MemoryFileSystem {
 }
 
 export class MemoryDirectory implements Directory {
-  private constructor(private readonly fs: MemoryFileSystem, private readonly path: string) {}
+  private constructor(
+    private readonly fs: MemoryFileSystem,
+    private readonly path: string,
+  ) {}
 
   /** A new, empty memory file system; its root directory. */
   static create(): MemoryDirectory {
@@ -186,11 +189,16 @@ export class MemoryDirectory implements Directory {
     }
     const full = `${this.path}/${name}`;
     if (!options.readonly) return new MemoryFile(this.fs, full, () => data, true);
-    return new MemoryFile(this.fs, full, () => {
-      const current = this.files().get(name);
-      if (!current) throw new LogError('NotFound', `file ${full} does not exist`);
-      return current;
-    }, false);
+    return new MemoryFile(
+      this.fs,
+      full,
+      () => {
+        const current = this.files().get(name);
+        if (!current) throw new LogError('NotFound', `file ${full} does not exist`);
+        return current;
+      },
+      false,
+    );
   }
 
   async names(): Promise<string[]> {

@@ -26,7 +26,10 @@ interface FileHandleWithSync extends FileSystemFileHandle {
 const SNAPSHOT_RETRIES = 5;
 
 class SyncFile implements StoredFile {
-  constructor(private readonly handle: SyncAccessHandle, private readonly name: string) {}
+  constructor(
+    private readonly handle: SyncAccessHandle,
+    private readonly name: string,
+  ) {}
 
   async read(position: number, length: number): Promise<Uint8Array> {
     const buffer = new Uint8Array(length);
@@ -69,7 +72,10 @@ class SyncFile implements StoredFile {
 }
 
 class SnapshotFile implements StoredFile {
-  constructor(private readonly handle: FileSystemFileHandle, private readonly name: string) {}
+  constructor(
+    private readonly handle: FileSystemFileHandle,
+    private readonly name: string,
+  ) {}
 
   /** A fresh snapshot; a snapshot taken while the writer writes may be unreadable, so retry. */
   private async withSnapshot<T>(use: (file: File) => Promise<T>): Promise<T> {
@@ -105,20 +111,31 @@ class SnapshotFile implements StoredFile {
 }
 
 export class OpfsDirectory implements Directory {
-  constructor(private readonly handle: FileSystemDirectoryHandle, private readonly path: string) {}
+  constructor(
+    private readonly handle: FileSystemDirectoryHandle,
+    private readonly path: string,
+  ) {}
 
   /** The origin's OPFS root; Unsupported where the browser has none. */
   static async root(): Promise<OpfsDirectory> {
     const storage = (globalThis.navigator as Navigator | undefined)?.storage;
     if (!storage || typeof storage.getDirectory !== 'function') {
-      throw new LogError('Unsupported', 'this browser has no origin private file system (navigator.storage.getDirectory)');
+      throw new LogError(
+        'Unsupported',
+        'this browser has no origin private file system (navigator.storage.getDirectory)',
+      );
     }
     try {
       return new OpfsDirectory(await storage.getDirectory(), '');
     } catch (err) {
       // Firefox refuses it in private windows (SecurityError); so may a browser whose storage is disabled.
-      const hint = (err as Error).name === 'SecurityError' ? ' (a private window, or storage disabled for this site?)' : '';
-      throw new LogError('Unsupported', `the origin private file system is not available${hint}: ${(err as Error).message}`, { cause: err });
+      const hint =
+        (err as Error).name === 'SecurityError' ? ' (a private window, or storage disabled for this site?)' : '';
+      throw new LogError(
+        'Unsupported',
+        `the origin private file system is not available${hint}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -164,10 +181,15 @@ export class OpfsDirectory implements Directory {
       for await (const [name, h] of this.entries()) {
         if (h.kind !== 'file') continue;
         // A file the writer removes (or renames away) between the listing and its size is not there.
-        files.push((h as FileSystemFileHandle).getFile().then((f) => ({ name, size: f.size }), (err: unknown) => {
-          if ((err as { name?: string }).name === 'NotFoundError') return null;
-          throw toLogError(err, `listing ${this.path}`);
-        }));
+        files.push(
+          (h as FileSystemFileHandle).getFile().then(
+            (f) => ({ name, size: f.size }),
+            (err: unknown) => {
+              if ((err as { name?: string }).name === 'NotFoundError') return null;
+              throw toLogError(err, `listing ${this.path}`);
+            },
+          ),
+        );
       }
     } catch (err) {
       throw toLogError(err, `listing ${this.path}`); // NotFound: the directory itself was removed
@@ -187,7 +209,8 @@ export class OpfsDirectory implements Directory {
     try {
       await this.handle.removeEntry(name, { recursive: true });
     } catch (err) {
-      if ((err as { name?: string }).name !== 'NotFoundError') throw toLogError(err, `removing directory ${this.full(name)}`);
+      if ((err as { name?: string }).name !== 'NotFoundError')
+        throw toLogError(err, `removing directory ${this.full(name)}`);
     }
   }
 
@@ -232,8 +255,10 @@ export class OpfsDirectory implements Directory {
         dir = await dir.getDirectoryHandle(part, { create });
       } catch (err) {
         const name = (err as { name?: string }).name;
-        if (name === 'NotFoundError') throw new LogError('NotFound', `directory ${full} does not exist`, { cause: err });
-        if (name === 'TypeMismatchError') throw new LogError('InvalidArgument', `${full} is a file, not a directory`, { cause: err });
+        if (name === 'NotFoundError')
+          throw new LogError('NotFound', `directory ${full} does not exist`, { cause: err });
+        if (name === 'TypeMismatchError')
+          throw new LogError('InvalidArgument', `${full} is a file, not a directory`, { cause: err });
         throw toLogError(err, `opening directory ${full}`);
       }
     }

@@ -35,7 +35,10 @@ function hold(
         if (!released) {
           free();
           // Whether the request then resolves or rejects, the lock is no longer held.
-          released = done.then(() => undefined, () => undefined);
+          released = done.then(
+            () => undefined,
+            () => undefined,
+          );
           onRelease(released);
         }
         return released;

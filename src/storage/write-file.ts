@@ -6,7 +6,9 @@ import type { Directory } from './files.ts';
  * archive import all write their files this way before renaming or indexing them.
  */
 export async function writeWholeFile(
-  dir: Directory, name: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  dir: Directory,
+  name: string,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
 ): Promise<void> {
   const file = await dir.openFile(name, { create: true, readonly: false });
   try {

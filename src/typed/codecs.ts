@@ -81,7 +81,8 @@ export function keepEmpty<T>(codec: Codec<T>): Codec<T> {
       return out;
     },
     decode: (data) => {
-      if (data[0] !== KEEP_EMPTY_PREFIX) throw new Error(`keepEmpty codec: the first byte is ${data[0]}, not ${KEEP_EMPTY_PREFIX}`);
+      if (data[0] !== KEEP_EMPTY_PREFIX)
+        throw new Error(`keepEmpty codec: the first byte is ${data[0]}, not ${KEEP_EMPTY_PREFIX}`);
       return codec.decode(data.subarray(1));
     },
   };

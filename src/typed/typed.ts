@@ -6,9 +6,7 @@
  * value is a tombstone); anything else goes through the codec.
  */
 import { invalidArgument, LogError } from '../errors.ts';
-import type {
-  BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions,
-} from '../types.ts';
+import type { BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
 import { bytes, type Codec } from './codecs.ts';
 import { checkLog, TYPED_LOG } from '../client/validate.ts';
 
@@ -80,7 +78,11 @@ function isCodec(value: unknown): boolean {
 class TypedLogImpl<K, V> implements TypedLog<K, V> {
   readonly [TYPED_LOG] = true;
 
-  constructor(readonly raw: Log, private readonly keys: Codec<K>, private readonly values: Codec<V>) {}
+  constructor(
+    readonly raw: Log,
+    private readonly keys: Codec<K>,
+    private readonly values: Codec<V>,
+  ) {}
 
   private encode<T>(codec: Codec<T>, value: T | null | undefined, what: string): Uint8Array | null {
     if (value === null || value === undefined) return null;
@@ -89,7 +91,9 @@ class TypedLogImpl<K, V> implements TypedLog<K, V> {
       out = codec.encode(value);
     } catch (err) {
       if (err instanceof LogError) throw err;
-      throw new LogError('InvalidArgument', `${what} does not encode: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new LogError('InvalidArgument', `${what} does not encode: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
     if (!(out instanceof Uint8Array)) throw invalidArgument(`${what}: the codec's encode must return a Uint8Array`);
     return out;
@@ -100,7 +104,11 @@ class TypedLogImpl<K, V> implements TypedLog<K, V> {
     try {
       return codec.decode(data);
     } catch (err) {
-      throw new LogError('Corrupted', `the ${what} at offset ${offset} does not decode: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new LogError(
+        'Corrupted',
+        `the ${what} at offset ${offset} does not decode: ${(err as Error)?.message ?? String(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -227,9 +235,15 @@ class TypedLogImpl<K, V> implements TypedLog<K, V> {
  */
 export function typed<K = Uint8Array, V = Uint8Array>(log: Log, codecs: Codecs<K, V> = {}): TypedLog<K, V> {
   checkLog(log, 'typed');
-  if (typeof codecs !== 'object' || codecs === null) throw invalidArgument('typed takes { key?: codec, value?: codec }');
+  if (typeof codecs !== 'object' || codecs === null)
+    throw invalidArgument('typed takes { key?: codec, value?: codec }');
   for (const which of ['key', 'value'] as const) {
-    if (codecs[which] !== undefined && !isCodec(codecs[which])) throw invalidArgument(`the ${which} codec must have encode and decode`);
+    if (codecs[which] !== undefined && !isCodec(codecs[which]))
+      throw invalidArgument(`the ${which} codec must have encode and decode`);
   }
-  return new TypedLogImpl<K, V>(log, codecs.key ?? (bytes() as Codec<unknown> as Codec<K>), codecs.value ?? (bytes() as Codec<unknown> as Codec<V>));
+  return new TypedLogImpl<K, V>(
+    log,
+    codecs.key ?? (bytes() as Codec<unknown> as Codec<K>),
+    codecs.value ?? (bytes() as Codec<unknown> as Codec<V>),
+  );
 }

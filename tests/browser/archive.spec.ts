@@ -43,52 +43,75 @@ async function download(page: Page, name: string, save: Fixtures['download']): P
 function listZip(path: string, testInfo: TestInfo): string[] {
   const unzip = spawnSync('unzip', ['-l', path], { encoding: 'utf8' });
   if (unzip.error) {
-    testInfo.annotations.push({ type: 'note', description: 'unzip is not installed: read the archive with fflate instead' });
+    testInfo.annotations.push({
+      type: 'note',
+      description: 'unzip is not installed: read the archive with fflate instead',
+    });
     return Object.keys(unzipSync(readFileSync(path)));
   }
   expect(unzip.status, unzip.stderr).toBe(0);
   // Lines like "     1124  2024-06-11 15:30   segments/00000000000000000000.log".
-  return unzip.stdout.split('\n').map((l) => /^\s*\d+\s+\S+\s+\S+\s+(\S+)$/.exec(l)?.[1]).filter((n): n is string => !!n);
+  return unzip.stdout
+    .split('\n')
+    .map((l) => /^\s*\d+\s+\S+\s+\S+\s+(\S+)$/.exec(l)?.[1])
+    .filter((n): n is string => !!n);
 }
 
 /** Whether OPFS has `path`, and how many IndexedDB index records name `dir`. */
 async function traces(page: Page, path: string, dir: string): Promise<{ inOpfs: boolean; records: number }> {
-  return page.evaluate(async ([p, d]) => {
-    let handle: FileSystemDirectoryHandle | null = await navigator.storage.getDirectory();
-    for (const part of p.split('/')) {
-      handle = handle && (await handle.getDirectoryHandle(part).catch(() => null));
-    }
-    // Opening a database that does not exist would create it empty: look first.
-    if (!(await indexedDB.databases()).some((info) => info.name === 'opfs-log')) return { inOpfs: handle !== null, records: 0 };
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('opfs-log');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const records = db.objectStoreNames.contains('segments')
-      ? await new Promise<number>((resolve, reject) => {
-          const r = db.transaction('segments').objectStore('segments').count(IDBKeyRange.bound([d, -Infinity], [d, Infinity]));
-          r.onsuccess = () => resolve(r.result);
-          r.onerror = () => reject(r.error);
-        })
-      : 0;
-    db.close();
-    return { inOpfs: handle !== null, records };
-  }, [path, dir] as const);
+  return page.evaluate(
+    async ([p, d]) => {
+      let handle: FileSystemDirectoryHandle | null = await navigator.storage.getDirectory();
+      for (const part of p.split('/')) {
+        handle = handle && (await handle.getDirectoryHandle(part).catch(() => null));
+      }
+      // Opening a database that does not exist would create it empty: look first.
+      if (!(await indexedDB.databases()).some((info) => info.name === 'opfs-log'))
+        return { inOpfs: handle !== null, records: 0 };
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('opfs-log');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const records = db.objectStoreNames.contains('segments')
+        ? await new Promise<number>((resolve, reject) => {
+            const r = db
+              .transaction('segments')
+              .objectStore('segments')
+              .count(IDBKeyRange.bound([d, -Infinity], [d, Infinity]));
+            r.onsuccess = () => resolve(r.result);
+            r.onerror = () => reject(r.error);
+          })
+        : 0;
+      db.close();
+      return { inOpfs: handle !== null, records };
+    },
+    [path, dir] as const,
+  );
 }
 
-test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({ page, download: save }, testInfo) => {
+test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({
+  page,
+  download: save,
+}, testInfo) => {
   await initArchives(page);
   const exported = await page.evaluate(async () => {
     const { lib, bytes } = window.harness;
-    const log = await lib.open('logs/source', { createDirs: true, keyIndex: true, timeIndex: true, rollover: 3 * 1024 * 1024 });
+    const log = await lib.open('logs/source', {
+      createDirs: true,
+      keyIndex: true,
+      timeIndex: true,
+      rollover: 3 * 1024 * 1024,
+    });
     // ~5 MB in two segments, so each segment takes several 1 MiB chunks.
     for (let b = 0; b < 40; b++) {
-      await log.publish(Array.from({ length: 16 }, (_, i) => ({
-        key: bytes(`user-${i % 5}`),
-        value: new Uint8Array(8 * 1024).fill(b + i),
-        time: Date.UTC(2024, 0, 1) + (b * 16 + i) * 1000,
-      })));
+      await log.publish(
+        Array.from({ length: 16 }, (_, i) => ({
+          key: bytes(`user-${i % 5}`),
+          value: new Uint8Array(8 * 1024).fill(b + i),
+          time: Date.UTC(2024, 0, 1) + (b * 16 + i) * 1000,
+        })),
+      );
     }
     await log.delete([3, 5]);
     const before = await log.nextOffset();
@@ -128,13 +151,20 @@ test('a log exported while publishing goes on downloads as a zip and imports wit
     // The copy holds exactly the source up to the export's offset.
     let problem: string | null = null;
     let count = 0;
-    for (let at: number = lib.OffsetOldest; problem === null;) {
+    for (let at: number = lib.OffsetOldest; problem === null; ) {
       const [a, b] = await Promise.all([source.consume(at, 100), copy.consume(at, 100)]);
       const want = a.messages.filter((m) => m.offset < info.nextOffset);
-      if (b.messages.length !== want.length) problem = `at ${at}: ${b.messages.length} messages, expected ${want.length}`;
+      if (b.messages.length !== want.length)
+        problem = `at ${at}: ${b.messages.length} messages, expected ${want.length}`;
       for (const [i, m] of b.messages.entries()) {
         const w = want[i];
-        if (!w || m.offset !== w.offset || m.time !== w.time || String(m.key) !== String(w.key) || String(m.value) !== String(w.value)) {
+        if (
+          !w ||
+          m.offset !== w.offset ||
+          m.time !== w.time ||
+          String(m.key) !== String(w.key) ||
+          String(m.value) !== String(w.value)
+        ) {
           problem ??= `message ${m.offset} differs`;
         }
       }
@@ -166,11 +196,15 @@ test('damaged, truncated and foreign files reject Corrupted and leave nothing be
   await page.evaluate(async () => {
     const { lib, bytes } = window.harness;
     const log = await lib.open('logs/source', { createDirs: true, keyIndex: true });
-    await log.publish(Array.from({ length: 20 }, (_, i) => ({ key: bytes(`k${i}`), value: bytes(`value number ${i}`) })));
+    await log.publish(
+      Array.from({ length: 20 }, (_, i) => ({ key: bytes(`k${i}`), value: bytes(`value number ${i}`) })),
+    );
     window.archives.set('good', await lib.exportArchive(log));
     await log.close();
   });
-  const foreign = [...zipSync({ 'photos/cat.jpg': new Uint8Array(100).fill(7), 'notes.txt': new TextEncoder().encode('hi') })];
+  const foreign = [
+    ...zipSync({ 'photos/cat.jpg': new Uint8Array(100).fill(7), 'notes.txt': new TextEncoder().encode('hi') }),
+  ];
   const outcomes = await page.evaluate(async (foreignZip) => {
     const { lib, settle } = window.harness;
     const good = window.archives.get('good')!;
@@ -185,10 +219,16 @@ test('damaged, truncated and foreign files reject Corrupted and leave nothing be
       'not a zip': new File(['Dear diary, today I exported a log.'], 'diary.txt'),
     };
     const out: Record<string, unknown> = {};
-    for (const [name, blob] of Object.entries(cases)) out[name] = await settle(lib.importArchive('logs/restored', blob));
+    for (const [name, blob] of Object.entries(cases))
+      out[name] = await settle(lib.importArchive('logs/restored', blob));
     return out;
   }, foreign);
-  const corrupted = (message: RegExp) => ({ ok: false, code: 'Corrupted', isLogError: true, error: expect.stringMatching(message) });
+  const corrupted = (message: RegExp) => ({
+    ok: false,
+    code: 'Corrupted',
+    isLogError: true,
+    error: expect.stringMatching(message),
+  });
   expect(outcomes).toEqual({
     truncated: corrupted(/cut\.zip: .*truncated/),
     halved: corrupted(/half\.zip: .*truncated/),
@@ -211,47 +251,54 @@ test('restoring over a log needs overwrite, and a writer there makes it Locked',
     await b.publish([{ value: bytes('from b, 1') }, { value: bytes('from b, 2') }]);
     await b.close();
   });
-  const read = (p: Page) => p.evaluate(async () => {
-    const { lib, text } = window.harness;
-    const log = await lib.open('logs/b', { readonly: true });
-    const batch = await log.consume(lib.OffsetOldest, 10);
-    await log.close();
-    return batch.messages.map((m) => text(m.value));
-  });
+  const read = (p: Page) =>
+    p.evaluate(async () => {
+      const { lib, text } = window.harness;
+      const log = await lib.open('logs/b', { readonly: true });
+      const batch = await log.consume(lib.OffsetOldest, 10);
+      await log.close();
+      return batch.messages.map((m) => text(m.value));
+    });
 
-  const refused = await page.evaluate(() => window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!)));
+  const refused = await page.evaluate(() =>
+    window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!)),
+  );
   expect(refused).toMatchObject({ ok: false, code: 'InvalidArgument', error: expect.stringContaining('overwrite') });
   expect(await read(page)).toEqual(['from b, 1', 'from b, 2']);
 
   const writer = await newHarnessPage();
   expect(await writer.evaluate(() => window.harness.openAs('b', 'logs/b'))).toMatchObject({ ok: true });
   const locked = await page.evaluate(() =>
-    window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!, { overwrite: true })));
+    window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!, { overwrite: true })),
+  );
   expect(locked).toMatchObject({ ok: false, code: 'Locked' });
   await writer.evaluate(() => window.harness.log('b').close());
 
   const replaced = await page.evaluate(() =>
-    window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!, { overwrite: true })));
+    window.harness.settle(window.harness.lib.importArchive('logs/b', window.archives.get('a')!, { overwrite: true })),
+  );
   expect(replaced).toMatchObject({ ok: true, value: { nextOffset: 1, messages: 1 } });
   expect(await read(page)).toEqual(['from a']);
 });
 
 test('temporary export files go once the page that exported them has gone', async ({ page, newHarnessPage }) => {
-  const exportsIn = (p: Page) => p.evaluate(async () => {
-    const root = await navigator.storage.getDirectory();
-    const dir = await root.getDirectoryHandle('.opfs-log-exports').catch(() => null);
-    const names: string[] = [];
-    if (dir) for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-    return names.sort();
-  });
-  const exportOnce = (p: Page) => p.evaluate(async () => {
-    const { lib, bytes } = window.harness;
-    const log = await lib.open('logs/x', { createDirs: true });
-    await log.publish([{ value: bytes('x') }]);
-    const file = await lib.exportArchive(log);
-    await log.close();
-    return file.size;
-  });
+  const exportsIn = (p: Page) =>
+    p.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const dir = await root.getDirectoryHandle('.opfs-log-exports').catch(() => null);
+      const names: string[] = [];
+      if (dir) for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      return names.sort();
+    });
+  const exportOnce = (p: Page) =>
+    p.evaluate(async () => {
+      const { lib, bytes } = window.harness;
+      const log = await lib.open('logs/x', { createDirs: true });
+      await log.publish([{ value: bytes('x') }]);
+      const file = await lib.exportArchive(log);
+      await log.close();
+      return file.size;
+    });
   await exportOnce(page);
   const first = await exportsIn(page);
   expect(first).toHaveLength(1);
@@ -261,33 +308,50 @@ test('temporary export files go once the page that exported them has gone', asyn
   expect(await exportsIn(other)).toHaveLength(2); // the first page still lives: its file stays
 
   await page.close();
-  await expect.poll(async () => {
-    await exportOnce(other);
-    return (await exportsIn(other)).some((n) => first.includes(n));
-  }, { timeout: 10_000 }).toBe(false);
+  await expect
+    .poll(
+      async () => {
+        await exportOnce(other);
+        return (await exportsIn(other)).some((n) => first.includes(n));
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(false);
 });
 
-test('a readonly tab exporting while the writer tab deletes gets a whole archive or Locked, never a mixed one', async ({ page, newHarnessPage }) => {
+test('a readonly tab exporting while the writer tab deletes gets a whole archive or Locked, never a mixed one', async ({
+  page,
+  newHarnessPage,
+}) => {
   await page.evaluate(async () => {
     const { openAs } = window.harness;
     await openAs('writer', 'logs/shared', { createDirs: true, keyIndex: true, rollover: 1024 * 1024 });
     const log = window.harness.log('writer');
     for (let b = 0; b < 64; b++) {
-      await log.publish(Array.from({ length: 16 }, (_, i) => ({ key: window.harness.bytes(`k${i}`), value: new Uint8Array(8 * 1024).fill(b) })));
+      await log.publish(
+        Array.from({ length: 16 }, (_, i) => ({
+          key: window.harness.bytes(`k${i}`),
+          value: new Uint8Array(8 * 1024).fill(b),
+        })),
+      );
     }
   });
   const reader = await newHarnessPage();
   await initArchives(reader);
-  expect(await reader.evaluate(() => window.harness.openAs('reader', 'logs/shared', { readonly: true, keyIndex: true }))).toMatchObject({ ok: true });
+  expect(
+    await reader.evaluate(() => window.harness.openAs('reader', 'logs/shared', { readonly: true, keyIndex: true })),
+  ).toMatchObject({ ok: true });
 
   const outcomes: string[] = [];
   for (let round = 0; round < 4; round++) {
     const exporting = reader.evaluate(async () => {
       const { lib, settle, log } = window.harness;
-      const settled = await settle(lib.exportArchive(log('reader')).then((file) => {
-        window.archives.set('latest', file);
-        return file.size;
-      }));
+      const settled = await settle(
+        lib.exportArchive(log('reader')).then((file) => {
+          window.archives.set('latest', file);
+          return file.size;
+        }),
+      );
       if (settled.ok) return 'ok';
       // The readonly engine's own catch-up (not the export) can meet the writer's rename half-way
       // and report the file NotFound: a known race of readonly logs, reported to the engine's owner.
@@ -300,20 +364,34 @@ test('a readonly tab exporting while the writer tab deletes gets a whole archive
     outcomes.push(outcome);
     if (outcome === 'ok') {
       // importArchive verifies every record against its index: a mixed archive would not pass.
-      const restored = await reader.evaluate((r) => window.harness.settle(window.harness.lib.importArchive(`logs/copy-${r}`, window.archives.get('latest')!)), round);
+      const restored = await reader.evaluate(
+        (r) =>
+          window.harness.settle(window.harness.lib.importArchive(`logs/copy-${r}`, window.archives.get('latest')!)),
+        round,
+      );
       expect(restored).toMatchObject({ ok: true });
     }
   }
-  expect(outcomes.every((o) => ['ok', 'Locked', 'NotFound'].includes(o)), outcomes.join(', ')).toBe(true);
+  expect(
+    outcomes.every((o) => ['ok', 'Locked', 'NotFound'].includes(o)),
+    outcomes.join(', '),
+  ).toBe(true);
 });
 
-test('the exporting page publishes and deletes after its export pinned the log, and the archive is the log as pinned', async ({ page }) => {
+test('the exporting page publishes and deletes after its export pinned the log, and the archive is the log as pinned', async ({
+  page,
+}) => {
   const result = await page.evaluate(async () => {
     const { lib, bytes, settle } = window.harness;
     const log = await lib.open('logs/busy', { createDirs: true, keyIndex: true, rollover: 1024 * 1024 });
     // ~6 MB in seven segments; message o's value is 8 KiB of the byte o % 251.
     for (let b = 0; b < 48; b++) {
-      await log.publish(Array.from({ length: 16 }, (_, i) => ({ key: bytes(`k${i}`), value: new Uint8Array(8 * 1024).fill((b * 16 + i) % 251) })));
+      await log.publish(
+        Array.from({ length: 16 }, (_, i) => ({
+          key: bytes(`k${i}`),
+          value: new Uint8Array(8 * 1024).fill((b * 16 + i) % 251),
+        })),
+      );
     }
     const pinnedNext = await log.nextOffset();
     let exported = false;
@@ -337,18 +415,22 @@ test('the exporting page publishes and deletes after its export pinned the log, 
     step(`delete ${[...second.deletedOffsets]}`);
     step(`publish to ${await log.publish([{ key: bytes('late'), value: bytes('published during the export') }])}`);
     const file = await exporting;
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('logs').then((d) => d.getDirectoryHandle('busy'));
+    const dir = await (await navigator.storage.getDirectory())
+      .getDirectoryHandle('logs')
+      .then((d) => d.getDirectoryHandle('busy'));
     const leftovers: string[] = [];
-    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.includes('.pin-')) leftovers.push(name);
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys())
+      if (name.includes('.pin-')) leftovers.push(name);
 
     const info = await lib.importArchive('logs/busy-copy', file);
     const copy = await lib.open('logs/busy-copy', info.options);
     let expected = 0;
     let problem: string | null = null;
-    for (let at: number = lib.OffsetOldest; problem === null;) {
+    for (let at: number = lib.OffsetOldest; problem === null; ) {
       const batch = await copy.consume(at, 64);
       for (const m of batch.messages) {
-        if (m.offset !== expected || m.value?.length !== 8 * 1024 || m.value.some((v) => v !== m.offset % 251)) problem ??= `message ${m.offset} (expected ${expected}) differs`;
+        if (m.offset !== expected || m.value?.length !== 8 * 1024 || m.value.some((v) => v !== m.offset % 251))
+          problem ??= `message ${m.offset} (expected ${expected}) differs`;
         expected = m.offset + 1;
       }
       if (batch.messages.length === 0) break;
@@ -358,7 +440,17 @@ test('the exporting page publishes and deletes after its export pinned the log, 
     const sourceGet5 = await settle(log.get(5));
     await copy.close();
     await log.close();
-    return { pinnedNext, steps, during, leftovers, problem, count: expected, copyNext, sourceGet5, archived: info.nextOffset };
+    return {
+      pinnedNext,
+      steps,
+      during,
+      leftovers,
+      problem,
+      count: expected,
+      copyNext,
+      sourceGet5,
+      archived: info.nextOffset,
+    };
   });
   console.log(`steps during the export: ${result.during.filter(Boolean).length} of ${result.during.length}`);
   expect(result.steps).toEqual(['delete 700,701', 'delete 5', `publish to ${result.pinnedNext + 1}`]);

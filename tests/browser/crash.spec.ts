@@ -78,7 +78,6 @@ async function openLog(page: Page, options: object = OPTIONS): Promise<number> {
   }
 }
 
-
 type Death = (ctx: {
   page: Page;
   context: BrowserContext;

@@ -42,12 +42,19 @@ async function startSync(page: Page, url: string, direction: 'push' | 'pull'): P
 
 const state = (page: Page) => page.locator('#sync-state');
 
-test('the Sync panel pushes the open log to a stream, shows state and lag, stops; another log pulls it back', async ({ page }, testInfo) => {
+test('the Sync panel pushes the open log to a stream, shows state and lag, stops; another log pulls it back', async ({
+  page,
+}, testInfo) => {
   test.setTimeout(90_000);
   await page.goto('/');
   await expect(page.locator('body[data-ready="true"]')).toBeAttached();
   await createLog(page, 'sync/outbox');
-  for (const [key, value] of [['user-1', 'signed up'], ['user-2', 'signed up'], ['user-1', 'bought a hat']]) await publish(page, key!, value!);
+  for (const [key, value] of [
+    ['user-1', 'signed up'],
+    ['user-2', 'signed up'],
+    ['user-1', 'bought a hat'],
+  ])
+    await publish(page, key!, value!);
   await expect(state(page)).toHaveText('not syncing');
 
   await startSync(page, nats.server.wsUrl, 'push');
@@ -63,7 +70,10 @@ test('the Sync panel pushes the open log to a stream, shows state and lag, stops
   await expect(state(page)).toHaveText('stopped');
   const stored = await readStream(nats.nc, 'EVENTS', 'events.explorer');
   expect(stored.map((p) => [p.row[0], Buffer.from(p.row[3]!, 'base64').toString()])).toEqual([
-    [0, 'signed up'], [1, 'signed up'], [2, 'bought a hat'], [3, 'left'],
+    [0, 'signed up'],
+    [1, 'signed up'],
+    [2, 'bought a hat'],
+    [3, 'left'],
   ]);
 
   await createLog(page, 'sync/inbox');

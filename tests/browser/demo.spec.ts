@@ -33,7 +33,11 @@ async function fillNumber(input: Locator, value: string): Promise<void> {
   await expect(input).toHaveValue(value);
 }
 
-async function createLog(page: Page, dir: string, options: { keyIndex?: boolean; rollover?: number } = {}): Promise<void> {
+async function createLog(
+  page: Page,
+  dir: string,
+  options: { keyIndex?: boolean; rollover?: number } = {},
+): Promise<void> {
   const form = page.locator('#create-form');
   await form.getByLabel('Directory').fill(dir);
   await form.getByLabel('Key index').setChecked(options.keyIndex ?? true);
@@ -52,10 +56,15 @@ async function publish(page: Page, value: string, options: { key?: string; json?
 
 /** The offsets of the rows the table shows, top to bottom. */
 function offsets(page: Page) {
-  return page.locator('#message-rows tr[data-offset]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-offset'))));
+  return page
+    .locator('#message-rows tr[data-offset]')
+    .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-offset'))));
 }
 
-async function show(page: Page, options: { from?: string; order?: 'Newest first' | 'Oldest first'; size?: number; values?: string }) {
+async function show(
+  page: Page,
+  options: { from?: string; order?: 'Newest first' | 'Oldest first'; size?: number; values?: string },
+) {
   const form = page.locator('#browse-form');
   if (options.from !== undefined) await fillNumber(form.getByLabel('From offset'), options.from);
   if (options.order) await form.getByLabel('Order').selectOption({ label: options.order });
@@ -69,7 +78,9 @@ const notice = (page: Page) => page.locator('#notice');
 const error = (page: Page) => page.locator('#error');
 const row = (page: Page, offset: number) => page.locator(`#message-rows tr[data-offset="${offset}"]`);
 
-test('creates a log, publishes text and JSON, and browses it page by page in both orders', async ({ page }, testInfo) => {
+test('creates a log, publishes text and JSON, and browses it page by page in both orders', async ({
+  page,
+}, testInfo) => {
   await openExplorer(page);
   await expect(page.locator('#welcome')).toBeVisible();
   await expect(page.locator('#log-list-empty')).toBeVisible();
@@ -110,7 +121,9 @@ test('creates a log, publishes text and JSON, and browses it page by page in bot
 
   // The same value as pretty JSON and as hex.
   await show(page, { values: 'Pretty JSON' });
-  await expect(row(page, 1).locator('pre')).toHaveText('{\n  "cart": [\n    "hat",\n    "scarf"\n  ],\n  "total": 42\n}');
+  await expect(row(page, 1).locator('pre')).toHaveText(
+    '{\n  "cart": [\n    "hat",\n    "scarf"\n  ],\n  "total": 42\n}',
+  );
   await expect(row(page, 0).locator('td.value .note')).toHaveText('not JSON: shown as text');
   await snap(page, testInfo, '03-json');
   await show(page, { values: 'Hex' });
@@ -142,7 +155,9 @@ test('creates a log, publishes text and JSON, and browses it page by page in bot
   await expect(page.locator('#stat')).toContainText('12 messages');
 });
 
-test('finds by key, jumps to a time, deletes selected messages, and says what went wrong', async ({ page }, testInfo) => {
+test('finds by key, jumps to a time, deletes selected messages, and says what went wrong', async ({
+  page,
+}, testInfo) => {
   await openExplorer(page);
   await createLog(page, 'logs/orders');
   for (let i = 0; i < 3; i++) await publish(page, `early ${i}`, { key: i === 1 ? 'alice' : 'bob' });
@@ -174,7 +189,9 @@ test('finds by key, jumps to a time, deletes selected messages, and says what we
   await page.getByRole('button', { name: 'Find by key' }).click();
   await expect(error(page)).toBeHidden();
   await expect.poll(() => offsets(page)).toEqual([1, 4]);
-  await expect(page.locator('#browse-status')).toHaveText('2 messages with the key “alice”, oldest first; the latest is #4.');
+  await expect(page.locator('#browse-status')).toHaveText(
+    '2 messages with the key “alice”, oldest first; the latest is #4.',
+  );
   await snap(page, testInfo, '02-key');
 
   // Back to all messages, in the order the time jump chose (oldest first).
@@ -214,7 +231,9 @@ test('exports the log as a download and imports it from a file', async ({ page, 
   await page.getByRole('button', { name: 'Delete 1 selected' }).click();
   await expect(notice(page)).toContainText('Deleted 1 message');
 
-  const { path: archive, name } = await download(page, () => page.getByRole('button', { name: 'Export archive' }).click());
+  const { path: archive, name } = await download(page, () =>
+    page.getByRole('button', { name: 'Export archive' }).click(),
+  );
   expect(name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
   await expect(notice(page)).toContainText(`Exported ${name}`);
   const unzip = spawnSync('unzip', ['-l', archive], { encoding: 'utf8' });
@@ -256,7 +275,10 @@ test('exports the log as a download and imports it from a file', async ({ page, 
   await snap(page, testInfo, '03-bad-import');
 });
 
-test('a second tab opens the log for writing too, and each tab sees the other\'s messages live', async ({ page, context }, testInfo) => {
+test("a second tab opens the log for writing too, and each tab sees the other's messages live", async ({
+  page,
+  context,
+}, testInfo) => {
   await openExplorer(page);
   await createLog(page, 'logs/shared');
   await publish(page, 'first', { key: 'a' });
@@ -308,7 +330,9 @@ test('a second tab opens the log for writing too, and each tab sees the other\'s
 
 test('shows the storage estimate and asks for persistent storage', async ({ page }, testInfo) => {
   await openExplorer(page);
-  await expect(page.locator('#storage-usage')).toHaveText(/^[\d.]+ (bytes|KiB|MiB|GiB) used of [\d.]+ (KiB|MiB|GiB|TiB)$/);
+  await expect(page.locator('#storage-usage')).toHaveText(
+    /^[\d.]+ (bytes|KiB|MiB|GiB) used of [\d.]+ (KiB|MiB|GiB|TiB)$/,
+  );
   const persisted = page.locator('#storage-persisted');
   await expect(persisted).toHaveText(/persistent/i);
   const ask = page.getByRole('button', { name: 'Make storage persistent' });

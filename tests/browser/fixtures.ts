@@ -192,7 +192,11 @@ export const test = base.extend<Fixtures>({
   launch: async ({ profileDir, baseURL, engine, firefoxPrefs, downloadsDir }, use) => {
     const launched: BrowserContext[] = [];
     await use(async () => {
-      const context = await launchBrowser(engine, profileDir, { baseURL, downloadsPath: downloadsDir, firefoxUserPrefs: firefoxPrefs });
+      const context = await launchBrowser(engine, profileDir, {
+        baseURL,
+        downloadsPath: downloadsDir,
+        firefoxUserPrefs: firefoxPrefs,
+      });
       launched.push(context);
       return context;
     });
@@ -299,7 +303,10 @@ function wipeAttempts(page: Page, attempts: number): Promise<string | null> {
   }, attempts);
 }
 
-export const contractTest = base.extend<{}, { sharedContext: () => Promise<BrowserContext>; kept: { page: Page | null } }>({
+export const contractTest = base.extend<
+  {},
+  { sharedContext: () => Promise<BrowserContext>; kept: { page: Page | null } }
+>({
   sharedContext: [
     async ({}, use, workerInfo) => {
       const engine = browserOf(workerInfo.project.use.browserName);
@@ -415,7 +422,9 @@ function pidsWithFilesUnder(dir: string): number[] {
 /** Whether process `pid` has ended (gone, or a zombie its parent has not reaped yet). */
 function processEnded(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .startsWith('Z');
   } catch {
     return true;
   }
@@ -433,7 +442,12 @@ function processEnded(pid: number): boolean {
  * others live on; Playwright reports no crash there (the tab shows Firefox's
  * crash page), so this waits for the process to end.
  */
-export async function crashRenderer(page: Page, context: BrowserContext, engine: BrowserName, profileDir: string): Promise<void> {
+export async function crashRenderer(
+  page: Page,
+  context: BrowserContext,
+  engine: BrowserName,
+  profileDir: string,
+): Promise<void> {
   if (engine === 'chromium') {
     const cdp = await context.newCDPSession(page);
     const crashed = page.waitForEvent('crash');
@@ -446,10 +460,11 @@ export async function crashRenderer(page: Page, context: BrowserContext, engine:
   const holders = pidsWithFilesUnder(storage).filter((pid) => pid !== main);
   if (holders.length !== 1) {
     const held = holders.map((pid) => `${pid}: ${filesUnder(pid, storage).join(' ')}`).join('\n');
-    throw new Error(`expected one content process holding OPFS files under ${storage}, found ${holders.length}:\n${held}`);
+    throw new Error(
+      `expected one content process holding OPFS files under ${storage}, found ${holders.length}:\n${held}`,
+    );
   }
   const [pid] = holders as [number];
   process.kill(pid, 'SIGKILL');
   while (!processEnded(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
-

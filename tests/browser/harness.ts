@@ -50,7 +50,11 @@ declare global {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 /** `Name [code]: message` and the stack frames: what a failing test shows. */
@@ -129,7 +133,10 @@ async function checkNumbered(name: string, size: number) {
   while (at < next && problem === null) {
     const batch = await target.consume(at, 1000);
     for (const m of batch.messages) {
-      const [id, index] = decoder.decode(m.value ?? new Uint8Array()).split(':', 2).map(Number);
+      const [id, index] = decoder
+        .decode(m.value ?? new Uint8Array())
+        .split(':', 2)
+        .map(Number);
       if (m.offset !== count) problem = `expected offset ${count}, got ${m.offset}`;
       else if (id !== Math.floor(m.offset / size) || index !== m.offset % size)
         problem = `offset ${m.offset} holds message ${index} of batch ${id}`;

@@ -8,7 +8,15 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { startCluster, type NatsServer } from '../nats/server.ts';
 import { expect, test } from './fixtures.ts';
 import type { SyncOptions } from './jetstream-page.ts';
-import { describeStates, expectStreamIsLog, inPage, leaderOf, reachPosition, readStream, tcp } from './jetstream-tools.ts';
+import {
+  describeStates,
+  expectStreamIsLog,
+  inPage,
+  leaderOf,
+  reachPosition,
+  readStream,
+  tcp,
+} from './jetstream-tools.ts';
 
 const CHROMIUM_ONLY = 'Chromium only: issue 13 asks for the cluster case in Chromium, and CI time is short';
 test.skip(({ browserName }) => browserName === 'firefox', CHROMIUM_ONLY);
@@ -36,15 +44,24 @@ function node(name: string): NatsServer {
 /** Polls until the stream has a leader among the running nodes (an election takes a few seconds). */
 async function currentLeader(): Promise<string> {
   let leader = '';
-  await expect.poll(async () => (leader = await leaderOf(nc!, 'EVENTS').catch(() => '')), { timeout: 30_000, intervals: [250] }).not.toBe('');
+  await expect
+    .poll(async () => (leader = await leaderOf(nc!, 'EVENTS').catch(() => '')), { timeout: 30_000, intervals: [250] })
+    .not.toBe('');
   return leader;
 }
 
-test(`a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), then a follower: nothing lost, nothing doubled (${CHROMIUM_ONLY})`, async ({ page }) => {
+test(`a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), then a follower: nothing lost, nothing doubled (${CHROMIUM_ONLY})`, async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   nodes = await startCluster(3);
   nc = await tcp(nodes.map((n) => n.url));
-  const options: SyncOptions = { servers: nodes.map((n) => n.wsUrl), stream: 'EVENTS', subject: 'events.device-a', replicas: 3 };
+  const options: SyncOptions = {
+    servers: nodes.map((n) => n.wsUrl),
+    stream: 'EVENTS',
+    subject: 'events.device-a',
+    replicas: 3,
+  };
   expect(await inPage(page, 'publish', DIR, 0, COUNT)).toBe(COUNT);
   await inPage(page, 'startPush', 'push', DIR, options);
 
@@ -59,7 +76,9 @@ test(`a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), t
     // The push must go on without it: a new leader, or the same one when a follower died.
     await reachPosition(page, 'push', Math.min(COUNT, position + 1_000), 60_000);
     const after = await currentLeader();
-    seen.push(`${which} ${victim.name} killed at position ${position}; leader then ${after}; +1000 pushed ${Date.now() - started} ms later`);
+    seen.push(
+      `${which} ${victim.name} killed at position ${position}; leader then ${after}; +1000 pushed ${Date.now() - started} ms later`,
+    );
     await victim.restart();
   };
   await kill('leader', 4_000);

@@ -23,10 +23,16 @@ async function device(page: Page, me: string, other: string): Promise<void> {
   await inPage(page, 'startPull', 'pull', 'app/inbox', o(`events.${other}`));
 }
 
-test(`two devices each push their own subject and pull the other's: each inbox is the other's outbox (${CHROMIUM_ONLY})`, async ({ page, anotherDevice }) => {
+test(`two devices each push their own subject and pull the other's: each inbox is the other's outbox (${CHROMIUM_ONLY})`, async ({
+  page,
+  anotherDevice,
+}) => {
   test.setTimeout(120_000);
   const b = await anotherDevice();
-  const devices = [{ page, me: 'a', other: 'b' }, { page: b, me: 'b', other: 'a' }];
+  const devices = [
+    { page, me: 'a', other: 'b' },
+    { page: b, me: 'b', other: 'a' },
+  ];
   await Promise.all(devices.map((d) => device(d.page, d.me, d.other)));
   // The second half is published while both replications run: live, not only the backlog.
   await Promise.all(devices.map((d) => inPage(d.page, 'publish', 'app/outbox', COUNT / 2, COUNT / 2, `${d.me}:`)));
@@ -43,7 +49,10 @@ test(`two devices each push their own subject and pull the other's: each inbox i
     const inbox = await inPage(d.page, 'rows', 'app/inbox');
     const theirs = await inPage(devices.find((x) => x.me === d.other)!.page, 'rows', 'app/outbox');
     expect(inbox).toHaveLength(COUNT);
-    expect(inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(theirs[i])), `device ${d.me}'s inbox`).toBe(-1);
+    expect(
+      inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(theirs[i])),
+      `device ${d.me}'s inbox`,
+    ).toBe(-1);
   }
   for (const d of devices) {
     const [push, pull] = [await inPage(d.page, 'stop', 'push'), await inPage(d.page, 'stop', 'pull')];

@@ -10,7 +10,15 @@
 import type { Page } from '@playwright/test';
 import { crashRenderer, expect, gotoHarness, test } from './fixtures.ts';
 import type { SyncOptions } from './jetstream-page.ts';
-import { CuttingProxy, describeStates, expectStreamIsLog, inPage, reachPosition, readStream, serverPerTest } from './jetstream-tools.ts';
+import {
+  CuttingProxy,
+  describeStates,
+  expectStreamIsLog,
+  inPage,
+  reachPosition,
+  readStream,
+  serverPerTest,
+} from './jetstream-tools.ts';
 
 const CHROMIUM_ONLY = 'Chromium only: issue 13 asks for these replication cases in Chromium, and CI time is short';
 test.skip(({ browserName }) => browserName === 'firefox', CHROMIUM_ONLY);
@@ -47,7 +55,10 @@ async function compare(page: Page, count: number): Promise<void> {
   expectStreamIsLog(await readStream(nats.nc, STREAM, SUBJECT), log);
 }
 
-test(`push 100k messages: the stream holds the log exactly; a page on another profile pulls them all (${CHROMIUM_ONLY})`, async ({ page, anotherDevice }) => {
+test(`push 100k messages: the stream holds the log exactly; a page on another profile pulls them all (${CHROMIUM_ONLY})`, async ({
+  page,
+  anotherDevice,
+}) => {
   test.setTimeout(240_000);
   const count = 100_000;
   await publishAndPush(page, nats.server.wsUrl, count);
@@ -55,7 +66,9 @@ test(`push 100k messages: the stream holds the log exactly; a page on another pr
   expect(pushed.error, describeStates(pushed.history)).toBeNull();
   expect(pushed.history.status).toMatchObject({ state: 'online', position: count, lag: 0 });
   await compare(page, count);
-  console.log(`pushed ${count} messages in ${pushed.ms.toFixed(0)} ms (${(count / pushed.ms * 1000).toFixed(0)} msg/s)`);
+  console.log(
+    `pushed ${count} messages in ${pushed.ms.toFixed(0)} ms (${((count / pushed.ms) * 1000).toFixed(0)} msg/s)`,
+  );
 
   const device = await anotherDevice();
   await inPage(device, 'startPull', 'pull', 'sync/inbox', sync(nats.server.wsUrl));
@@ -69,7 +82,12 @@ test(`push 100k messages: the stream holds the log exactly; a page on another pr
   console.log(`pulled ${count} messages into another profile in ${pulled.ms.toFixed(0)} ms`);
 });
 
-test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, engine, profileDir }) => {
+test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+  page,
+  context,
+  engine,
+  profileDir,
+}) => {
   test.setTimeout(120_000);
   const count = 20_000;
   await publishAndPush(page, nats.server.wsUrl, count);
@@ -81,7 +99,12 @@ test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipp
   await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
 });
 
-test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({ page, context, killBrowser, relaunch }) => {
+test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+  page,
+  context,
+  killBrowser,
+  relaunch,
+}) => {
   test.setTimeout(120_000);
   const count = 20_000;
   await publishAndPush(page, nats.server.wsUrl, count);
@@ -91,19 +114,25 @@ test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resu
   await resumeAndCompare(next, nats.server.wsUrl, count, 'browser killed');
 });
 
-test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once (${CHROMIUM_ONLY})`, async ({ page }) => {
+test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once (${CHROMIUM_ONLY})`, async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const count = 20_000;
   await publishAndPush(page, nats.server.wsUrl, count);
   await reachPosition(page, 'push', 4_000);
   await nats.server.kill();
-  await expect.poll(async () => (await inPage(page, 'history', 'push')).status.state, { timeout: 15_000 }).toBe('offline');
+  await expect
+    .poll(async () => (await inPage(page, 'history', 'push')).status.state, { timeout: 15_000 })
+    .toBe('offline');
   await nats.server.restart();
   const settled = await inPage(page, 'settle', 'push', 90_000);
   expect(settled.error, describeStates(settled.history)).toBeNull();
   expect(settled.history.status).toMatchObject({ state: 'online', position: count, lag: 0 });
   await compare(page, count);
-  console.log(`server killed and restarted: caught up ${settled.ms.toFixed(0)} ms after the restart (${describeStates(settled.history)})`);
+  console.log(
+    `server killed and restarted: caught up ${settled.ms.toFixed(0)} ms after the restart (${describeStates(settled.history)})`,
+  );
 });
 
 test(`the connection is cut again and again while pushing: exactly once (${CHROMIUM_ONLY})`, async ({ page }) => {
@@ -126,7 +155,9 @@ test(`the connection is cut again and again while pushing: exactly once (${CHROM
     expect(proxy.cuts, 'connections cut mid-push').toBeGreaterThanOrEqual(5);
     await compare(page, count);
     const offline = settled.history.states.filter((s) => s.state === 'offline').length;
-    console.log(`${proxy.cuts} cuts while pushing ${count}: ${offline} times offline, exactly once (${describeStates(settled.history).slice(0, 300)})`);
+    console.log(
+      `${proxy.cuts} cuts while pushing ${count}: ${offline} times offline, exactly once (${describeStates(settled.history).slice(0, 300)})`,
+    );
   } finally {
     await proxy.close();
   }

@@ -70,7 +70,7 @@ export async function publish(dir: string, from: number, count: number, tag = ''
 export async function rows(dir: string): Promise<Row[]> {
   const log = await logOf(dir);
   const out: Row[] = [];
-  for (let offset: number = OffsetOldest; ;) {
+  for (let offset: number = OffsetOldest; ; ) {
     const batch = await log.consume(offset, 5000);
     if (batch.messages.length === 0) return out;
     for (const m of batch.messages) out.push([m.offset, base64(m.key), m.time, base64(m.value)]);
@@ -119,7 +119,12 @@ export function history(id: string): History {
  * messages too), at most `ms`; resolves to the time it took and the history,
  * with the error if it failed or timed out.
  */
-export async function settle(id: string, ms: number, atLeast = 0, dir = ''): Promise<{ ms: number; error: string | null; history: History }> {
+export async function settle(
+  id: string,
+  ms: number,
+  atLeast = 0,
+  dir = '',
+): Promise<{ ms: number; error: string | null; history: History }> {
   const { replication, history } = entry(id);
   const started = performance.now();
   const enough = async () => {
@@ -127,8 +132,13 @@ export async function settle(id: string, ms: number, atLeast = 0, dir = ''): Pro
     while (dir && (await (await logOf(dir)).nextOffset()) < atLeast) await new Promise((r) => setTimeout(r, 50));
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not caught up within ${ms} ms`)), ms)));
-  const error = await Promise.race([enough(), timeout]).then(() => null, (e: Error) => `${(e as { code?: string }).code ?? e.name}: ${e.message}`);
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`not caught up within ${ms} ms`)), ms)),
+  );
+  const error = await Promise.race([enough(), timeout]).then(
+    () => null,
+    (e: Error) => `${(e as { code?: string }).code ?? e.name}: ${e.message}`,
+  );
   clearTimeout(timer);
   return { ms: performance.now() - started, error, history };
 }

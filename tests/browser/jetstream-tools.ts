@@ -13,7 +13,11 @@ import { expect, test } from './fixtures.ts';
 import { startServer, type NatsServer, type ServerOptions } from '../nats/server.ts';
 
 /** A stream message as pushed: its stream sequence, the source log's id, and the row of the local message it carries. */
-export interface Pushed { seq: number; source: string; row: Row }
+export interface Pushed {
+  seq: number;
+  source: string;
+  row: Row;
+}
 
 /** A TCP connection to any of `urls` that rides out node restarts. */
 export function tcp(urls: string[]): Promise<NatsConnection> {
@@ -35,7 +39,12 @@ export async function readStream(nc: NatsConnection, stream: string, subject: st
     out.push({
       seq: m.seq,
       source: h?.get(HEADER_SOURCE) ?? '',
-      row: [Number(h?.get(HEADER_OFFSET)), key ? key : null, Number(h?.get(HEADER_TIME)), m.data.length ? Buffer.from(m.data).toString('base64') : null],
+      row: [
+        Number(h?.get(HEADER_OFFSET)),
+        key ? key : null,
+        Number(h?.get(HEADER_TIME)),
+        m.data.length ? Buffer.from(m.data).toString('base64') : null,
+      ],
     });
     if (out.length >= total) break;
   }
@@ -53,7 +62,11 @@ export function expectStreamIsLog(stream: Pushed[], log: Row[]): void {
   expect(new Set(stream.map((p) => p.source)).size, 'one pushing log').toBeLessThanOrEqual(1);
   const firstDiff = log.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(stream[i]?.row));
   const at = firstDiff < 0 ? Math.min(log.length, stream.length) : firstDiff;
-  expect({ at, stream: stream[at]?.row ?? null, seqBefore: stream[at - 1]?.seq ?? null }).toEqual({ at, stream: log[at] ?? null, seqBefore: stream[at - 1]?.seq ?? null });
+  expect({ at, stream: stream[at]?.row ?? null, seqBefore: stream[at - 1]?.seq ?? null }).toEqual({
+    at,
+    stream: log[at] ?? null,
+    seqBefore: stream[at - 1]?.seq ?? null,
+  });
   expect(stream.length, 'stream messages on the subject').toBe(log.length);
 }
 
@@ -68,7 +81,9 @@ export async function leaderOf(nc: NatsConnection, stream: string): Promise<stri
 
 /** The states a replication went through, for a test's log: `online → offline (Unreachable: …) → online`. */
 export function describeStates(history: History): string {
-  return history.states.map((s) => (s.error && s.state !== 'online' ? `${s.state} (${s.error.slice(0, 80)})` : s.state)).join(' → ');
+  return history.states
+    .map((s) => (s.error && s.state !== 'online' ? `${s.state} (${s.error.slice(0, 80)})` : s.state))
+    .join(' → ');
 }
 
 /** A TCP proxy on a free loopback port to `target`; `cut()` drops every connection through it (new ones are let through). */
@@ -83,7 +98,10 @@ export class CuttingProxy {
   async start(): Promise<string> {
     const server = createServer((client) => {
       const upstream = tcpConnect(this.target, '127.0.0.1');
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(a);
         a.on('error', () => b.destroy());
         a.on('close', () => {
@@ -125,15 +143,25 @@ export function inPage<K extends keyof PageTools>(
   name: K,
   ...args: Parameters<PageTools[K]>
 ): Promise<Awaited<ReturnType<PageTools[K]>>> {
-  return page.evaluate(async ({ path, name, args }) => {
-    const tools = (await import(path)) as Record<string, (...a: unknown[]) => unknown>;
-    return tools[name]!(...args);
-  }, { path: PAGE_TOOLS, name: name as string, args: args as unknown[] }) as Promise<Awaited<ReturnType<PageTools[K]>>>;
+  return page.evaluate(
+    async ({ path, name, args }) => {
+      const tools = (await import(path)) as Record<string, (...a: unknown[]) => unknown>;
+      return tools[name]!(...args);
+    },
+    { path: PAGE_TOOLS, name: name as string, args: args as unknown[] },
+  ) as Promise<Awaited<ReturnType<PageTools[K]>>>;
 }
 
 /** Waits until replication `id` in `page` has pushed (or pulled) up to `position`. */
-export async function reachPosition(page: import('@playwright/test').Page, id: string, position: number, timeout = 60_000): Promise<void> {
-  await expect.poll(async () => (await inPage(page, 'history', id)).status.position, { timeout, intervals: [50] }).toBeGreaterThanOrEqual(position);
+export async function reachPosition(
+  page: import('@playwright/test').Page,
+  id: string,
+  position: number,
+  timeout = 60_000,
+): Promise<void> {
+  await expect
+    .poll(async () => (await inPage(page, 'history', id)).status.position, { timeout, intervals: [50] })
+    .toBeGreaterThanOrEqual(position);
 }
 
 /** What `serverPerTest` gives a spec: this test's server and a TCP connection to it from Node. */

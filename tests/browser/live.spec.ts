@@ -24,7 +24,9 @@ function now(page: Page): Promise<number> {
 }
 
 async function open(page: Page, name: string, options: object) {
-  expect(await page.evaluate(([n, dir, o]) => window.harness.openAs(n, dir, o), [name, DIR, options] as const)).toMatchObject({ ok: true });
+  expect(
+    await page.evaluate(([n, dir, o]) => window.harness.openAs(n, dir, o), [name, DIR, options] as const),
+  ).toMatchObject({ ok: true });
 }
 
 /** Starts `consumeBlocking(offset, 100)` on the log kept as `name` in `page`, without waiting for it. */
@@ -37,7 +39,11 @@ async function startWaiting(page: Page, name: string, offset: number, abortAfter
         .consumeBlocking(o, 100, { signal })
         .then(
           (batch) => ({ at: performance.timeOrigin + performance.now(), offsets: batch.messages.map((m) => m.offset) }),
-          (err: { message?: string; code?: string; name?: string }) => ({ error: String(err?.message), code: err?.code, name: String(err?.name) }),
+          (err: { message?: string; code?: string; name?: string }) => ({
+            error: String(err?.message),
+            code: err?.code,
+            name: String(err?.name),
+          }),
         );
     },
     [name, offset, abortAfterMs ?? null] as const,
@@ -48,13 +54,20 @@ function publish(page: Page, name: string, count: number): Promise<number> {
   return page.evaluate(
     ([n, c]) => {
       const { harness } = window;
-      return harness.log(n).publish(Array.from({ length: c }, (_, i) => ({ key: harness.bytes(`k${i}`), value: harness.bytes(`event ${i}`) })));
+      return harness
+        .log(n)
+        .publish(
+          Array.from({ length: c }, (_, i) => ({ key: harness.bytes(`k${i}`), value: harness.bytes(`event ${i}`) })),
+        );
     },
     [name, count] as const,
   );
 }
 
-test('a readonly reader in another tab wakes on the writer tab’s publish within milliseconds', async ({ page: writer, newHarnessPage }, testInfo) => {
+test('a readonly reader in another tab wakes on the writer tab’s publish within milliseconds', async ({
+  page: writer,
+  newHarnessPage,
+}, testInfo) => {
   await open(writer, 'w', { createDirs: true });
   await publish(writer, 'w', 3);
   const reader = await newHarnessPage();
@@ -67,7 +80,11 @@ test('a readonly reader in another tab wakes on the writer tab’s publish withi
     await startWaiting(reader, 'r', next);
     // The reader has looked and is waiting: nothing there yet.
     await reader.waitForTimeout(20);
-    expect(await reader.evaluate(() => Promise.race([window.woke!.then(() => 'woke'), new Promise((r) => setTimeout(() => r('waiting'), 0))]))).toBe('waiting');
+    expect(
+      await reader.evaluate(() =>
+        Promise.race([window.woke!.then(() => 'woke'), new Promise((r) => setTimeout(() => r('waiting'), 0))]),
+      ),
+    ).toBe('waiting');
     const before = await now(writer);
     expect(await publish(writer, 'w', 2)).toBe(next + 2);
     const woke = await reader.evaluate(() => window.woke!);
@@ -81,13 +98,18 @@ test('a readonly reader in another tab wakes on the writer tab’s publish withi
     type: 'cross-tab wake-up',
     description: `publish in tab A → consumeBlocking resolved in tab B: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms over ${ROUNDS} rounds`,
   });
-  console.log(`cross-tab wake-up: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms, all ${latencies.map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `cross-tab wake-up: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms, all ${latencies.map((l) => l.toFixed(1)).join(' ')}`,
+  );
   // The aim is a wake-up within 100 ms; asserted loosely so a loaded CI machine does not flake.
   expect(median).toBeLessThan(1000);
   expect(max).toBeLessThan(1000);
 });
 
-test('a tail in a readonly tab follows the writer tab, and ends when aborted', async ({ page: writer, newHarnessPage }) => {
+test('a tail in a readonly tab follows the writer tab, and ends when aborted', async ({
+  page: writer,
+  newHarnessPage,
+}) => {
   await open(writer, 'w', { createDirs: true });
   await publish(writer, 'w', 4);
   const reader = await newHarnessPage();
@@ -97,7 +119,9 @@ test('a tail in a readonly tab follows the writer tab, and ends when aborted', a
     const controller = (window.tailAbort = new AbortController());
     void (async () => {
       try {
-        for await (const batch of window.harness.log('r').tail(-2 /* OffsetOldest */, { maxCount: 3, signal: controller.signal })) {
+        for await (const batch of window.harness
+          .log('r')
+          .tail(-2 /* OffsetOldest */, { maxCount: 3, signal: controller.signal })) {
           tailed.offsets.push(...batch.messages.map((m) => m.offset));
         }
       } catch (err) {
@@ -119,7 +143,10 @@ test('a tail in a readonly tab follows the writer tab, and ends when aborted', a
   expect(await reader.evaluate(() => window.tailed!.offsets.length)).toBe(14);
 });
 
-test('in a reader tab, aborting rejects a waiting consumeBlocking with the signal’s reason; closing rejects it Closed', async ({ page: writer, newHarnessPage }) => {
+test('in a reader tab, aborting rejects a waiting consumeBlocking with the signal’s reason; closing rejects it Closed', async ({
+  page: writer,
+  newHarnessPage,
+}) => {
   await open(writer, 'w', { createDirs: true });
   const reader = await newHarnessPage();
   await open(reader, 'r', { readonly: true });
@@ -136,7 +163,6 @@ test('in a reader tab, aborting rejects a waiting consumeBlocking with the signa
   expect(await publish(writer, 'w', 2)).toBe(2);
 });
 
-
 /** Opens the log as the writer, waiting while a dead tab's lock is still held. */
 async function openWhenFree(page: Page) {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -152,7 +178,12 @@ function position(page: Page, cursor: string): Promise<number> {
   return page.evaluate((c) => window.harness.log('w').cursor(c).position(), cursor);
 }
 
-test('a committed cursor survives its tab being closed and the browser being killed', async ({ page, context, killBrowser, relaunch }) => {
+test('a committed cursor survives its tab being closed and the browser being killed', async ({
+  page,
+  context,
+  killBrowser,
+  relaunch,
+}) => {
   await open(page, 'w', { createDirs: true });
   await publish(page, 'w', 10);
   await page.evaluate(() => window.harness.log('w').cursor('projection').commit(7));

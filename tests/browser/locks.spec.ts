@@ -11,7 +11,11 @@ const DIR = 'locks/events';
 const PROMPTLY_MS = 5_000;
 
 async function openWriter(page: Page, name: string, exclusive = false) {
-  return page.evaluate(([n, dir, e]) => window.harness.openAs(n, dir, { createDirs: true, exclusive: e }), [name, DIR, exclusive] as const);
+  return page.evaluate(([n, dir, e]) => window.harness.openAs(n, dir, { createDirs: true, exclusive: e }), [
+    name,
+    DIR,
+    exclusive,
+  ] as const);
 }
 
 /** Opens a writer and reports how it settled and how long that took. */
@@ -36,7 +40,9 @@ test('beside an exclusive writer, a writer in a second tab rejects Locked at onc
   expect(refused.ms).toBeLessThan(PROMPTLY_MS);
 
   // The refused open left A's log working.
-  expect(await page.evaluate(() => window.harness.log('a').publish([{ value: window.harness.bytes('A again') }]))).toBe(2);
+  expect(await page.evaluate(() => window.harness.log('a').publish([{ value: window.harness.bytes('A again') }]))).toBe(
+    2,
+  );
 
   await page.evaluate(() => window.harness.log('a').close());
   expect(await openWriter(tabB, 'b')).toMatchObject({ ok: true });
@@ -67,7 +73,9 @@ test('closing the tab that holds the exclusive writer releases the lock', async 
   expect(await tabB.evaluate(() => window.harness.log('b').publish([{ value: window.harness.bytes('B') }]))).toBe(1);
 });
 
-test('beside an exclusive writer, a second writer in the same tab rejects Locked; after close the tab can open it again', async ({ page }) => {
+test('beside an exclusive writer, a second writer in the same tab rejects Locked; after close the tab can open it again', async ({
+  page,
+}) => {
   expect(await openWriter(page, 'first', true)).toMatchObject({ ok: true });
   const refused = await timedOpenWriter(page, 'second');
   expect(refused.settled).toMatchObject(LOCKED);
@@ -82,11 +90,17 @@ test('beside an exclusive writer, a second writer in the same tab rejects Locked
 });
 
 test('writers of different logs do not contend', async ({ page, newHarnessPage }) => {
-  expect(await page.evaluate(() => window.harness.openAs('a', 'locks/one', { createDirs: true }))).toMatchObject({ ok: true });
+  expect(await page.evaluate(() => window.harness.openAs('a', 'locks/one', { createDirs: true }))).toMatchObject({
+    ok: true,
+  });
   const tabB = await newHarnessPage();
-  expect(await tabB.evaluate(() => window.harness.openAs('b', 'locks/two', { createDirs: true }))).toMatchObject({ ok: true });
+  expect(await tabB.evaluate(() => window.harness.openAs('b', 'locks/two', { createDirs: true }))).toMatchObject({
+    ok: true,
+  });
   // Nor a log whose name merely starts with another's.
-  expect(await tabB.evaluate(() => window.harness.openAs('c', 'locks/one-more', { createDirs: true }))).toMatchObject({ ok: true });
+  expect(await tabB.evaluate(() => window.harness.openAs('c', 'locks/one-more', { createDirs: true }))).toMatchObject({
+    ok: true,
+  });
 });
 
 /** A writer open's options, as `open` takes them. */
@@ -132,7 +146,13 @@ function healthSequence(page: Page, dir: string, first: WriterOptions, second: W
       await log.close();
 
       const one = await queryAndOpen(first);
-      if (!one.log) return { refused, first: { locksLeft: one.locksLeft, opened: one.opened, next: null }, second: null, locksAtEnd: null };
+      if (!one.log)
+        return {
+          refused,
+          first: { locksLeft: one.locksLeft, opened: one.opened, next: null },
+          second: null,
+          locksAtEnd: null,
+        };
       const next = await one.log.publish([{ value }]);
       await one.log.close();
       const two = await queryAndOpen(second);

@@ -84,8 +84,15 @@ function wrongMessage(model: Model, m: Seen, c: ReadCall): string | null {
 }
 
 /** Some offset in [lo, hi) that `keep` accepts, surely in the log for the whole call; the newest such. */
-function someLive(model: Model, c: ReadCall, lo = 0, hi = Infinity, keep: (o: number) => boolean = () => true): number | null {
-  for (let o = Math.min(hi, nextSurely(model, c.start)) - 1; o >= lo; o--) if (keep(o) && liveSurely(model, o, c)) return o;
+function someLive(
+  model: Model,
+  c: ReadCall,
+  lo = 0,
+  hi = Infinity,
+  keep: (o: number) => boolean = () => true,
+): number | null {
+  for (let o = Math.min(hi, nextSurely(model, c.start)) - 1; o >= lo; o--)
+    if (keep(o) && liveSurely(model, o, c)) return o;
   return null;
 }
 
@@ -106,7 +113,8 @@ function judgeNext(model: Model, c: ReadCall): string | null {
   if (!c.ok) return `rejected ${c.error}`;
   const next = c.next!;
   if (next < c.before) return `went back: ${next}, after having seen ${c.before}`;
-  if (next < nextSurely(model, c.start)) return `${next}, but the writer had published up to ${nextSurely(model, c.start)} before the call`;
+  if (next < nextSurely(model, c.start))
+    return `${next}, but the writer had published up to ${nextSurely(model, c.start)} before the call`;
   if (next > nextPossibly(model, c.end)) return `${next}, past anything published (${nextPossibly(model, c.end)})`;
   return null;
 }
@@ -137,7 +145,8 @@ function judgeConsume(model: Model, c: ReadCall): string | null {
     expect = m.offset + 1;
   }
   if (next < expect) return `nextOffset ${next} is not past what it returned (${expect})`;
-  if (next > nextPossibly(model, c.end)) return `nextOffset ${next}, past anything published (${nextPossibly(model, c.end)})`;
+  if (next > nextPossibly(model, c.end))
+    return `nextOffset ${next}, past anything published (${nextPossibly(model, c.end)})`;
   if (messages.length > 0 || next > from) {
     for (let gap = expect; gap < next; gap++) {
       if (!deletedPossibly(model, gap, c)) return `nextOffset ${next} skips offset ${gap}, which was never deleted`;
@@ -175,7 +184,8 @@ function judgeByKey(model: Model, c: ReadCall): string | null {
   const key = c.arg as string;
   const offsets = model.byKey.get(key) ?? [];
   const liveOf = (keep: (o: number) => boolean) => {
-    for (let i = offsets.length - 1; i >= 0; i--) if (keep(offsets[i]) && liveSurely(model, offsets[i], c)) return offsets[i];
+    for (let i = offsets.length - 1; i >= 0; i--)
+      if (keep(offsets[i]) && liveSurely(model, offsets[i], c)) return offsets[i];
     return null;
   };
   if (c.ok) {
@@ -222,7 +232,9 @@ function judgeWriter(model: Model, final: LogView | null): string[] {
   if (JSON.stringify(got) !== JSON.stringify(expected)) {
     const missing = expected.filter((o) => !got.includes(o)).slice(0, 10);
     const extra = got.filter((o) => !expected.includes(o)).slice(0, 10);
-    problems.push(`the writer's log holds ${got.length} messages, its history ${expected.length} (missing ${missing}, extra ${extra})`);
+    problems.push(
+      `the writer's log holds ${got.length} messages, its history ${expected.length} (missing ${missing}, extra ${extra})`,
+    );
   }
   for (const m of final.messages) {
     const p = model.published.get(m.offset);
@@ -264,7 +276,8 @@ export function check(history: History, calls: ReadCall[]): Verdict {
 export function differences(reader: LogView, writer: LogView): string[] {
   const out: string[] = [];
   const add = (what: string, r: unknown, w: unknown) => {
-    const text = (v: unknown) => (typeof v === 'object' && v !== null && 'digest' in v ? show(v as Seen) : JSON.stringify(v));
+    const text = (v: unknown) =>
+      typeof v === 'object' && v !== null && 'digest' in v ? show(v as Seen) : JSON.stringify(v);
     if (JSON.stringify(r) !== JSON.stringify(w)) out.push(`${what}: reader ${text(r)}, writer ${text(w)}`);
   };
   add('nextOffset', reader.next, writer.next);
@@ -321,16 +334,31 @@ export interface RunResult {
 export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<RunResult> {
   const keys = Array.from({ length: plan.keys + 1 }, (_, i) => `k${i}`); // one key never published
   const { ms } = plan;
-  const writerPlan = { dir: plan.dir, options: plan.options, seed: plan.seed, mix: plan.mix, keys: plan.keys, target: plan.target };
-  await writer.evaluate(async ([p, n]) => {
-    await window.readers.openWriter(p);
-    await window.readers.seed(n);
-  }, [writerPlan, plan.initial] as const);
+  const writerPlan = {
+    dir: plan.dir,
+    options: plan.options,
+    seed: plan.seed,
+    mix: plan.mix,
+    keys: plan.keys,
+    target: plan.target,
+  };
+  await writer.evaluate(
+    async ([p, n]) => {
+      await window.readers.openWriter(p);
+      await window.readers.seed(n);
+    },
+    [writerPlan, plan.initial] as const,
+  );
   const readOptions: Options = { readonly: true, keyIndex: plan.options.keyIndex, timeIndex: plan.options.timeIndex };
   const opened = await reader.evaluate(([d, o]) => window.harness.openAs('r', d, o), [plan.dir, readOptions] as const);
   if (!opened.ok) throw new Error(`the reader could not open the log: ${opened.error}`);
 
-  const reading = reader.evaluate((p) => window.readers.runReader(p), { seed: plan.seed + 1, keys, ms: 8 * ms, blockMs: 40 });
+  const reading = reader.evaluate((p) => window.readers.runReader(p), {
+    seed: plan.seed + 1,
+    keys,
+    ms: 8 * ms,
+    blockMs: 40,
+  });
   // Both sides must have done enough however slow the machine is: the writer goes on (in
   // slices) until `ms` passed, it ran `minOps` operations and the reader made `minReads`
   // calls, or a long bound passed.
@@ -339,7 +367,12 @@ export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<
     const ops = await writer.evaluate((m) => window.readers.runWriter(m), 1000);
     const elapsed = Date.now() - began;
     if (ops < 0 || elapsed > 4 * ms) break;
-    if (elapsed >= ms && ops >= plan.minOps && (await reader.evaluate(() => window.readers.readCount())) >= plan.minReads) break;
+    if (
+      elapsed >= ms &&
+      ops >= plan.minOps &&
+      (await reader.evaluate(() => window.readers.readCount())) >= plan.minReads
+    )
+      break;
   }
   await writer.evaluate((k) => window.readers.finishWriter(k), keys);
   await reader.evaluate(() => {

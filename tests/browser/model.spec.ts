@@ -17,7 +17,10 @@ import { differences, drive, medianMs } from './model-check.ts';
 const SEEDS = (process.env.OPFS_LOG_MODEL_SEEDS ?? '1,2,3').split(',').map(Number);
 
 for (const seed of SEEDS) {
-  test(`seed ${seed}: a readonly reader's every answer agrees with the writer's history`, async ({ page: writer, reader }, testInfo) => {
+  test(`seed ${seed}: a readonly reader's every answer agrees with the writer's history`, async ({
+    page: writer,
+    reader,
+  }, testInfo) => {
     test.setTimeout(150_000); // 10 s of run, longer on a loaded machine (see `drive`)
     const { verdict, history, calls, readerFinal, writerFinal } = await drive(writer, reader, {
       dir: `model/seed-${seed}`,
@@ -43,8 +46,14 @@ for (const seed of SEEDS) {
     expect(differences(readerFinal, writerFinal!), `seed ${seed}: the reader ends with the writer's view`).toEqual([]);
     // The run did what it is for: every kind of writer operation, and reads that found messages.
     for (const op of ['publish', 'delete', 'trimBy', 'compact', 'sync', 'close+reopen']) {
-      expect(history.ops.some((o) => o.startsWith(op)), `seed ${seed}: the writer ran ${op}`).toBe(true);
+      expect(
+        history.ops.some((o) => o.startsWith(op)),
+        `seed ${seed}: the writer ran ${op}`,
+      ).toBe(true);
     }
-    expect(calls.filter((c) => c.ok && (c.messages?.length ?? 0) > 0).length, `seed ${seed}: reads that found messages`).toBeGreaterThan(50);
+    expect(
+      calls.filter((c) => c.ok && (c.messages?.length ?? 0) > 0).length,
+      `seed ${seed}: reads that found messages`,
+    ).toBeGreaterThan(50);
   });
 }

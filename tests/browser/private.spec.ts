@@ -14,7 +14,10 @@ const UNSUPPORTED = { ok: false, code: 'Unsupported', isLogError: true };
 const FIREFOX_ONLY = "Firefox only: Chromium's incognito windows have OPFS";
 const CHROMIUM_ONLY = 'Chromium only: Firefox has no OPFS in private windows';
 
-test(`in a private window, Firefox has no OPFS: open rejects Unsupported and says so (${FIREFOX_ONLY})`, async ({ page, engine }) => {
+test(`in a private window, Firefox has no OPFS: open rejects Unsupported and says so (${FIREFOX_ONLY})`, async ({
+  page,
+  engine,
+}) => {
   test.skip(engine !== 'firefox', FIREFOX_ONLY);
   for (const options of [{ createDirs: true }, { createDirs: true, exclusive: true }, { readonly: true }]) {
     const settled = await page.evaluate((o) => window.harness.openAs('w', 'private/events', o), options);
@@ -23,7 +26,10 @@ test(`in a private window, Firefox has no OPFS: open rejects Unsupported and say
   }
 });
 
-test(`in an incognito window, Chromium keeps OPFS in memory: a log works (${CHROMIUM_ONLY})`, async ({ engine, baseURL }) => {
+test(`in an incognito window, Chromium keeps OPFS in memory: a log works (${CHROMIUM_ONLY})`, async ({
+  engine,
+  baseURL,
+}) => {
   test.skip(engine !== 'chromium', CHROMIUM_ONLY);
   const browser = await chromium.launch({ executablePath: browserPath('chromium'), args: [...CHROMIUM_ARGS] });
   try {

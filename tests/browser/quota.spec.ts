@@ -44,7 +44,12 @@ const MAX_BATCHES = 200; // 50 MiB: if none of these is refused, the quota is no
 const FIREFOX_LIMIT_KIB = 20 * 1024;
 const MIB = 2 ** 20;
 
-test.use({ firefoxPrefs: { 'dom.storageManager.prompt.testing.allow': true, 'dom.quotaManager.temporaryStorage.fixedLimit': FIREFOX_LIMIT_KIB } });
+test.use({
+  firefoxPrefs: {
+    'dom.storageManager.prompt.testing.allow': true,
+    'dom.quotaManager.temporaryStorage.fixedLimit': FIREFOX_LIMIT_KIB,
+  },
+});
 
 /** Writes (or deletes) the ballast file at the root of the origin's OPFS. */
 function ballast(page: Page, bytes: number | null) {
@@ -70,7 +75,10 @@ async function limitQuota(page: Page, context: BrowserContext, engine: string) {
     };
   }
   await ballast(page, BALLAST);
-  return { describe: `Firefox's ${((quota ?? 0) / MIB).toFixed(1)} MiB for the origin`, lift: () => ballast(page, null) };
+  return {
+    describe: `Firefox's ${((quota ?? 0) / MIB).toFixed(1)} MiB for the origin`,
+    lift: () => ballast(page, null),
+  };
 }
 
 function publishBatch(page: Page, id: number) {
@@ -108,12 +116,14 @@ function checkFrom(page: Page, first: number) {
         for (const m of batch.messages) {
           const [id, index] = (harness.text(m.value) ?? '').split(':', 2).map(Number);
           if (m.offset !== expected) problem = `expected offset ${expected}, got ${m.offset}`;
-          else if (id !== Math.floor(m.offset / size) || index !== m.offset % size) problem = `offset ${m.offset} holds message ${index} of batch ${id}`;
+          else if (id !== Math.floor(m.offset / size) || index !== m.offset % size)
+            problem = `offset ${m.offset} holds message ${index} of batch ${id}`;
           else if (harness.text(m.key) !== `batch-${id}`) problem = `offset ${m.offset} has key ${harness.text(m.key)}`;
           if (problem !== null) break;
           expected++;
         }
-        if (batch.messages.length === 0 && batch.nextOffset <= expected) problem ??= `consume stopped at ${batch.nextOffset}, next is ${next}`;
+        if (batch.messages.length === 0 && batch.nextOffset <= expected)
+          problem ??= `consume stopped at ${batch.nextOffset}, next is ${next}`;
         at = batch.nextOffset;
       }
       return { next, count: expected - first, problem };
@@ -165,7 +175,11 @@ function askWorker<T>(page: Page, request: Request): Promise<T> {
 /** "write 3 of 1 MiB threw QuotaExceededError: …", or "returned 4294967288 (0xfffffff8)", and what the file then held. */
 function describeProbe({ written, refused, sizeAfter }: ProbeReply, chunk: number): string {
   const how =
-    refused === null ? 'was not refused' : 'threw' in refused ? `threw ${refused.threw}: ${refused.message}` : `returned ${refused.returned} (0x${(refused.returned >>> 0).toString(16)})`;
+    refused === null
+      ? 'was not refused'
+      : 'threw' in refused
+        ? `threw ${refused.threw}: ${refused.message}`
+        : `returned ${refused.returned} (0x${(refused.returned >>> 0).toString(16)})`;
   return `write ${written + 1} of ${chunk} bytes ${how}; the file then held ${sizeAfter} bytes`;
 }
 
@@ -199,7 +213,14 @@ for (const { where, indexes, rollover } of variants) {
     // Nothing of the refused batch, everything before it, and reads still work.
     expect(await nextOffset(page)).toBe(before);
     expect(await check(page)).toEqual({ next: before, count: before, problem: null });
-    expect(await page.evaluate(() => window.harness.log('w').stat().then((s) => s.messages))).toBe(before);
+    expect(
+      await page.evaluate(() =>
+        window.harness
+          .log('w')
+          .stat()
+          .then((s) => s.messages),
+      ),
+    ).toBe(before);
     // Still out of space: refused again, the same way.
     expect(await publishBatch(page, id)).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
     expect(await nextOffset(page)).toBe(before);
@@ -270,7 +291,10 @@ test('publish over quota, then a trim of whole segments makes room: publishes go
   const lookUps = await page.evaluate(async (key) => {
     const { harness } = window;
     const log = harness.log('w');
-    return [await harness.settle(log.offsetByKey(harness.bytes(key))), await harness.settle(log.offsetByKey(harness.bytes('batch-0')))];
+    return [
+      await harness.settle(log.offsetByKey(harness.bytes(key))),
+      await harness.settle(log.offsetByKey(harness.bytes('batch-0'))),
+    ];
   }, `batch-${id}`);
   expect(lookUps).toMatchObject([
     { ok: true, value: before + BATCH - 1 },
@@ -302,7 +326,11 @@ test('a trim at the quota that must rewrite a segment either fits or rejects Quo
     const { harness } = window;
     return harness.settle(harness.lib.trimByCount(harness.log('w'), keep).then((r) => r.deletedOffsets.size));
   }, before - BATCH);
-  annotate(testInfo, 'trim at the quota', trimmed.ok ? `deleted ${String(trimmed.value)}` : trimmed.error.split('\n')[0]!);
+  annotate(
+    testInfo,
+    'trim at the quota',
+    trimmed.ok ? `deleted ${String(trimmed.value)}` : trimmed.error.split('\n')[0]!,
+  );
   let first = 0;
   if (trimmed.ok) {
     expect(trimmed.value).toBe(BATCH);
@@ -332,7 +360,11 @@ test('a trim at the quota that must rewrite a segment either fits or rejects Quo
   await page.evaluate(() => window.harness.log('w').close());
 });
 
-test('a bare sync access handle at the quota: the browser refuses with a throw or a short count', async ({ page, context, engine }, testInfo) => {
+test('a bare sync access handle at the quota: the browser refuses with a throw or a short count', async ({
+  page,
+  context,
+  engine,
+}, testInfo) => {
   const quota = await limitQuota(page, context, engine);
   const chunk = MIB;
   const probe = await askWorker<ProbeReply | { error: string }>(page, { kind: 'probe', chunk, max: 64 });
@@ -396,55 +428,72 @@ const smallDiskTest = test.extend<{ smallDisk: string }>({
   },
 });
 
-smallDiskTest('publish on a full disk: rejects QuotaExceeded, nothing torn, and the log goes on once there is room', async ({
-  page,
-  engine,
-  smallDisk,
-}, testInfo) => {
-  // One segment: no file is created on the full disk. Firefox fails to open a sync access
-  // handle for a new segment there (UnknownError, so `Internal`), and what is published after
-  // room is made can then be gone after a restart: a Firefox defect, reported, not asserted here.
-  const options = { createDirs: true, keyIndex: true, rollover: 64 * MIB };
-  expect(await open(page, options)).toMatchObject({ ok: true });
-  for (let id = 0; id < 2; id++) expect(await publishBatch(page, id)).toEqual({ ok: true, value: (id + 1) * BATCH });
-  await page.evaluate(() => window.harness.log('w').sync());
-  // The disk filled from outside the browser, as other programs fill it, all but 3 MiB.
-  const ballastFile = join(smallDisk, 'ballast');
-  writeFileSync(ballastFile, Buffer.alloc(Math.max(0, freeBytes(smallDisk) - 3 * MIB), 0xba));
-  const limit = `a full disk (${(freeBytes(smallDisk) / MIB).toFixed(1)} MiB free)`;
+smallDiskTest(
+  'publish on a full disk: rejects QuotaExceeded, nothing torn, and the log goes on once there is room',
+  async ({ page, engine, smallDisk }, testInfo) => {
+    // One segment: no file is created on the full disk. Firefox fails to open a sync access
+    // handle for a new segment there (UnknownError, so `Internal`), and what is published after
+    // room is made can then be gone after a restart: a Firefox defect, reported, not asserted here.
+    const options = { createDirs: true, keyIndex: true, rollover: 64 * MIB };
+    expect(await open(page, options)).toMatchObject({ ok: true });
+    for (let id = 0; id < 2; id++) expect(await publishBatch(page, id)).toEqual({ ok: true, value: (id + 1) * BATCH });
+    await page.evaluate(() => window.harness.log('w').sync());
+    // The disk filled from outside the browser, as other programs fill it, all but 3 MiB.
+    const ballastFile = join(smallDisk, 'ballast');
+    writeFileSync(ballastFile, Buffer.alloc(Math.max(0, freeBytes(smallDisk) - 3 * MIB), 0xba));
+    const limit = `a full disk (${(freeBytes(smallDisk) / MIB).toFixed(1)} MiB free)`;
 
-  const { id, before, refused } = await fillUntilRefused(page, 2, limit);
-  annotate(testInfo, 'refused', `${engine}: batch ${id} at offset ${before} on ${limit}: ${refused.ok ? '' : refused.error.split('\n')[0]}`);
-  expect(refused).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
+    const { id, before, refused } = await fillUntilRefused(page, 2, limit);
+    annotate(
+      testInfo,
+      'refused',
+      `${engine}: batch ${id} at offset ${before} on ${limit}: ${refused.ok ? '' : refused.error.split('\n')[0]}`,
+    );
+    expect(refused).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
 
-  // Nothing of the refused batch, everything before it; refused again the same way.
-  expect(await check(page)).toEqual({ next: before, count: before, problem: null });
-  expect(await publishBatch(page, id)).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
-  expect(await check(page)).toEqual({ next: before, count: before, problem: null });
+    // Nothing of the refused batch, everything before it; refused again the same way.
+    expect(await check(page)).toEqual({ next: before, count: before, problem: null });
+    expect(await publishBatch(page, id)).toMatchObject({ ok: false, code: 'QuotaExceeded', isLogError: true });
+    expect(await check(page)).toEqual({ next: before, count: before, problem: null });
 
-  rmSync(ballastFile);
-  expect(await publishBatch(page, id)).toEqual({ ok: true, value: before + BATCH });
-  await page.evaluate(() => window.harness.log('w').close());
-  expect(await open(page, options)).toMatchObject({ ok: true });
-  expect(await check(page)).toEqual({ next: before + BATCH, count: before + BATCH, problem: null });
-  expect(await page.evaluate(() => window.harness.log('w').getByKey(window.harness.bytes('batch-0')).then((m) => m.offset))).toBe(BATCH - 1);
-  await page.evaluate(() => window.harness.log('w').close());
+    rmSync(ballastFile);
+    expect(await publishBatch(page, id)).toEqual({ ok: true, value: before + BATCH });
+    await page.evaluate(() => window.harness.log('w').close());
+    expect(await open(page, options)).toMatchObject({ ok: true });
+    expect(await check(page)).toEqual({ next: before + BATCH, count: before + BATCH, problem: null });
+    expect(
+      await page.evaluate(() =>
+        window.harness
+          .log('w')
+          .getByKey(window.harness.bytes('batch-0'))
+          .then((m) => m.offset),
+      ),
+    ).toBe(BATCH - 1);
+    await page.evaluate(() => window.harness.log('w').close());
 
-  // Last, what a bare handle does on the full disk: Chromium's write returns a count
-  // (0xFFFFFFF8, or what fitted). Last because in Firefox a sync access handle that
-  // fails to open on a full disk (UnknownError) can leave the origin's later ones
-  // failing the same way, room or not, until the browser restarts (seen here).
-  writeFileSync(ballastFile, Buffer.alloc(freeBytes(smallDisk), 0xba)); // every byte: nothing of a write fits
-  const probe = await askWorker<ProbeReply | { error: string }>(page, { kind: 'probe', chunk: MIB, max: 64 });
-  annotate(testInfo, 'a bare handle on the full disk', `${engine}: ${'error' in probe ? probe.error : describeProbe(probe, MIB)}`);
-  if (!('error' in probe)) {
-    expect(probe.refused).not.toBeNull();
-    if (probe.refused !== null && 'returned' in probe.refused) expect(probe.refused.returned).not.toBe(MIB);
-  }
-});
+    // Last, what a bare handle does on the full disk: Chromium's write returns a count
+    // (0xFFFFFFF8, or what fitted). Last because in Firefox a sync access handle that
+    // fails to open on a full disk (UnknownError) can leave the origin's later ones
+    // failing the same way, room or not, until the browser restarts (seen here).
+    writeFileSync(ballastFile, Buffer.alloc(freeBytes(smallDisk), 0xba)); // every byte: nothing of a write fits
+    const probe = await askWorker<ProbeReply | { error: string }>(page, { kind: 'probe', chunk: MIB, max: 64 });
+    annotate(
+      testInfo,
+      'a bare handle on the full disk',
+      `${engine}: ${'error' in probe ? probe.error : describeProbe(probe, MIB)}`,
+    );
+    if (!('error' in probe)) {
+      expect(probe.refused).not.toBeNull();
+      if (probe.refused !== null && 'returned' in probe.refused) expect(probe.refused.returned).not.toBe(MIB);
+    }
+  },
+);
 
 test.describe('storage status', () => {
-  test('storageStatus in a page and in a worker: real values, usage grows with a publish', async ({ page, engine }, testInfo) => {
+  test('storageStatus in a page and in a worker: real values, usage grows with a publish', async ({
+    page,
+    engine,
+  }, testInfo) => {
     const status = () => page.evaluate(() => window.harness.lib.storageStatus());
     const before = await status();
     expect(typeof before.persisted).toBe('boolean');
@@ -457,7 +506,11 @@ test.describe('storage status', () => {
     for (let id = 0; id < 8; id++) expect(await publishBatch(page, id)).toMatchObject({ ok: true });
     await page.evaluate(() => window.harness.log('w').close());
     const after = await status();
-    annotate(testInfo, 'usage', `${engine}: ${before.usage} → ${after.usage} bytes after 2 MiB published, of ${after.quota}; persisted ${after.persisted}`);
+    annotate(
+      testInfo,
+      'usage',
+      `${engine}: ${before.usage} → ${after.usage} bytes after 2 MiB published, of ${after.quota}; persisted ${after.persisted}`,
+    );
     // An estimate (rounded, padded): it grows by at least half of what was written.
     expect(after.usage! - before.usage!).toBeGreaterThan(MIB);
     expect(after.persisted).toBe(before.persisted);
@@ -473,7 +526,11 @@ test.describe('storage status', () => {
     expect((inWorker.persist as { message: string }).message).toMatch(/worker: ask from a page/);
   });
 
-  test('requestPersistence resolves the outcome, and storageStatus agrees', async ({ page, context, engine }, testInfo) => {
+  test('requestPersistence resolves the outcome, and storageStatus agrees', async ({
+    page,
+    context,
+    engine,
+  }, testInfo) => {
     const ask = () => page.evaluate(() => window.harness.settle(window.harness.lib.requestPersistence()));
     const persisted = () => page.evaluate(() => window.harness.lib.storageStatus().then((s) => s.persisted));
     if (engine === 'chromium') {
@@ -484,7 +541,10 @@ test.describe('storage status', () => {
       expect(await persisted()).toBe((first as { value: boolean }).value);
       // What engagement would earn it, granted directly: the permission behind persist().
       const cdp = await context.newCDPSession(page);
-      await cdp.send('Browser.grantPermissions', { origin: new URL(page.url()).origin, permissions: ['durableStorage'] });
+      await cdp.send('Browser.grantPermissions', {
+        origin: new URL(page.url()).origin,
+        permissions: ['durableStorage'],
+      });
     }
     // Firefox asks the user; the testing preferences answer for them (granted here, declined below).
     expect(await ask()).toEqual({ ok: true, value: true });
@@ -503,7 +563,10 @@ test.describe('storage status', () => {
           setting: 'denied',
         });
       }
-      expect(await page.evaluate(() => window.harness.settle(window.harness.lib.requestPersistence()))).toEqual({ ok: true, value: false });
+      expect(await page.evaluate(() => window.harness.settle(window.harness.lib.requestPersistence()))).toEqual({
+        ok: true,
+        value: false,
+      });
       expect(await page.evaluate(() => window.harness.lib.storageStatus().then((s) => s.persisted))).toBe(false);
     });
   });

@@ -133,7 +133,6 @@ function lib() {
   return window.harness.lib;
 }
 
-
 /** The message, or the error code it rejected with. */
 async function outcome(p: Promise<Message>): Promise<Seen | string> {
   try {
@@ -142,7 +141,6 @@ async function outcome(p: Promise<Message>): Promise<Seen | string> {
     return errorOf(err).code;
   }
 }
-
 
 // ---------------------------------------------------------------------------
 // Reading a whole log
@@ -224,7 +222,11 @@ function publishKeyed(name: string, from: number, count: number, keys: number, t
   const batch = Array.from({ length: count }, (_, i): NewMessage => {
     const o = from + i;
     const tombstone = tombstoneEvery > 0 && o % tombstoneEvery === 0;
-    return { key: encoder.encode(`k${o % keys}`), value: tombstone ? null : valueFor(o, 'keyed', 128), time: T0 + o * 1000 };
+    return {
+      key: encoder.encode(`k${o % keys}`),
+      value: tombstone ? null : valueFor(o, 'keyed', 128),
+      time: T0 + o * 1000,
+    };
   });
   return window.harness.log(name).publish(batch);
 }
@@ -240,7 +242,9 @@ async function fileSizes(dir: string): Promise<Record<string, number>> {
   let handle = await navigator.storage.getDirectory();
   for (const part of dir.split('/')) handle = await handle.getDirectoryHandle(part);
   const sizes: Record<string, number> = {};
-  for await (const [name, entry] of (handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+  for await (const [name, entry] of (
+    handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+  ).entries()) {
     if (entry.kind === 'file') sizes[name] = (await (entry as FileSystemFileHandle).getFile()).size;
   }
   return sizes;
@@ -316,7 +320,9 @@ async function publishRandom(count: number): Promise<void> {
   if (got !== first + count) history.problems.push(`publish of ${count} at ${first} resolved to ${got}`);
   history.publishes.push({
     first,
-    messages: messages.map((m, i) => seen({ offset: first + i, key: m.key ?? null, value: m.value ?? null, time: m.time! })),
+    messages: messages.map((m, i) =>
+      seen({ offset: first + i, key: m.key ?? null, value: m.value ?? null, time: m.time! }),
+    ),
     start,
     end,
   });
@@ -414,7 +420,8 @@ async function writerStep(): Promise<void> {
   const kinds = (Object.keys(mix) as (keyof Mix)[]).filter((k) => mix[k] > 0);
   let r = s.rnd() * kinds.reduce((sum, k) => sum + mix[k], 0);
   const n = steps++;
-  const kind = n % 20 === 19 ? kinds[Math.floor(n / 20) % kinds.length] : (kinds.find((k) => (r -= mix[k]) < 0) ?? 'publish');
+  const kind =
+    n % 20 === 19 ? kinds[Math.floor(n / 20) % kinds.length] : (kinds.find((k) => (r -= mix[k]) < 0) ?? 'publish');
   if (kind === 'publish') {
     const count = int(s.rnd, 1, 50);
     history.ops.push(`publish(${count}) at ${s.next}`);
@@ -497,7 +504,12 @@ async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
   const deadline = Date.now() + plan.ms;
   window.readersStop = false;
 
-  const record = async (call: ReadCall['call'], arg: number | string, run: () => Promise<Batch | Message | number>, max?: number) => {
+  const record = async (
+    call: ReadCall['call'],
+    arg: number | string,
+    run: () => Promise<Batch | Message | number>,
+    max?: number,
+  ) => {
     const c: ReadCall = { call, arg, max, before: maxNext, start: Date.now(), end: 0, ok: false };
     try {
       const result = await run();
@@ -528,7 +540,12 @@ async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
       const max = int(rnd, 1, 40);
       const caughtUp = position >= 0 && position >= maxNext;
       const c = caughtUp
-        ? await record('blocking', position, () => log.consumeBlocking(position, max, { signal: AbortSignal.timeout(plan.blockMs) }), max)
+        ? await record(
+            'blocking',
+            position,
+            () => log.consumeBlocking(position, max, { signal: AbortSignal.timeout(plan.blockMs) }),
+            max,
+          )
         : await record('consume', position, () => log.consume(position, max), max);
       if (c.ok) position = c.next!;
     } else if (r < 0.45) {
@@ -537,7 +554,12 @@ async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
       await record('consume', from, () => log.consume(from, max), max);
     } else if (r < 0.5) {
       const max = int(rnd, 1, 10);
-      await record('blocking', maxNext, () => log.consumeBlocking(maxNext, max, { signal: AbortSignal.timeout(plan.blockMs) }), max);
+      await record(
+        'blocking',
+        maxNext,
+        () => log.consumeBlocking(maxNext, max, { signal: AbortSignal.timeout(plan.blockMs) }),
+        max,
+      );
     } else if (r < 0.7) {
       const at = rnd() < 0.15 ? OffsetOldest : rnd() < 0.15 ? OffsetNewest : Math.min(offset, Math.max(0, maxNext - 1));
       await record('get', at, () => log.get(at));

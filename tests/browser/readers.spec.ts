@@ -16,15 +16,19 @@ import { differences, drive, medianMs } from './model-check.ts';
 const DIR = 'readers/events';
 const INDEXES = { keyIndex: true, timeIndex: true } satisfies Options;
 
-
-
 async function openWriter(page: Page, options: Options = {}) {
-  const settled = await page.evaluate(([d, o]) => window.harness.openAs('w', d, o), [DIR, { createDirs: true, ...INDEXES, ...options }] as const);
+  const settled = await page.evaluate(([d, o]) => window.harness.openAs('w', d, o), [
+    DIR,
+    { createDirs: true, ...INDEXES, ...options },
+  ] as const);
   expect(settled, 'the writer opens').toMatchObject({ ok: true });
 }
 
 async function openReader(page: Page) {
-  const settled = await page.evaluate(([d, o]) => window.harness.openAs('r', d, o), [DIR, { readonly: true, ...INDEXES }] as const);
+  const settled = await page.evaluate(([d, o]) => window.harness.openAs('r', d, o), [
+    DIR,
+    { readonly: true, ...INDEXES },
+  ] as const);
   expect(settled, 'the reader opens').toMatchObject({ ok: true });
 }
 
@@ -47,7 +51,14 @@ const view = (page: Page, name: 'w' | 'r', keys: string[], times: number[], gets
   page.evaluate(([n, k, t, g]) => window.readers.view(n, k, t, g), [name, keys, times, gets] as const);
 
 /** The reader answers everything exactly as the writer does (get: of the last `gets` offsets). */
-async function expectReaderAgrees(writer: Page, reader: Page, keys: string[], times: number[], when: string, gets = 1000): Promise<LogView> {
+async function expectReaderAgrees(
+  writer: Page,
+  reader: Page,
+  keys: string[],
+  times: number[],
+  when: string,
+  gets = 1000,
+): Promise<LogView> {
   const own = await view(writer, 'w', keys, times, gets);
   expect(own.consumeError, `the writer reads its own log (${when})`).toBeNull();
   const seen = await view(reader, 'r', keys, times, gets);
@@ -60,7 +71,10 @@ const FIXED_KEYS = range(0, 121).map(fixedKey);
 const T0 = Date.UTC(2024, 0, 1);
 const FIXED_TIMES = range(0, 121).flatMap((o) => [T0 + o * 1000 - 500, T0 + o * 1000]);
 
-test('after the writer deletes offset 10 and publishes 100–119, the reader answers right', async ({ page: writer, reader }) => {
+test('after the writer deletes offset 10 and publishes 100–119, the reader answers right', async ({
+  page: writer,
+  reader,
+}) => {
   await openWriter(writer);
   expect(await publishFixed(writer, 0, 100)).toBe(100);
   await openReader(reader);
@@ -81,7 +95,12 @@ test('after the writer deletes offset 10 and publishes 100–119, the reader ans
   expect.soft(v.byKey[fixedKey(100)], 'getByKey(key of 100)').toEqual(m100);
   expect.soft(v.byTime[T0 + 10_000], 'getByTime(time of 10), deleted: 11').toEqual(m11);
   expect.soft(v.consumeError, 'consume from the oldest').toBeNull();
-  expect.soft(v.messages, 'consume: every offset but 10').toEqual(await expectedFixed(writer, range(0, 120).filter((o) => o !== 10)));
+  expect.soft(v.messages, 'consume: every offset but 10').toEqual(
+    await expectedFixed(
+      writer,
+      range(0, 120).filter((o) => o !== 10),
+    ),
+  );
   expect.soft(v.next, 'nextOffset').toBe(120);
   expect.soft(v.gets.slice(100, 120), 'get(100…119)').toEqual(await expectedFixed(writer, range(100, 120)));
   expect.soft(v.gets[120], 'get(120)').toBe('InvalidOffset');
@@ -123,17 +142,37 @@ test('after the writer deletes its newest message, the reader answers right', as
   // The reader does not look in between: the head file is larger than it last saw.
   expect(await deleteOffsets(writer, [98])).toEqual([98]);
   expect(await publishFixed(writer, 100, 5)).toBe(105);
-  const v2 = await expectReaderAgrees(writer, reader, FIXED_KEYS, FIXED_TIMES, 'after deleting the newest and publishing');
+  const v2 = await expectReaderAgrees(
+    writer,
+    reader,
+    FIXED_KEYS,
+    FIXED_TIMES,
+    'after deleting the newest and publishing',
+  );
   expect.soft(v2.gets[98], 'get(98), deleted').toBe('NotFound');
   expect.soft(v2.gets.slice(100, 105), 'get(100…104)').toEqual(await expectedFixed(writer, range(100, 105)));
   expect.soft(v2.next, 'nextOffset').toBe(105);
 });
 
 /** A rewrite in the writer, then a publish of more than it removed: the head file ends larger than before. */
-const REWRITES = ['compactUpdates', 'trimByCount', 'trimByOffset', 'trimBySize', 'trimByAge', 'compact', 'compactDeletes'] as const;
+const REWRITES = [
+  'compactUpdates',
+  'trimByCount',
+  'trimByOffset',
+  'trimBySize',
+  'trimByAge',
+  'compact',
+  'compactDeletes',
+] as const;
 
-for (const [layout, rollover] of [['in one segment', 1 << 20], ['over 4 KiB segments', 4096]] as const) {
-  test(`after compactions and trims in the writer (${layout}), the reader answers what the writer reads`, async ({ page: writer, reader }) => {
+for (const [layout, rollover] of [
+  ['in one segment', 1 << 20],
+  ['over 4 KiB segments', 4096],
+] as const) {
+  test(`after compactions and trims in the writer (${layout}), the reader answers what the writer reads`, async ({
+    page: writer,
+    reader,
+  }) => {
     await openWriter(writer, { rollover });
     const KEYS = 100;
     const keys = [...range(0, 30), KEYS].map((k) => `k${k}`); // k100: never published
@@ -152,13 +191,19 @@ for (const [layout, rollover] of [['in one segment', 1 << 20], ['over 4 KiB segm
         const oldest = await log.get(lib.OffsetOldest);
         const { messages, size } = await log.stat();
         const result =
-          o === 'compactUpdates' ? await lib.compactUpdates(log, oldest.time + 250_000)
-          : o === 'trimByCount' ? await lib.trimByCount(log, messages - 10)
-          : o === 'trimByOffset' ? await lib.trimByOffset(log, oldest.offset + 5)
-          : o === 'trimBySize' ? await lib.trimBySize(log, Math.floor(size * 0.95))
-          : o === 'trimByAge' ? await lib.trimByAge(log, oldest.time + 5_000)
-          : o === 'compact' ? await lib.compact(log, 0)
-          : await lib.compactDeletes(log, Date.now());
+          o === 'compactUpdates'
+            ? await lib.compactUpdates(log, oldest.time + 250_000)
+            : o === 'trimByCount'
+              ? await lib.trimByCount(log, messages - 10)
+              : o === 'trimByOffset'
+                ? await lib.trimByOffset(log, oldest.offset + 5)
+                : o === 'trimBySize'
+                  ? await lib.trimBySize(log, Math.floor(size * 0.95))
+                  : o === 'trimByAge'
+                    ? await lib.trimByAge(log, oldest.time + 5_000)
+                    : o === 'compact'
+                      ? await lib.compact(log, 0)
+                      : await lib.compactDeletes(log, Date.now());
         return result.deletedOffsets.size;
       }, op);
       // compactDeletes may find no tombstone left to drop (compact just did): then only the publish is new.
@@ -172,7 +217,10 @@ for (const [layout, rollover] of [['in one segment', 1 << 20], ['over 4 KiB segm
   });
 }
 
-test('the oldest and newest messages stay found while the writer trims whole segments away', async ({ page: writer, reader }) => {
+test('the oldest and newest messages stay found while the writer trims whole segments away', async ({
+  page: writer,
+  reader,
+}) => {
   test.setTimeout(120_000);
   await openWriter(writer, { rollover: 4096 });
   const publish = (from: number, count: number) =>
@@ -191,9 +239,11 @@ test('the oldest and newest messages stay found while the writer trims whole seg
         try {
           const m = await log.get(at);
           const says = harness.text(m.value)!.split(':')[0];
-          if (says !== String(m.offset)) problems.push(`get(${at}) gave offset ${m.offset} holding the value of ${says}`);
+          if (says !== String(m.offset))
+            problems.push(`get(${at}) gave offset ${m.offset} holding the value of ${says}`);
           // Only trims delete here: the oldest and the newest only move forward.
-          if (m.offset < (last.get(at) ?? -1)) problems.push(`get(${at}) went back from ${last.get(at)} to ${m.offset}`);
+          if (m.offset < (last.get(at) ?? -1))
+            problems.push(`get(${at}) went back from ${last.get(at)} to ${m.offset}`);
           last.set(at, m.offset);
         } catch (err) {
           problems.push(`get(${at}) rejected ${String(err)}`);
@@ -204,11 +254,14 @@ test('the oldest and newest messages stay found while the writer trims whole seg
   });
   for (let round = 0; round < 30; round++) {
     next = await publish(next, 60);
-    await writer.evaluate(async (bySize) => {
-      const { lib, log } = window.harness;
-      const w = log('w');
-      await (bySize ? lib.trimBySize(w, Math.floor((await w.stat()).size * 0.8)) : lib.trimByCount(w, 600));
-    }, round % 2 === 0);
+    await writer.evaluate(
+      async (bySize) => {
+        const { lib, log } = window.harness;
+        const w = log('w');
+        await (bySize ? lib.trimBySize(w, Math.floor((await w.stat()).size * 0.8)) : lib.trimByCount(w, 600));
+      },
+      round % 2 === 0,
+    );
   }
   await reader.evaluate(() => {
     window.readersStop = true;
@@ -216,7 +269,10 @@ test('the oldest and newest messages stay found while the writer trims whole seg
   expect(await reading).toEqual([]);
 });
 
-test('a reader reading in a loop while the writer publishes, rolls, compacts and trims sees no false error', async ({ page: writer, reader }, testInfo) => {
+test('a reader reading in a loop while the writer publishes, rolls, compacts and trims sees no false error', async ({
+  page: writer,
+  reader,
+}, testInfo) => {
   test.setTimeout(150_000); // the run lasts 10 s, longer on a loaded machine (see `drive`)
   const seed = 8;
   const result = await drive(writer, reader, {
@@ -232,23 +288,41 @@ test('a reader reading in a loop while the writer publishes, rolls, compacts and
     target: 1500,
   });
   const { verdict, history, calls } = result;
-  console.log(`seed ${seed}: ${history.ops.length} writer operations, reader calls ${JSON.stringify(verdict.counts)}, median ${medianMs(calls)} ms`);
+  console.log(
+    `seed ${seed}: ${history.ops.length} writer operations, reader calls ${JSON.stringify(verdict.counts)}, median ${medianMs(calls)} ms`,
+  );
   if (verdict.problems.length > 0) {
     const path = testInfo.outputPath('run.json'); // kept with the failed test's results
     writeFileSync(path, JSON.stringify({ seed, history, calls }));
     await testInfo.attach('run.json', { path, contentType: 'application/json' });
   }
-  expect(verdict.problems, `seed ${seed}: what the reader answered wrong (calls: ${JSON.stringify(verdict.counts)})`).toEqual([]);
+  expect(
+    verdict.problems,
+    `seed ${seed}: what the reader answered wrong (calls: ${JSON.stringify(verdict.counts)})`,
+  ).toEqual([]);
   expect(differences(result.readerFinal, result.writerFinal!), 'the reader ends with the writer’s view').toEqual([]);
   // The run did what it is for: rewrites, and reads that found messages.
   expect(history.deletes.filter((d) => d.deleted.length > 0).length, 'rewrites').toBeGreaterThan(0);
-  expect(calls.filter((c) => c.ok && (c.messages?.length ?? 0) > 0).length, 'reads that found messages').toBeGreaterThan(20);
+  expect(
+    calls.filter((c) => c.ok && (c.messages?.length ?? 0) > 0).length,
+    'reads that found messages',
+  ).toBeGreaterThan(20);
 });
 
-test('a readonly open succeeds whatever the writer does meanwhile: publishes, rolls, retention, compaction, trims', async ({ page: writer, reader }) => {
+test('a readonly open succeeds whatever the writer does meanwhile: publishes, rolls, retention, compaction, trims', async ({
+  page: writer,
+  reader,
+}) => {
   test.setTimeout(150_000);
   const options: Options = { createDirs: true, ...INDEXES, rollover: 16 * 1024, retention: { maxCount: 4000 } };
-  const plan = { dir: DIR, options, seed: 21, mix: { publish: 6, delete: 0, compact: 2, trim: 2, sync: 0, reopen: 0 }, keys: 8, target: 3000 };
+  const plan = {
+    dir: DIR,
+    options,
+    seed: 21,
+    mix: { publish: 6, delete: 0, compact: 2, trim: 2, sync: 0, reopen: 0 },
+    keys: 8,
+    target: 3000,
+  };
   await writer.evaluate(async (p) => {
     await window.readers.openWriter(p);
     await window.readers.seed(2000);
@@ -261,7 +335,10 @@ test('a readonly open succeeds whatever the writer does meanwhile: publishes, ro
   // The writer rewrites and removes segments in slices until the reader's opens are done.
   let slices = 0;
   while (!settled) {
-    expect(await writer.evaluate(() => window.readers.runWriter(300)), 'the writer’s operations').toBeGreaterThanOrEqual(0);
+    expect(
+      await writer.evaluate(() => window.readers.runWriter(300)),
+      'the writer’s operations',
+    ).toBeGreaterThanOrEqual(0);
     slices++;
   }
   expect(await opening, 'readonly opens that failed').toEqual([]);

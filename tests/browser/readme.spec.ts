@@ -17,7 +17,10 @@ function readmeExamples(): { heading: string; code: string }[] {
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
     }).outputText;
     // `import { a, b } from 'opfs-log';` → `const { a, b } = window.harness.lib;`
-    return { heading, code: js.replace(/import\s*(\{[^}]*\})\s*from\s*['"]opfs-log['"];?/g, 'const $1 = window.harness.lib;') };
+    return {
+      heading,
+      code: js.replace(/import\s*(\{[^}]*\})\s*from\s*['"]opfs-log['"];?/g, 'const $1 = window.harness.lib;'),
+    };
   });
 }
 
@@ -33,7 +36,9 @@ for (const { heading, code } of readmeExamples()) {
         if (!condition) failures.push(`console.assert #${asserts} in the example failed`);
       };
       try {
-        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (body: string) => () => Promise<void>;
+        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+          body: string,
+        ) => () => Promise<void>;
         await new AsyncFunction(body)();
       } catch (err) {
         failures.push(String(err));

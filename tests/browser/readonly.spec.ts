@@ -47,19 +47,37 @@ function readFrom(page: Page, name: string, offset: number) {
 
 const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-test('a readonly tab reads what the writer tab publishes, and cannot write', async ({ page: writer, newHarnessPage }) => {
-  expect(await writer.evaluate((dir) => window.harness.openAs('w', dir, { createDirs: true }), DIR)).toMatchObject({ ok: true });
+test('a readonly tab reads what the writer tab publishes, and cannot write', async ({
+  page: writer,
+  newHarnessPage,
+}) => {
+  expect(await writer.evaluate((dir) => window.harness.openAs('w', dir, { createDirs: true }), DIR)).toMatchObject({
+    ok: true,
+  });
   expect(await publish(writer, 'w', 'a', 10)).toBe(10);
 
   const reader = await newHarnessPage();
-  expect(await reader.evaluate((dir) => window.harness.openAs('r', dir, { readonly: true }), DIR)).toMatchObject({ ok: true });
-  expect(await readFrom(reader, 'r', -2 /* OffsetOldest */)).toEqual({ values: range('a', 10), offsets: range('', 10).map(Number), next: 10 });
+  expect(await reader.evaluate((dir) => window.harness.openAs('r', dir, { readonly: true }), DIR)).toMatchObject({
+    ok: true,
+  });
+  expect(await readFrom(reader, 'r', -2 /* OffsetOldest */)).toEqual({
+    values: range('a', 10),
+    offsets: range('', 10).map(Number),
+    next: 10,
+  });
 
   // The writer goes on; the reader sees it on its next calls.
   expect(await publish(writer, 'w', 'b', 5)).toBe(15);
   expect(await reader.evaluate(() => window.harness.log('r').nextOffset())).toBe(15);
   expect((await readFrom(reader, 'r', 10)).values).toEqual(range('b', 5));
-  expect(await reader.evaluate(() => window.harness.log('r').get(14).then((m) => window.harness.text(m.value)))).toBe('b4');
+  expect(
+    await reader.evaluate(() =>
+      window.harness
+        .log('r')
+        .get(14)
+        .then((m) => window.harness.text(m.value)),
+    ),
+  ).toBe('b4');
 
   // Writes through the reader are refused, with a LogError that crossed the worker boundary.
   const refusals = await reader.evaluate(async () => {
@@ -81,7 +99,10 @@ test('a readonly tab reads what the writer tab publishes, and cannot write', asy
   // The writer is untouched by all that and keeps working while the reader is open.
   expect(await publish(writer, 'w', 'c', 5)).toBe(20);
   expect(await writer.evaluate(() => window.harness.log('w').sync())).toBe(20);
-  expect(await readFrom(writer, 'w', -2)).toMatchObject({ values: [...range('a', 10), ...range('b', 5), ...range('c', 5)], next: 20 });
+  expect(await readFrom(writer, 'w', -2)).toMatchObject({
+    values: [...range('a', 10), ...range('b', 5), ...range('c', 5)],
+    next: 20,
+  });
 
   // After the writer closes, the reader still reads everything.
   await writer.evaluate(() => window.harness.log('w').close());
@@ -89,9 +110,14 @@ test('a readonly tab reads what the writer tab publishes, and cannot write', asy
   await reader.evaluate(() => window.harness.log('r').close());
 });
 
-test('a readonly tab finds the writer tab’s new messages by key and by time', async ({ page: writer, newHarnessPage }) => {
+test('a readonly tab finds the writer tab’s new messages by key and by time', async ({
+  page: writer,
+  newHarnessPage,
+}) => {
   const options = { createDirs: true, keyIndex: true, timeIndex: true };
-  expect(await writer.evaluate(([dir, o]) => window.harness.openAs('w', dir, o), [DIR, options] as const)).toMatchObject({ ok: true });
+  expect(
+    await writer.evaluate(([dir, o]) => window.harness.openAs('w', dir, o), [DIR, options] as const),
+  ).toMatchObject({ ok: true });
   await writer.evaluate(() => {
     const { harness } = window;
     return harness.log('w').publish([
@@ -102,12 +128,16 @@ test('a readonly tab finds the writer tab’s new messages by key and by time', 
 
   const reader = await newHarnessPage();
   const readOptions = { readonly: true, keyIndex: true, timeIndex: true };
-  expect(await reader.evaluate(([dir, o]) => window.harness.openAs('r', dir, o), [DIR, readOptions] as const)).toMatchObject({ ok: true });
+  expect(
+    await reader.evaluate(([dir, o]) => window.harness.openAs('r', dir, o), [DIR, readOptions] as const),
+  ).toMatchObject({ ok: true });
   const lookUp = () =>
     reader.evaluate(async () => {
       const { harness } = window;
       const log = harness.log('r');
-      const byKey = await harness.settle(log.getByKey(harness.bytes('alpha')).then((m) => [m.offset, harness.text(m.value)]));
+      const byKey = await harness.settle(
+        log.getByKey(harness.bytes('alpha')).then((m) => [m.offset, harness.text(m.value)]),
+      );
       const gamma = await harness.settle(log.offsetByKey(harness.bytes('gamma')));
       const byTime = await harness.settle(log.offsetByTime(2_500));
       return { byKey, gamma, byTime };

@@ -84,7 +84,8 @@ async function publish(name: string, from: number, sizes: number[], gen: number)
   for (const size of sizes) {
     const batch: NewMessage[] = Array.from({ length: size }, (_, i) => expected(next + i, gen));
     const got = await log(name).publish(batch);
-    if (got !== next + size) throw new Error(`publish of ${size} at ${next} resolved to ${got}, expected ${next + size}`);
+    if (got !== next + size)
+      throw new Error(`publish of ${size} at ${next} resolved to ${got}, expected ${next + size}`);
     next = got;
   }
   return next;
@@ -147,10 +148,15 @@ async function verify(name: string, gens: number[], indexes: { key: boolean; tim
   }
   if (next > 0) {
     const newest = await settle(target.get(OffsetNewest));
-    add(newest.ok ? mismatch(newest.value as Message, next - 1, gens[next - 1]) : `get(OffsetNewest) rejected ${describe(newest)}`);
+    add(
+      newest.ok
+        ? mismatch(newest.value as Message, next - 1, gens[next - 1])
+        : `get(OffsetNewest) rejected ${describe(newest)}`,
+    );
   }
   const past = await settle(target.get(next));
-  if (past.ok || past.code !== 'InvalidOffset') add(`get(${next}) (the next offset) gave ${describe(past)}, expected InvalidOffset`);
+  if (past.ok || past.code !== 'InvalidOffset')
+    add(`get(${next}) (the next offset) gave ${describe(past)}, expected InvalidOffset`);
 
   if (indexes.key) {
     const keys = new Map<string, number[]>();
@@ -161,9 +167,16 @@ async function verify(name: string, gens: number[], indexes: { key: boolean; tim
       const s = await settle(target.getByKey(key));
       const last = offsets.at(-1);
       if (last === undefined) {
-        if (s.ok || s.code !== 'NotFound') add(`getByKey(${text}) gave ${s.ok ? `offset ${(s.value as Message).offset}` : describe(s)}, expected NotFound`);
+        if (s.ok || s.code !== 'NotFound')
+          add(
+            `getByKey(${text}) gave ${s.ok ? `offset ${(s.value as Message).offset}` : describe(s)}, expected NotFound`,
+          );
       } else {
-        add(s.ok ? mismatch(s.value as Message, last, gens[last]) : `getByKey(${text}) rejected ${describe(s)}, expected offset ${last}`);
+        add(
+          s.ok
+            ? mismatch(s.value as Message, last, gens[last])
+            : `getByKey(${text}) rejected ${describe(s)}, expected offset ${last}`,
+        );
       }
       const found: number[] = [];
       let from: number = OffsetOldest;
@@ -192,21 +205,32 @@ async function verify(name: string, gens: number[], indexes: { key: boolean; tim
     const starts = new Set<number>();
     gens.forEach((g, o) => {
       const t = expected(o, g).time;
-      starts.add(t).add(t + 1).add(t - 0.5);
+      starts
+        .add(t)
+        .add(t + 1)
+        .add(t - 0.5);
     });
     for (const start of [...starts].sort((a, b) => a - b)) {
       const want = runningMax.findIndex((t) => t >= start);
       const s = await settle(target.getByTime(start));
       if (want < 0) {
-        if (s.ok || s.code !== 'NotFound') add(`getByTime(${start}) gave ${s.ok ? `offset ${(s.value as Message).offset}` : describe(s)}, expected NotFound`);
+        if (s.ok || s.code !== 'NotFound')
+          add(
+            `getByTime(${start}) gave ${s.ok ? `offset ${(s.value as Message).offset}` : describe(s)}, expected NotFound`,
+          );
       } else {
-        add(s.ok ? mismatch(s.value as Message, want, gens[want]) : `getByTime(${start}) rejected ${describe(s)}, expected offset ${want}`);
+        add(
+          s.ok
+            ? mismatch(s.value as Message, want, gens[want])
+            : `getByTime(${start}) rejected ${describe(s)}, expected offset ${want}`,
+        );
       }
     }
     if (next > 0) {
       const after = runningMax[next - 1] + 1;
       const s = await settle(target.getByTime(after));
-      if (s.ok || s.code !== 'NotFound') add(`getByTime(${after}) (after every message) gave ${describe(s)}, expected NotFound`);
+      if (s.ok || s.code !== 'NotFound')
+        add(`getByTime(${after}) (after every message) gave ${describe(s)}, expected NotFound`);
     }
   }
   return problems;
@@ -225,7 +249,9 @@ async function dirHandle(path: string): Promise<FileSystemDirectoryHandle> {
 async function files(path: string): Promise<{ name: string; size: number }[]> {
   const dir = await dirHandle(path);
   const out: { name: string; size: number }[] = [];
-  for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+  for await (const [name, handle] of (
+    dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+  ).entries()) {
     if (handle.kind === 'file') out.push({ name, size: (await (handle as FileSystemFileHandle).getFile()).size });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -242,7 +268,12 @@ async function readFile(path: string, name: string): Promise<Uint8Array<ArrayBuf
 }
 
 /** Opens a writable on `name` (created if `create`), applies `edit`, commits. */
-async function edit(path: string, name: string, create: boolean, change: (w: FileSystemWritableFileStream) => Promise<void>) {
+async function edit(
+  path: string,
+  name: string,
+  create: boolean,
+  change: (w: FileSystemWritableFileStream) => Promise<void>,
+) {
   const handle = await (await dirHandle(path)).getFileHandle(name, { create });
   const writable = await handle.createWritable({ keepExistingData: !create });
   try {
@@ -366,14 +397,25 @@ async function indexRecordsFull(dir: string): Promise<IndexRecord[]> {
 
 /** The records of log `dir`, by base. */
 async function indexRecords(dir: string): Promise<IndexRecordInfo[]> {
-  return (await indexRecordsFull(dir)).map(({ dir: d, base, incarnation, size, count }) => ({ dir: d, base, incarnation, size, count }));
+  return (await indexRecordsFull(dir)).map(({ dir: d, base, incarnation, size, count }) => ({
+    dir: d,
+    base,
+    incarnation,
+    size,
+    count,
+  }));
 }
 
 /**
  * Changes the record of segment `base` by `patch`. With `copy`, the original
  * stays and the patched record is added (give it another `base`).
  */
-async function patchIndexRecord(dir: string, base: number, patch: Partial<IndexRecordInfo>, copy = false): Promise<void> {
+async function patchIndexRecord(
+  dir: string,
+  base: number,
+  patch: Partial<IndexRecordInfo>,
+  copy = false,
+): Promise<void> {
   await withStore('readwrite', async (s) => {
     const record = (await request(s.get([dir, base]))) as IndexRecord | undefined;
     if (!record) throw new Error(`no IndexedDB record for ${dir} base ${base}`);
@@ -395,7 +437,8 @@ async function stashIndexRecord(dir: string, base: number, count: number, timeou
       const { data: _data, ...info } = record;
       return info;
     }
-    if (Date.now() > until) throw new Error(`no IndexedDB record of ${count} messages for ${dir} base ${base} after ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`no IndexedDB record of ${count} messages for ${dir} base ${base} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -412,7 +455,10 @@ async function deleteIndexDatabase(timeoutMs = 5000): Promise<{ blocked: boolean
   let blocked = false;
   await new Promise<void>((resolve, reject) => {
     const r = indexedDB.deleteDatabase(IDB_NAME);
-    const timer = setTimeout(() => reject(new Error(`deleteDatabase(${IDB_NAME}) did not finish in ${timeoutMs} ms (blocked: ${blocked})`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`deleteDatabase(${IDB_NAME}) did not finish in ${timeoutMs} ms (blocked: ${blocked})`)),
+      timeoutMs,
+    );
     r.onsuccess = () => {
       clearTimeout(timer);
       resolve();

@@ -60,7 +60,8 @@ async function expectLog(page: Page, expected: number[], indexes = BOTH) {
 
 const segments = (page: Page) => page.evaluate((dir) => window.recovery.segments(dir), DIR);
 const files = (page: Page) => page.evaluate((dir) => window.recovery.files(dir), DIR);
-const records = (page: Page, name: string) => page.evaluate(([dir, n]) => window.recovery.records(dir, n), [DIR, name] as const);
+const records = (page: Page, name: string) =>
+  page.evaluate(([dir, n]) => window.recovery.records(dir, n), [DIR, name] as const);
 const indexRecords = (page: Page) => page.evaluate((dir) => window.recovery.indexRecords(dir), DIR);
 
 /** The head (last) segment's name. */
@@ -73,7 +74,10 @@ async function head(page: Page): Promise<string> {
 /** The segment file holds exactly the records `offsets`, whole, and nothing after them. */
 async function expectSegmentHolds(page: Page, name: string, offsets: number[]) {
   const found = await records(page, name);
-  expect(found.records.map((r) => r.offset), `records of ${name}`).toEqual(offsets);
+  expect(
+    found.records.map((r) => r.offset),
+    `records of ${name}`,
+  ).toEqual(offsets);
   expect(found.end, `${name} ends right after its last record`).toBe(found.size);
 }
 
@@ -81,11 +85,17 @@ async function expectSegmentHolds(page: Page, name: string, offsets: number[]) {
 async function expectIndexMatchesFiles(page: Page) {
   const names = await segments(page);
   const saved = new Map((await indexRecords(page)).map((r) => [r.base, r]));
-  expect([...saved.keys()].sort((a, b) => a - b), 'IndexedDB records (by base) against segment files').toEqual(names.map(Number.parseFloat));
+  expect(
+    [...saved.keys()].sort((a, b) => a - b),
+    'IndexedDB records (by base) against segment files',
+  ).toEqual(names.map(Number.parseFloat));
   for (const name of names) {
     const file = await records(page, name);
     const record = saved.get(Number.parseFloat(name))!;
-    expect({ incarnation: record.incarnation, size: record.size, count: record.count }, `IndexedDB record of ${name}`).toEqual({
+    expect(
+      { incarnation: record.incarnation, size: record.size, count: record.count },
+      `IndexedDB record of ${name}`,
+    ).toEqual({
       incarnation: file.incarnation,
       size: file.size,
       count: file.records.length,
@@ -95,7 +105,9 @@ async function expectIndexMatchesFiles(page: Page) {
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-test('a torn tail is cut on open: whole batches stay byte-exact and publishing goes on from there', async ({ page }) => {
+test('a torn tail is cut on open: whole batches stay byte-exact and publishing goes on from there', async ({
+  page,
+}) => {
   const options = { ...INDEXES, rollover: SMALL };
   const sizes = [3, 5, 2, 6, 4, 7, 5];
   await openLog(page, options);
@@ -108,7 +120,11 @@ test('a torn tail is cut on open: whole batches stay byte-exact and publishing g
   expect((await segments(page)).length, 'several segments, so the head is not the first').toBeGreaterThan(1);
   // The last record of the last batch (offsets 27..31) loses its last 3 bytes.
   expect(before.records.at(-1)!.offset).toBe(31);
-  await page.evaluate(([dir, n, size]) => window.recovery.truncate(dir, n, size), [DIR, name, before.size - 3] as const);
+  await page.evaluate(([dir, n, size]) => window.recovery.truncate(dir, n, size), [
+    DIR,
+    name,
+    before.size - 3,
+  ] as const);
 
   await openLog(page, options);
   await expectLog(page, gens([27, 0]));
@@ -187,7 +203,9 @@ for (const { where, flipped, keep } of [
   });
 }
 
-test('without check, a flipped byte past what IndexedDB covers (the unsynced tail) cuts from that batch on', async ({ page }) => {
+test('without check, a flipped byte past what IndexedDB covers (the unsynced tail) cuts from that batch on', async ({
+  page,
+}) => {
   await openLog(page, INDEXES);
   expect(await publish(page, 0, [3, 4])).toBe(7);
   expect(await page.evaluate(() => window.harness.log('w').sync())).toBe(7);
@@ -214,7 +232,9 @@ test('without check, a flipped byte past what IndexedDB covers (the unsynced tai
   await closeLog(page);
 });
 
-test('without check, reading a damaged record that IndexedDB covers rejects Corrupted naming the file', async ({ page }) => {
+test('without check, reading a damaged record that IndexedDB covers rejects Corrupted naming the file', async ({
+  page,
+}) => {
   await openLog(page, INDEXES);
   expect(await publish(page, 0, [3, 4, 5])).toBe(12);
   await closeLog(page);
@@ -254,8 +274,10 @@ test('without check, reading a damaged record that IndexedDB covers rejects Corr
     for (const o of [0, 7, 9, 11]) {
       const m = await harness.log('w').get(o);
       const expected = recovery.expected(o, 0);
-      const same = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : a.join() === b.join());
-      if (!same(m.key, expected.key) || !same(m.value, expected.value) || m.time !== expected.time) problems.push(`offset ${o} differs`);
+      const same = (a: Uint8Array | null, b: Uint8Array | null) =>
+        a === null || b === null ? a === b : a.join() === b.join();
+      if (!same(m.key, expected.key) || !same(m.value, expected.value) || m.time !== expected.time)
+        problems.push(`offset ${o} differs`);
     }
     return problems;
   });
@@ -273,7 +295,10 @@ test('a missing IndexedDB database is rebuilt from the segments', async ({ page 
   expect(await indexRecords(page)).not.toEqual([]);
 
   const deleted = await page.evaluate(() => window.recovery.deleteIndexDatabase());
-  expect(deleted, 'deleted at once (the closed log left no connection open), and gone').toEqual({ blocked: false, exists: false });
+  expect(deleted, 'deleted at once (the closed log left no connection open), and gone').toEqual({
+    blocked: false,
+    exists: false,
+  });
 
   await openLog(page, options);
   await expectLog(page, gens([sum(sizes), 0]));
@@ -287,7 +312,9 @@ test('a missing IndexedDB database is rebuilt from the segments', async ({ page 
   await closeLog(page);
 });
 
-test('an IndexedDB record that leads its file, or belongs to another file, is ignored and repaired', async ({ page }) => {
+test('an IndexedDB record that leads its file, or belongs to another file, is ignored and repaired', async ({
+  page,
+}) => {
   const options = { ...INDEXES, rollover: SMALL };
   const sizes = [5, 3, 7, 2, 6, 4, 8, 1, 5, 9];
   const total = sum(sizes);
@@ -309,7 +336,11 @@ test('an IndexedDB record that leads its file, or belongs to another file, is ig
         await recovery.patchIndexRecord(dir, b0, { size: saved.size + 1000 });
         // Built from another incarnation of the second file: two messages, fewer bytes.
         const other = (await recovery.indexRecords(dir)).find((r) => r.base === b1)!;
-        await recovery.patchIndexRecord(dir, b1, { incarnation: (other.incarnation ^ 1) >>> 0, count: 2, size: shortSize });
+        await recovery.patchIndexRecord(dir, b1, {
+          incarnation: (other.incarnation ^ 1) >>> 0,
+          count: 2,
+          size: shortSize,
+        });
         // Segments that do not exist: past the end, and inside the first segment.
         await recovery.patchIndexRecord(dir, b0, { base: 99_999 }, true);
         await recovery.patchIndexRecord(dir, b0, { base: b0 + 1 }, true);
@@ -361,7 +392,11 @@ test('open rejects Unsupported, a LogError, on a page without navigator.storage.
   const result = await page.evaluate(async () => {
     const { harness } = window;
     const original = Object.getOwnPropertyDescriptor(StorageManager.prototype, 'getDirectory')!;
-    Object.defineProperty(StorageManager.prototype, 'getDirectory', { value: undefined, configurable: true, writable: true });
+    Object.defineProperty(StorageManager.prototype, 'getDirectory', {
+      value: undefined,
+      configurable: true,
+      writable: true,
+    });
     let without;
     try {
       without = await harness.settle(harness.lib.open('unsupported/events', { createDirs: true }));
@@ -369,7 +404,9 @@ test('open rejects Unsupported, a LogError, on a page without navigator.storage.
       Object.defineProperty(StorageManager.prototype, 'getDirectory', original);
     }
     // The same open on the same page, with OPFS back: it was the missing API that failed it.
-    const withIt = await harness.settle(harness.lib.open('unsupported/events', { createDirs: true }).then((log) => log.close()));
+    const withIt = await harness.settle(
+      harness.lib.open('unsupported/events', { createDirs: true }).then((log) => log.close()),
+    );
     return { without, withIt };
   });
   expect(result.without).toMatchObject({ ok: false, code: 'Unsupported', isLogError: true });
@@ -418,7 +455,10 @@ test('an interrupted segment rewrite is finished or dropped on open', async ({ p
   await expectLog(page, gens([total, 0]));
   expect(await publish(page, total, [2, 3], 1)).toBe(total + 5);
   await closeLog(page);
-  expect((await files(page)).filter((f) => !/^\d{20}\.log$/.test(f.name)), 'nothing but segments').toEqual([]);
+  expect(
+    (await files(page)).filter((f) => !/^\d{20}\.log$/.test(f.name)),
+    'nothing but segments',
+  ).toEqual([]);
   expect(await segments(page)).toEqual(expect.arrayContaining(names));
 
   await openLog(page, { ...options, check: true });
@@ -426,7 +466,9 @@ test('an interrupted segment rewrite is finished or dropped on open', async ({ p
   await closeLog(page);
 });
 
-test('a head segment whose header never reached the file is recreated, and the log goes on at its base', async ({ page }) => {
+test('a head segment whose header never reached the file is recreated, and the log goes on at its base', async ({
+  page,
+}) => {
   const options = { ...INDEXES, rollover: SMALL };
   const sizes = [5, 3, 7, 2, 6, 4];
   await openLog(page, options);
@@ -467,7 +509,9 @@ test('a damaged sealed segment makes open reject Corrupted, naming the file', as
   expect(await segments(page), 'no segment was removed or added').toEqual(names);
 });
 
-test('deleting the IndexedDB database while a log is open is not blocked, and the index comes back', async ({ page }) => {
+test('deleting the IndexedDB database while a log is open is not blocked, and the index comes back', async ({
+  page,
+}) => {
   const options = { ...INDEXES, rollover: SMALL };
   await openLog(page, options);
   expect(await publish(page, 0, [5, 3, 7, 2])).toBe(17);

@@ -18,16 +18,23 @@ const openAs = (page: Page, name: string, options: object) =>
   page.evaluate(([n, d, o]) => window.harness.openAs(n, d, o), [name, DIR, options] as const);
 
 const publish = (page: Page, name: string, text: string) =>
-  page.evaluate(([n, t]) => window.harness.settle(window.harness.log(n).publish([{ value: window.harness.bytes(t) }])), [name, text] as const);
+  page.evaluate(
+    ([n, t]) => window.harness.settle(window.harness.log(n).publish([{ value: window.harness.bytes(t) }])),
+    [name, text] as const,
+  );
 
-const sync = (page: Page, name: string) => page.evaluate((n) => window.harness.settle(window.harness.log(n).sync()), name);
+const sync = (page: Page, name: string) =>
+  page.evaluate((n) => window.harness.settle(window.harness.log(n).sync()), name);
 
 /** How each call of the log kept as `name` settles now. */
 function everyCall(page: Page, name: string) {
   return page.evaluate(async (n) => {
     const log = window.harness.log(n);
     const { bytes } = window.harness;
-    const settle = (p: Promise<unknown>) => window.harness.settle(Promise.race([p, new Promise((_, j) => setTimeout(() => j(new Error('no answer in 10 s')), 10_000))]));
+    const settle = (p: Promise<unknown>) =>
+      window.harness.settle(
+        Promise.race([p, new Promise((_, j) => setTimeout(() => j(new Error('no answer in 10 s')), 10_000))]),
+      );
     return {
       nextOffset: await settle(log.nextOffset()),
       consume: await settle(log.consume(0, 10)),
@@ -45,14 +52,20 @@ async function expectEveryCallRemoved(page: Page, name: string, readonly = false
     if (call === 'publish' && readonly) continue;
     expect(settled, `${name}.${call}`).toMatchObject(REMOVED);
   }
-  expect(await page.evaluate((n) => window.harness.settle(window.harness.log(n).close()), name), `${name}.close`).toMatchObject({ ok: true });
+  expect(
+    await page.evaluate((n) => window.harness.settle(window.harness.log(n).close()), name),
+    `${name}.close`,
+  ).toMatchObject({ ok: true });
 }
 
 /** What "Clear site data" does: the origin's file systems and IndexedDB go, under the open logs. */
 async function clearOrigin(engine: string, context: BrowserContext, page: Page, profileDir: string, baseURL: string) {
   if (engine === 'chromium') {
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(baseURL).origin, storageTypes: 'file_systems,indexeddb' });
+    await cdp.send('Storage.clearDataForOrigin', {
+      origin: new URL(baseURL).origin,
+      storageTypes: 'file_systems,indexeddb',
+    });
     await cdp.detach();
     return;
   }
@@ -65,7 +78,12 @@ async function clearOrigin(engine: string, context: BrowserContext, page: Page, 
 }
 
 test('clearing the site data under a writer tab, a second writer tab and a reader: every tab rejects StorageRemoved, and an open afterwards starts a new log', async ({
-  page, context, newHarnessPage, engine, profileDir, baseURL,
+  page,
+  context,
+  newHarnessPage,
+  engine,
+  profileDir,
+  baseURL,
 }) => {
   const b = await newHarnessPage();
   const r = await newHarnessPage();
@@ -102,12 +120,30 @@ test('clearing the site data under a writer tab, a second writer tab and a reade
   expect(await openAs(b, 'b2', { createDirs: true })).toMatchObject({ ok: true });
   expect(await publish(b, 'b2', 'new log, second tab')).toMatchObject({ ok: true, value: 2 });
   expect(await sync(b, 'b2')).toMatchObject({ ok: true, value: 2 });
-  expect(await page.evaluate(() => window.harness.log('a2').close().then(() => 'closed'))).toBe('closed');
-  expect(await b.evaluate(() => window.harness.log('b2').close().then(() => 'closed'))).toBe('closed');
+  expect(
+    await page.evaluate(() =>
+      window.harness
+        .log('a2')
+        .close()
+        .then(() => 'closed'),
+    ),
+  ).toBe('closed');
+  expect(
+    await b.evaluate(() =>
+      window.harness
+        .log('b2')
+        .close()
+        .then(() => 'closed'),
+    ),
+  ).toBe('closed');
 });
 
 test('an exclusive writer whose site data is cleared rejects sync StorageRemoved and releases the log', async ({
-  page, context, engine, profileDir, baseURL,
+  page,
+  context,
+  engine,
+  profileDir,
+  baseURL,
 }) => {
   expect(await openAs(page, 'x', { createDirs: true, exclusive: true, autoSync: true })).toMatchObject({ ok: true });
   expect(await publish(page, 'x', 'one')).toMatchObject({ ok: true, value: 1 });
@@ -127,7 +163,8 @@ test('an exclusive writer whose site data is cleared rejects sync StorageRemoved
 });
 
 test('a readonly log whose directory another tab removes rejects StorageRemoved, and a writer there starts a new log', async ({
-  page, newHarnessPage,
+  page,
+  newHarnessPage,
 }) => {
   expect(await openAs(page, 'w', { createDirs: true })).toMatchObject({ ok: true });
   expect(await publish(page, 'w', 'one')).toMatchObject({ ok: true, value: 1 });

@@ -10,7 +10,9 @@ import { requestPersistence, storageStatus } from '../../src/index.ts';
 export type Request = { kind: 'status' } | { kind: 'probe'; chunk: number; max: number };
 
 /** How a call settled, in a form that crosses postMessage. */
-export type Settled = { ok: true; value: unknown } | { ok: false; name: string; code: string | null; isLogError: boolean; message: string };
+export type Settled =
+  | { ok: true; value: unknown }
+  | { ok: false; name: string; code: string | null; isLogError: boolean; message: string };
 
 export interface StatusReply {
   status: Settled;

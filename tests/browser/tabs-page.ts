@@ -65,7 +65,6 @@ declare global {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-
 /** Batch `batch` of tab `tag`: key `tag:batch`, values `tag:batch:index:` padded with dots. */
 function tagged(tag: string, batch: number, size: number, bytes: number): NewMessage[] {
   return Array.from({ length: size }, (_, i) => {
@@ -230,7 +229,13 @@ function startWait(id: string, name: string, offset: number, max: number): void 
     .log(name)
     .consumeBlocking(offset, max)
     .then(
-      (batch) => Object.assign(state, { state: 'resolved', entries: batch.messages.map((m) => [m.offset, headOf(m.value)]), next: batch.nextOffset, at: Date.now() }),
+      (batch) =>
+        Object.assign(state, {
+          state: 'resolved',
+          entries: batch.messages.map((m) => [m.offset, headOf(m.value)]),
+          next: batch.nextOffset,
+          at: Date.now(),
+        }),
       (err: unknown) => Object.assign(state, { state: 'rejected', ...errorOf(err), at: Date.now() }),
     );
 }

@@ -52,7 +52,10 @@ function openAs(page: Page, name: string, dir: string, options: Options = WRITER
 }
 
 async function mustOpen(page: Page, name: string, dir: string, options: Options = WRITER): Promise<void> {
-  expect(await openAs(page, name, dir, options), `open ${dir} as ${name} with ${JSON.stringify(options)}`).toMatchObject({ ok: true });
+  expect(
+    await openAs(page, name, dir, options),
+    `open ${dir} as ${name} with ${JSON.stringify(options)}`,
+  ).toMatchObject({ ok: true });
 }
 
 async function timedOpen(page: Page, name: string, dir: string, options: Options) {
@@ -86,7 +89,10 @@ async function waitDone(page: Page, tag: string, count: number, after = 0, what 
       { polling: 20, timeout },
     );
   } catch (err) {
-    throw new Error(`${what}: tab ${tag} did not get ${count} publishes done: ${JSON.stringify(await progress().catch(() => null))}`, { cause: err });
+    throw new Error(
+      `${what}: tab ${tag} did not get ${count} publishes done: ${JSON.stringify(await progress().catch(() => null))}`,
+      { cause: err },
+    );
   }
   const p = await progress();
   expect(p.done, `${what}: tab ${tag} stopped publishing: ${JSON.stringify(p)}`).toBeGreaterThanOrEqual(count);
@@ -138,7 +144,8 @@ function judge(read: ReadBack, expected: Expected): string[] {
   const note = (line: string) => {
     if (problems.length < 25) problems.push(line);
   };
-  if (read.entries.length !== read.next) note(`read ${read.entries.length} messages, but the next offset is ${read.next}`);
+  if (read.entries.length !== read.next)
+    note(`read ${read.entries.length} messages, but the next offset is ${read.next}`);
   const batches = new Map<string, Entry[]>();
   const gap = read.entries.findIndex(([offset], i) => offset !== i);
   if (gap >= 0) note(`offsets are not dense from 0: message ${gap} read has offset ${read.entries[gap][0]}`);
@@ -157,13 +164,17 @@ function judge(read: ReadBack, expected: Expected): string[] {
     const first = at[0];
     const whole = messages.length === size && messages.every(([o, h], j) => o === first + j && h === `${key}:${j}`);
     if (copies > 1) note(`batch ${key} is in the log ${copies} times (offsets ${at.join(',')})`);
-    else if (!whole) note(`batch ${key} is not whole and contiguous: ${messages.map(([o, h]) => `${o}=${h}`).join(' ')}`);
+    else if (!whole)
+      note(`batch ${key} is not whole and contiguous: ${messages.map(([o, h]) => `${o}=${h}`).join(' ')}`);
     const next = expected.present.get(key);
-    if (next !== undefined && next !== first + size) note(`batch ${key} is at offset ${first}, but its publish resolved to next offset ${next}`);
-    if (expected.only && next === undefined) note(`batch ${key} is in the log (at ${first}) but no publish of it was acknowledged`);
+    if (next !== undefined && next !== first + size)
+      note(`batch ${key} is at offset ${first}, but its publish resolved to next offset ${next}`);
+    if (expected.only && next === undefined)
+      note(`batch ${key} is in the log (at ${first}) but no publish of it was acknowledged`);
   }
   for (const key of expected.present.keys()) if (!batches.has(key)) note(`acknowledged batch ${key} is missing`);
-  for (const key of expected.absent ?? []) if (batches.has(key)) note(`batch ${key} is in the log, but its publish rejected`);
+  for (const key of expected.absent ?? [])
+    if (batches.has(key)) note(`batch ${key} is in the log, but its publish rejected`);
   return problems;
 }
 
@@ -193,7 +204,6 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-
 // ---------------------------------------------------------------------------
 // 1. Tabs publishing at once
 
@@ -204,7 +214,11 @@ async function publishAtOnce(pages: Page[], dir: string): Promise<string> {
   // With four tabs, two publishes in flight per tab: calls overlap within a tab too.
   const plan: StreamPlan = { batches: 20, size: 50, bytes: 100, sync: false, parallel: pages.length === 4 ? 2 : 1 };
   await Promise.all(pages.map((page, i) => startStream(page, tags[i], plan, `w${pages.length}`)));
-  const records = await within(STUCK_MS, () => 'the streams', Promise.all(pages.map((page, i) => page.evaluate((t) => window.tabs.finish(t), tags[i]))));
+  const records = await within(
+    STUCK_MS,
+    () => 'the streams',
+    Promise.all(pages.map((page, i) => page.evaluate((t) => window.tabs.finish(t), tags[i]))),
+  );
   for (const r of records) {
     expect(r.failures, `tab ${r.tag}'s publishes`).toEqual([]);
     expect(r.published).toHaveLength(plan.batches);
@@ -218,7 +232,9 @@ async function publishAtOnce(pages: Page[], dir: string): Promise<string> {
   return `${pages.length} tabs: ${switches(fromOwner)} switches between tabs in offset order`;
 }
 
-test('two, then four tabs publishing at once: every acknowledged batch is there once, whole, with dense offsets', async ({ tab }, testInfo) => {
+test('two, then four tabs publishing at once: every acknowledged batch is there once, whole, with dense offsets', async ({
+  tab,
+}, testInfo) => {
   const pages = [await tab(), await tab()];
   const two = await publishAtOnce(pages, 'tabs/concurrent-2');
   pages.push(await tab(), await tab());
@@ -264,7 +280,11 @@ async function handoverRound(
   // Tab c keeps three publishes in flight: more forwarded calls for the handover to carry over.
   await startStream(c, tagC, { ...plan, parallel: 3 }, name);
   const before = `round ${round}, before the owner left`;
-  await Promise.all([waitDone(owner, tagA, 5, 0, before), waitDone(b, tagB, 5, 0, before), waitDone(c, tagC, 5, 0, before)]);
+  await Promise.all([
+    waitDone(owner, tagA, 5, 0, before),
+    waitDone(b, tagB, 5, 0, before),
+    waitDone(c, tagC, 5, 0, before),
+  ]);
 
   const kept: StreamRecord[] = [];
   let sent: number;
@@ -307,7 +327,10 @@ async function handoverRound(
   expect(judge(read, { size: plan.size, present, absent: resolved.absent }), `round ${round}`).toEqual([]);
   if (crash) {
     const lost = [...resolved.present.keys()].filter((k) => !read.entries.some(([, h]) => h === `${k}:0`));
-    if (lost.length > 0) console.log(`round ${round}: publishes resolved but not synced before the crash, not in the log: ${lost.join(' ')}`);
+    if (lost.length > 0)
+      console.log(
+        `round ${round}: publishes resolved but not synced before the crash, not in the log: ${lost.join(' ')}`,
+      );
   }
 
   await closeLog(b, name);
@@ -357,7 +380,9 @@ test.afterAll(() => {
   const all = [...pauses.values()].flat();
   if (all.length === 0) return;
   for (const [departure, values] of pauses) {
-    console.log(`handover pause, ${departure}: median ${median(values)} ms, max ${Math.max(...values)} ms (${values.length} runs)`);
+    console.log(
+      `handover pause, ${departure}: median ${median(values)} ms, max ${Math.max(...values)} ms (${values.length} runs)`,
+    );
   }
   console.log(`handover pause, all: median ${median(all)} ms, max ${Math.max(...all)} ms (${all.length} runs)`);
 });
@@ -374,15 +399,21 @@ test('the whole browser killed while tabs publish with sync: relaunched, every s
   const pages: Page[] = [];
   for (const tag of ['a', 'b', 'c']) {
     const page = await tab();
-    await page.exposeFunction('tabsReport', (t: string, batch: number, next: number) => void synced.set(`${t}:${batch}`, next));
+    await page.exposeFunction(
+      'tabsReport',
+      (t: string, batch: number, next: number) => void synced.set(`${t}:${batch}`, next),
+    );
     await mustOpen(page, 'w', dir);
     pages.push(page);
   }
   const plan: StreamPlan = { batches: 1_000_000, size: 10, bytes: 100, sync: true, parallel: 1 };
   // Tab c keeps two publishes in flight: more calls forwarded at the moment of death.
-  for (const [i, tag] of ['a', 'b', 'c'].entries()) await startStream(pages[i], tag, { ...plan, parallel: tag === 'c' ? 2 : 1 });
+  for (const [i, tag] of ['a', 'b', 'c'].entries())
+    await startStream(pages[i], tag, { ...plan, parallel: tag === 'c' ? 2 : 1 });
   await Promise.all(['a', 'b', 'c'].map((tag, i) => waitDone(pages[i], tag, 5, 0, 'before the kill')));
-  await expect.poll(() => ['a', 'b', 'c'].every((t) => [...synced.keys()].some((k) => k.startsWith(`${t}:`)))).toBe(true);
+  await expect
+    .poll(() => ['a', 'b', 'c'].every((t) => [...synced.keys()].some((k) => k.startsWith(`${t}:`))))
+    .toBe(true);
 
   await killBrowser(context);
   const known = new Map(synced);
@@ -406,7 +437,9 @@ test('the whole browser killed while tabs publish with sync: relaunched, every s
 // ---------------------------------------------------------------------------
 // 3. Every call from a tab that does not own the log; a readonly tab beside writers
 
-test('delete, getByKey and compaction from a tab that does not own the log; a readonly tab beside the writers', async ({ tab }) => {
+test('delete, getByKey and compaction from a tab that does not own the log; a readonly tab beside the writers', async ({
+  tab,
+}) => {
   const dir = 'tabs/non-owner';
   const owner = await tab();
   await mustOpen(owner, 'w', dir);
@@ -421,18 +454,33 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
     page.evaluate(
       ([m, t]) => {
         const { harness } = window;
-        return harness.log('w').publish(m.map(([k, v], i) => ({ key: harness.bytes(k), value: v === null ? null : harness.bytes(v), time: t + i })));
+        return harness
+          .log('w')
+          .publish(
+            m.map(([k, v], i) => ({ key: harness.bytes(k), value: v === null ? null : harness.bytes(v), time: t + i })),
+          );
       },
       [messages, past] as const,
     );
-  expect(await publish(b, [['k1', 'k1 from b'], ['k2', 'k2 from b'], ['k3', 'k3 from b']])).toBe(3); // 0, 1, 2
+  expect(
+    await publish(b, [
+      ['k1', 'k1 from b'],
+      ['k2', 'k2 from b'],
+      ['k3', 'k3 from b'],
+    ]),
+  ).toBe(3); // 0, 1, 2
   expect(await publish(owner, [['k1', 'k1 from the owner']])).toBe(4); // 3
   expect(await publish(c, [['k2', null]])).toBe(5); // 4: a tombstone
 
   const byKey = (page: Page, key: string) =>
     page.evaluate(async (k) => {
       const { harness } = window;
-      const got = await harness.settle(harness.log('w').getByKey(harness.bytes(k)).then((m) => ({ offset: m.offset, value: harness.text(m.value) })));
+      const got = await harness.settle(
+        harness
+          .log('w')
+          .getByKey(harness.bytes(k))
+          .then((m) => ({ offset: m.offset, value: harness.text(m.value) })),
+      );
       return got.ok ? got.value : got.code;
     }, key);
   expect(await byKey(b, 'k1')).toEqual({ offset: 3, value: 'k1 from the owner' });
@@ -445,7 +493,10 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
   });
   expect(deleted.offsets).toEqual([2]);
   expect(deleted.size).toBeGreaterThan(0);
-  expect(await owner.evaluate(() => window.harness.settle(window.harness.log('w').get(2)))).toMatchObject({ ok: false, code: 'NotFound' });
+  expect(await owner.evaluate(() => window.harness.settle(window.harness.log('w').get(2)))).toMatchObject({
+    ok: false,
+    code: 'NotFound',
+  });
   expect(await byKey(c, 'k3')).toBe('NotFound');
 
   const compacted = await b.evaluate(async () => {
@@ -479,7 +530,11 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
   for (const page of writers) await mustOpen(page, 'ro', ro);
   const reader = await tab();
   await mustOpen(reader, 'r', ro, READONLY);
-  expect(await reader.evaluate(() => window.harness.settle(window.harness.log('r').publish([{ value: window.harness.bytes('no') }])))).toMatchObject({
+  expect(
+    await reader.evaluate(() =>
+      window.harness.settle(window.harness.log('r').publish([{ value: window.harness.bytes('no') }])),
+    ),
+  ).toMatchObject({
     ok: false,
     code: 'Readonly',
   });
@@ -489,7 +544,11 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
   // The reader follows the log from the start (consumeBlocking once caught up) until it has read everything.
   const followed = reader.evaluate(([n, until]) => window.tabs.follow(n, until, 5_000), ['r', total] as const);
   await Promise.all(writers.map((page, i) => startStream(page, 'abc'[i], plan, 'ro')));
-  const records = await within(STUCK_MS, () => 'the streams', Promise.all(writers.map((page, i) => page.evaluate((t) => window.tabs.finish(t), 'abc'[i]))));
+  const records = await within(
+    STUCK_MS,
+    () => 'the streams',
+    Promise.all(writers.map((page, i) => page.evaluate((t) => window.tabs.finish(t), 'abc'[i]))),
+  );
   for (const r of records) expect(r.failures, `tab ${r.tag}'s publishes`).toEqual([]);
   const live = await within(STUCK_MS, () => 'the readonly tab following the log', followed);
 
@@ -503,7 +562,9 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
 // ---------------------------------------------------------------------------
 // 4. Live waits across tabs and across a handover
 
-test('consumeBlocking in a tab that does not own the log is woken by the other tabs, also across a handover', async ({ tab }) => {
+test('consumeBlocking in a tab that does not own the log is woken by the other tabs, also across a handover', async ({
+  tab,
+}) => {
   const dir = 'tabs/blocking';
   const owner = await tab();
   await mustOpen(owner, 'w', dir);
@@ -516,7 +577,10 @@ test('consumeBlocking in a tab that does not own the log is woken by the other t
     page.evaluate(([i, o]) => window.tabs.startWait(i, 'w', o, 10), [id, offset] as const);
   const state = (page: Page, id: string) => page.evaluate((i) => window.tabs.waitState(i), id);
   const settled = async (page: Page, id: string) => {
-    await page.waitForFunction((i) => window.tabs.waitState(i).state !== 'pending', id, { polling: 20, timeout: 20_000 });
+    await page.waitForFunction((i) => window.tabs.waitState(i).state !== 'pending', id, {
+      polling: 20,
+      timeout: 20_000,
+    });
     return state(page, id);
   };
 
@@ -552,7 +616,9 @@ test('consumeBlocking in a tab that does not own the log is woken by the other t
 // ---------------------------------------------------------------------------
 // 5. Tabs opened and closed quickly, in random order
 
-test('tabs opened and closed quickly in random order never get stuck or Locked, and lose nothing', async ({ tab }, testInfo) => {
+test('tabs opened and closed quickly in random order never get stuck or Locked, and lose nothing', async ({
+  tab,
+}, testInfo) => {
   test.setTimeout(180_000);
   const dir = 'tabs/churn';
   const SIZE = 5;
@@ -599,9 +665,17 @@ test('tabs opened and closed quickly in random order never get stuck or Locked, 
     tasks.sort(() => rnd() - 0.5); // started in a random order, all at once
     const what = tasks.map((t) => t.what).join(', ');
     history.push(`step ${step}: ${what}`);
-    await within(STUCK_MS, () => `step ${step} (${what}; history: ${history.join('; ')})`, Promise.all(tasks.map((t) => t.run())));
+    await within(
+      STUCK_MS,
+      () => `step ${step} (${what}; history: ${history.join('; ')})`,
+      Promise.all(tasks.map((t) => t.run())),
+    );
   }
-  await within(STUCK_MS, () => 'closing the last tabs', Promise.all(live.map((t) => closeOne(t, rnd() < 0.5 ? 'log' : 'tab'))));
+  await within(
+    STUCK_MS,
+    () => 'closing the last tabs',
+    Promise.all(live.map((t) => closeOne(t, rnd() < 0.5 ? 'log' : 'tab'))),
+  );
 
   // With every tab gone, a fresh one opens for writing at once and finds every publish.
   const fresh = await tab();
@@ -619,7 +693,9 @@ test('tabs opened and closed quickly in random order never get stuck or Locked, 
 // ---------------------------------------------------------------------------
 // 6. The exclusive writer
 
-test('exclusive: refused beside other writers, refuses them while it holds the log, and readonly opens beside either', async ({ tab }, testInfo) => {
+test('exclusive: refused beside other writers, refuses them while it holds the log, and readonly opens beside either', async ({
+  tab,
+}, testInfo) => {
   const dir = 'tabs/exclusive';
   const a = await tab();
   await mustOpen(a, 'w', dir);

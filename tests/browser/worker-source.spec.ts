@@ -82,7 +82,7 @@ test('a function that returns no Worker rejects InvalidArgument; a bad source th
   expect(result.badSource).toMatchObject({ ok: false, code: 'InvalidArgument' });
 });
 
-test('inside a worker of the page\'s own, open and importArchive run in place', async ({ page }) => {
+test("inside a worker of the page's own, open and importArchive run in place", async ({ page }) => {
   const result = await page.evaluate(
     () =>
       new Promise((resolve) => {

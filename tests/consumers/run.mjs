@@ -10,7 +10,16 @@
 // { passed, failed, results: [{ name, title, ok, ms, error? }] } to
 // $CONSUMERS_JSON_OUTPUT if set; exits non-zero if any consumer failed.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative } from 'node:path';
@@ -31,11 +40,14 @@ function appEnv(app) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
     const lower = key.toLowerCase();
-    if (lower.startsWith('npm_package_') || lower.startsWith('npm_lifecycle_') || lower === 'npm_config_local_prefix') continue;
+    if (lower.startsWith('npm_package_') || lower.startsWith('npm_lifecycle_') || lower === 'npm_config_local_prefix')
+      continue;
     if (lower === 'init_cwd' || lower === 'npm_command') continue;
     env[key] = value;
   }
-  const path = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== ownBins && !dir.startsWith(join(root, 'node_modules')));
+  const path = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== ownBins && !dir.startsWith(join(root, 'node_modules')));
   env.PATH = [join(app, 'node_modules', '.bin'), ...path].join(delimiter);
   return env;
 }
@@ -105,7 +117,13 @@ function killGroup(server, signal) {
 
 /** Starts the app's server in a process group of its own, so that stopping it stops its children too. */
 function startServer(command, cwd) {
-  const child = spawn(command, { cwd, env: appEnv(cwd), shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, {
+    cwd,
+    env: appEnv(cwd),
+    shell: true,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const server = { child, output: '', exited: null };
   running = server;
   child.stdout.on('data', (chunk) => (server.output += chunk));
@@ -137,7 +155,8 @@ async function waitForServer(server, url) {
   const deadline = Date.now() + SERVER_READY_MS;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (server.exited !== null) throw new Error(`the server exited (${server.exited}) before ${url} answered:\n${tail(server.output)}`);
+    if (server.exited !== null)
+      throw new Error(`the server exited (${server.exited}) before ${url} answered:\n${tail(server.output)}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       if (response.status === 200) return;
@@ -147,7 +166,9 @@ async function waitForServer(server, url) {
     }
     await sleep(250);
   }
-  throw new Error(`${url} did not answer 200 within ${SERVER_READY_MS / 1000} s (last: ${last}):\n${tail(server.output)}`);
+  throw new Error(
+    `${url} did not answer 200 within ${SERVER_READY_MS / 1000} s (last: ${last}):\n${tail(server.output)}`,
+  );
 }
 
 /** Loads the page in a fresh Chromium profile and resolves to its window.selfTest. */
@@ -160,7 +181,9 @@ async function selfTestInChromium(url) {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.stack ?? err.message}`));
-    page.on('requestfailed', (request) => consoleLines.push(`[requestfailed] ${request.url()}: ${request.failure()?.errorText}`));
+    page.on('requestfailed', (request) =>
+      consoleLines.push(`[requestfailed] ${request.url()}: ${request.failure()?.errorText}`),
+    );
     page.on('response', (response) => {
       if (response.status() >= 400) consoleLines.push(`[HTTP ${response.status()}] ${response.url()}`);
     });
@@ -199,9 +222,12 @@ async function servePage(config, app) {
 /** One consumer, from install to verdict; throws with what went wrong. */
 async function runConsumer(name, config, tarball) {
   const app = join(here, name);
-  if (existsSync(join(app, 'src')) && statSync(join(app, 'src')).isDirectory()) copyFileSync(SELF_TEST, join(app, 'src', 'self-test.ts'));
+  if (existsSync(join(app, 'src')) && statSync(join(app, 'src')).isDirectory())
+    copyFileSync(SELF_TEST, join(app, 'src', 'self-test.ts'));
   if (!existsSync(join(app, 'package-lock.json'))) {
-    throw new Error(`no package-lock.json: make one with \`npm install --package-lock-only\` in ${relative(root, app)}`);
+    throw new Error(
+      `no package-lock.json: make one with \`npm install --package-lock-only\` in ${relative(root, app)}`,
+    );
   }
   const ci = await run('npm ci --no-audit --no-fund', app);
   if (ci.code !== 0) {
@@ -272,7 +298,8 @@ async function main() {
   const failed = results.length - passed;
   console.log(`consumer tier took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`consumers: ${passed} passed, ${failed} failed`);
-  if (process.env.CONSUMERS_JSON_OUTPUT) writeFileSync(process.env.CONSUMERS_JSON_OUTPUT, JSON.stringify({ passed, failed, results }, null, 2));
+  if (process.env.CONSUMERS_JSON_OUTPUT)
+    writeFileSync(process.env.CONSUMERS_JSON_OUTPUT, JSON.stringify({ passed, failed, results }, null, 2));
   process.exit(failed > 0 || results.length === 0 ? 1 : 0);
 }
 

@@ -75,7 +75,10 @@ async function run(steps: string[]): Promise<void> {
   steps.push('exportArchive');
 
   const info = await importArchive(`${base}/copy`, archive);
-  check(info.nextOffset === MESSAGES.length && info.messages === MESSAGES.length, `importArchive: ${JSON.stringify(info)}`);
+  check(
+    info.nextOffset === MESSAGES.length && info.messages === MESSAGES.length,
+    `importArchive: ${JSON.stringify(info)}`,
+  );
   const copy = await open(`${base}/copy`, info.options);
   const copied = await readAll(copy);
   check(describeAll(copied) === describeAll(written), `imported copy differs: ${describeAll(copied)}`);
@@ -101,7 +104,12 @@ export async function selfTest(): Promise<SelfTestResult> {
     await run(steps);
     return { ok: true, steps };
   } catch (err) {
-    const error = err instanceof LogError ? `LogError ${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const error =
+      err instanceof LogError
+        ? `LogError ${err.code}: ${err.message}`
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
     return { ok: false, steps, error };
   }
 }

@@ -96,7 +96,11 @@ function difference(actual: unknown, expected: unknown, path: string): string | 
     const ak = Object.keys(actual).sort();
     if (ek.join(',') !== ak.join(',')) return `expected keys [${ek}]${at}, got [${ak}]`;
     for (const k of ek) {
-      const d = difference((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`);
+      const d = difference(
+        (actual as Record<string, unknown>)[k],
+        (expected as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
       if (d !== null) return d;
     }
     return null;

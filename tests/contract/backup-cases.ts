@@ -4,8 +4,24 @@ import { OffsetOldest } from '../../src/types.ts';
 import { equal, near, rejectsWith, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  SMALL_ROLLOVER, INDEXED, TIME_EPSILON, bytes, keyOf, gen, bad, stored, expectMessage, expectMessages,
-  expectBatch, withLog, withFresh, seed, publishAll, consumeAll, deleteAll, expectNextOffset,
+  SMALL_ROLLOVER,
+  INDEXED,
+  TIME_EPSILON,
+  bytes,
+  keyOf,
+  gen,
+  bad,
+  stored,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withLog,
+  withFresh,
+  seed,
+  publishAll,
+  consumeAll,
+  deleteAll,
+  expectNextOffset,
 } from './helpers.ts';
 
 async function expectSameLog(source: Log, copy: Log, what: string): Promise<void> {
@@ -42,7 +58,8 @@ contract('backup: deleted messages stay deleted in the copy and the next offset 
     await withLog(ctx.open(target, INDEXED), async (copy) => {
       await expectSameLog(log, copy, 'backup after delete');
       await expectNextOffset(copy, 15, 'backup whose newest message was deleted');
-      for (const offset of [0, 4, 7, 14]) await rejectsWith(() => copy.get(offset), 'NotFound', `backup get(${offset})`);
+      for (const offset of [0, 4, 7, 14])
+        await rejectsWith(() => copy.get(offset), 'NotFound', `backup get(${offset})`);
       await rejectsWith(() => copy.getByKey(keyOf(7)), 'NotFound', 'backup getByKey of a deleted key');
     });
   });

@@ -40,7 +40,12 @@ async function answers(what: string, call: () => unknown, code: ErrorCode): Prom
   try {
     const result = call();
     const thenable = typeof (result as { then?: unknown } | null)?.then === 'function';
-    outcome = thenable ? await (result as Promise<unknown>).then((value) => ({ value }), (error: unknown) => ({ error })) : { value: result };
+    outcome = thenable
+      ? await (result as Promise<unknown>).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        )
+      : { value: result };
   } catch (error) {
     outcome = { error };
   }
@@ -71,11 +76,27 @@ kitCase('bad input: every Log method rejects InvalidArgument and changes nothing
     const key = bytes('k1');
     await answersAll([
       ...each('publish($)', WRONG, (v) => log.publish(v)),
-      ...each('publish([$])', WRONG.filter(([, v]) => typeof v !== 'object' || v === null), (v) => log.publish([v])),
+      ...each(
+        'publish([$])',
+        WRONG.filter(([, v]) => typeof v !== 'object' || v === null),
+        (v) => log.publish([v]),
+      ),
       ['publish([m, <hole>, m])', () => log.publish(Object.assign(new Array(3), { 0: gen(1)[0], 2: gen(1)[0] }))],
-      ...each('publish([{ key: $ }])', NOT_BYTES.filter(([, v]) => v != null), (v) => log.publish([{ key: v }])),
-      ...each('publish([{ value: $ }])', NOT_BYTES.filter(([, v]) => v != null), (v) => log.publish([{ value: v }])),
-      ...each('publish([{ time: $ }])', NOT_A_TIME.filter(([, v]) => v !== undefined), (v) => log.publish([{ value: key, time: v }])),
+      ...each(
+        'publish([{ key: $ }])',
+        NOT_BYTES.filter(([, v]) => v != null),
+        (v) => log.publish([{ key: v }]),
+      ),
+      ...each(
+        'publish([{ value: $ }])',
+        NOT_BYTES.filter(([, v]) => v != null),
+        (v) => log.publish([{ value: v }]),
+      ),
+      ...each(
+        'publish([{ time: $ }])',
+        NOT_A_TIME.filter(([, v]) => v !== undefined),
+        (v) => log.publish([{ value: key, time: v }]),
+      ),
       ...each('consume($, 1)', NOT_AN_INTEGER, (v) => log.consume(v, 1)),
       ...each('consume(0, $)', [...NOT_AN_INTEGER, ['0', 0]], (v) => log.consume(0, v)),
       ...each('consumeByKey($, 0, 1)', NOT_BYTES, (v) => log.consumeByKey(v, 0, 1)),
@@ -87,18 +108,60 @@ kitCase('bad input: every Log method rejects InvalidArgument and changes nothing
       ...each('getByTime($)', NOT_A_TIME, (v) => log.getByTime(v)),
       ...each('offsetByTime($)', NOT_A_TIME, (v) => log.offsetByTime(v)),
       ...each('delete($)', [...WRONG.filter(([, v]) => !Array.isArray(v)), ['5', 5]], (v) => log.delete(v)),
-      ...each('delete([$])', WRONG.filter(([, v]) => !Array.isArray(v)), (v) => log.delete([v])),
+      ...each(
+        'delete([$])',
+        WRONG.filter(([, v]) => !Array.isArray(v)),
+        (v) => log.delete([v]),
+      ),
       ['delete(<holes>)', () => log.delete(new Array(3))],
-      ...each('size($)', [['undefined', undefined], ['null', null], ["'x'", 'x'], ['NaN', NaN]], (v) => log.size(v)),
-      ...each('size({ key: $ })', NOT_BYTES.filter(([, v]) => v != null), (v) => log.size({ offset: 0, time: 0, key: v, value: null })),
-      ...each('backup($)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["''", ''], ["'../x'", '../x']], (v) => log.backup(v)),
+      ...each(
+        'size($)',
+        [
+          ['undefined', undefined],
+          ['null', null],
+          ["'x'", 'x'],
+          ['NaN', NaN],
+        ],
+        (v) => log.size(v),
+      ),
+      ...each(
+        'size({ key: $ })',
+        NOT_BYTES.filter(([, v]) => v != null),
+        (v) => log.size({ offset: 0, time: 0, key: v, value: null }),
+      ),
+      ...each('backup($)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["''", ''], ["'../x'", '../x']], (v) =>
+        log.backup(v),
+      ),
       ...each('consumeBlocking($, 1)', NOT_AN_INTEGER, (v) => log.consumeBlocking(v, 1)),
       ...each('consumeBlocking(0, $)', NOT_AN_INTEGER, (v) => log.consumeBlocking(0, v)),
-      ...each('consumeBlocking(0, 1, $)', [["'x'", 'x'], ['NaN', NaN]], (v) => log.consumeBlocking(0, 1, v)),
-      ...each('consumeBlocking(0, 1, { signal: $ })', [['{}', {}], ["'x'", 'x']], (v) => log.consumeBlocking(0, 1, { signal: v })),
+      ...each(
+        'consumeBlocking(0, 1, $)',
+        [
+          ["'x'", 'x'],
+          ['NaN', NaN],
+        ],
+        (v) => log.consumeBlocking(0, 1, v),
+      ),
+      ...each(
+        'consumeBlocking(0, 1, { signal: $ })',
+        [
+          ['{}', {}],
+          ["'x'", 'x'],
+        ],
+        (v) => log.consumeBlocking(0, 1, { signal: v }),
+      ),
       ...each('tail($)', NOT_AN_INTEGER, (v) => log.tail(v)),
-      ...each('tail(0, $)', [["'x'", 'x'], ['NaN', NaN]], (v) => log.tail(0, v)),
-      ...each('tail(0, { maxCount: $ })', [['0', 0], ...NOT_AN_INTEGER.filter(([, v]) => v != null)], (v) => log.tail(0, { maxCount: v })),
+      ...each(
+        'tail(0, $)',
+        [
+          ["'x'", 'x'],
+          ['NaN', NaN],
+        ],
+        (v) => log.tail(0, v),
+      ),
+      ...each('tail(0, { maxCount: $ })', [['0', 0], ...NOT_AN_INTEGER.filter(([, v]) => v != null)], (v) =>
+        log.tail(0, { maxCount: v }),
+      ),
       ...each('cursor($)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["''", '']], (v) => log.cursor(v)),
       ...each("cursor('c').commit($)", NOT_AN_INTEGER, (v) => log.cursor('c').commit(v)),
       // The documented codes for numbers of the right type but out of range.
@@ -115,67 +178,177 @@ kitCase('bad input: typed(), its logs and the codecs reject InvalidArgument and 
   await unchangedAfter(ctx, async (log) => {
     const t = lib.typed(log, { key: lib.string(), value: lib.json<{ n: number }>() });
     await answersAll([
-      ...each('typed($)', [...WRONG, ['a typed log', t], ['{ consume }', { consume: () => undefined }]], (v) => lib.typed(v)),
-      ...each('typed(log, $)', [["'x'", 'x'], ['null', null], ['NaN', NaN]], (v) => lib.typed(log, v)),
-      ...each('typed(log, { key: $ })', [['{}', {}], ["'x'", 'x'], ['NaN', NaN]], (v) => lib.typed(log, { key: v })),
+      ...each('typed($)', [...WRONG, ['a typed log', t], ['{ consume }', { consume: () => undefined }]], (v) =>
+        lib.typed(v),
+      ),
+      ...each(
+        'typed(log, $)',
+        [
+          ["'x'", 'x'],
+          ['null', null],
+          ['NaN', NaN],
+        ],
+        (v) => lib.typed(log, v),
+      ),
+      ...each(
+        'typed(log, { key: $ })',
+        [
+          ['{}', {}],
+          ["'x'", 'x'],
+          ['NaN', NaN],
+        ],
+        (v) => lib.typed(log, { key: v }),
+      ),
       ...each('keepEmpty($)', WRONG, (v) => lib.keepEmpty(v)),
-      ...each('string().encode($)', [['NaN', NaN], ['{}', {}]], (v) => lib.string().encode(v)),
+      ...each(
+        'string().encode($)',
+        [
+          ['NaN', NaN],
+          ['{}', {}],
+        ],
+        (v) => lib.string().encode(v),
+      ),
       ['json().encode(undefined)', () => lib.json().encode(undefined)],
       ...each('typed publish($)', WRONG, (v) => t.publish(v)),
-      ...each('typed publish([{ key: $ }])', [['NaN', NaN], ['{}', {}]], (v) => t.publish([{ key: v, value: { n: 1 } }])),
+      ...each(
+        'typed publish([{ key: $ }])',
+        [
+          ['NaN', NaN],
+          ['{}', {}],
+        ],
+        (v) => t.publish([{ key: v, value: { n: 1 } }]),
+      ),
       ...each('typed consume($, 1)', NOT_AN_INTEGER, (v) => t.consume(v, 1)),
       ...each('typed get($)', NOT_AN_INTEGER, (v) => t.get(v)),
-      ...each('typed getByKey($)', WRONG.filter(([, v]) => typeof v !== 'string'), (v) => t.getByKey(v)),
+      ...each(
+        'typed getByKey($)',
+        WRONG.filter(([, v]) => typeof v !== 'string'),
+        (v) => t.getByKey(v),
+      ),
       ...each('typed getByTime($)', NOT_A_TIME, (v) => t.getByTime(v)),
-      ...each('typed delete($)', [['undefined', undefined], ['null', null], ['NaN', NaN]], (v) => t.delete(v)),
-      ...each('typed size($)', [['undefined', undefined], ['null', null], ["'x'", 'x']], (v) => t.size(v)),
+      ...each(
+        'typed delete($)',
+        [
+          ['undefined', undefined],
+          ['null', null],
+          ['NaN', NaN],
+        ],
+        (v) => t.delete(v),
+      ),
+      ...each(
+        'typed size($)',
+        [
+          ['undefined', undefined],
+          ['null', null],
+          ["'x'", 'x'],
+        ],
+        (v) => t.size(v),
+      ),
       ...each('typed tail($)', NOT_AN_INTEGER, (v) => t.tail(v)),
       ...each('typed consumeBlocking($, 1)', NOT_AN_INTEGER, (v) => t.consumeBlocking(v, 1)),
     ]);
   });
 });
 
-kitCase('bad input: trims, compaction and deleteAll given a non-Log or bad bounds reject InvalidArgument and change nothing', async (ctx) => {
-  await unchangedAfter(ctx, async (log) => {
-    const NON_LOGS: [string, unknown][] = [...WRONG, ['a typed log', lib.typed(log)], ['{ delete }', { delete: async () => undefined }]];
-    const overLogs = ([name, fn, arg]: [string, (log: never, arg: never) => unknown, unknown]): Call[] =>
-      each(`${name}($, …)`, NON_LOGS, (v) => fn(v, arg as never));
-    await answersAll([
-      ...([
-        ['findByCount', lib.findByCount, 1], ['trimByCount', lib.trimByCount, 1],
-        ['findBySize', lib.findBySize, 1], ['trimBySize', lib.trimBySize, 1],
-        ['findByOffset', lib.findByOffset, 5], ['trimByOffset', lib.trimByOffset, 5],
-        ['findByAge', lib.findByAge, Date.now()], ['trimByAge', lib.trimByAge, Date.now()],
-        ['findUpdates', lib.findUpdates, Date.now()], ['compactUpdates', lib.compactUpdates, Date.now()],
-        ['findDeletes', lib.findDeletes, Date.now()], ['compactDeletes', lib.compactDeletes, Date.now()],
-        ['compact', lib.compact, 0], ['deleteAll', lib.deleteAll, [0, 1]],
-      ] as [string, (log: never, arg: never) => unknown, unknown][]).flatMap(overLogs),
-      ...each('trimByCount(log, $)', [...NOT_AN_INTEGER, ['-1', -1]], (v) => lib.trimByCount(log, v)),
-      ...each('trimBySize(log, $)', [...NOT_AN_INTEGER, ['-1', -1]], (v) => lib.trimBySize(log, v)),
-      ...each('trimByOffset(log, $)', NOT_AN_INTEGER, (v) => lib.trimByOffset(log, v)),
-      ...each('trimByAge(log, $)', NOT_A_TIME, (v) => lib.trimByAge(log, v)),
-      ...each('compactUpdates(log, $)', NOT_A_TIME, (v) => lib.compactUpdates(log, v)),
-      ...each('compactDeletes(log, $)', NOT_A_TIME, (v) => lib.compactDeletes(log, v)),
-      ...each('compact(log, $)', [...WRONG, ['-1', -1]], (v) => lib.compact(log, v)),
-      ...each('deleteAll(log, $)', [...WRONG.filter(([, v]) => !Array.isArray(v)), ['[NaN]', [NaN]], ["['x']", ['x']]], (v) => lib.deleteAll(log, v)),
-      ['deleteAll(log, <holes>)', () => lib.deleteAll(log, new Array(3))],
-    ]);
-  });
-});
+kitCase(
+  'bad input: trims, compaction and deleteAll given a non-Log or bad bounds reject InvalidArgument and change nothing',
+  async (ctx) => {
+    await unchangedAfter(ctx, async (log) => {
+      const NON_LOGS: [string, unknown][] = [
+        ...WRONG,
+        ['a typed log', lib.typed(log)],
+        ['{ delete }', { delete: async () => undefined }],
+      ];
+      const overLogs = ([name, fn, arg]: [string, (log: never, arg: never) => unknown, unknown]): Call[] =>
+        each(`${name}($, …)`, NON_LOGS, (v) => fn(v, arg as never));
+      await answersAll([
+        ...(
+          [
+            ['findByCount', lib.findByCount, 1],
+            ['trimByCount', lib.trimByCount, 1],
+            ['findBySize', lib.findBySize, 1],
+            ['trimBySize', lib.trimBySize, 1],
+            ['findByOffset', lib.findByOffset, 5],
+            ['trimByOffset', lib.trimByOffset, 5],
+            ['findByAge', lib.findByAge, Date.now()],
+            ['trimByAge', lib.trimByAge, Date.now()],
+            ['findUpdates', lib.findUpdates, Date.now()],
+            ['compactUpdates', lib.compactUpdates, Date.now()],
+            ['findDeletes', lib.findDeletes, Date.now()],
+            ['compactDeletes', lib.compactDeletes, Date.now()],
+            ['compact', lib.compact, 0],
+            ['deleteAll', lib.deleteAll, [0, 1]],
+          ] as [string, (log: never, arg: never) => unknown, unknown][]
+        ).flatMap(overLogs),
+        ...each('trimByCount(log, $)', [...NOT_AN_INTEGER, ['-1', -1]], (v) => lib.trimByCount(log, v)),
+        ...each('trimBySize(log, $)', [...NOT_AN_INTEGER, ['-1', -1]], (v) => lib.trimBySize(log, v)),
+        ...each('trimByOffset(log, $)', NOT_AN_INTEGER, (v) => lib.trimByOffset(log, v)),
+        ...each('trimByAge(log, $)', NOT_A_TIME, (v) => lib.trimByAge(log, v)),
+        ...each('compactUpdates(log, $)', NOT_A_TIME, (v) => lib.compactUpdates(log, v)),
+        ...each('compactDeletes(log, $)', NOT_A_TIME, (v) => lib.compactDeletes(log, v)),
+        ...each('compact(log, $)', [...WRONG, ['-1', -1]], (v) => lib.compact(log, v)),
+        ...each(
+          'deleteAll(log, $)',
+          [...WRONG.filter(([, v]) => !Array.isArray(v)), ['[NaN]', [NaN]], ["['x']", ['x']]],
+          (v) => lib.deleteAll(log, v),
+        ),
+        ['deleteAll(log, <holes>)', () => lib.deleteAll(log, new Array(3))],
+      ]);
+    });
+  },
+);
 
 kitCase('bad input: open, exportArchive and importArchive reject InvalidArgument', async (ctx) => {
   await unchangedAfter(ctx, async (log) => {
     const archive = new Blob([new Uint8Array(8)]);
     await answersAll([
-      ...each('open($)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["''", ''], ["'a/../b'", 'a/../b']], (v) => lib.open(v)),
-      ...each('open(dir, $)', [["'x'", 'x'], ['NaN', NaN]], (v) => lib.open(ctx.dir(), v)),
-      ...each('open(dir, { readonly: $ })', [["'x'", 'x'], ['NaN', NaN], ['{}', {}]], (v) => lib.open(ctx.dir(), { readonly: v })),
-      ...each('open(dir, { rollover: $ })', [...NOT_AN_INTEGER.filter(([, v]) => v !== undefined), ['0', 0]], (v) => lib.open(ctx.dir(), { rollover: v })),
-      ...each('open(dir, { retention: $ })', [["'x'", 'x'], ['{ maxCount: NaN }', { maxCount: NaN }]], (v) => lib.open(ctx.dir(), { retention: v })),
+      ...each('open($)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["''", ''], ["'a/../b'", 'a/../b']], (v) =>
+        lib.open(v),
+      ),
+      ...each(
+        'open(dir, $)',
+        [
+          ["'x'", 'x'],
+          ['NaN', NaN],
+        ],
+        (v) => lib.open(ctx.dir(), v),
+      ),
+      ...each(
+        'open(dir, { readonly: $ })',
+        [
+          ["'x'", 'x'],
+          ['NaN', NaN],
+          ['{}', {}],
+        ],
+        (v) => lib.open(ctx.dir(), { readonly: v }),
+      ),
+      ...each('open(dir, { rollover: $ })', [...NOT_AN_INTEGER.filter(([, v]) => v !== undefined), ['0', 0]], (v) =>
+        lib.open(ctx.dir(), { rollover: v }),
+      ),
+      ...each(
+        'open(dir, { retention: $ })',
+        [
+          ["'x'", 'x'],
+          ['{ maxCount: NaN }', { maxCount: NaN }],
+        ],
+        (v) => lib.open(ctx.dir(), { retention: v }),
+      ),
       ...each('exportArchive($)', [...WRONG, ['a typed log', lib.typed(log)]], (v) => lib.exportArchive(v)),
-      ...each('importArchive($, blob)', [...WRONG.filter(([, v]) => typeof v !== 'string'), ["'a/../b'", 'a/../b']], (v) => lib.importArchive(v, archive)),
+      ...each(
+        'importArchive($, blob)',
+        [...WRONG.filter(([, v]) => typeof v !== 'string'), ["'a/../b'", 'a/../b']],
+        (v) => lib.importArchive(v, archive),
+      ),
       ...each('importArchive(dir, $)', WRONG, (v) => lib.importArchive(ctx.dir(), v)),
-      ...each('importArchive(dir, blob, $)', [["'x'", 'x'], ['NaN', NaN], ['{ overwrite: 1 }', { overwrite: 1 }]], (v) => lib.importArchive(ctx.dir(), archive, v)),
+      ...each(
+        'importArchive(dir, blob, $)',
+        [
+          ["'x'", 'x'],
+          ['NaN', NaN],
+          ['{ overwrite: 1 }', { overwrite: 1 }],
+        ],
+        (v) => lib.importArchive(ctx.dir(), archive, v),
+      ),
     ]);
   });
 });

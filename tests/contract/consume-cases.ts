@@ -3,14 +3,28 @@ import { OffsetNewest, OffsetOldest, OffsetInvalid } from '../../src/types.ts';
 import { equal, ok, rejectsWith, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  SMALL_ROLLOVER, gen, bad, stored, expectMessage, expectMessages, expectBatch, withFresh, publishAll,
-  consumeAll, firstFrom, deleteAll,
+  SMALL_ROLLOVER,
+  gen,
+  bad,
+  stored,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withFresh,
+  publishAll,
+  consumeAll,
+  firstFrom,
+  deleteAll,
 } from './helpers.ts';
 
 contract('consume: maxCount below 1 or not an integer rejects InvalidArgument', async (ctx) => {
   await withFresh(ctx, {}, async (log) => {
     for (const max of [0, -1, 1.5, Number.NaN]) {
-      await rejectsWith(() => log.consume(OffsetOldest, max), 'InvalidArgument', `consume(OffsetOldest, ${max}) of an empty log`);
+      await rejectsWith(
+        () => log.consume(OffsetOldest, max),
+        'InvalidArgument',
+        `consume(OffsetOldest, ${max}) of an empty log`,
+      );
     }
     await publishAll(log, gen(3));
     for (const max of [0, -1, -100, 0.5, 1.5, Number.NaN, bad<number>('3')]) {
@@ -68,7 +82,14 @@ contract('consume: a negative offset other than the sentinels rejects InvalidOff
 contract('consume: returns up to maxCount messages in order from the offset', async (ctx) => {
   await withFresh(ctx, {}, async (log) => {
     const expected = await publishAll(log, gen(10), 4);
-    const cases: [number, number][] = [[0, 3], [OffsetOldest, 1], [4, 100], [9, 5], [2, 1], [OffsetOldest, 1000]];
+    const cases: [number, number][] = [
+      [0, 3],
+      [OffsetOldest, 1],
+      [4, 100],
+      [9, 5],
+      [2, 1],
+      [OffsetOldest, 1000],
+    ];
     for (const [offset, max] of cases) {
       const what = `consume(${offset}, ${max})`;
       const batch = await log.consume(offset, max);
@@ -91,7 +112,11 @@ contract('consume: following nextOffset over many segments yields every message 
       equal(all.nextOffset, 100, `consume all with maxCount ${max}: final nextOffset`);
     }
     expectMessages((await consumeAll(log, { from: 37, max: 5 })).messages, expected.slice(37), 'consume from 37');
-    expectMessages((await consumeAll(log, { from: 70, max: 1 })).messages, expected.slice(70), 'consume from 70, one at a time');
+    expectMessages(
+      (await consumeAll(log, { from: 70, max: 1 })).messages,
+      expected.slice(70),
+      'consume from 70, one at a time',
+    );
   });
 });
 
@@ -99,7 +124,11 @@ contract('consume: a deleted offset starts at the next available one', async (ct
   await withFresh(ctx, {}, async (log) => {
     const expected = await publishAll(log, gen(8));
     await deleteAll(log, [3, 4, 6]);
-    for (const [offset, next] of [[3, 5], [4, 5], [6, 7]]) {
+    for (const [offset, next] of [
+      [3, 5],
+      [4, 5],
+      [6, 7],
+    ]) {
       const first = await firstFrom(log, offset);
       ok(first !== null, `consume(${offset}) found nothing`);
       expectMessage(first, expected[next], `first message consumed from deleted offset ${offset}`);
@@ -125,7 +154,10 @@ contract('consume: an offset before the oldest available starts at the oldest', 
 contract('consume: with every message deleted it reaches the next offset with none', async (ctx) => {
   await withFresh(ctx, { rollover: SMALL_ROLLOVER }, async (log) => {
     await publishAll(log, gen(12), 3);
-    await deleteAll(log, Array.from({ length: 12 }, (_, i) => i));
+    await deleteAll(
+      log,
+      Array.from({ length: 12 }, (_, i) => i),
+    );
     for (const from of [OffsetOldest, 0, 5, 11]) {
       const all = await consumeAll(log, { from, max: 10 });
       equal(all.messages.length, 0, `consume from ${from}: messages`);

@@ -4,8 +4,24 @@ import { OffsetNewest } from '../../src/types.ts';
 import { deepEqual, equal, ok, rejectsWith, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  SMALL_ROLLOVER, INDEXED, keyOf, gen, randomBytes, stored, expectMessage, expectMessages, expectBatch,
-  withLog, withFresh, seed, publishAll, consumeAll, sizesOf, deleteAll, expectNextOffset, offsetsFrom,
+  SMALL_ROLLOVER,
+  INDEXED,
+  keyOf,
+  gen,
+  randomBytes,
+  stored,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withLog,
+  withFresh,
+  seed,
+  publishAll,
+  consumeAll,
+  sizesOf,
+  deleteAll,
+  expectNextOffset,
+  offsetsFrom,
 } from './helpers.ts';
 
 contract('delete: reports the offsets deleted and the sum of their size()', async (ctx) => {
@@ -60,7 +76,11 @@ contract('delete: repeated calls delete everything asked across many segments', 
     const sizes = await sizesOf(log, even);
     const result = await deleteAll(log, even, sizes);
     equal(result.deleted.size, 30, 'deleted count');
-    expectMessages((await consumeAll(log, { max: 4 })).messages, expected.filter((m) => m.offset % 2 === 1), 'consume after delete');
+    expectMessages(
+      (await consumeAll(log, { max: 4 })).messages,
+      expected.filter((m) => m.offset % 2 === 1),
+      'consume after delete',
+    );
     equal((await log.stat()).messages, 30, 'stat().messages after delete');
     for (const offset of [0, 2, 30, 58]) await rejectsWith(() => log.get(offset), 'NotFound', `get(${offset})`);
   });
@@ -105,7 +125,10 @@ contract('delete: emptying the newest segment keeps nextOffset, also after reope
   await withLog(ctx.open(dir, options), async (log) => {
     await expectNextOffset(log, 20, 'after reopen');
     equal((await consumeAll(log)).messages.length, 12, 'messages left');
-    await deleteAll(log, Array.from({ length: 12 }, (_, i) => i));
+    await deleteAll(
+      log,
+      Array.from({ length: 12 }, (_, i) => i),
+    );
   });
   await withLog(ctx.open(dir, options), async (log) => {
     await expectNextOffset(log, 20, 'after deleting everything and reopening');
@@ -134,7 +157,12 @@ contract('delete: accepts any iterable of offsets', async (ctx) => {
     const asArray = await deleteAll(log, [0, 1]);
     const asSet = await log.delete(new Set([2, 3]));
     const asGenerator = await log.delete(offsetsFrom([4, 5]));
-    const asMapKeys = await log.delete(new Map([[6, 'x'], [7, 'y']]).keys());
+    const asMapKeys = await log.delete(
+      new Map([
+        [6, 'x'],
+        [7, 'y'],
+      ]).keys(),
+    );
     deepEqual(asArray.deleted, new Set([0, 1]), 'array');
     deepEqual(asSet.deletedOffsets, new Set([2, 3]), 'Set');
     deepEqual(asGenerator.deletedOffsets, new Set([4, 5]), 'generator');
@@ -146,12 +174,19 @@ contract('delete: accepts any iterable of offsets', async (ctx) => {
 contract('delete: after deleting everything publish continues at the next offset', async (ctx) => {
   await withFresh(ctx, { ...INDEXED, rollover: SMALL_ROLLOVER }, async (log) => {
     await publishAll(log, gen(10), 2);
-    await deleteAll(log, Array.from({ length: 10 }, (_, i) => i));
+    await deleteAll(
+      log,
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     equal((await log.stat()).messages, 0, 'stat().messages');
     await expectNextOffset(log, 10, 'after deleting everything');
     await rejectsWith(() => log.getByKey(keyOf(3)), 'NotFound', 'getByKey of a deleted key');
     equal(await log.publish(gen(2, 10)), 12, 'publish');
-    expectMessages((await consumeAll(log)).messages, gen(2, 10).map((m, i) => stored(m, 10 + i)), 'consume');
+    expectMessages(
+      (await consumeAll(log)).messages,
+      gen(2, 10).map((m, i) => stored(m, 10 + i)),
+      'consume',
+    );
     expectMessage(await log.getByKey(keyOf(11)), stored(gen(1, 11)[0], 11), 'getByKey(key 11)');
   });
 });

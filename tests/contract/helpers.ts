@@ -74,7 +74,10 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 export function expectMessage(actual: Message, expected: Message, what: string): void {
   ok(typeof actual === 'object' && actual !== null, `${what}: expected a message, got ${show(actual)}`);
   equal(actual.offset, expected.offset, `${what}: offset`);
-  ok(typeof actual.time === 'number' && Number.isFinite(actual.time), `${what}: time is a finite number, got ${show(actual.time)}`);
+  ok(
+    typeof actual.time === 'number' && Number.isFinite(actual.time),
+    `${what}: time is a finite number, got ${show(actual.time)}`,
+  );
   if (expected.time !== 0) near(actual.time, expected.time, TIME_EPSILON, `${what} (offset ${expected.offset}): time`);
   for (const field of ['key', 'value'] as const) {
     const got = actual[field];
@@ -257,7 +260,12 @@ export async function deleteAll(
       deleted.add(offset);
       expectedSize += sizes?.get(offset) ?? 0;
     }
-    if (sizes) equal(result.deletedSize, expectedSize, `delete call ${calls}: deletedSize (sum of size() of ${show(result.deletedOffsets)})`);
+    if (sizes)
+      equal(
+        result.deletedSize,
+        expectedSize,
+        `delete call ${calls}: deletedSize (sum of size() of ${show(result.deletedOffsets)})`,
+      );
     size += result.deletedSize;
   }
   return { deleted, size, calls };
@@ -278,7 +286,10 @@ export async function openRejects(
   } catch (err) {
     fail(`${what}: open threw synchronously instead of rejecting ${code}: ${show(err)}`);
   }
-  opening.then((log) => log.close().catch(() => undefined), () => undefined);
+  opening.then(
+    (log) => log.close().catch(() => undefined),
+    () => undefined,
+  );
   await rejectsWith(() => opening, code, what, timeoutMs);
 }
 

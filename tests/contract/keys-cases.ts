@@ -4,8 +4,21 @@ import { OffsetNewest, OffsetOldest, OffsetInvalid } from '../../src/types.ts';
 import { equal, ok, rejectsWith, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, bytes, keyOf, gen, randomBytes, expectMessage, expectMessages, expectBatch, withLog,
-  withFresh, seed, publishAll, consumeAll, deleteAll,
+  T0,
+  SMALL_ROLLOVER,
+  bytes,
+  keyOf,
+  gen,
+  randomBytes,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withLog,
+  withFresh,
+  seed,
+  publishAll,
+  consumeAll,
+  deleteAll,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -58,13 +71,21 @@ contract('consumeByKey: returns only messages whose key is exactly the key', asy
 contract('consumeByKey: pages through many segments with maxCount', async (ctx) => {
   await withFresh(ctx, { keyIndex: true, rollover: SMALL_ROLLOVER }, async (log) => {
     const keys = [bytes('alpha'), bytes('beta'), bytes('gamma')];
-    const messages = Array.from({ length: 60 }, (_, i) => ({ key: keys[i % 3], value: bytes(`value-${i}`), time: T0 + i }));
+    const messages = Array.from({ length: 60 }, (_, i) => ({
+      key: keys[i % 3],
+      value: bytes(`value-${i}`),
+      time: T0 + i,
+    }));
     const expected = await publishAll(log, messages, 5);
     ok((await log.stat()).segments > 1, 'the log has more than one segment');
     for (const [k, key] of keys.entries()) {
       const want = expected.filter((_, i) => i % 3 === k);
       for (const max of k === 0 ? [1, 2, 7, 1000] : [2, 1000]) {
-        expectMessages((await consumeAll(log, { key, max })).messages, want, `consumeByKey(key ${k}) with maxCount ${max}`);
+        expectMessages(
+          (await consumeAll(log, { key, max })).messages,
+          want,
+          `consumeByKey(key ${k}) with maxCount ${max}`,
+        );
       }
     }
   });
@@ -81,13 +102,21 @@ contract('consumeByKey: offsets behave as in consume', async (ctx) => {
     expectBatch(await log.consumeByKey(key, OffsetNewest, 10), 3, [], 'consumeByKey(OffsetNewest)');
     expectBatch(await log.consumeByKey(key, 3, 10), 3, [], 'consumeByKey(next)');
     for (const offset of [4, 100]) {
-      await rejectsWith(() => log.consumeByKey(key, offset, 10), 'InvalidOffset', `consumeByKey(${offset}) with next 3`);
+      await rejectsWith(
+        () => log.consumeByKey(key, offset, 10),
+        'InvalidOffset',
+        `consumeByKey(${offset}) with next 3`,
+      );
     }
     for (const offset of [OffsetInvalid, -4, -10]) {
       await rejectsWith(() => log.consumeByKey(key, offset, 10), 'InvalidOffset', `consumeByKey(${offset})`);
     }
     for (const max of [0, -1, 1.5, Number.NaN]) {
-      await rejectsWith(() => log.consumeByKey(key, OffsetOldest, max), 'InvalidArgument', `consumeByKey(OffsetOldest, ${max})`);
+      await rejectsWith(
+        () => log.consumeByKey(key, OffsetOldest, max),
+        'InvalidArgument',
+        `consumeByKey(OffsetOldest, ${max})`,
+      );
     }
   });
 });
@@ -95,7 +124,11 @@ contract('consumeByKey: offsets behave as in consume', async (ctx) => {
 contract('consumeByKey: starts at the offset', async (ctx) => {
   await withFresh(ctx, { keyIndex: true }, async (log) => {
     const a = bytes('a');
-    const messages = Array.from({ length: 8 }, (_, i) => ({ key: i % 2 === 0 ? a : bytes('b'), value: bytes(`${i}`), time: T0 + i }));
+    const messages = Array.from({ length: 8 }, (_, i) => ({
+      key: i % 2 === 0 ? a : bytes('b'),
+      value: bytes(`${i}`),
+      time: T0 + i,
+    }));
     const expected = await publishAll(log, messages);
     const ofA = (from: number) => expected.filter((m) => m.offset >= from && m.offset % 2 === 0);
     for (const from of [0, 1, 3, 4, 6, 7]) {
@@ -118,11 +151,23 @@ contract('consumeByKey: a key with no messages reaches the next offset with none
 contract('consumeByKey: deleted messages are skipped', async (ctx) => {
   await withFresh(ctx, { keyIndex: true }, async (log) => {
     const a = bytes('a');
-    const messages = Array.from({ length: 8 }, (_, i) => ({ key: i % 2 === 0 ? a : bytes('b'), value: bytes(`${i}`), time: T0 + i }));
+    const messages = Array.from({ length: 8 }, (_, i) => ({
+      key: i % 2 === 0 ? a : bytes('b'),
+      value: bytes(`${i}`),
+      time: T0 + i,
+    }));
     const expected = await publishAll(log, messages);
     await deleteAll(log, [2, 3]);
-    expectMessages((await consumeAll(log, { key: a })).messages, [expected[0], expected[4], expected[6]], 'consumeByKey(a)');
-    expectMessages((await consumeAll(log, { key: a, from: 2 })).messages, [expected[4], expected[6]], 'consumeByKey(a, 2)');
+    expectMessages(
+      (await consumeAll(log, { key: a })).messages,
+      [expected[0], expected[4], expected[6]],
+      'consumeByKey(a)',
+    );
+    expectMessages(
+      (await consumeAll(log, { key: a, from: 2 })).messages,
+      [expected[4], expected[6]],
+      'consumeByKey(a, 2)',
+    );
   });
 });
 
@@ -132,7 +177,11 @@ contract('consumeByKey: deleted messages are skipped', async (ctx) => {
 
 contract('getByKey: returns the last message with the key', async (ctx) => {
   await withFresh(ctx, { keyIndex: true, rollover: SMALL_ROLLOVER }, async (log) => {
-    const messages = Array.from({ length: 40 }, (_, i) => ({ key: keyOf(i % 5), value: bytes(`value-${i}`), time: T0 + i }));
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      key: keyOf(i % 5),
+      value: bytes(`value-${i}`),
+      time: T0 + i,
+    }));
     const expected = await publishAll(log, messages, 3);
     for (let k = 0; k < 5; k++) {
       const last = expected[35 + k];
@@ -178,10 +227,18 @@ contract('getByKey: matches the key exactly, not a prefix', async (ctx) => {
 
 contract('getByKey: after the newest message of a key is deleted the previous one is found', async (ctx) => {
   const key = bytes('k');
-  const messages = Array.from({ length: 7 }, (_, i) => ({ key: i % 2 === 0 ? key : bytes(`other-${i}`), value: bytes(`${i}`), time: T0 + i }));
+  const messages = Array.from({ length: 7 }, (_, i) => ({
+    key: i % 2 === 0 ? key : bytes(`other-${i}`),
+    value: bytes(`${i}`),
+    time: T0 + i,
+  }));
   const { dir, expected } = await seed(ctx, { keyIndex: true, rollover: SMALL_ROLLOVER }, messages);
   await withLog(ctx.open(dir, { keyIndex: true }), async (log) => {
-    for (const [deleted, previous] of [[6, 4], [4, 2], [2, 0]]) {
+    for (const [deleted, previous] of [
+      [6, 4],
+      [4, 2],
+      [2, 0],
+    ]) {
       await deleteAll(log, [deleted]);
       expectMessage(await log.getByKey(key), expected[previous], `getByKey after deleting ${deleted}`);
       equal(await log.offsetByKey(key), previous, `offsetByKey after deleting ${deleted}`);
@@ -215,7 +272,11 @@ contract('getByKey: an empty key finds the last message without a key', async (c
 
 contract('getByKey: many distinct keys each find their own message', async (ctx) => {
   await withFresh(ctx, { keyIndex: true, rollover: 1000 }, async (log) => {
-    const messages = Array.from({ length: 120 }, (_, i) => ({ key: randomBytes(1 + (i % 9), 1000 + i), value: bytes(`${i}`), time: T0 + i }));
+    const messages = Array.from({ length: 120 }, (_, i) => ({
+      key: randomBytes(1 + (i % 9), 1000 + i),
+      value: bytes(`${i}`),
+      time: T0 + i,
+    }));
     // Random short keys may repeat: the last one with a key wins.
     const expected = await publishAll(log, messages, 20);
     const lastOf = new Map<string, Message>();

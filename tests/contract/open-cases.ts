@@ -4,8 +4,23 @@ import { OffsetOldest } from '../../src/types.ts';
 import { equal, ok, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, INDEXED, keyOf, gen, randomBytes, expectMessage, expectMessages, expectBatch, withLog,
-  withFresh, seed, publishAll, consumeAll, deleteAll, openRejects, expectNextOffset,
+  T0,
+  SMALL_ROLLOVER,
+  INDEXED,
+  keyOf,
+  gen,
+  randomBytes,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withLog,
+  withFresh,
+  seed,
+  publishAll,
+  consumeAll,
+  deleteAll,
+  openRejects,
+  expectNextOffset,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -71,15 +86,24 @@ contract('open: a NUL in dir rejects InvalidArgument', async (ctx) => {
 const MAX_DIR_DEPTH = 32;
 const MAX_DIR_LENGTH = 1024;
 
-contract('open: a path deeper or longer than the bound rejects InvalidArgument, and the bound itself opens', async (ctx) => {
-  const base = ctx.dir();
-  const depth = base.split('/').length;
-  const deepest = [base, ...Array.from({ length: MAX_DIR_DEPTH - depth }, (_, i) => `d${i}`)].join('/');
-  await withLog(ctx.open(deepest, { createDirs: true }), (log) => publishAll(log, gen(1)));
-  for (const spelling of [`${deepest}/x`, `${base}${'/d'.repeat(10_000)}`, `${base}/${'n'.repeat(MAX_DIR_LENGTH)}`]) {
-    await openRejects(ctx, spelling, { createDirs: true }, 'InvalidArgument', `open of a path ${spelling.length} long`);
-  }
-});
+contract(
+  'open: a path deeper or longer than the bound rejects InvalidArgument, and the bound itself opens',
+  async (ctx) => {
+    const base = ctx.dir();
+    const depth = base.split('/').length;
+    const deepest = [base, ...Array.from({ length: MAX_DIR_DEPTH - depth }, (_, i) => `d${i}`)].join('/');
+    await withLog(ctx.open(deepest, { createDirs: true }), (log) => publishAll(log, gen(1)));
+    for (const spelling of [`${deepest}/x`, `${base}${'/d'.repeat(10_000)}`, `${base}/${'n'.repeat(MAX_DIR_LENGTH)}`]) {
+      await openRejects(
+        ctx,
+        spelling,
+        { createDirs: true },
+        'InvalidArgument',
+        `open of a path ${spelling.length} long`,
+      );
+    }
+  },
+);
 
 contract('open: a dir that is not a string rejects InvalidArgument', async (ctx) => {
   for (const dir of [42, null, undefined, {}, ['a', 'b'], new String('a')]) {
@@ -99,7 +123,13 @@ contract('open: an invalid rollover rejects InvalidArgument', async (ctx) => {
     await openRejects(ctx, dir, { rollover }, 'InvalidArgument', `open with rollover ${show(rollover)}`);
   }
   // A fresh dir too: the option is checked before anything is created.
-  await openRejects(ctx, ctx.dir(), { createDirs: true, rollover: -5 }, 'InvalidArgument', 'open of a fresh dir with rollover -5');
+  await openRejects(
+    ctx,
+    ctx.dir(),
+    { createDirs: true, rollover: -5 },
+    'InvalidArgument',
+    'open of a fresh dir with rollover -5',
+  );
   // The log is unharmed and opens with a valid rollover.
   await withLog(ctx.open(dir, { rollover: 500 }), (log) => expectNextOffset(log, 1, 'open with rollover 500'));
 });
@@ -146,8 +176,12 @@ contract('options: check opens a healthy log', async (ctx) => {
     expectMessage(await log.getByKey(keyOf(7)), expected[7], 'getByKey after check');
     equal(await log.publish(gen(1, 20)), 21, 'publish after check');
   });
-  await withLog(ctx.open(dir, { check: true, readonly: true }), (log) => expectNextOffset(log, 21, 'readonly with check'));
-  await withLog(ctx.open(ctx.dir(), { check: true, createDirs: true }), (log) => expectNextOffset(log, 0, 'check on a new log'));
+  await withLog(ctx.open(dir, { check: true, readonly: true }), (log) =>
+    expectNextOffset(log, 21, 'readonly with check'),
+  );
+  await withLog(ctx.open(ctx.dir(), { check: true, createDirs: true }), (log) =>
+    expectNextOffset(log, 0, 'check on a new log'),
+  );
 });
 
 contract('options: the default rollover keeps a small log in one segment', async (ctx) => {

@@ -3,8 +3,26 @@ import type { Log, NewMessage } from '../../src/types.ts';
 import { deepEqual, equal, near, ok, rejectsWith, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, MiB, CLOCK_SLACK_MS, TIME_EPSILON, bytes, keyOf, gen, randomBytes, bad, stored,
-  expectMessage, expectMessages, withLog, withFresh, seed, publishAll, consumeAll, deleteAll, expectNextOffset,
+  T0,
+  SMALL_ROLLOVER,
+  MiB,
+  CLOCK_SLACK_MS,
+  TIME_EPSILON,
+  bytes,
+  keyOf,
+  gen,
+  randomBytes,
+  bad,
+  stored,
+  expectMessage,
+  expectMessages,
+  withLog,
+  withFresh,
+  seed,
+  publishAll,
+  consumeAll,
+  deleteAll,
+  expectNextOffset,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -48,17 +66,23 @@ contract('publish: offsets in the input are ignored', async (ctx) => {
   });
 });
 
-contract('publish: fields other than key, value and time are ignored, even ones a worker cannot receive', async (ctx) => {
-  await withFresh(ctx, {}, async (log) => {
-    const odd = { value: bytes('a'), time: T0, note: () => 'a function', sym: Symbol('s') } as NewMessage;
-    equal(await log.publish([odd]), 1, 'publish resolves to');
-    expectMessage(await log.get(0), { offset: 0, time: T0, key: null, value: bytes('a') }, 'get(0)');
-  });
-});
+contract(
+  'publish: fields other than key, value and time are ignored, even ones a worker cannot receive',
+  async (ctx) => {
+    await withFresh(ctx, {}, async (log) => {
+      const odd = { value: bytes('a'), time: T0, note: () => 'a function', sym: Symbol('s') } as NewMessage;
+      equal(await log.publish([odd]), 1, 'publish resolves to');
+      expectMessage(await log.get(0), { offset: 0, time: T0, key: null, value: bytes('a') }, 'get(0)');
+    });
+  },
+);
 
 contract('publish: messages read back can be published again', async (ctx) => {
   await withFresh(ctx, {}, async (source) => {
-    await publishAll(source, [{ key: bytes('k'), value: bytes('v'), time: T0 + 0.5 }, { value: bytes('only value'), time: T0 + 7 }]);
+    await publishAll(source, [
+      { key: bytes('k'), value: bytes('v'), time: T0 + 0.5 },
+      { value: bytes('only value'), time: T0 + 7 },
+    ]);
     const read = (await consumeAll(source)).messages;
     await withFresh(ctx, {}, async (target) => {
       await publishAll(target, gen(5));
@@ -86,7 +110,13 @@ contract('publish: a zero-length key or value reads back as null', async (ctx) =
 
 contract('publish: an absent or null key or value reads back as null', async (ctx) => {
   await withFresh(ctx, {}, async (log) => {
-    const messages: NewMessage[] = [{}, { key: null, value: null }, { key: undefined, value: undefined }, { value: bytes('v') }, { key: bytes('k') }];
+    const messages: NewMessage[] = [
+      {},
+      { key: null, value: null },
+      { key: undefined, value: undefined },
+      { value: bytes('v') },
+      { key: bytes('k') },
+    ];
     const expected = await publishAll(log, messages);
     for (const m of expected) expectMessage(await log.get(m.offset), m, `get(${m.offset})`);
   });
@@ -113,7 +143,11 @@ contract('publish: keys and values round-trip byte for byte', async (ctx) => {
 contract('publish: an absent or 0 time is the time of publish', async (ctx) => {
   await withFresh(ctx, {}, async (log) => {
     const before = Date.now();
-    await log.publish([{ value: bytes('absent') }, { value: bytes('zero'), time: 0 }, { value: bytes('undefined'), time: undefined }]);
+    await log.publish([
+      { value: bytes('absent') },
+      { value: bytes('zero'), time: 0 },
+      { value: bytes('undefined'), time: undefined },
+    ]);
     const after = Date.now();
     for (let offset = 0; offset < 3; offset++) {
       const { time } = await log.get(offset);
@@ -142,24 +176,31 @@ contract('publish: an explicit time is kept to the microsecond', async (ctx) => 
   });
 });
 
-contract('publish: a key and value over 64 MiB reject InvalidArgument and nothing of the batch is written', async (ctx) => {
-  await withFresh(ctx, {}, async (log) => {
-    await publishAll(log, gen(1));
-    const big = new Uint8Array(64 * MiB);
-    const one = new Uint8Array([1]);
-    await rejectsWith(
-      () => log.publish([...gen(1, 1), { key: one, value: big }]),
-      'InvalidArgument',
-      'publish of [valid, 1 B key + 64 MiB value]',
-    );
-    await expectNextOffset(log, 1, 'after the rejected batch');
-    await rejectsWith(() => log.publish([{ key: big, value: one }]), 'InvalidArgument', 'publish of a 64 MiB key + 1 B value');
-    await expectNextOffset(log, 1, 'after the second rejected batch');
-    equal((await log.stat()).messages, 1, 'stat().messages after the rejected batches');
-    expectMessages((await consumeAll(log)).messages, [stored(gen(1)[0], 0)], 'consume after the rejected batches');
-    equal(await log.publish(gen(1, 1)), 2, 'the log is still usable');
-  });
-});
+contract(
+  'publish: a key and value over 64 MiB reject InvalidArgument and nothing of the batch is written',
+  async (ctx) => {
+    await withFresh(ctx, {}, async (log) => {
+      await publishAll(log, gen(1));
+      const big = new Uint8Array(64 * MiB);
+      const one = new Uint8Array([1]);
+      await rejectsWith(
+        () => log.publish([...gen(1, 1), { key: one, value: big }]),
+        'InvalidArgument',
+        'publish of [valid, 1 B key + 64 MiB value]',
+      );
+      await expectNextOffset(log, 1, 'after the rejected batch');
+      await rejectsWith(
+        () => log.publish([{ key: big, value: one }]),
+        'InvalidArgument',
+        'publish of a 64 MiB key + 1 B value',
+      );
+      await expectNextOffset(log, 1, 'after the second rejected batch');
+      equal((await log.stat()).messages, 1, 'stat().messages after the rejected batches');
+      expectMessages((await consumeAll(log)).messages, [stored(gen(1)[0], 0)], 'consume after the rejected batches');
+      equal(await log.publish(gen(1, 1)), 2, 'the log is still usable');
+    });
+  },
+);
 
 contract('publish: a batch that is not an array rejects InvalidArgument', async (ctx) => {
   await withFresh(ctx, {}, async (log) => {
@@ -227,7 +268,11 @@ contract('publish: concurrent publishes get distinct, dense offsets', async (ctx
   await withFresh(ctx, { rollover: SMALL_ROLLOVER }, async (log) => {
     const messages = gen(12);
     const results = await Promise.all(messages.map((m) => log.publish([m])));
-    deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1), 'resolved next offsets');
+    deepEqual(
+      [...results].sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+      'resolved next offsets',
+    );
     for (let i = 0; i < messages.length; i++) {
       expectMessage(await log.get(results[i] - 1), stored(messages[i], results[i] - 1), `message of publish ${i}`);
     }

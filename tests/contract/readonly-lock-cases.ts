@@ -4,8 +4,21 @@ import { OffsetNewest, OffsetOldest } from '../../src/types.ts';
 import { deepEqual, equal, rejectsWith, withTimeout } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, INDEXED, bytes, keyOf, gen, expectMessage, expectMessages, expectBatch, withLog, seed,
-  publishAll, consumeAll, openRejects, expectNextOffset,
+  T0,
+  SMALL_ROLLOVER,
+  INDEXED,
+  bytes,
+  keyOf,
+  gen,
+  expectMessage,
+  expectMessages,
+  expectBatch,
+  withLog,
+  seed,
+  publishAll,
+  consumeAll,
+  openRejects,
+  expectNextOffset,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -105,11 +118,17 @@ contract('readonly: sees keys and times a writer publishes after it opened', asy
     await withLog(ctx.open(dir, { ...INDEXED, readonly: true }), async (reader) => {
       expectMessage(await reader.getByKey(keyOf(1)), expected[1], 'reader getByKey before');
       await rejectsWith(() => reader.getByKey(keyOf(4)), 'NotFound', 'reader getByKey of a key not yet published');
-      expected.push(...(await publishAll(writer, [...gen(2, 3), { key: keyOf(1), value: bytes('newer'), time: T0 + 9000 }])));
+      expected.push(
+        ...(await publishAll(writer, [...gen(2, 3), { key: keyOf(1), value: bytes('newer'), time: T0 + 9000 }])),
+      );
       expectMessage(await reader.getByKey(keyOf(4)), expected[4], 'reader getByKey of a new key');
       expectMessage(await reader.getByKey(keyOf(1)), expected[5], 'reader getByKey of an overwritten key');
       expectMessage(await reader.getByTime(T0 + 8500), expected[5], 'reader getByTime of a new message');
-      expectMessages((await consumeAll(reader, { key: keyOf(1) })).messages, [expected[1], expected[5]], 'reader consumeByKey');
+      expectMessages(
+        (await consumeAll(reader, { key: keyOf(1) })).messages,
+        [expected[1], expected[5]],
+        'reader consumeByKey',
+      );
     });
   });
 });
@@ -133,7 +152,14 @@ contract('lock: beside an exclusive writer, a second writer rejects Locked at on
   await withLog(ctx.open(dir, { createDirs: true, exclusive: true }), async (first) => {
     await publishAll(first, gen(1));
     await openRejects(ctx, dir, {}, 'Locked', 'second writer open', 2000);
-    await openRejects(ctx, dir, { ...INDEXED, createDirs: true }, 'Locked', 'second writer open with other options', 2000);
+    await openRejects(
+      ctx,
+      dir,
+      { ...INDEXED, createDirs: true },
+      'Locked',
+      'second writer open with other options',
+      2000,
+    );
     equal(await first.publish(gen(1, 1)), 2, 'the first writer still publishes');
   });
 });
@@ -160,11 +186,14 @@ contract('lock: the lock is per log, whatever the spelling of its dir', async (c
 contract('lock: two logs can be written at once', async (ctx) => {
   const parent = ctx.dir();
   await withLog(ctx.open(`${parent}/one`, { createDirs: true }), async (one) => {
-    await withLog(withTimeout(ctx.open(`${parent}/two`, { createDirs: true }), 2000, 'open of a second log'), async (two) => {
-      equal(await one.publish(gen(2)), 2, 'publish to log one');
-      equal(await two.publish(gen(1)), 1, 'publish to log two');
-      await expectNextOffset(one, 2, 'log one');
-      await expectNextOffset(two, 1, 'log two');
-    });
+    await withLog(
+      withTimeout(ctx.open(`${parent}/two`, { createDirs: true }), 2000, 'open of a second log'),
+      async (two) => {
+        equal(await one.publish(gen(2)), 2, 'publish to log one');
+        equal(await two.publish(gen(1)), 1, 'publish to log two');
+        await expectNextOffset(one, 2, 'log one');
+        await expectNextOffset(two, 1, 'log two');
+      },
+    );
   });
 });

@@ -5,8 +5,19 @@ import { deepEqual, equal, rejectsWith, withTimeout } from './assert.ts';
 import type { ContractContext } from './registry.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, INDEXED, bytes, keyOf, gen, expectMessage, expectMessages, withLog, seed, publishAll,
-  consumeAll, expectNextOffset,
+  T0,
+  SMALL_ROLLOVER,
+  INDEXED,
+  bytes,
+  keyOf,
+  gen,
+  expectMessage,
+  expectMessages,
+  withLog,
+  seed,
+  publishAll,
+  consumeAll,
+  expectNextOffset,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -43,7 +54,8 @@ contract('reopen: opening with an index the log lacks builds it', async (ctx) =>
     await rejectsWith(() => log.getByTime(T0), 'NoIndex', 'getByTime without timeIndex');
   });
   await withLog(ctx.open(dir, INDEXED), async (log) => {
-    for (const m of expected) expectMessage(await log.getByTime(m.time), m, `getByTime(${m.time}) with a new timeIndex`);
+    for (const m of expected)
+      expectMessage(await log.getByTime(m.time), m, `getByTime(${m.time}) with a new timeIndex`);
     expectMessage(await log.getByKey(keyOf(1)), expected[19], 'getByKey(key 1)');
   });
 });
@@ -55,7 +67,9 @@ contract('reopen: opening without an index leaves it; a later open with it sees 
     await rejectsWith(() => log.getByKey(keyOf(0)), 'NoIndex', 'getByKey without keyIndex');
     await rejectsWith(() => log.getByTime(T0), 'NoIndex', 'getByTime without timeIndex');
     // New messages while the index is not in use; one overwrites key 2.
-    expected.push(...(await publishAll(log, [...gen(3, 6), { key: keyOf(2), value: bytes('newer'), time: T0 + 20_000 }], 2)));
+    expected.push(
+      ...(await publishAll(log, [...gen(3, 6), { key: keyOf(2), value: bytes('newer'), time: T0 + 20_000 }], 2)),
+    );
   });
   await withLog(ctx.open(dir, INDEXED), async (log) => {
     for (const m of expected.slice(0, 9)) {
@@ -63,9 +77,21 @@ contract('reopen: opening without an index leaves it; a later open with it sees 
       expectMessage(await log.getByKey(m.key ?? new Uint8Array(0)), m, `getByKey(key of ${m.offset})`);
       expectMessage(await log.getByTime(m.time), m, `getByTime(${m.time})`);
     }
-    expectMessage(await log.getByKey(keyOf(2)), expected[9], 'getByKey(key 2) finds the message published without the index');
-    expectMessage(await log.getByTime(T0 + 19_000), expected[9], 'getByTime finds the message published without the index');
-    expectMessages((await consumeAll(log, { key: keyOf(2) })).messages, [expected[2], expected[9]], 'consumeByKey(key 2)');
+    expectMessage(
+      await log.getByKey(keyOf(2)),
+      expected[9],
+      'getByKey(key 2) finds the message published without the index',
+    );
+    expectMessage(
+      await log.getByTime(T0 + 19_000),
+      expected[9],
+      'getByTime finds the message published without the index',
+    );
+    expectMessages(
+      (await consumeAll(log, { key: keyOf(2) })).messages,
+      [expected[2], expected[9]],
+      'consumeByKey(key 2)',
+    );
   });
 });
 

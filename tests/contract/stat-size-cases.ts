@@ -3,7 +3,16 @@ import type { Message } from '../../src/types.ts';
 import { equal, ok, show } from './assert.ts';
 import { contract } from './registry.ts';
 import {
-  T0, SMALL_ROLLOVER, INDEXED, bytes, gen, randomBytes, withFresh, publishAll, sizesOf, deleteAll,
+  T0,
+  SMALL_ROLLOVER,
+  INDEXED,
+  bytes,
+  gen,
+  randomBytes,
+  withFresh,
+  publishAll,
+  sizesOf,
+  deleteAll,
 } from './helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -16,14 +25,22 @@ contract('size: a positive integer, returned synchronously', async (ctx) => {
     for (const m of [...expected, await log.get(1)]) {
       const size: unknown = log.size(m);
       ok(!(size instanceof Promise), 'size() returned a Promise; it must be synchronous');
-      ok(typeof size === 'number' && Number.isInteger(size) && size > 0, `size(${show(m)}) = ${show(size)} is a positive integer`);
+      ok(
+        typeof size === 'number' && Number.isInteger(size) && size > 0,
+        `size(${show(m)}) = ${show(size)} is a positive integer`,
+      );
     }
   });
 });
 
 contract('size: grows with the key and the value', async (ctx) => {
   await withFresh(ctx, INDEXED, async (log) => {
-    const m = (key: number, value: number): Message => ({ offset: 0, time: T0, key: key ? new Uint8Array(key) : null, value: value ? new Uint8Array(value) : null });
+    const m = (key: number, value: number): Message => ({
+      offset: 0,
+      time: T0,
+      key: key ? new Uint8Array(key) : null,
+      value: value ? new Uint8Array(value) : null,
+    });
     const base = log.size(m(0, 0));
     ok(log.size(m(10, 0)) > base, 'a key makes it larger');
     ok(log.size(m(0, 10)) > base, 'a value makes it larger');
@@ -53,7 +70,10 @@ contract('stat: an empty log has no messages', async (ctx) => {
   await withFresh(ctx, INDEXED, async (log) => {
     const stats = await log.stat();
     equal(stats.messages, 0, 'messages');
-    ok(Number.isInteger(stats.segments) && stats.segments >= 0 && stats.segments <= 1, `segments is 0 or 1, got ${stats.segments}`);
+    ok(
+      Number.isInteger(stats.segments) && stats.segments >= 0 && stats.segments <= 1,
+      `segments is 0 or 1, got ${stats.segments}`,
+    );
     ok(Number.isInteger(stats.size) && stats.size >= 0, `size is a non-negative integer, got ${stats.size}`);
   });
 });
@@ -73,7 +93,11 @@ contract('stat: size grows by the size() of each message published into a segmen
   await withFresh(ctx, INDEXED, async (log) => {
     await publishAll(log, gen(1));
     const before = await log.stat();
-    const added = await publishAll(log, gen(5, 1).map((m, i) => ({ ...m, value: randomBytes(i * 50, i) })), 2);
+    const added = await publishAll(
+      log,
+      gen(5, 1).map((m, i) => ({ ...m, value: randomBytes(i * 50, i) })),
+      2,
+    );
     const after = await log.stat();
     equal(after.segments, before.segments, 'segments');
     equal(after.messages, before.messages + 5, 'messages');
@@ -100,6 +124,9 @@ contract('stat: delete lowers the message count and the size', async (ctx) => {
     const after = await log.stat();
     equal(after.messages, before.messages - 3, 'messages');
     ok(after.size < before.size, `size ${after.size} < ${before.size}`);
-    ok(before.size - after.size >= result.size, `size fell by ${before.size - after.size}, at least deletedSize ${result.size}`);
+    ok(
+      before.size - after.size >= result.size,
+      `size fell by ${before.size - after.size}, at least deletedSize ${result.size}`,
+    );
   });
 });

@@ -35,8 +35,21 @@ contract('getByTime: accepts a Date', async (ctx) => {
 contract('getByTime: out-of-order times are found by their running maximum', async (ctx) => {
   await withFresh(ctx, { timeIndex: true }, async (log) => {
     const times = [10, 30, 20, 40];
-    const expected = await publishAll(log, times.map((time, i) => ({ value: bytes(`${i}`), time })), 1);
-    const cases: [number, number][] = [[5, 0], [10, 0], [11, 1], [20, 1], [25, 1], [30, 1], [31, 3], [40, 3]];
+    const expected = await publishAll(
+      log,
+      times.map((time, i) => ({ value: bytes(`${i}`), time })),
+      1,
+    );
+    const cases: [number, number][] = [
+      [5, 0],
+      [10, 0],
+      [11, 1],
+      [20, 1],
+      [25, 1],
+      [30, 1],
+      [31, 3],
+      [40, 3],
+    ];
     for (const [start, index] of cases) {
       expectMessage(await log.getByTime(start), expected[index], `getByTime(${start})`);
       deepEqual(await log.offsetByTime(start), { offset: index, time: times[index] }, `offsetByTime(${start})`);
@@ -80,7 +93,10 @@ contract('getByTime: resolves microseconds', async (ctx) => {
   await withFresh(ctx, { timeIndex: true }, async (log) => {
     const base = 1_700_000_000_000;
     const times = [base + 0.001, base + 0.002, base + 0.003, base + 0.004];
-    const expected = await publishAll(log, times.map((time, i) => ({ value: bytes(`${i}`), time })));
+    const expected = await publishAll(
+      log,
+      times.map((time, i) => ({ value: bytes(`${i}`), time })),
+    );
     for (const m of expected) {
       expectMessage(await log.getByTime(m.time), m, `getByTime(${m.time})`);
       const found = await log.offsetByTime(m.time);

@@ -74,7 +74,9 @@ export async function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -85,20 +87,23 @@ function binary(): string {
   return path;
 }
 
-interface Ports { client: number; ws: number; http: number; cluster: number }
+interface Ports {
+  client: number;
+  ws: number;
+  http: number;
+  cluster: number;
+}
 
 function configText(name: string, ports: Ports, storeDir: string, options: ServerOptions, routes: number[]): string {
-  const lines = [
-    `server_name: ${name}`,
-    `listen: 127.0.0.1:${ports.client}`,
-    `http: 127.0.0.1:${ports.http}`,
-  ];
-  if (options.jetstream !== false) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)}, max_memory_store: 64MB, max_file_store: 2GB }`);
+  const lines = [`server_name: ${name}`, `listen: 127.0.0.1:${ports.client}`, `http: 127.0.0.1:${ports.http}`];
+  if (options.jetstream !== false)
+    lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)}, max_memory_store: 64MB, max_file_store: 2GB }`);
   const origins = options.allowedOrigins ? `, allowed_origins: ${JSON.stringify(options.allowedOrigins)}` : '';
   lines.push(`websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true${origins} }`);
   const auth = options.auth;
   if (auth && 'token' in auth) lines.push(`authorization { token: ${JSON.stringify(auth.token)} }`);
-  else if (auth) lines.push(`authorization { user: ${JSON.stringify(auth.user)}, password: ${JSON.stringify(auth.pass)} }`);
+  else if (auth)
+    lines.push(`authorization { user: ${JSON.stringify(auth.user)}, password: ${JSON.stringify(auth.pass)} }`);
   if (routes.length > 0) {
     const list = routes.filter((p) => p !== ports.cluster).map((p) => `"nats-route://127.0.0.1:${p}"`);
     lines.push(`cluster { name: opfs-log-test, listen: "127.0.0.1:${ports.cluster}", routes: [${list.join(', ')}] }`);
@@ -111,9 +116,14 @@ async function waitHealthy(httpPort: number, child: ChildProcess, lines: string[
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`nats-server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}`);
+      throw new Error(
+        `nats-server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}`,
+      );
     }
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -125,16 +135,31 @@ class Server implements NatsServer {
   private readonly lines: string[] = [];
   private readonly configFile: string;
 
-  constructor(readonly name: string, private readonly ports: Ports, readonly storeDir: string, config: string) {
+  constructor(
+    readonly name: string,
+    private readonly ports: Ports,
+    readonly storeDir: string,
+    config: string,
+  ) {
     this.configFile = join(storeDir, 'nats.conf');
     writeFileSync(this.configFile, config);
   }
 
-  get url(): string { return `nats://127.0.0.1:${this.ports.client}`; }
-  get wsUrl(): string { return `ws://127.0.0.1:${this.ports.ws}`; }
-  get port(): number { return this.ports.client; }
-  get wsPort(): number { return this.ports.ws; }
-  get pid(): number | null { return this.child?.pid ?? null; }
+  get url(): string {
+    return `nats://127.0.0.1:${this.ports.client}`;
+  }
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.ports.ws}`;
+  }
+  get port(): number {
+    return this.ports.client;
+  }
+  get wsPort(): number {
+    return this.ports.ws;
+  }
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
 
   /** Spawns the process; `waitReady` then waits for it (a cluster's nodes must all be spawned first). */
   spawnProcess(): ChildProcess {
@@ -162,8 +187,12 @@ class Server implements NatsServer {
     await this.waitReady();
   }
 
-  stop(): Promise<void> { return this.signal('SIGTERM'); }
-  kill(): Promise<void> { return this.signal('SIGKILL'); }
+  stop(): Promise<void> {
+    return this.signal('SIGTERM');
+  }
+  kill(): Promise<void> {
+    return this.signal('SIGKILL');
+  }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
@@ -175,7 +204,9 @@ class Server implements NatsServer {
     await exited;
   }
 
-  log(): string { return this.lines.join('\n'); }
+  log(): string {
+    return this.lines.join('\n');
+  }
 
   async dispose(): Promise<void> {
     await this.kill();

@@ -22,9 +22,14 @@ async function dump(log: Log): Promise<{ offset: number; time: number; key: stri
   let offset = OffsetOldest;
   for (;;) {
     const batch = await log.consume(offset, 1000);
-    out.push(...batch.messages.map((m: Message) => ({
-      offset: m.offset, time: m.time, key: m.key && dec.decode(m.key), value: m.value && dec.decode(m.value),
-    })));
+    out.push(
+      ...batch.messages.map((m: Message) => ({
+        offset: m.offset,
+        time: m.time,
+        key: m.key && dec.decode(m.key),
+        value: m.value && dec.decode(m.value),
+      })),
+    );
     if (batch.messages.length === 0 && batch.nextOffset === (await log.nextOffset())) return out;
     offset = batch.nextOffset;
   }
@@ -42,7 +47,10 @@ async function sampleLog(env: MemoryEnv, dir = 'src/log') {
 }
 
 async function dirExists(env: MemoryEnv, path: string): Promise<boolean> {
-  return env.root.subdir(path.split('/'), false).then(() => true, () => false);
+  return env.root.subdir(path.split('/'), false).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function indexRecords(env: MemoryEnv, path: string): Promise<number> {
@@ -123,7 +131,10 @@ describe('archive round trip', () => {
     const env = freshEnv();
     const empty = await openLog(env, 'empty');
     const target = freshEnv();
-    expect(await restoreArchive(target, 'empty', await exportArchive(empty))).toMatchObject({ nextOffset: 0, messages: 0 });
+    expect(await restoreArchive(target, 'empty', await exportArchive(empty))).toMatchObject({
+      nextOffset: 0,
+      messages: 0,
+    });
     const restored = await openLog(target, 'empty');
     expect(await restored.nextOffset()).toBe(0);
     expect(await restored.publish(gen(2))).toBe(2);
@@ -254,7 +265,10 @@ describe('archive import rejects bad input and leaves nothing behind', () => {
     const { file } = await exportSample();
     const bytes = new Uint8Array(await file.arrayBuffer());
     const text = dec.decode(bytes);
-    for (const [needle, what] of [['v17', /segments\/.*\.log/], ['"nextOffset"', /manifest\.json/]] as const) {
+    for (const [needle, what] of [
+      ['v17', /segments\/.*\.log/],
+      ['"nextOffset"', /manifest\.json/],
+    ] as const) {
       const flipped = bytes.slice();
       flipped[text.indexOf(needle) + 1] ^= 0x01;
       await expectCorrupted(new Blob([flipped]), what);
@@ -298,16 +312,28 @@ describe('archive import rejects bad input and leaves nothing behind', () => {
     await expectCorrupted(new Blob([zipSync({ 'notes.txt': enc.encode('hello') })]), /no manifest\.json.*notes\.txt/);
     const { file } = await exportSample();
     const bytes = new Uint8Array(await file.arrayBuffer());
-    await expectCorrupted(rezip(bytes, (f) => (f['notes.txt'] = enc.encode('hi'))), /notes\.txt is not part of/);
-    await expectCorrupted(rezip(bytes, (f) => delete f['indexes/00000000000000000000.idx']), /indexes\/0+\.idx is missing/);
-    await expectCorrupted(rezip(bytes, (f) => {
-      const m = JSON.parse(dec.decode(f['manifest.json']));
-      f['manifest.json'] = enc.encode(JSON.stringify({ ...m, version: 2 }));
-    }), /version 2 is not supported/);
-    await expectCorrupted(rezip(bytes, (f) => {
-      const m = JSON.parse(dec.decode(f['manifest.json']));
-      f['manifest.json'] = enc.encode(JSON.stringify({ ...m, nextOffset: 99 }));
-    }), /next offset 99/);
+    await expectCorrupted(
+      rezip(bytes, (f) => (f['notes.txt'] = enc.encode('hi'))),
+      /notes\.txt is not part of/,
+    );
+    await expectCorrupted(
+      rezip(bytes, (f) => delete f['indexes/00000000000000000000.idx']),
+      /indexes\/0+\.idx is missing/,
+    );
+    await expectCorrupted(
+      rezip(bytes, (f) => {
+        const m = JSON.parse(dec.decode(f['manifest.json']));
+        f['manifest.json'] = enc.encode(JSON.stringify({ ...m, version: 2 }));
+      }),
+      /version 2 is not supported/,
+    );
+    await expectCorrupted(
+      rezip(bytes, (f) => {
+        const m = JSON.parse(dec.decode(f['manifest.json']));
+        f['manifest.json'] = enc.encode(JSON.stringify({ ...m, nextOffset: 99 }));
+      }),
+      /next offset 99/,
+    );
   });
 
   it('a file that is not a zip', async () => {
@@ -334,7 +360,9 @@ describe('archive import rejects bad input and leaves nothing behind', () => {
     const target = freshEnv();
     expect((await rejection(restoreArchive(target, 'a/../b', new Blob([])))).code).toBe('InvalidArgument');
     expect((await rejection(restoreArchive(target, 'a', 'not a blob'))).code).toBe('InvalidArgument');
-    expect((await rejection(restoreArchive(target, 'a', new Blob([]), { overwrite: 'yes' }))).code).toBe('InvalidArgument');
+    expect((await rejection(restoreArchive(target, 'a', new Blob([]), { overwrite: 'yes' }))).code).toBe(
+      'InvalidArgument',
+    );
   });
 });
 

@@ -8,7 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatValue, logScale, logTicks, smallMultiples, wrap, yRange } from '../../bench/chart.mjs';
 import { renderMarkdown, saveReport, type Report } from '../../bench/report.mjs';
-import { growth, scalingChart, scalingSentences, type ScalingReport, type ScalingSize } from '../../bench/scaling-report.mjs';
+import {
+  growth,
+  scalingChart,
+  scalingSentences,
+  type ScalingReport,
+  type ScalingSize,
+} from '../../bench/scaling-report.mjs';
 import { consumeStretches } from '../../bench/stretches.ts';
 
 /**
@@ -21,7 +27,8 @@ function checkXml(xml: string): string {
   let at = 0;
   for (const m of xml.matchAll(/<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g)) {
     const between = xml.slice(at, m.index);
-    if (/[<>]/.test(between) || /&(?!(amp|lt|gt|quot|apos|#\d+);)/.test(between)) throw new Error(`bad text before ${m[0]}: ${between}`);
+    if (/[<>]/.test(between) || /&(?!(amp|lt|gt|quot|apos|#\d+);)/.test(between))
+      throw new Error(`bad text before ${m[0]}: ${between}`);
     at = m.index + m[0].length;
     const [, closing, name, , selfClosing] = m;
     if (closing) {
@@ -43,7 +50,12 @@ function size(messages: number, scale: number, heap = true): ScalingSize {
     seconds: 1.25,
     runs: messages <= 100_000 ? 3 : 1,
     publish: { usPerMessage: 3, msgPerSecond: 333_333 },
-    consume: { read: Math.min(messages, 1_000_000), stretches: messages > 1_000_000 ? 10 : 1, usPerMessage: 0.8, msgPerSecond: 1_250_000 },
+    consume: {
+      read: Math.min(messages, 1_000_000),
+      stretches: messages > 1_000_000 ? 10 : 1,
+      usPerMessage: 0.8,
+      msgPerSecond: 1_250_000,
+    },
     getByKey: { usPerOp: 200 * scale ** 0.25, afterReopenUsPerOp: 400 },
     reopen: { ms: 150 * scale ** 0.5 },
     ...(heap ? { heap: { MiB: 2 * scale, bytesPerMessage: 20 } } : {}),
@@ -74,7 +86,8 @@ const results: Report = {
   targets: [],
 };
 
-const circles = (svg: string) => [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+const circles = (svg: string) =>
+  [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
 
 describe('bench chart', () => {
   it('places values on a log scale', () => {
@@ -103,8 +116,21 @@ describe('bench chart', () => {
   });
 
   it('labels values and sizes briefly', () => {
-    expect([10_000, 100_000, 1_000_000, 10_000_000, 2_500_000].map(formatValue)).toEqual(['10k', '100k', '1M', '10M', '2.5M']);
-    expect([0.776, 3.5, 2.45, 205.4, 1234, 0.0123].map(formatValue)).toEqual(['0.776', '3.5', '2.45', '205', '1234', '0.0123']);
+    expect([10_000, 100_000, 1_000_000, 10_000_000, 2_500_000].map(formatValue)).toEqual([
+      '10k',
+      '100k',
+      '1M',
+      '10M',
+      '2.5M',
+    ]);
+    expect([0.776, 3.5, 2.45, 205.4, 1234, 0.0123].map(formatValue)).toEqual([
+      '0.776',
+      '3.5',
+      '2.45',
+      '205',
+      '1234',
+      '0.0123',
+    ]);
     expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
   });
 
@@ -115,7 +141,13 @@ describe('bench chart', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 900 \d+"/);
     expect(svg).toContain('<rect width="900" height="');
     expect(svg).toContain('fill="#fff"');
-    for (const title of ['publish, µs per message', 'getByKey, µs per lookup', 'reopen to first get, ms', 'worker heap over an empty log, MiB']) expect(svg).toContain(`>${title}</text>`);
+    for (const title of [
+      'publish, µs per message',
+      'getByKey, µs per lookup',
+      'reopen to first get, ms',
+      'worker heap over an empty log, MiB',
+    ])
+      expect(svg).toContain(`>${title}</text>`);
     for (const tick of ['10k', '100k', '1M', '10M']) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain('medians of 3 runs up to 100k, one run above');
   });
@@ -133,7 +165,10 @@ describe('bench chart', () => {
   });
 
   it('escapes text and says why a panel has no points', () => {
-    const svg = smallMultiples({ title: 'a <b> & c', panels: [{ title: 'heap', points: [], missing: 'not measured in this browser' }] });
+    const svg = smallMultiples({
+      title: 'a <b> & c',
+      panels: [{ title: 'heap', points: [], missing: 'not measured in this browser' }],
+    });
     expect(checkXml(svg)).toBe('svg');
     expect(svg).toContain('a &lt;b&gt; &amp; c');
     expect(svg).toContain('>not measured in this browser</text>');
@@ -163,14 +198,18 @@ describe('scaling report', () => {
     expect(renderMarkdown([results])).not.toContain('How cost grows');
     const md = renderMarkdown([results], [scaling('firefox', false), scaling()]);
     const section = md.slice(md.indexOf('## How cost grows with the log'), md.indexOf('## Settings'));
-    expect(section).toContain('(bench/scaling.mjs), the costs of one log as it grows:\n\n- How each run goes.\n- *publish*: how it is timed.\n');
+    expect(section).toContain(
+      '(bench/scaling.mjs), the costs of one log as it grows:\n\n- How each run goes.\n- *publish*: how it is timed.\n',
+    );
     expect(section).toContain("![How opfs-log's costs grow with the log in Chromium](bench/scaling.svg)");
     expect(section.indexOf('### Firefox')).toBeGreaterThan(section.indexOf('### Chromium'));
     expect(section).toContain('(bench/scaling-firefox.svg)');
     expect(section).toContain(
       '| 10M | 3 µs (333,333 msg/s) | 0.8 µs (1,250,000 msg/s), 1M read | 1125 µs (first 1,000 after reopen: 400 µs) | 4743 ms | 2000 MiB (20 B/message) | 1.3 s |',
     );
-    expect(section).toContain('Chromium 156.0 (headless), 2026-12-01T12:00:00.000Z, medians of 3 runs up to 100k, one run above, whole run 240 s');
+    expect(section).toContain(
+      'Chromium 156.0 (headless), 2026-12-01T12:00:00.000Z, medians of 3 runs up to 100k, one run above, whole run 240 s',
+    );
     expect(section).toContain('- *worker heap* in Firefox: not measured: no way here.');
     expect(section).toContain('From 10k to 10M messages (1,000× as many)');
   });
@@ -180,7 +219,13 @@ describe('scaling report', () => {
     try {
       const url = (name: string) => pathToFileURL(join(dir, name));
       writeFileSync(url('scaling.json'), JSON.stringify(scaling()));
-      const files = { out: url('out/results.json'), results: url('results.json'), markdown: url('BENCHMARKS.md'), recorded: [url('results.json')], scaling: [url('scaling.json'), url('scaling-firefox.json')] };
+      const files = {
+        out: url('out/results.json'),
+        results: url('results.json'),
+        markdown: url('BENCHMARKS.md'),
+        recorded: [url('results.json')],
+        scaling: [url('scaling.json'), url('scaling-firefox.json')],
+      };
       saveReport(results, { record: true }, files);
       const md = readFileSync(url('BENCHMARKS.md'), 'utf8');
       expect(md).toContain('## How cost grows with the log\n');

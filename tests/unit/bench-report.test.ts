@@ -58,15 +58,19 @@ describe('bench report', () => {
 
   it('puts opfs-log side by side with the Firefox/Chromium ratio, Chromium first', () => {
     const md = renderMarkdown([firefox(), oldChromium()]);
-    expect(rowOf(md, '| publish 100k | 400,000 msg/s | 100,000 msg/s |')).toBe('| publish 100k | 400,000 msg/s | 100,000 msg/s | 0.25× |');
-    expect(rowOf(md, '| 1M open, worker heap | 20.00 B/message |')).toBe('| 1M open, worker heap | 20.00 B/message | – | – |');
+    expect(rowOf(md, '| publish 100k | 400,000 msg/s | 100,000 msg/s |')).toBe(
+      '| publish 100k | 400,000 msg/s | 100,000 msg/s | 0.25× |',
+    );
+    expect(rowOf(md, '| 1M open, worker heap | 20.00 B/message |')).toBe(
+      '| 1M open, worker heap | 20.00 B/message | – | – |',
+    );
     expect(md.indexOf('## Chromium')).toBeGreaterThan(md.indexOf('## opfs-log in Chromium and Firefox'));
     expect(md.indexOf('## Firefox')).toBeGreaterThan(md.indexOf('## Chromium'));
     expect(md).toContain('Mozilla Firefox 153.8.0esr (headless; timer pref)');
     expect(md).toContain('load average 1.50 at the start, 2.25 at the end');
   });
 
-  it("shows a figure Firefox lacks as – with the reason, and judges targets in Chromium only", () => {
+  it('shows a figure Firefox lacks as – with the reason, and judges targets in Chromium only', () => {
     const md = renderMarkdown([oldChromium(), firefox()]);
     const firefoxPart = md.slice(md.indexOf('## Firefox'), md.indexOf('## Settings'));
     expect(rowOf(firefoxPart, '| 1M open, worker heap |')).toBe('| 1M open, worker heap | – | – | – | – |');

@@ -21,7 +21,19 @@ describe('crc32c', () => {
   it('matches the bitwise reference on every alignment and length', () => {
     const bytes = new Uint8Array(300).map((_, i) => (i * 151 + 7) & 0xff);
     for (let start = 0; start < 17; start++) {
-      for (const end of [start, start + 1, start + 7, start + 8, start + 9, start + 15, start + 16, start + 17, start + 33, 150, 300]) {
+      for (const end of [
+        start,
+        start + 1,
+        start + 7,
+        start + 8,
+        start + 9,
+        start + 15,
+        start + 16,
+        start + 17,
+        start + 33,
+        150,
+        300,
+      ]) {
         expect(crc32c(bytes, start, end)).toBe(referenceCrc(bytes, start, end));
       }
     }

@@ -10,7 +10,10 @@ import { contractCases, type ContractCase, type ContractContext } from '../contr
 import { kitCases } from '../contract/kit/all.ts';
 
 function slug(name: string): string {
-  return name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return name
+    .replace(/[^a-zA-Z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 function runOnMemory(title: string, prefix: string, cases: ContractCase[]): void {

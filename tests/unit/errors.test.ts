@@ -130,7 +130,10 @@ describe('an open that fails half-way', () => {
       }
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      const err = await openLog(env, 'log', { rollover: 200 }).then(() => null, (e: unknown) => e);
+      const err = await openLog(env, 'log', { rollover: 200 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(LogError);
       expect(err).toMatchObject({ code: 'Internal' });
       expect((err as LogError).message).toContain('UnknownError');
@@ -147,7 +150,10 @@ describe('an open that fails half-way', () => {
     for (let i = 0; i < 4; i++) await log.publish(gen(10, i * 10));
     await log.close();
     const dir = (await env.root.subdir(['log'], false)) as typeof env.root;
-    const name = (await dir.list()).map((e) => e.name).filter((n) => n.endsWith('.log')).sort()[1];
+    const name = (await dir.list())
+      .map((e) => e.name)
+      .filter((n) => n.endsWith('.log'))
+      .sort()[1];
     const bytes = dir.raw(name)!.slice();
     bytes[40] ^= 0xff;
     dir.setRaw(name, bytes);

@@ -38,9 +38,11 @@ async function settlesWhilePaused<T>(promise: Promise<T>, what: string): Promise
 /** Every message as `offset:key:value`, oldest first. */
 async function dump(log: Log): Promise<string[]> {
   const out: string[] = [];
-  for (let at = OffsetOldest; ;) {
+  for (let at = OffsetOldest; ; ) {
     const batch = await log.consume(at, 1000);
-    out.push(...batch.messages.map((m) => `${m.offset}:${m.key && dec.decode(m.key)}:${m.value && dec.decode(m.value)}`));
+    out.push(
+      ...batch.messages.map((m) => `${m.offset}:${m.key && dec.decode(m.key)}:${m.value && dec.decode(m.value)}`),
+    );
     if (batch.messages.length === 0) return out;
     at = batch.nextOffset;
   }

@@ -103,7 +103,9 @@ describe('rollover at the boundary', () => {
     let seed = 7;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let b = 0; b < 80; b++) {
-      const messages = Array.from({ length: 1 + random(4) }, () => sized(RECORD_HEADER_SIZE + 1 + random(b % 17 === 0 ? 300 : 90)));
+      const messages = Array.from({ length: 1 + random(4) }, () =>
+        sized(RECORD_HEADER_SIZE + 1 + random(b % 17 === 0 ? 300 : 90)),
+      );
       batches.push(messages.reduce((sum, m) => sum + RECORD_HEADER_SIZE + m.value!.length, 0));
       await log.publish(messages);
     }
@@ -115,7 +117,10 @@ describe('rollover at the boundary', () => {
       expect(batches, `${name}: ${size} bytes`).toContain(size - SEGMENT_HEADER_SIZE);
       expect(size - SEGMENT_HEADER_SIZE, name).toBeGreaterThan(rollover - SEGMENT_HEADER_SIZE);
     }
-    expect([...sizes.values()].some((s) => s > rollover), 'an oversized batch made a segment of its own').toBe(true);
+    expect(
+      [...sizes.values()].some((s) => s > rollover),
+      'an oversized batch made a segment of its own',
+    ).toBe(true);
     await log.close();
   });
 });
@@ -196,7 +201,12 @@ describe('archive import checks every record', () => {
     const err = await rejection(restoreArchive(target, 'restored', archive));
     expect(err.code).toBe('Corrupted');
     expect(err.message).toMatch(/segments\/0+\.log: the record at byte \d+ fails its checksum/);
-    expect(await target.root.subdir(['restored'], false).then(() => true, () => false)).toBe(false);
+    expect(
+      await target.root.subdir(['restored'], false).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -214,7 +224,11 @@ describe('second guards', () => {
     const reopened = await openLog(env, 'log', { rollover: 200 });
     expect((await reopened.stat()).segments).toBeGreaterThan(1);
     expect(dec.decode((await reopened.get(0)).value!)).toBe('v0');
-    for (const read of [() => reopened.get(1), () => reopened.consume(OffsetOldest, 100), () => reopened.consumeByKey(enc.encode('k1'), 0, 10)]) {
+    for (const read of [
+      () => reopened.get(1),
+      () => reopened.consume(OffsetOldest, 100),
+      () => reopened.consumeByKey(enc.encode('k1'), 0, 10),
+    ]) {
       const err = await rejection(read());
       expect(err.code).toBe('Corrupted');
       expect(err.message).toContain(first);
@@ -228,7 +242,15 @@ describe('second guards', () => {
     const log = await openLog(env);
     await log.publish(times.map((time, i) => ({ value: enc.encode(`${i}`), time })));
     const expectFound = async (l: typeof log, what: string) => {
-      for (const [start, offset] of [[5, 0], [11, 1], [20, 1], [26, 1], [30, 1], [31, 4], [40, 4]]) {
+      for (const [start, offset] of [
+        [5, 0],
+        [11, 1],
+        [20, 1],
+        [26, 1],
+        [30, 1],
+        [31, 4],
+        [40, 4],
+      ]) {
         expect((await l.offsetByTime(start)).offset, `${what}: offsetByTime(${start})`).toBe(offset);
       }
       expect((await l.getByTime(21)).time, `${what}: the message keeps its own time`).toBe(30);
@@ -242,7 +264,11 @@ describe('second guards', () => {
 
   it('index record incarnation: a segment file replaced by another of the same size is rescanned', async () => {
     const keyed = (prefix: string, time: number) => (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ key: enc.encode(`${prefix}${i}`), value: enc.encode(`${prefix}-value-${i}`), time: time + i }));
+      Array.from({ length: n }, (_, i) => ({
+        key: enc.encode(`${prefix}${i}`),
+        value: enc.encode(`${prefix}-value-${i}`),
+        time: time + i,
+      }));
     const env = freshEnv();
     const log = await openLog(env);
     await log.publish(keyed('a', 1000)(6));
@@ -273,14 +299,21 @@ describe('verifying each byte once', () => {
     const first = '00000000000000000000.log';
     const { d } = await headFile(env);
     const reads: [string, number, number][] = [];
-    env.root.faults.onRead = (path, position, length) => reads.push([path.slice(path.lastIndexOf('/') + 1), position, length]);
+    env.root.faults.onRead = (path, position, length) =>
+      reads.push([path.slice(path.lastIndexOf('/') + 1), position, length]);
     expect((await reopened.get(5)).offset).toBe(5);
     // The rest of the segment, checked whole, then the one record.
-    expect(reads).toEqual([[first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE], [first, expect.any(Number), recSize(5)]]);
+    expect(reads).toEqual([
+      [first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE],
+      [first, expect.any(Number), recSize(5)],
+    ]);
     reads.length = 0;
     expect((await reopened.consume(0, 3)).messages.map((m) => m.offset)).toEqual([0, 1, 2]);
     expect((await reopened.get(7)).offset).toBe(7);
-    expect(reads.map(([name, , length]) => [name, length])).toEqual([[first, recSize(0) + recSize(1) + recSize(2)], [first, recSize(7)]]);
+    expect(reads.map(([name, , length]) => [name, length])).toEqual([
+      [first, recSize(0) + recSize(1) + recSize(2)],
+      [first, recSize(7)],
+    ]);
     env.root.faults.onRead = undefined;
     await reopened.close();
   });

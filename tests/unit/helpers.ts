@@ -46,7 +46,10 @@ export async function allOffsets(log: Log): Promise<number[]> {
 /** The log's directory in memory, and the name of its last (head) segment. */
 export async function headFile(env: MemoryEnv, dir = 'log'): Promise<{ d: MemoryDirectory; name: string }> {
   const d = (await env.root.subdir(dir.split('/'), false)) as MemoryDirectory;
-  const names = (await d.list()).map((e) => e.name).filter((n) => n.endsWith('.log')).sort();
+  const names = (await d.list())
+    .map((e) => e.name)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   return { d, name: names[names.length - 1] };
 }
 
@@ -55,7 +58,10 @@ export const recSize = (i: number) => RECORD_HEADER_SIZE + 2 + `v${i}`.length;
 
 /** The LogError `promise` rejects with; fails the test if it resolves or rejects with something else. */
 export async function rejection(promise: Promise<unknown>): Promise<LogError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LogError);
   return err as LogError;
 }

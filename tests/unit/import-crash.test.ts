@@ -22,10 +22,15 @@ interface State {
 async function state(env: MemoryEnv): Promise<State> {
   const log = await openLog(env, DIR, { rollover: 200 });
   const messages: State['messages'] = [];
-  for (let offset = OffsetOldest; ;) {
+  for (let offset = OffsetOldest; ; ) {
     const batch = await log.consume(offset, 1000);
     for (const m of batch.messages) {
-      messages.push({ offset: m.offset, time: m.time, key: m.key && dec.decode(m.key), value: m.value && dec.decode(m.value) });
+      messages.push({
+        offset: m.offset,
+        time: m.time,
+        key: m.key && dec.decode(m.key),
+        value: m.value && dec.decode(m.value),
+      });
     }
     if (batch.messages.length === 0) break;
     offset = batch.nextOffset;
@@ -108,7 +113,10 @@ describe('a crash during an import over an existing log', () => {
           const env = freshEnv();
           await oldLog(env);
           const crashed = crashAfter(env, n, torn);
-          const result = await restoreArchive(env, DIR, file, { overwrite: true }).then(() => 'ok', (e: unknown) => e);
+          const result = await restoreArchive(env, DIR, file, { overwrite: true }).then(
+            () => 'ok',
+            (e: unknown) => e,
+          );
           if (!crashed()) {
             expect(result).toBe('ok');
             done = true;

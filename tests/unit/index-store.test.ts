@@ -12,7 +12,11 @@ const DB = 'opfs-log';
 const range = (n: number) => [...Array(n).keys()];
 
 /** Opens the database as another script would: at `version`, changing stores in `upgrade`. */
-function otherScript(idb: IDBFactory, version: number, upgrade: (db: IDBDatabase) => void = () => undefined): Promise<IDBDatabase> {
+function otherScript(
+  idb: IDBFactory,
+  version: number,
+  upgrade: (db: IDBDatabase) => void = () => undefined,
+): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const req = idb.open(DB, version);
     req.onupgradeneeded = () => upgrade(req.result);
@@ -76,10 +80,12 @@ describe('an IndexedDB database changed by another script', () => {
   it('our stores deleted: the log opens by rescanning every time; cursors reject Unsupported', async () => {
     const env = freshEnv();
     await writtenLog(env);
-    (await otherScript(env.idb, 3, (db) => {
-      db.deleteObjectStore('segments');
-      db.deleteObjectStore('cursors');
-    })).close();
+    (
+      await otherScript(env.idb, 3, (db) => {
+        db.deleteObjectStore('segments');
+        db.deleteObjectStore('cursors');
+      })
+    ).close();
     const log = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(log, 30);
     await expect(log.cursor('c').commit(1)).rejects.toMatchObject({ code: 'Unsupported' });

@@ -11,9 +11,13 @@ function slowStore() {
   const writes: { value: PullCheckpoint; finish: (ok: boolean) => void }[] = [];
   const store: CheckpointStore = {
     load: async () => undefined,
-    save: (_key, value) => new Promise<void>((resolve, reject) => {
-      writes.push({ value: value as PullCheckpoint, finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))) });
-    }),
+    save: (_key, value) =>
+      new Promise<void>((resolve, reject) => {
+        writes.push({
+          value: value as PullCheckpoint,
+          finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))),
+        });
+      }),
     remove: async () => undefined,
   };
   return { store, writes };

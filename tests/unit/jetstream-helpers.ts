@@ -59,8 +59,13 @@ export async function logMessages(log: Log): Promise<Message[]> {
 export async function streamMessages(nc: NatsConnection, stream: string, subject?: string): Promise<JsMsg[]> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream);
-  const total = subject ? (await jsm.streams.info(stream, { subjects_filter: subject })).state.subjects?.[subject] ?? 0 : info.state.messages;
-  const consumer = await jetstream(nc).consumers.get(stream, { ...(subject ? { filter_subjects: subject } : {}), deliver_policy: DeliverPolicy.All });
+  const total = subject
+    ? ((await jsm.streams.info(stream, { subjects_filter: subject })).state.subjects?.[subject] ?? 0)
+    : info.state.messages;
+  const consumer = await jetstream(nc).consumers.get(stream, {
+    ...(subject ? { filter_subjects: subject } : {}),
+    deliver_policy: DeliverPolicy.All,
+  });
   const out: JsMsg[] = [];
   while (out.length < total) {
     const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: 2000 });
@@ -70,7 +75,13 @@ export async function streamMessages(nc: NatsConnection, stream: string, subject
 }
 
 /** What a pushed stream message says about the local message it came from. */
-export function pushedFields(m: JsMsg): { offset: number; source: string; key: Uint8Array | null; time: number; value: Uint8Array | null } {
+export function pushedFields(m: JsMsg): {
+  offset: number;
+  source: string;
+  key: Uint8Array | null;
+  time: number;
+  value: Uint8Array | null;
+} {
   const key = m.headers?.get(HEADER_KEY);
   return {
     offset: Number(m.headers?.get(HEADER_OFFSET)),
@@ -89,7 +100,12 @@ export async function expectStreamIsLog(nc: NatsConnection, stream: string, subj
   expect(new Set(remote.map((r) => r.source)).size).toBeLessThanOrEqual(1);
   remote.forEach((r, i) => {
     const m = local[i];
-    expect({ offset: r.offset, key: r.key, time: r.time, value: r.value }).toEqual({ offset: m.offset, key: m.key, time: m.time, value: m.value });
+    expect({ offset: r.offset, key: r.key, time: r.time, value: r.value }).toEqual({
+      offset: m.offset,
+      key: m.key,
+      time: m.time,
+      value: m.value,
+    });
   });
 }
 
@@ -100,13 +116,21 @@ export async function expectSameMessages(a: Log, b: Log): Promise<void> {
 }
 
 /** Resolves with the first status that satisfies `test`; rejects after `ms` with the statuses seen. */
-export function statusWhere(r: Replication, test: (s: ReplicationStatus) => boolean, ms = 20_000): Promise<ReplicationStatus> {
+export function statusWhere(
+  r: Replication,
+  test: (s: ReplicationStatus) => boolean,
+  ms = 20_000,
+): Promise<ReplicationStatus> {
   const seen: ReplicationStatus[] = [];
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`no matching status within ${ms} ms; saw ${JSON.stringify(seen.map((s) => ({ ...s, lastError: s.lastError && `${s.lastError.code}: ${s.lastError.message}` })))}`));
+      reject(
+        new Error(
+          `no matching status within ${ms} ms; saw ${JSON.stringify(seen.map((s) => ({ ...s, lastError: s.lastError && `${s.lastError.code}: ${s.lastError.message}` })))}`,
+        ),
+      );
     }, ms);
     unsubscribe = r.subscribe((s) => {
       seen.push(s);
@@ -126,7 +150,15 @@ export function inState(r: Replication, state: ReplicationState, ms?: number): P
 export async function caughtUp(r: Replication, ms = 30_000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not caught up within ${ms} ms: ${JSON.stringify({ ...r.status, lastError: r.status.lastError?.message })}`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `not caught up within ${ms} ms: ${JSON.stringify({ ...r.status, lastError: r.status.lastError?.message })}`,
+          ),
+        ),
+      ms,
+    );
   });
   try {
     await Promise.race([r.caughtUp(), late]);

@@ -9,13 +9,20 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pull, push, type Replication } from '../../src/jetstream.ts';
 import { checkpointStore } from '../../src/jetstream/checkpoint.ts';
 import {
-  caughtUp, expectSameMessages, freshLog, inState, logMessages, natsPerTest, publishMany, statusWhere, tcp,
+  caughtUp,
+  expectSameMessages,
+  freshLog,
+  inState,
+  logMessages,
+  natsPerTest,
+  publishMany,
+  statusWhere,
+  tcp,
 } from './jetstream-helpers.ts';
 import type { Log } from '../../src/index.ts';
 
 const nats = natsPerTest();
 const { started, connection } = nats;
-
 
 async function dirOf(log: Log): Promise<string> {
   const s = await log.snapshot();
@@ -27,7 +34,9 @@ async function dirOf(log: Log): Promise<string> {
 async function pushed(count: number, subject = 'events.a'): Promise<Log> {
   const log = await freshLog();
   await publishMany(log, count, 0, 500);
-  const r = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject, createStream: { subjects: ['events.>'] } }));
+  const r = started(
+    push(log, { connection: nats.nc, stream: 'EVENTS', subject, createStream: { subjects: ['events.>'] } }),
+  );
   await caughtUp(r, 60_000);
   return log;
 }
@@ -58,7 +67,10 @@ describe('pull', () => {
     const r = started(pull(log, { connection: nats.nc, stream: 'EVENTS' }));
     await caughtUp(r);
     const got = await logMessages(log);
-    expect(got.map((m) => [m.offset, m.key, m.value && new TextDecoder().decode(m.value)])).toEqual([[0, null, 'hello'], [1, null, null]]);
+    expect(got.map((m) => [m.offset, m.key, m.value && new TextDecoder().decode(m.value)])).toEqual([
+      [0, null, 'hello'],
+      [1, null, null],
+    ]);
     expect(got[0].time).toBeGreaterThanOrEqual(before - 5);
     expect(got[0].time).toBeLessThanOrEqual(Date.now() + 5);
   }, 60_000);
@@ -82,10 +94,17 @@ describe('pull', () => {
     await expect.poll(() => store.load(key)).toEqual({ localNext: 3100, streamSeq: 3100 });
   }, 90_000);
 
-  it('fails Diverged on resume when the last message it skips is not the log\'s last (another writer wrote the log meanwhile)', async () => {
+  it("fails Diverged on resume when the last message it skips is not the log's last (another writer wrote the log meanwhile)", async () => {
     const source = await freshLog();
     await publishMany(source, 300);
-    const pushing = started(push(source, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: { subjects: ['events.>'] } }));
+    const pushing = started(
+      push(source, {
+        connection: nats.nc,
+        stream: 'EVENTS',
+        subject: 'events.a',
+        createStream: { subjects: ['events.>'] },
+      }),
+    );
     await caughtUp(pushing, 60_000);
     const mirror = await freshLog();
     const r = started(pull(mirror, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
@@ -93,7 +112,10 @@ describe('pull', () => {
     await r.stop();
     // A stale checkpoint: the resume skips 100 messages it applied and the one below, which it must compare.
     const store = await checkpointStore();
-    await store.save(JSON.stringify([await dirOf(mirror), 'pull', 'EVENTS', 'events.a', '']), { localNext: 200, streamSeq: 200 });
+    await store.save(JSON.stringify([await dirOf(mirror), 'pull', 'EVENTS', 'events.a', '']), {
+      localNext: 200,
+      streamSeq: 200,
+    });
     await mirror.publish([{ key: null, value: new TextEncoder().encode('not from the stream') }]);
     await publishMany(source, 1, 300);
     await caughtUp(pushing, 60_000);
@@ -135,18 +157,22 @@ describe('pull', () => {
     expect(failed.lastError?.message).toMatch(/written by something else/);
   }, 60_000);
 
-  it('two devices sync through one stream: each pushes its own subject and pulls the other\'s', async () => {
+  it("two devices sync through one stream: each pushes its own subject and pulls the other's", async () => {
     const jsm = await jetstreamManager(nats.nc);
     await jsm.streams.add({ name: 'SYNC', subjects: ['sync.>'] });
-    const devices = await Promise.all(['a', 'b'].map(async (name) => {
-      const conn = await connection();
-      return { name, conn, outbox: await freshLog(), inbox: await freshLog() };
-    }));
+    const devices = await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        const conn = await connection();
+        return { name, conn, outbox: await freshLog(), inbox: await freshLog() };
+      }),
+    );
     const [a, b] = devices;
     const replications: Replication[] = [];
     for (const d of devices) {
       replications.push(started(push(d.outbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name}` })));
-      replications.push(started(pull(d.inbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name === 'a' ? 'b' : 'a'}` })));
+      replications.push(
+        started(pull(d.inbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name === 'a' ? 'b' : 'a'}` })),
+      );
     }
     // Both publish at once, so their windows interleave in the stream and keep failing each other's expectations.
     await Promise.all(devices.map((d, i) => publishMany(d.outbox, 3000, i * 100_000, 50)));
@@ -156,8 +182,8 @@ describe('pull', () => {
       statusWhere(pullA, (s) => s.lag === 0 && s.position > 0 && s.state === 'online', 60_000),
       statusWhere(pullB, (s) => s.lag === 0 && s.position > 0 && s.state === 'online', 60_000),
     ]);
-    await expect.poll(async () => (await b.inbox.nextOffset()), { timeout: 30_000 }).toBe(3000);
-    await expect.poll(async () => (await a.inbox.nextOffset()), { timeout: 30_000 }).toBe(3000);
+    await expect.poll(async () => await b.inbox.nextOffset(), { timeout: 30_000 }).toBe(3000);
+    await expect.poll(async () => await a.inbox.nextOffset(), { timeout: 30_000 }).toBe(3000);
     await expectSameMessages(a.outbox, b.inbox);
     await expectSameMessages(b.outbox, a.inbox);
   }, 150_000);

@@ -11,7 +11,17 @@ import { checkpointStore } from '../../src/jetstream/checkpoint.ts';
 import { startServer } from '../nats/server.ts';
 import { freshEnv, openLog } from './helpers.ts';
 import {
-  caughtUp, expectStreamIsLog, freshLog, inState, logMessages, natsPerTest, publishMany, pushedFields, statusWhere, streamMessages, tcp,
+  caughtUp,
+  expectStreamIsLog,
+  freshLog,
+  inState,
+  logMessages,
+  natsPerTest,
+  publishMany,
+  pushedFields,
+  statusWhere,
+  streamMessages,
+  tcp,
 } from './jetstream-helpers.ts';
 
 const nats = natsPerTest();
@@ -21,7 +31,6 @@ beforeAll(() => {
   // Node 20 has no WebSocket; `wsconnect` (the `servers` path) uses the global one, as in a browser.
   (globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
 });
-
 
 /**
  * The states `r` enters, and a promise that rejects as soon as it leaves
@@ -35,7 +44,11 @@ function watchOnline(r: Replication): { states: string[]; left: Promise<never> }
   r.subscribe((s) => {
     if (s.state !== states[states.length - 1]) states.push(s.state);
     if (states.includes('online') && s.state !== 'online') {
-      fail(new Error(`the push left online (${states.join(' → ')}): the stream did not store a message at the sequence its window expected`));
+      fail(
+        new Error(
+          `the push left online (${states.join(' → ')}): the stream did not store a message at the sequence its window expected`,
+        ),
+      );
     }
   });
   return { states, left };
@@ -72,7 +85,13 @@ describe('push', () => {
     expect(pushed).toBeLessThan(20_000);
     // The checkpoint may lag the stream (here: forced back to nothing pushed); the stream decides.
     const store = await checkpointStore();
-    const key = JSON.stringify([(await log.snapshot().then(async (s) => (await s.release(), s.dir))), 'push', 'EVENTS', 'events.a', '']);
+    const key = JSON.stringify([
+      await log.snapshot().then(async (s) => (await s.release(), s.dir)),
+      'push',
+      'EVENTS',
+      'events.a',
+      '',
+    ]);
     const cp = await store.load<{ source: string }>(key);
     await store.save(key, { source: cp!.source, position: 0, streamSeq: 0 });
     const second = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a' }));
@@ -99,7 +118,9 @@ describe('push', () => {
     const log = await freshLog();
     await publishMany(log, 700); // nearly three windows of backlog, then single live messages
     // A generous publish timeout: under load a slow ack must not pass for a resync.
-    const r = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: true, timeout: 60_000 }));
+    const r = started(
+      push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: true, timeout: 60_000 }),
+    );
     const { states, left } = watchOnline(r);
     await Promise.race([caughtUp(r), left]);
     for (let i = 700; i < 710; i++) {
@@ -108,7 +129,9 @@ describe('push', () => {
     }
     expect(states).toEqual(['connecting', 'online']);
     const stored = await streamMessages(nats.nc, 'EVENTS', 'events.a');
-    expect(stored.map((m) => [m.seq, pushedFields(m).offset])).toEqual(Array.from({ length: 710 }, (_, i) => [i + 1, i]));
+    expect(stored.map((m) => [m.seq, pushedFields(m).offset])).toEqual(
+      Array.from({ length: 710 }, (_, i) => [i + 1, i]),
+    );
     await expectStreamIsLog(nats.nc, 'EVENTS', 'events.a', log);
   }, 60_000);
 
@@ -143,11 +166,15 @@ describe('push', () => {
   it('starts at `from`: OffsetNewest pushes only what is published afterwards', async () => {
     const log = await freshLog();
     await publishMany(log, 50);
-    const r = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: true, from: OffsetNewest }));
+    const r = started(
+      push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: true, from: OffsetNewest }),
+    );
     await caughtUp(r);
     await publishMany(log, 5, 50);
     await caughtUp(r);
-    expect((await streamMessages(nats.nc, 'EVENTS', 'events.a')).map((m) => pushedFields(m).offset)).toEqual([50, 51, 52, 53, 54]);
+    expect((await streamMessages(nats.nc, 'EVENTS', 'events.a')).map((m) => pushedFields(m).offset)).toEqual([
+      50, 51, 52, 53, 54,
+    ]);
   }, 60_000);
 
   it('fails Diverged on another writer on its subject, before and while pushing, and overwrites nothing', async () => {
@@ -205,7 +232,14 @@ describe('push', () => {
     const err = await failure(r);
     expect(err.code).toBe('StreamMissing');
     expect(err.message).toMatch(/EVENTS does not exist/);
-    const r2 = started(push(log, { connection: nats.nc, stream: 'EVENTS', subject: 'events.a', createStream: { subjects: ['events.>'] } }));
+    const r2 = started(
+      push(log, {
+        connection: nats.nc,
+        stream: 'EVENTS',
+        subject: 'events.a',
+        createStream: { subjects: ['events.>'] },
+      }),
+    );
     await caughtUp(r2);
     const info = await (await jetstreamManager(nats.nc)).streams.info('EVENTS');
     expect(info.config.subjects).toEqual(['events.>']);
@@ -219,10 +253,26 @@ describe('push', () => {
     nats.nc = await tcp(nats.server.url, { user: 'app', pass: 'secret' });
     const log = await freshLog();
     await publishMany(log, 200);
-    const wrong = started(push(log, { servers: nats.server.wsUrl, auth: { user: 'app', pass: 'nope' }, stream: 'EVENTS', subject: 'events.a', createStream: true }));
+    const wrong = started(
+      push(log, {
+        servers: nats.server.wsUrl,
+        auth: { user: 'app', pass: 'nope' },
+        stream: 'EVENTS',
+        subject: 'events.a',
+        createStream: true,
+      }),
+    );
     const err = await failure(wrong);
     expect(err.code).toBe('AuthRefused');
-    const right = started(push(log, { servers: nats.server.wsUrl, auth: { user: 'app', pass: 'secret' }, stream: 'EVENTS', subject: 'events.a', createStream: true }));
+    const right = started(
+      push(log, {
+        servers: nats.server.wsUrl,
+        auth: { user: 'app', pass: 'secret' },
+        stream: 'EVENTS',
+        subject: 'events.a',
+        createStream: true,
+      }),
+    );
     await caughtUp(right);
     await expectStreamIsLog(nats.nc, 'EVENTS', 'events.a', log);
   }, 60_000);
@@ -231,7 +281,9 @@ describe('push', () => {
     await nats.server.stop();
     const log = await freshLog();
     await publishMany(log, 300);
-    const r = started(push(log, { servers: nats.server.wsUrl, stream: 'EVENTS', subject: 'events.a', createStream: true }));
+    const r = started(
+      push(log, { servers: nats.server.wsUrl, stream: 'EVENTS', subject: 'events.a', createStream: true }),
+    );
     const offline = await inState(r, 'offline');
     expect(offline.lastError?.code).toBe('Unreachable');
     expect(offline.lag).toBe(300); // lag shows while offline
@@ -256,7 +308,10 @@ describe('push', () => {
     expect(states[0]).toBe('connecting');
     expect(states).toContain('online');
     expect(states[states.length - 1]).toBe('stopped');
-    const err = await r.caughtUp().then(() => null, (e: unknown) => e);
+    const err = await r.caughtUp().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'Stopped' });
     await r.stop(); // a second stop resolves
   }, 60_000);

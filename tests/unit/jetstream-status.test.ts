@@ -25,7 +25,8 @@ function recordStates(r: Replication): string[] {
   const states: string[] = [];
   let last: ReplicationStatus | null = null;
   r.subscribe((s) => {
-    if (s.state !== last?.state || s.lastError !== last?.lastError) states.push(s.lastError ? `${s.state} (${s.lastError.code})` : s.state);
+    if (s.state !== last?.state || s.lastError !== last?.lastError)
+      states.push(s.lastError ? `${s.state} (${s.lastError.code})` : s.state);
     last = s;
   });
   return states;
@@ -46,7 +47,10 @@ async function start(direction: 'push' | 'pull', connection?: NatsConnection): P
 }
 
 /** `nc`, except that its first request to a JetStream API subject containing `api` waits for `release()`. */
-function holdingFirst(nc: NatsConnection, api: string): { connection: NatsConnection; asked: Promise<void>; release: () => void } {
+function holdingFirst(
+  nc: NatsConnection,
+  api: string,
+): { connection: NatsConnection; asked: Promise<void>; release: () => void } {
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
   let ask = () => {};
@@ -92,7 +96,10 @@ describe.each(['push', 'pull'] as const)('%s stopped', (direction) => {
 });
 
 // The resync's last request (push: the last message on its subject; pull: the consumer's info) held until after stop().
-describe.each([['push', '.STREAM.MSG.GET.'], ['pull', '.CONSUMER.INFO.']] as const)('%s stopped while it resyncs', (direction, api) => {
+describe.each([
+  ['push', '.STREAM.MSG.GET.'],
+  ['pull', '.CONSUMER.INFO.'],
+] as const)('%s stopped while it resyncs', (direction, api) => {
   it('ends there: it never shows online, and stop() resolves', async () => {
     const held = holdingFirst(await nats.connection(), api);
     const r = await start(direction, held.connection);
@@ -100,9 +107,11 @@ describe.each([['push', '.STREAM.MSG.GET.'], ['pull', '.CONSUMER.INFO.']] as con
     await held.asked;
     const stopping = r.stop();
     held.release();
-    const wentOnline = new Promise<never>((_, reject) => r.subscribe((s) => {
-      if (s.state === 'online') reject(new Error(`${direction} went online after stop() (${states.join(' → ')})`));
-    }));
+    const wentOnline = new Promise<never>((_, reject) =>
+      r.subscribe((s) => {
+        if (s.state === 'online') reject(new Error(`${direction} went online after stop() (${states.join(' → ')})`));
+      }),
+    );
     wentOnline.catch(() => undefined);
     await Promise.race([stopping, wentOnline]);
     expect(states).toEqual(['connecting', 'stopped']);

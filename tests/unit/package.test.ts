@@ -14,7 +14,10 @@ const out = join(root, 'node_modules/.cache/opfs-log-unit');
 
 describe('the built package in Node', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), out, '--no-types'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), out, '--no-types'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }, 60_000);
 
   it('imports without a throw; open and importArchive reject Unsupported', () => {
@@ -47,7 +50,9 @@ describe('the built package in Node', () => {
       let code = null;
       try { j.push({}, { stream: 'S', subject: 'a' }); } catch (e) { code = e instanceof j.ReplicationError && e.code; }
       console.log(JSON.stringify({ exports: Object.keys(j).sort(), code }));`;
-    const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim());
+    const result = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim(),
+    );
     expect(result.exports).toEqual(expect.arrayContaining(['ReplicationError', 'pull', 'push']));
     expect(result.code).toBe('InvalidArgument');
   });

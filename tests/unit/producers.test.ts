@@ -125,7 +125,13 @@ describe('a publish that names its producer', () => {
   it('with a malformed producer rejects InvalidArgument and writes nothing', async () => {
     const env = freshEnv();
     const engine = await open(env);
-    for (const bad of [{ id: '', seq: 0 }, { id: 'x', seq: -1 }, { id: 'x', seq: 1.5 }, { id: 'x'.repeat(65), seq: 0 }, { seq: 0 }]) {
+    for (const bad of [
+      { id: '', seq: 0 },
+      { id: 'x', seq: -1 },
+      { id: 'x', seq: 1.5 },
+      { id: 'x'.repeat(65), seq: 0 },
+      { seq: 0 },
+    ]) {
       expect((await rejection(engine.publish(batch(1, 0), bad as Producer))).code).toBe('InvalidArgument');
     }
     expect(await count(engine)).toBe(0);

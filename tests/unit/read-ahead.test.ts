@@ -19,7 +19,9 @@ async function readingAhead(): Promise<{ log: Log; reached: number[] }> {
   const engine = await LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, rollover: 400 });
   const reached: number[] = [];
   const calls = engine as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const plain = Object.fromEntries(RAW_METHODS.map((m) => [m, (...a: unknown[]) => calls[m].apply(engine, a)])) as unknown as RawLog;
+  const plain = Object.fromEntries(
+    RAW_METHODS.map((m) => [m, (...a: unknown[]) => calls[m].apply(engine, a)]),
+  ) as unknown as RawLog;
   plain.consume = (offset, maxCount) => {
     reached.push(offset);
     return engine.consume(offset, maxCount);
@@ -27,7 +29,8 @@ async function readingAhead(): Promise<{ log: Log; reached: number[] }> {
   return { log: new LogFacade(withReadAhead(plain), engine.options, 'log', undefined, env), reached };
 }
 
-const offsets = async (log: Log, from: number, max: number) => (await log.consume(from, max)).messages.map((m) => m.offset);
+const offsets = async (log: Log, from: number, max: number) =>
+  (await log.consume(from, max)).messages.map((m) => m.offset);
 
 describe('read-ahead', () => {
   it('asks for the next batch once a consume continues the last one, and answers from it', async () => {
@@ -63,7 +66,8 @@ describe('read-ahead', () => {
     const engine = await LogEngine.open(env, 'log', { createDirs: true, rollover: 10_000 });
     const log = new LogFacade(engine, engine.options, 'log', undefined, env);
     await log.publish(gen(40, 0));
-    const raw = async (from: number, max: number) => decodeRecords((await engine.consume(from, max)).records).map((m) => m.offset);
+    const raw = async (from: number, max: number) =>
+      decodeRecords((await engine.consume(from, max)).records).map((m) => m.offset);
     expect(await raw(0, 10)).toEqual([...Array(10).keys()]);
     expect(await raw(10, 10)).toEqual([...Array(10).keys()].map((i) => 10 + i)); // in order: 20..29 read ahead
     await new Promise((r) => setTimeout(r, 5));

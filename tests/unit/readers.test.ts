@@ -12,7 +12,8 @@ import { allOffsets, dec, enc, freshEnv, openLog } from './helpers.ts';
 
 const key = (i: number) => enc.encode(`key-${String(i).padStart(6, '0')}`); // 10 bytes
 const value = (i: number) => enc.encode(`value-${i}-`.padEnd(128, 'x'));
-const batch = (from: number, n: number) => Array.from({ length: n }, (_, j) => ({ key: key(from + j), value: value(from + j) }));
+const batch = (from: number, n: number) =>
+  Array.from({ length: n }, (_, j) => ({ key: key(from + j), value: value(from + j) }));
 const valueOf = (m: Message) => dec.decode(m.value!);
 
 async function pair(options = {}) {
@@ -74,7 +75,9 @@ describe('a readonly log after its writer rewrote the segment it had read', () =
   it('follows compaction and trims over many segments', async () => {
     const { writer, reader: openReader } = await pair({ rollover: 2048 });
     for (let b = 0; b < 10; b++) {
-      await writer.publish(Array.from({ length: 10 }, (_, j) => ({ key: key((b * 10 + j) % 7), value: value(b * 10 + j) })));
+      await writer.publish(
+        Array.from({ length: 10 }, (_, j) => ({ key: key((b * 10 + j) % 7), value: value(b * 10 + j) })),
+      );
     }
     const reader = await openReader();
     expect((await contents(reader)).size).toBe(100);
@@ -120,7 +123,7 @@ describe('a read whose file is replaced between the catch-up and the read', () =
     await writer.publish(batch(0, 60));
     const reader = await openReader();
     expect(await reader.nextOffset()).toBe(60);
-    const d = await env.root.subdir(['log'], false) as import('../../src/storage/memory.ts').MemoryDirectory;
+    const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
     const head = (await d.list()).map((e) => e.name).find((n) => n.endsWith('.log'))!;
     const before = d.raw(head)!.slice();
     await writer.delete([1, 2, 3]);

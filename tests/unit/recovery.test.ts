@@ -107,7 +107,8 @@ describe('torn and damaged head segment', () => {
     const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
     d.setRaw('00000000000000000000.log', new Uint8Array(3));
     await expect(openLog(env, 'log', { rollover: 100 })).rejects.toMatchObject({
-      code: 'Corrupted', message: expect.stringContaining('00000000000000000000.log'),
+      code: 'Corrupted',
+      message: expect.stringContaining('00000000000000000000.log'),
     });
   });
 });
@@ -147,7 +148,12 @@ describe('the IndexedDB index against the segments', () => {
 
     const again = await records(env);
     expect([...(await again.load('log')).keys()]).toEqual([0]); // the stray record is gone
-    await again.put({ ...saved, incarnation: saved.incarnation ^ 1, count: 2, size: SEGMENT_HEADER_SIZE + recSize(0) + recSize(1) });
+    await again.put({
+      ...saved,
+      incarnation: saved.incarnation ^ 1,
+      count: 2,
+      size: SEGMENT_HEADER_SIZE + recSize(0) + recSize(1),
+    });
     again.close();
     reopened = await openLog(env);
     expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -253,7 +259,7 @@ describe('interrupted segment rewrites', () => {
 });
 
 describe('readonly beside a writer', () => {
-  it('sees new publishes and rewrites, and never cuts the writer\'s tail', async () => {
+  it("sees new publishes and rewrites, and never cuts the writer's tail", async () => {
     const env = freshEnv();
     const writer = await openLog(env, 'log', { rollover: 200 });
     await writer.publish(gen(5));

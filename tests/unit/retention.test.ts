@@ -26,7 +26,9 @@ describe('retention option', () => {
   it('concurrent publishes each resolve with the log within its cap', async () => {
     const log = await openLog(freshEnv(), 'burst', { rollover: 1024, retention: { maxCount: 50 } });
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => log.publish(gen(3, i * 3)).then(async (next) => ({ next, stat: await log.stat() }))),
+      Array.from({ length: 100 }, (_, i) =>
+        log.publish(gen(3, i * 3)).then(async (next) => ({ next, stat: await log.stat() })),
+      ),
     );
     expect(results.map((r) => r.next)).toEqual(Array.from({ length: 100 }, (_, i) => (i + 1) * 3));
     expect((await log.stat()).messages).toBeLessThanOrEqual(50);

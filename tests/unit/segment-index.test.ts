@@ -45,8 +45,12 @@ describe('SegmentIndex', () => {
     const index = indexWith([11, 22, 33]);
     const copy = SegmentIndex.unpack(100, index.pack());
     for (let i = 0; i < 3; i++) {
-      expect([copy.offsetAt(i), copy.positionAt(i), copy.timeAt(i), copy.hashAt(i)])
-        .toEqual([index.offsetAt(i), index.positionAt(i), index.timeAt(i), index.hashAt(i)]);
+      expect([copy.offsetAt(i), copy.positionAt(i), copy.timeAt(i), copy.hashAt(i)]).toEqual([
+        index.offsetAt(i),
+        index.positionAt(i),
+        index.timeAt(i),
+        index.hashAt(i),
+      ]);
     }
     copy.append(200, 1, 2, 44);
     expect(copy.count).toBe(4);
@@ -55,7 +59,12 @@ describe('SegmentIndex', () => {
 
   it('keeps dense offsets and short time spans narrow, and widens each column on the first entry that does not fit', () => {
     const entries = (index: SegmentIndex) =>
-      Array.from({ length: index.count }, (_, i) => [index.offsetAt(i), index.positionAt(i), index.timeAt(i), index.hashAt(i)]);
+      Array.from({ length: index.count }, (_, i) => [
+        index.offsetAt(i),
+        index.positionAt(i),
+        index.timeAt(i),
+        index.hashAt(i),
+      ]);
     const index = new SegmentIndex(50);
     for (let i = 0; i < 100; i++) index.append(50 + i, 24 + i, 1_700_000_000_000_000 + i * 1000, i);
     // Dense offsets and times within 2^32 µs of the first: 12 bytes an entry packed (time, position, hash).

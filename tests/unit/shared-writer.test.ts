@@ -99,7 +99,7 @@ function world() {
 
 async function offsets(w: SharedWriter): Promise<number[]> {
   const out: number[] = [];
-  for (let at = -2; ;) {
+  for (let at = -2; ; ) {
     const b = await w.consume(at, 1000);
     out.push(...decodeRecords(b.records).map((m) => m.offset));
     if (b.nextOffset === at || decodeRecords(b.records).length === 0) return out;
@@ -279,8 +279,16 @@ describe('writers of one log in several tabs', () => {
     const b = open();
     await b.writer.ready();
     const options = resolveOptions(OPTIONS);
-    const logA = new LogFacade(a.writer, options, 'log', undefined, { idb: env.idb, channels: env.channels, owns: () => a.writer.owns });
-    const logB = new LogFacade(b.writer, options, 'log', undefined, { idb: env.idb, channels: env.channels, owns: () => b.writer.owns });
+    const logA = new LogFacade(a.writer, options, 'log', undefined, {
+      idb: env.idb,
+      channels: env.channels,
+      owns: () => a.writer.owns,
+    });
+    const logB = new LogFacade(b.writer, options, 'log', undefined, {
+      idb: env.idb,
+      channels: env.channels,
+      owns: () => b.writer.owns,
+    });
     expect([logA.isOwner(), logB.isOwner()]).toEqual([true, false]);
     await logA.close();
     expect(logA.isOwner()).toBe(false);

@@ -9,7 +9,9 @@ describe('smoke', () => {
     let log = await openEngine(env, 'a/b', { createDirs: true, keyIndex: true, timeIndex: true, rollover: 300 });
     const enc = new TextEncoder();
     for (let b = 0; b < 10; b++) {
-      await log.publish([0, 1, 2].map((i) => ({ key: enc.encode(`k${i}`), value: enc.encode(`v${b}-${i}`), time: 1000 + b * 10 + i })));
+      await log.publish(
+        [0, 1, 2].map((i) => ({ key: enc.encode(`k${i}`), value: enc.encode(`v${b}-${i}`), time: 1000 + b * 10 + i })),
+      );
     }
     expect(await log.nextOffset()).toBe(30);
     const st = await log.stat();

@@ -132,8 +132,18 @@ describe('storageStatus', () => {
   });
 
   it.each([
-    ['estimate() rejects TypeError (an opaque origin, per the Storage standard)', 'estimate', new TypeError('opaque origin'), 'Unsupported'],
-    ['estimate() rejects SecurityError (storage blocked for the site)', 'estimate', dom('SecurityError'), 'Unsupported'],
+    [
+      'estimate() rejects TypeError (an opaque origin, per the Storage standard)',
+      'estimate',
+      new TypeError('opaque origin'),
+      'Unsupported',
+    ],
+    [
+      'estimate() rejects SecurityError (storage blocked for the site)',
+      'estimate',
+      dom('SecurityError'),
+      'Unsupported',
+    ],
     ['persisted() rejects TypeError', 'persisted', new TypeError('opaque origin'), 'Unsupported'],
     ['estimate() rejects UnknownError (the quota manager failed)', 'estimate', dom('UnknownError'), 'Internal'],
     ['persisted() rejects InvalidStateError (a detached document)', 'persisted', dom('InvalidStateError'), 'Internal'],

@@ -41,7 +41,9 @@ describe('codecs', () => {
   it('typed() checks its arguments', async () => {
     const log = await openLog(freshEnv());
     expect(() => typed({} as Log)).toThrow(LogError);
-    expect(() => typed(log, { key: { encode: () => new Uint8Array() } as unknown as Codec<string> })).toThrow(/encode and decode/);
+    expect(() => typed(log, { key: { encode: () => new Uint8Array() } as unknown as Codec<string> })).toThrow(
+      /encode and decode/,
+    );
     expect(() => typed(log, null as unknown as {})).toThrow(LogError);
     await log.close();
   });
@@ -57,7 +59,9 @@ describe('types follow from the codecs', () => {
     expectTypeOf<ReturnType<typeof todos.consume>>().resolves.toEqualTypeOf<TypedBatch<string, Todo>>();
     expectTypeOf<ReturnType<typeof todos.tail>>().toEqualTypeOf<AsyncIterableIterator<TypedBatch<string, Todo>>>();
     expectTypeOf(todos.getByKey).parameter(0).toEqualTypeOf<string>();
-    expectTypeOf(todos.publish).parameter(0).toEqualTypeOf<{ key?: string | null; value?: Todo | null; time?: number }[]>();
+    expectTypeOf(todos.publish)
+      .parameter(0)
+      .toEqualTypeOf<{ key?: string | null; value?: Todo | null; time?: number }[]>();
 
     const raw = typed(log);
     expectTypeOf(raw).toEqualTypeOf<TypedLog<Uint8Array, Uint8Array>>();
@@ -68,7 +72,9 @@ describe('types follow from the codecs', () => {
       encode: (p) => new Uint8Array([p.x, p.y]),
       decode: (b) => ({ x: b[0], y: b[1] }),
     };
-    expectTypeOf(typed(log, { key: keepEmpty(utf8), value: point })).toEqualTypeOf<TypedLog<string, { x: number; y: number }>>();
+    expectTypeOf(typed(log, { key: keepEmpty(utf8), value: point })).toEqualTypeOf<
+      TypedLog<string, { x: number; y: number }>
+    >();
     expectTypeOf<CodecType<typeof point>>().toEqualTypeOf<{ x: number; y: number }>();
 
     if (false as boolean) {

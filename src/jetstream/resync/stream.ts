@@ -12,7 +12,11 @@ import type { ReplicationOptions } from '../types.ts';
  * so (with `subjects` unless it names its own), else `StreamMissing`.
  * Another tab creating it at the same moment is fine: "already in use" reads it.
  */
-export async function ensureStream(jsm: JetStreamManager, options: ReplicationOptions, subjects: string[]): Promise<StreamInfo> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  options: ReplicationOptions,
+  subjects: string[],
+): Promise<StreamInfo> {
   try {
     return await jsm.streams.info(options.stream);
   } catch (err) {
@@ -20,11 +24,18 @@ export async function ensureStream(jsm: JetStreamManager, options: ReplicationOp
   }
   const create = options.createStream;
   if (!create) {
-    throw new ReplicationError('StreamMissing', `stream ${options.stream} does not exist (create it, or pass createStream: true)`);
+    throw new ReplicationError(
+      'StreamMissing',
+      `stream ${options.stream} does not exist (create it, or pass createStream: true)`,
+    );
   }
   const chosen = typeof create === 'object' ? create : {};
   try {
-    return await jsm.streams.add({ name: options.stream, subjects: chosen.subjects ?? subjects, num_replicas: chosen.replicas ?? 1 });
+    return await jsm.streams.add({
+      name: options.stream,
+      subjects: chosen.subjects ?? subjects,
+      num_replicas: chosen.replicas ?? 1,
+    });
   } catch (err) {
     if (/already in use|already exists/i.test(String((err as Error)?.message))) return jsm.streams.info(options.stream);
     throw toReplicationError(err, `creating stream ${options.stream}`);
@@ -52,7 +63,10 @@ export function subjectMatches(filter: string, subject: string): boolean {
 export function checkCaptures(info: StreamInfo, subject: string): void {
   const subjects = info.config.subjects ?? [];
   if (subjects.length === 0 || subjects.some((f) => subjectMatches(f, subject))) return;
-  throw new ReplicationError('InvalidArgument', `stream ${info.config.name} captures ${subjects.join(', ')}, not ${subject}`);
+  throw new ReplicationError(
+    'InvalidArgument',
+    `stream ${info.config.name} captures ${subjects.join(', ')}, not ${subject}`,
+  );
 }
 
 /** The last message on `subject`, or null when the stream holds none there. */

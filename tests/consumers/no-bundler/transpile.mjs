@@ -3,4 +3,10 @@
 // esbuild is the opfs-log repository's own devDependency, found up the tree.
 import { buildSync } from 'esbuild';
 
-buildSync({ entryPoints: ['../self-test.ts'], outfile: 'dist/self-test.js', format: 'esm', target: 'es2022', logLevel: 'warning' });
+buildSync({
+  entryPoints: ['../self-test.ts'],
+  outfile: 'dist/self-test.js',
+  format: 'esm',
+  target: 'es2022',
+  logLevel: 'warning',
+});

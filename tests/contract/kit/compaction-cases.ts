@@ -26,55 +26,82 @@ async function snapshot(log: Log): Promise<Map<number, ReturnType<typeof plain>>
 }
 
 /** Checks that the survivors read back exactly as they did before compaction, and that the deleted ones are gone. */
-async function survivorsUnchanged(log: Log, before: Map<number, ReturnType<typeof plain>>, deleted: Set<number>): Promise<void> {
+async function survivorsUnchanged(
+  log: Log,
+  before: Map<number, ReturnType<typeof plain>>,
+  deleted: Set<number>,
+): Promise<void> {
   const after = await snapshot(log);
-  deepEqual([...after.keys()], [...before.keys()].filter((o) => !deleted.has(o)), 'the offsets that survive');
+  deepEqual(
+    [...after.keys()],
+    [...before.keys()].filter((o) => !deleted.has(o)),
+    'the offsets that survive',
+  );
   for (const [offset, m] of after) deepEqual(m, before.get(offset), `message ${offset} after compaction`);
 }
 
-kitCase('compactUpdates: keeps only the last message of each key; survivors and their offsets, keys and times are unchanged', async (ctx) => {
-  await withLog(ctx, { rollover: SMALL_ROLLOVER, keyIndex: true }, async (log) => {
-    // 4 keys, each updated 6 times, interleaved over many segments; plus keyless events.
-    const messages: NewMessage[] = [];
-    for (let i = 0; i < 24; i++) messages.push(msg(`k${i % 4}`, `v${i}`, i));
-    messages.push(msg(null, 'no key 1', 24), msg(null, 'no key 2', 25));
-    for (const m of messages) await log.publish([m]);
-    const before = await snapshot(log);
-    const statBefore = await log.stat();
-    ok(statBefore.segments >= 4, `several segments (${statBefore.segments})`);
+kitCase(
+  'compactUpdates: keeps only the last message of each key; survivors and their offsets, keys and times are unchanged',
+  async (ctx) => {
+    await withLog(ctx, { rollover: SMALL_ROLLOVER, keyIndex: true }, async (log) => {
+      // 4 keys, each updated 6 times, interleaved over many segments; plus keyless events.
+      const messages: NewMessage[] = [];
+      for (let i = 0; i < 24; i++) messages.push(msg(`k${i % 4}`, `v${i}`, i));
+      messages.push(msg(null, 'no key 1', 24), msg(null, 'no key 2', 25));
+      for (const m of messages) await log.publish([m]);
+      const before = await snapshot(log);
+      const statBefore = await log.stat();
+      ok(statBefore.segments >= 4, `several segments (${statBefore.segments})`);
 
-    sameOffsets(await findUpdates(log, NOW()), range(0, 20), 'findUpdates: all but the last of each key');
-    const result = await compactUpdates(log, NOW());
-    sameOffsets(result.deletedOffsets, range(0, 20), 'compactUpdates: deletedOffsets');
-    let expectedSize = 0;
-    for (const o of range(0, 20)) expectedSize += log.size({ offset: o, time: 0, key: bytes(before.get(o)!.key!), value: bytes(before.get(o)!.value!) });
-    equal(result.deletedSize, expectedSize, 'deletedSize is the sum of size()');
-    await survivorsUnchanged(log, before, result.deletedOffsets);
+      sameOffsets(await findUpdates(log, NOW()), range(0, 20), 'findUpdates: all but the last of each key');
+      const result = await compactUpdates(log, NOW());
+      sameOffsets(result.deletedOffsets, range(0, 20), 'compactUpdates: deletedOffsets');
+      let expectedSize = 0;
+      for (const o of range(0, 20))
+        expectedSize += log.size({
+          offset: o,
+          time: 0,
+          key: bytes(before.get(o)!.key!),
+          value: bytes(before.get(o)!.value!),
+        });
+      equal(result.deletedSize, expectedSize, 'deletedSize is the sum of size()');
+      await survivorsUnchanged(log, before, result.deletedOffsets);
 
-    const statAfter = await log.stat();
-    ok(statAfter.size <= statBefore.size - result.deletedSize, `disk use went down by at least deletedSize: ${statBefore.size} → ${statAfter.size}`);
-    equal(statAfter.messages, 6, 'stat().messages');
-    for (let k = 0; k < 4; k++) {
-      equal(text((await log.getByKey(bytes(`k${k}`))).value), `v${20 + k}`, `getByKey(k${k})`);
-      deepEqual(offsetsOf((await log.consumeByKey(bytes(`k${k}`), OffsetOldest, 10)).messages), [20 + k], `consumeByKey(k${k})`);
-    }
-    equal(await log.nextOffset(), 26, 'nextOffset unchanged');
-    equal((await compactUpdates(log, NOW())).deletedOffsets.size, 0, 'a second compaction finds nothing');
-  });
-});
+      const statAfter = await log.stat();
+      ok(
+        statAfter.size <= statBefore.size - result.deletedSize,
+        `disk use went down by at least deletedSize: ${statBefore.size} → ${statAfter.size}`,
+      );
+      equal(statAfter.messages, 6, 'stat().messages');
+      for (let k = 0; k < 4; k++) {
+        equal(text((await log.getByKey(bytes(`k${k}`))).value), `v${20 + k}`, `getByKey(k${k})`);
+        deepEqual(
+          offsetsOf((await log.consumeByKey(bytes(`k${k}`), OffsetOldest, 10)).messages),
+          [20 + k],
+          `consumeByKey(k${k})`,
+        );
+      }
+      equal(await log.nextOffset(), 26, 'nextOffset unchanged');
+      equal((await compactUpdates(log, NOW())).deletedOffsets.size, 0, 'a second compaction finds nothing');
+    });
+  },
+);
 
-kitCase('compactUpdates: only messages at or before the horizon count, as updates and as what supersedes them', async (ctx) => {
-  await withLog(ctx, {}, async (log) => {
-    await log.publish([msg('a', '1', 0), msg('b', '1', 1), msg('a', '2', 10), msg('a', '3', 20), msg('b', '2', 21)]);
-    equal((await findUpdates(log, T0 + 5_000)).size, 0, 'before the second "a": nothing is superseded yet');
-    sameOffsets(await findUpdates(log, T0 + 10_000), [0], 'at the second "a" (inclusive): the first "a"');
-    sameOffsets(await findUpdates(log, T0 + 20_500), [0, 2], 'up to the third "a"; "b" not yet');
-    const result = await compactUpdates(log, new Date(T0 + 20_500));
-    sameOffsets(result.deletedOffsets, [0, 2], 'compactUpdates with a Date');
-    deepEqual(offsetsOf(await readAll(log)), [1, 3, 4], 'survivors');
-    await rejectsWith(() => compactUpdates(log, Number.NaN), 'InvalidArgument', 'a NaN horizon');
-  });
-});
+kitCase(
+  'compactUpdates: only messages at or before the horizon count, as updates and as what supersedes them',
+  async (ctx) => {
+    await withLog(ctx, {}, async (log) => {
+      await log.publish([msg('a', '1', 0), msg('b', '1', 1), msg('a', '2', 10), msg('a', '3', 20), msg('b', '2', 21)]);
+      equal((await findUpdates(log, T0 + 5_000)).size, 0, 'before the second "a": nothing is superseded yet');
+      sameOffsets(await findUpdates(log, T0 + 10_000), [0], 'at the second "a" (inclusive): the first "a"');
+      sameOffsets(await findUpdates(log, T0 + 20_500), [0, 2], 'up to the third "a"; "b" not yet');
+      const result = await compactUpdates(log, new Date(T0 + 20_500));
+      sameOffsets(result.deletedOffsets, [0, 2], 'compactUpdates with a Date');
+      deepEqual(offsetsOf(await readAll(log)), [1, 3, 4], 'survivors');
+      await rejectsWith(() => compactUpdates(log, Number.NaN), 'InvalidArgument', 'a NaN horizon');
+    });
+  },
+);
 
 kitCase('compactDeletes: deletes tombstones that are the first message of their key, as klevdb', async (ctx) => {
   await withLog(ctx, { keyIndex: true }, async (log) => {
@@ -92,7 +119,11 @@ kitCase('compactDeletes: deletes tombstones that are the first message of their 
     sameOffsets(await findDeletes(log, NOW()), range(0, 5), 'findDeletes');
     const result = await compactDeletes(log, NOW());
     sameOffsets(result.deletedOffsets, range(0, 5), 'compactDeletes');
-    equal(result.deletedSize, sizes.reduce((a, b) => a + b, 0), 'deletedSize');
+    equal(
+      result.deletedSize,
+      sizes.reduce((a, b) => a + b, 0),
+      'deletedSize',
+    );
     await survivorsUnchanged(log, before, result.deletedOffsets);
     equal(text((await log.getByKey(bytes('gone'))).value), null, 'the last word on "gone" is still its tombstone');
 
@@ -112,27 +143,30 @@ kitCase('compactDeletes: tombstones after the horizon stay', async (ctx) => {
   });
 });
 
-kitCase('compact: updates older than the age, then tombstones older than twice the age; no key index needed', async (ctx) => {
-  await withLog(ctx, { rollover: SMALL_ROLLOVER }, async (log) => {
-    const now = Date.now();
-    const at = (agoMs: number) => now - agoMs;
-    const h = 3_600_000;
-    await log.publish([
-      { key: bytes('a'), value: bytes('a1'), time: at(10 * h) },
-      { key: bytes('a'), value: bytes('a2'), time: at(9 * h) },
-      { key: bytes('t'), value: bytes('t1'), time: at(8 * h) },
-      { key: bytes('t'), value: null, time: at(7 * h) },
-      { key: bytes('u'), value: bytes('u1'), time: at(6 * h) },
-      { key: bytes('u'), value: null, time: at(2 * h) },
-      { key: bytes('a'), value: bytes('a3'), time: at(1000) },
-    ]);
-    const statBefore = await log.stat();
-    // age 3 h: updates before now-3h → 0 (a1 by a2) and 2 (t1 by its tombstone); 4 (u1) is superseded only after the horizon.
-    // Then tombstones before now-6h that are first of their key → 3 (t's tombstone, now first).
-    const result = await compact(log, 3 * h);
-    sameOffsets(result.deletedOffsets, [0, 2, 3], 'deletedOffsets');
-    deepEqual(offsetsOf(await readAll(log)), [1, 4, 5, 6], 'survivors');
-    ok((await log.stat()).size < statBefore.size, 'disk use went down');
-    await rejectsWith(() => compact(log, -1), 'InvalidArgument', 'a negative age');
-  });
-});
+kitCase(
+  'compact: updates older than the age, then tombstones older than twice the age; no key index needed',
+  async (ctx) => {
+    await withLog(ctx, { rollover: SMALL_ROLLOVER }, async (log) => {
+      const now = Date.now();
+      const at = (agoMs: number) => now - agoMs;
+      const h = 3_600_000;
+      await log.publish([
+        { key: bytes('a'), value: bytes('a1'), time: at(10 * h) },
+        { key: bytes('a'), value: bytes('a2'), time: at(9 * h) },
+        { key: bytes('t'), value: bytes('t1'), time: at(8 * h) },
+        { key: bytes('t'), value: null, time: at(7 * h) },
+        { key: bytes('u'), value: bytes('u1'), time: at(6 * h) },
+        { key: bytes('u'), value: null, time: at(2 * h) },
+        { key: bytes('a'), value: bytes('a3'), time: at(1000) },
+      ]);
+      const statBefore = await log.stat();
+      // age 3 h: updates before now-3h → 0 (a1 by a2) and 2 (t1 by its tombstone); 4 (u1) is superseded only after the horizon.
+      // Then tombstones before now-6h that are first of their key → 3 (t's tombstone, now first).
+      const result = await compact(log, 3 * h);
+      sameOffsets(result.deletedOffsets, [0, 2, 3], 'deletedOffsets');
+      deepEqual(offsetsOf(await readAll(log)), [1, 4, 5, 6], 'survivors');
+      ok((await log.stat()).size < statBefore.size, 'disk use went down');
+      await rejectsWith(() => compact(log, -1), 'InvalidArgument', 'a negative age');
+    });
+  },
+);

@@ -37,7 +37,13 @@ export function sleep(ms: number): Promise<void> {
 /** Whether `promise` is still pending after `ms`. */
 export async function pendingAfter(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const PENDING = Symbol('pending');
-  const result = await Promise.race([promise.then(() => 'settled', () => 'settled'), sleep(ms).then(() => PENDING)]);
+  const result = await Promise.race([
+    promise.then(
+      () => 'settled',
+      () => 'settled',
+    ),
+    sleep(ms).then(() => PENDING),
+  ]);
   return result === PENDING;
 }
 
@@ -65,7 +71,12 @@ export async function readAll(log: Log): Promise<Message[]> {
 }
 
 /** Opens a fresh log (createDirs), runs `fn` and closes it whatever happens. */
-export async function withLog<T>(ctx: ContractContext, options: Options, fn: (log: Log, dir: string) => Promise<T>, dir = ctx.dir()): Promise<T> {
+export async function withLog<T>(
+  ctx: ContractContext,
+  options: Options,
+  fn: (log: Log, dir: string) => Promise<T>,
+  dir = ctx.dir(),
+): Promise<T> {
   const log = await ctx.open(dir, { createDirs: true, ...options });
   try {
     return await fn(log, dir);
@@ -75,7 +86,10 @@ export async function withLog<T>(ctx: ContractContext, options: Options, fn: (lo
 }
 
 /** Runs `fn` with every log it opens closed afterwards. */
-export async function withLogs<T>(fn: (open: (dir: string, options?: Options) => Promise<Log>) => Promise<T>, ctx: ContractContext): Promise<T> {
+export async function withLogs<T>(
+  fn: (open: (dir: string, options?: Options) => Promise<Log>) => Promise<T>,
+  ctx: ContractContext,
+): Promise<T> {
   const opened: Log[] = [];
   try {
     return await fn(async (dir, options) => {

@@ -4,7 +4,17 @@ import type { Batch, Log } from '../../../src/types.ts';
 import { deepEqual, equal, fail, ok, rejectsWith, show, withTimeout } from '../assert.ts';
 import { kitCase } from './registry.ts';
 import {
-  bytes, gen, isAbortError, offsetsOf, pendingAfter, range, rejection, sleep, text, withLog, withLogs,
+  bytes,
+  gen,
+  isAbortError,
+  offsetsOf,
+  pendingAfter,
+  range,
+  rejection,
+  sleep,
+  text,
+  withLog,
+  withLogs,
 } from './helpers.ts';
 
 /** How long a waiter must stay pending to count as waiting. */
@@ -36,19 +46,22 @@ kitCase('consumeBlocking: at the next offset it waits, and a publish wakes it wi
   });
 });
 
-kitCase('consumeBlocking: OffsetNewest waits for the next publish; OffsetOldest on an empty log for the first', async (ctx) => {
-  await withLog(ctx, {}, async (log) => {
-    const first = log.consumeBlocking(OffsetOldest, 10);
-    ok(await pendingAfter(first, WAIT_MS), 'OffsetOldest on an empty log waits');
-    await log.publish(gen(2));
-    deepEqual(offsetsOf((await withTimeout(first, WAKE_MS, 'OffsetOldest')).messages), [0, 1], 'the first messages');
+kitCase(
+  'consumeBlocking: OffsetNewest waits for the next publish; OffsetOldest on an empty log for the first',
+  async (ctx) => {
+    await withLog(ctx, {}, async (log) => {
+      const first = log.consumeBlocking(OffsetOldest, 10);
+      ok(await pendingAfter(first, WAIT_MS), 'OffsetOldest on an empty log waits');
+      await log.publish(gen(2));
+      deepEqual(offsetsOf((await withTimeout(first, WAKE_MS, 'OffsetOldest')).messages), [0, 1], 'the first messages');
 
-    const newest = log.consumeBlocking(OffsetNewest, 10);
-    ok(await pendingAfter(newest, WAIT_MS), 'OffsetNewest waits although the log has messages');
-    await log.publish(gen(1, 2));
-    deepEqual(offsetsOf((await withTimeout(newest, WAKE_MS, 'OffsetNewest')).messages), [2], 'only the new message');
-  });
-});
+      const newest = log.consumeBlocking(OffsetNewest, 10);
+      ok(await pendingAfter(newest, WAIT_MS), 'OffsetNewest waits although the log has messages');
+      await log.publish(gen(1, 2));
+      deepEqual(offsetsOf((await withTimeout(newest, WAKE_MS, 'OffsetNewest')).messages), [2], 'only the new message');
+    });
+  },
+);
 
 kitCase('consumeBlocking: a publish through another log of the same dir wakes a readonly reader', async (ctx) => {
   const dir = ctx.dir();
@@ -67,25 +80,31 @@ kitCase('consumeBlocking: a publish through another log of the same dir wakes a 
   }, ctx);
 });
 
-kitCase('consumeBlocking: aborting rejects with the signal’s reason; an aborted signal rejects at once', async (ctx) => {
-  await withLog(ctx, {}, async (log) => {
-    const controller = new AbortController();
-    const waiting = log.consumeBlocking(OffsetNewest, 10, { signal: controller.signal });
-    ok(await pendingAfter(waiting, WAIT_MS), 'waits');
-    controller.abort();
-    const err = await withTimeout(rejection(waiting, 'aborted consumeBlocking'), 1000, 'the abort');
-    ok(isAbortError(err), `rejects with an AbortError, got ${show(err)}`);
-    equal(err, controller.signal.reason, 'the signal’s reason itself');
+kitCase(
+  'consumeBlocking: aborting rejects with the signal’s reason; an aborted signal rejects at once',
+  async (ctx) => {
+    await withLog(ctx, {}, async (log) => {
+      const controller = new AbortController();
+      const waiting = log.consumeBlocking(OffsetNewest, 10, { signal: controller.signal });
+      ok(await pendingAfter(waiting, WAIT_MS), 'waits');
+      controller.abort();
+      const err = await withTimeout(rejection(waiting, 'aborted consumeBlocking'), 1000, 'the abort');
+      ok(isAbortError(err), `rejects with an AbortError, got ${show(err)}`);
+      equal(err, controller.signal.reason, 'the signal’s reason itself');
 
-    const reason = new Error('gave up');
-    const gaveUp = await rejection(log.consumeBlocking(0, 10, { signal: AbortSignal.abort(reason) }), 'already aborted');
-    equal(gaveUp, reason, 'an already-aborted signal rejects with its reason');
+      const reason = new Error('gave up');
+      const gaveUp = await rejection(
+        log.consumeBlocking(0, 10, { signal: AbortSignal.abort(reason) }),
+        'already aborted',
+      );
+      equal(gaveUp, reason, 'an already-aborted signal rejects with its reason');
 
-    // Abort does not break the log: a later call still works.
-    await log.publish(gen(1));
-    deepEqual(offsetsOf((await log.consumeBlocking(0, 10)).messages), [0], 'consume after an abort');
-  });
-});
+      // Abort does not break the log: a later call still works.
+      await log.publish(gen(1));
+      deepEqual(offsetsOf((await log.consumeBlocking(0, 10)).messages), [0], 'consume after an abort');
+    });
+  },
+);
 
 kitCase('consumeBlocking: closing the log rejects waiting calls Closed, later calls too', async (ctx) => {
   const log = await ctx.open(ctx.dir(), { createDirs: true });
@@ -108,7 +127,11 @@ kitCase('consumeBlocking: bad arguments reject as consume does', async (ctx) => 
     await rejectsWith(() => log.consumeBlocking(-5, 1), 'InvalidOffset', 'a negative offset');
     await rejectsWith(() => log.consumeBlocking(0.5, 1), 'InvalidArgument', 'a fractional offset');
     const notASignal = { signal: 'stop' } as unknown as { signal: AbortSignal };
-    await rejectsWith(() => log.consumeBlocking(0, 1, notASignal), 'InvalidArgument', 'a signal that is not an AbortSignal');
+    await rejectsWith(
+      () => log.consumeBlocking(0, 1, notASignal),
+      'InvalidArgument',
+      'a signal that is not an AbortSignal',
+    );
   });
 });
 
@@ -142,16 +165,27 @@ kitCase('consumeBlocking: a reader following a stream of publishes gets every me
 
 kitCase('consumeBlocking: several waiters on one log all wake', async (ctx) => {
   await withLog(ctx, {}, async (log) => {
-    const waiters = [log.consumeBlocking(0, 10), log.consumeBlocking(OffsetOldest, 1), log.consumeBlocking(OffsetNewest, 10)];
+    const waiters = [
+      log.consumeBlocking(0, 10),
+      log.consumeBlocking(OffsetOldest, 1),
+      log.consumeBlocking(OffsetNewest, 10),
+    ];
     ok(await pendingAfter(Promise.race(waiters), WAIT_MS), 'all wait');
     await log.publish(gen(2));
     const batches = await withTimeout(Promise.all(waiters), WAKE_MS, 'all waiters');
-    deepEqual(batches.map((b) => offsetsOf(b.messages)), [[0, 1], [0], [0, 1]], 'what each got');
+    deepEqual(
+      batches.map((b) => offsetsOf(b.messages)),
+      [[0, 1], [0], [0, 1]],
+      'what each got',
+    );
   });
 });
 
 /** Collects the batches of `iterable` until `stop(batches)` says so or it ends. */
-async function collect(iterable: AsyncIterable<Batch>, stop: (batches: Batch[]) => boolean = () => false): Promise<Batch[]> {
+async function collect(
+  iterable: AsyncIterable<Batch>,
+  stop: (batches: Batch[]) => boolean = () => false,
+): Promise<Batch[]> {
   const out: Batch[] = [];
   for await (const batch of iterable) {
     out.push(batch);
@@ -171,9 +205,19 @@ kitCase('tail: yields what is there, then each publish as it comes; break ends i
     await sleep(10);
     await log.publish(gen(2, 7));
     const batches = await withTimeout(tailing, WAKE_MS, 'the tail');
-    deepEqual(batches.flatMap((b) => offsetsOf(b.messages)), range(0, 9), 'every offset once, in order');
-    ok(batches.every((b) => b.messages.length > 0 && b.messages.length <= 3), `batches are non-empty, at most maxCount: ${show(batches.map((b) => b.messages.length))}`);
-    ok(batches.every((b) => b.nextOffset === b.messages[b.messages.length - 1].offset + 1), 'nextOffset follows each batch');
+    deepEqual(
+      batches.flatMap((b) => offsetsOf(b.messages)),
+      range(0, 9),
+      'every offset once, in order',
+    );
+    ok(
+      batches.every((b) => b.messages.length > 0 && b.messages.length <= 3),
+      `batches are non-empty, at most maxCount: ${show(batches.map((b) => b.messages.length))}`,
+    );
+    ok(
+      batches.every((b) => b.nextOffset === b.messages[b.messages.length - 1].offset + 1),
+      'nextOffset follows each batch',
+    );
     // The log goes on working after the loop broke out.
     equal(await log.publish(gen(1, 9)), 10, 'publish after the tail ended');
   });
@@ -187,8 +231,16 @@ kitCase('tail: aborting ends the iteration without throwing', async (ctx) => {
     await sleep(WAIT_MS);
     controller.abort();
     const batches = await withTimeout(tailing, 1000, 'the aborted tail');
-    deepEqual(batches.flatMap((b) => offsetsOf(b.messages)), [0, 1], 'what it yielded before the abort');
-    const none = await withTimeout(collect(log.tail(0, { signal: AbortSignal.abort() })), 1000, 'a tail with an aborted signal');
+    deepEqual(
+      batches.flatMap((b) => offsetsOf(b.messages)),
+      [0, 1],
+      'what it yielded before the abort',
+    );
+    const none = await withTimeout(
+      collect(log.tail(0, { signal: AbortSignal.abort() })),
+      1000,
+      'a tail with an aborted signal',
+    );
     equal(none.length, 0, 'a tail with an aborted signal yields nothing');
   });
 });
@@ -203,27 +255,30 @@ kitCase('tail: closing the log ends the iteration without throwing', async (ctx)
   equal(count(batches), 1, 'what it yielded before the close');
 });
 
-kitCase('tail: bad arguments and a closed log throw at once; an offset past the next rejects the first step', async (ctx) => {
-  const log = await ctx.open(ctx.dir(), { createDirs: true });
-  const throws = (what: string, code: string, fn: () => unknown) => {
+kitCase(
+  'tail: bad arguments and a closed log throw at once; an offset past the next rejects the first step',
+  async (ctx) => {
+    const log = await ctx.open(ctx.dir(), { createDirs: true });
+    const throws = (what: string, code: string, fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        equal((err as { code?: unknown }).code, code, what);
+        return;
+      }
+      fail(`${what}: expected a throw`);
+    };
     try {
-      fn();
-    } catch (err) {
-      equal((err as { code?: unknown }).code, code, what);
-      return;
+      throws('maxCount 0', 'InvalidArgument', () => log.tail(0, { maxCount: 0 }));
+      throws('a negative offset', 'InvalidOffset', () => log.tail(-7));
+      throws('a non-AbortSignal signal', 'InvalidArgument', () => log.tail(0, { signal: {} as AbortSignal }));
+      await rejectsWith(() => log.tail(5).next(), 'InvalidOffset', 'tail(5) of an empty log');
+    } finally {
+      await log.close();
     }
-    fail(`${what}: expected a throw`);
-  };
-  try {
-    throws('maxCount 0', 'InvalidArgument', () => log.tail(0, { maxCount: 0 }));
-    throws('a negative offset', 'InvalidOffset', () => log.tail(-7));
-    throws('a non-AbortSignal signal', 'InvalidArgument', () => log.tail(0, { signal: {} as AbortSignal }));
-    await rejectsWith(() => log.tail(5).next(), 'InvalidOffset', 'tail(5) of an empty log');
-  } finally {
-    await log.close();
-  }
-  throws('tail of a closed log', 'Closed', () => log.tail(0));
-});
+    throws('tail of a closed log', 'Closed', () => log.tail(0));
+  },
+);
 
 kitCase('tail: a readonly reader follows a writer of the same dir', async (ctx) => {
   const dir = ctx.dir();
@@ -242,6 +297,10 @@ kitCase('tail: a readonly reader follows a writer of the same dir', async (ctx) 
       if (i % 2 === 0) await sleep(5);
     }
     await withTimeout(tailing, WAKE_MS * 2, 'the reader’s tail');
-    deepEqual(values, range(0, 6).map((i) => `event ${i}`), 'the reader saw every event in order');
+    deepEqual(
+      values,
+      range(0, 6).map((i) => `event ${i}`),
+      'the reader saw every event in order',
+    );
   }, ctx);
 });

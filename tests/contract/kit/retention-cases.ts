@@ -37,7 +37,10 @@ kitCase('trimByCount: deletes the oldest across as many segments as needed, keep
     deepEqual(offsetsOf(await readAll(log)), range(22, 30), 'the 8 newest remain');
     const after = await log.stat();
     equal(after.messages, 8, 'stat().messages');
-    ok(after.size <= before.size - result.deletedSize, `stat().size went down by at least deletedSize (${before.size} → ${after.size})`);
+    ok(
+      after.size <= before.size - result.deletedSize,
+      `stat().size went down by at least deletedSize (${before.size} → ${after.size})`,
+    );
     ok(after.segments < before.segments, `whole segments went (${before.segments} → ${after.segments})`);
     equal(await log.nextOffset(), 30, 'nextOffset unchanged');
     equal((await trimByCount(log, 8)).deletedOffsets.size, 0, 'nothing more to trim');
@@ -55,7 +58,11 @@ kitCase('trimByOffset: deletes every message before the offset; OffsetOldest non
     equal((await findByOffset(log, OffsetOldest)).size, 0, 'findByOffset(OffsetOldest)');
     await log.delete([3]); // a gap is skipped
     const result = await trimByOffset(log, 12);
-    sameOffsets(result.deletedOffsets, range(0, 12).filter((o) => o !== 3), 'deletedOffsets');
+    sameOffsets(
+      result.deletedOffsets,
+      range(0, 12).filter((o) => o !== 3),
+      'deletedOffsets',
+    );
     equal(offsetsOf(await readAll(log))[0], 12, 'the oldest is now 12');
     equal((await trimByOffset(log, 5)).deletedOffsets.size, 0, 'before the oldest: nothing');
     await rejectsWith(() => trimByOffset(log, -9), 'InvalidOffset', 'a negative offset');
@@ -98,40 +105,51 @@ kitCase('trimBySize: deletes the oldest until stat().size is below the bound', a
   });
 });
 
-kitCase('trimBySize: a log exactly at the bound loses its oldest message; one byte above it, none (klevdb)', async (ctx) => {
-  await withLog(ctx, SEGMENTED, async (log) => {
-    await seeded(log, 12);
-    const { size } = await log.stat();
-    equal((await findBySize(log, size + 1)).size, 0, 'findBySize(size + 1): below already');
-    equal((await trimBySize(log, size + 1)).deletedOffsets.size, 0, 'trimBySize(size + 1)');
-    sameOffsets(await findBySize(log, size), [0], 'findBySize(size): at the bound is not below it');
-    // Without message 0 the count lands exactly on this bound, which is not below it either.
-    const first = log.size(await log.get(0));
-    sameOffsets(await findBySize(log, size - first), [0, 1], 'findBySize(size - size(message 0))');
-    sameOffsets((await trimBySize(log, size)).deletedOffsets, [0], 'trimBySize(size) deletes the oldest');
-    ok((await log.stat()).size < size, 'stat().size is now below the bound');
-    sameOffsets((await trimBySize(log, 0)).deletedOffsets, range(1, 12), 'trimBySize(0) deletes every message');
-  });
-});
+kitCase(
+  'trimBySize: a log exactly at the bound loses its oldest message; one byte above it, none (klevdb)',
+  async (ctx) => {
+    await withLog(ctx, SEGMENTED, async (log) => {
+      await seeded(log, 12);
+      const { size } = await log.stat();
+      equal((await findBySize(log, size + 1)).size, 0, 'findBySize(size + 1): below already');
+      equal((await trimBySize(log, size + 1)).deletedOffsets.size, 0, 'trimBySize(size + 1)');
+      sameOffsets(await findBySize(log, size), [0], 'findBySize(size): at the bound is not below it');
+      // Without message 0 the count lands exactly on this bound, which is not below it either.
+      const first = log.size(await log.get(0));
+      sameOffsets(await findBySize(log, size - first), [0, 1], 'findBySize(size - size(message 0))');
+      sameOffsets((await trimBySize(log, size)).deletedOffsets, [0], 'trimBySize(size) deletes the oldest');
+      ok((await log.stat()).size < size, 'stat().size is now below the bound');
+      sameOffsets((await trimBySize(log, 0)).deletedOffsets, range(1, 12), 'trimBySize(0) deletes every message');
+    });
+  },
+);
 
-kitCase('deleteAll: deletes offsets spread over many segments; missing ones are ignored; readonly rejects', async (ctx) => {
-  const dir = ctx.dir();
-  await withLog(ctx, SEGMENTED, async (log) => {
-    await seeded(log, 24);
-    const wanted = [0, 5, 11, 17, 23, 99, 5];
-    const result = await deleteAll(log, wanted);
-    sameOffsets(result.deletedOffsets, [0, 5, 11, 17, 23], 'deletedOffsets');
-    equal((await log.stat()).messages, 19, 'stat');
-    equal(await log.nextOffset(), 24, 'deleting the newest keeps nextOffset');
-  }, dir);
-  const reader = await ctx.open(dir, { readonly: true });
-  try {
-    await rejectsWith(() => deleteAll(reader, [1]), 'Readonly', 'deleteAll on a readonly log');
-    await rejectsWith(() => trimByCount(reader, 1), 'Readonly', 'trimByCount on a readonly log');
-  } finally {
-    await reader.close();
-  }
-});
+kitCase(
+  'deleteAll: deletes offsets spread over many segments; missing ones are ignored; readonly rejects',
+  async (ctx) => {
+    const dir = ctx.dir();
+    await withLog(
+      ctx,
+      SEGMENTED,
+      async (log) => {
+        await seeded(log, 24);
+        const wanted = [0, 5, 11, 17, 23, 99, 5];
+        const result = await deleteAll(log, wanted);
+        sameOffsets(result.deletedOffsets, [0, 5, 11, 17, 23], 'deletedOffsets');
+        equal((await log.stat()).messages, 19, 'stat');
+        equal(await log.nextOffset(), 24, 'deleting the newest keeps nextOffset');
+      },
+      dir,
+    );
+    const reader = await ctx.open(dir, { readonly: true });
+    try {
+      await rejectsWith(() => deleteAll(reader, [1]), 'Readonly', 'deleteAll on a readonly log');
+      await rejectsWith(() => trimByCount(reader, 1), 'Readonly', 'trimByCount on a readonly log');
+    } finally {
+      await reader.close();
+    }
+  },
+);
 
 kitCase('retention.maxCount: the log stays within the cap while publishing continues', async (ctx) => {
   const MAX = 40;
@@ -171,62 +189,116 @@ kitCase('retention.maxBytes: stat().size stays within the cap while publishing c
 kitCase('retention.maxBytes: a log exactly at the cap is trimmed below it, as trimBySize counts', async (ctx) => {
   const dir = ctx.dir();
   let size = 0;
-  await withLog(ctx, {}, async (log) => {
-    await log.publish(gen(20));
-    size = (await log.stat()).size;
-  }, dir);
-  await withLog(ctx, { retention: { maxBytes: size + 1 } }, async (log) => {
-    equal((await log.stat()).messages, 20, 'one byte below the cap: nothing trimmed on open');
-  }, dir);
-  await withLog(ctx, { retention: { maxBytes: size } }, async (log) => {
-    const stat = await log.stat();
-    ok(stat.size < size, `at the cap: trimmed on open to ${stat.size} bytes, below ${size}`);
-    ok(stat.messages < 20 && stat.messages > 0, `the oldest went, not all (${stat.messages} left)`);
-  }, dir);
+  await withLog(
+    ctx,
+    {},
+    async (log) => {
+      await log.publish(gen(20));
+      size = (await log.stat()).size;
+    },
+    dir,
+  );
+  await withLog(
+    ctx,
+    { retention: { maxBytes: size + 1 } },
+    async (log) => {
+      equal((await log.stat()).messages, 20, 'one byte below the cap: nothing trimmed on open');
+    },
+    dir,
+  );
+  await withLog(
+    ctx,
+    { retention: { maxBytes: size } },
+    async (log) => {
+      const stat = await log.stat();
+      ok(stat.size < size, `at the cap: trimmed on open to ${stat.size} bytes, below ${size}`);
+      ok(stat.messages < 20 && stat.messages > 0, `the oldest went, not all (${stat.messages} left)`);
+    },
+    dir,
+  );
 });
 
 kitCase('retention.maxAgeMs: messages too old go on open and after a publish', async (ctx) => {
   const dir = ctx.dir();
   const DAY = 86_400_000;
   const now = Date.now();
-  await withLog(ctx, {}, async (log) => {
-    await log.publish([
-      { value: new Uint8Array([1]), time: now - 10 * DAY },
-      { value: new Uint8Array([2]), time: now - 5 * DAY },
-      { value: new Uint8Array([3]), time: now - DAY / 2 },
-    ]);
-  }, dir);
-  await withLog(ctx, { retention: { maxAgeMs: 7 * DAY } }, async (log) => {
-    deepEqual(offsetsOf(await readAll(log)), [1, 2], 'on open, the 10-day-old message went');
-    await log.publish([{ value: new Uint8Array([4]) }]);
-    deepEqual(offsetsOf(await readAll(log)), [1, 2, 3], 'younger ones stay');
-  }, dir);
-  await withLog(ctx, { retention: { maxAgeMs: 2 * DAY } }, async (log) => {
-    deepEqual(offsetsOf(await readAll(log)), [2, 3], 'a tighter limit on the next open');
-    await log.publish([{ value: new Uint8Array([5]), time: now - 30 * DAY }]);
-    deepEqual(offsetsOf(await readAll(log)), [2, 3, 4], 'an old message behind young ones stays (klevdb: from the start)');
-  }, dir);
+  await withLog(
+    ctx,
+    {},
+    async (log) => {
+      await log.publish([
+        { value: new Uint8Array([1]), time: now - 10 * DAY },
+        { value: new Uint8Array([2]), time: now - 5 * DAY },
+        { value: new Uint8Array([3]), time: now - DAY / 2 },
+      ]);
+    },
+    dir,
+  );
+  await withLog(
+    ctx,
+    { retention: { maxAgeMs: 7 * DAY } },
+    async (log) => {
+      deepEqual(offsetsOf(await readAll(log)), [1, 2], 'on open, the 10-day-old message went');
+      await log.publish([{ value: new Uint8Array([4]) }]);
+      deepEqual(offsetsOf(await readAll(log)), [1, 2, 3], 'younger ones stay');
+    },
+    dir,
+  );
+  await withLog(
+    ctx,
+    { retention: { maxAgeMs: 2 * DAY } },
+    async (log) => {
+      deepEqual(offsetsOf(await readAll(log)), [2, 3], 'a tighter limit on the next open');
+      await log.publish([{ value: new Uint8Array([5]), time: now - 30 * DAY }]);
+      deepEqual(
+        offsetsOf(await readAll(log)),
+        [2, 3, 4],
+        'an old message behind young ones stays (klevdb: from the start)',
+      );
+    },
+    dir,
+  );
 });
 
 kitCase('retention: a bad policy rejects InvalidArgument; a readonly log ignores it', async (ctx) => {
   const bad = [
-    { maxCount: 0 }, { maxCount: -1 }, { maxCount: 1.5 }, { maxBytes: '10' }, { maxAgeMs: Number.POSITIVE_INFINITY },
-    { maxAge: 1000 }, 'forever', [1],
+    { maxCount: 0 },
+    { maxCount: -1 },
+    { maxCount: 1.5 },
+    { maxBytes: '10' },
+    { maxAgeMs: Number.POSITIVE_INFINITY },
+    { maxAge: 1000 },
+    'forever',
+    [1],
   ];
   for (const retention of bad) {
-    await rejectsWith(() => ctx.open(ctx.dir(), { createDirs: true, retention: retention as Options['retention'] }), 'InvalidArgument', `retention ${JSON.stringify(retention)}`);
+    await rejectsWith(
+      () => ctx.open(ctx.dir(), { createDirs: true, retention: retention as Options['retention'] }),
+      'InvalidArgument',
+      `retention ${JSON.stringify(retention)}`,
+    );
   }
   const dir = ctx.dir();
-  await withLog(ctx, {}, async (log) => {
-    await log.publish(gen(10));
-  }, dir);
+  await withLog(
+    ctx,
+    {},
+    async (log) => {
+      await log.publish(gen(10));
+    },
+    dir,
+  );
   const reader = await ctx.open(dir, { readonly: true, retention: { maxCount: 2 } });
   try {
     equal((await reader.stat()).messages, 10, 'a readonly log with retention trims nothing');
   } finally {
     await reader.close();
   }
-  await withLog(ctx, { retention: { maxCount: 2, maxAgeMs: 0.5 } }, async (log) => {
-    equal((await log.stat()).messages, 0, 'fractional maxAgeMs is fine; every message is older');
-  }, dir);
+  await withLog(
+    ctx,
+    { retention: { maxCount: 2, maxAgeMs: 0.5 } },
+    async (log) => {
+      equal((await log.stat()).messages, 0, 'fractional maxAgeMs is fine; every message is older');
+    },
+    dir,
+  );
 });

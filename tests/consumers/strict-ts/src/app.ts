@@ -100,7 +100,8 @@ export const isCode: boolean = LogError.isCode('Locked');
 
 export async function main(): Promise<void> {
   setWorkerSource('/static/opfs-log-worker.js');
-  const source: WorkerSource = (workerOptions) => new Worker(new URL('./opfs-log-worker.js', import.meta.url), workerOptions);
+  const source: WorkerSource = (workerOptions) =>
+    new Worker(new URL('./opfs-log-worker.js', import.meta.url), workerOptions);
   setWorkerSource(source);
 
   const log: Log = await open('carts/events', options);

@@ -1,14 +1,14 @@
-import './style.css'
-import heroImg from './assets/hero.png'
-import typescriptLogo from './assets/typescript.svg'
-import viteLogo from './assets/vite.svg'
-import { setupCounter } from './counter.ts'
+import './style.css';
+import heroImg from './assets/hero.png';
+import typescriptLogo from './assets/typescript.svg';
+import viteLogo from './assets/vite.svg';
+import { setupCounter } from './counter.ts';
 // The consumer tier: the shared self-test (copied here as src/self-test.ts by tests/consumers/run.mjs).
-import { selfTest, type SelfTestResult } from './self-test.ts'
+import { selfTest, type SelfTestResult } from './self-test.ts';
 
 declare global {
   interface Window {
-    selfTest?: SelfTestResult
+    selfTest?: SelfTestResult;
   }
 }
 
@@ -63,10 +63,10 @@ document.querySelector<HTMLDivElement>('#app')!.innerHTML = `
 
 <div class="ticks"></div>
 <section id="spacer"></section>
-`
+`;
 
-setupCounter(document.querySelector<HTMLButtonElement>('#counter')!)
+setupCounter(document.querySelector<HTMLButtonElement>('#counter')!);
 
 selfTest().then((result) => {
-  window.selfTest = result
-})
+  window.selfTest = result;
+});
