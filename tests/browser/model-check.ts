@@ -311,8 +311,10 @@ export interface RunPlan {
   initial: number;
   /** The run goes on past `ms` until the writer ran this many operations (the seeded part included)… */
   minOps: number;
-  /** … and the reader made this many calls. */
+  /** … and the reader made this many calls… */
   minReads: number;
+  /** … of which this many were answered with messages (0 when not given). */
+  minFound?: number;
   keys: number;
   target: number;
 }
@@ -361,18 +363,15 @@ export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<
   });
   // Both sides must have done enough however slow the machine is: the writer goes on (in
   // slices) until `ms` passed, it ran `minOps` operations and the reader made `minReads`
-  // calls, or a long bound passed.
+  // calls (`minFound` of them with messages), or a long bound passed.
   const began = Date.now();
   for (;;) {
     const ops = await writer.evaluate((m) => window.readers.runWriter(m), 1000);
     const elapsed = Date.now() - began;
-    if (ops < 0 || elapsed > 4 * ms) break;
-    if (
-      elapsed >= ms &&
-      ops >= plan.minOps &&
-      (await reader.evaluate(() => window.readers.readCount())) >= plan.minReads
-    )
-      break;
+    if (ops < 0 || elapsed > 6 * ms) break;
+    if (elapsed < ms || ops < plan.minOps) continue;
+    const [reads, found] = await reader.evaluate(() => [window.readers.readCount(), window.readers.foundCount()]);
+    if (reads >= plan.minReads && found >= (plan.minFound ?? 0)) break;
   }
   await writer.evaluate((k) => window.readers.finishWriter(k), keys);
   await reader.evaluate(() => {

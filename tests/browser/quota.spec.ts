@@ -26,7 +26,7 @@
 // Storage status: `storageStatus()` and `requestPersistence()` on the real
 // Storage API, in a page and in a worker, in both browsers.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
@@ -407,6 +407,27 @@ const freeBytes = (dir: string) => {
 };
 
 /**
+ * Fills the file system holding `file` until `leave` bytes are free, or none
+ * are: in chunks, since the browser writes to the same disk meanwhile (a
+ * single write sized by a free count read a moment earlier failed `ENOSPC`).
+ */
+function fillDisk(file: string, leave: number): void {
+  const fd = openSync(file, 'a');
+  try {
+    for (let want = freeBytes(file) - leave; want > 0; want = freeBytes(file) - leave) {
+      try {
+        writeSync(fd, Buffer.alloc(Math.min(want, MIB), 0xba));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return;
+        throw err;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * The browser's whole profile (its OPFS and IndexedDB with it) on a small
  * tmpfs of this test's own, unmounted after the browser closed (the launch
  * fixture, which closes it, depends on this one). Skipped where no tmpfs can
@@ -440,7 +461,7 @@ smallDiskTest(
     await page.evaluate(() => window.harness.log('w').sync());
     // The disk filled from outside the browser, as other programs fill it, all but 3 MiB.
     const ballastFile = join(smallDisk, 'ballast');
-    writeFileSync(ballastFile, Buffer.alloc(Math.max(0, freeBytes(smallDisk) - 3 * MIB), 0xba));
+    fillDisk(ballastFile, 3 * MIB);
     const limit = `a full disk (${(freeBytes(smallDisk) / MIB).toFixed(1)} MiB free)`;
 
     const { id, before, refused } = await fillUntilRefused(page, 2, limit);
@@ -475,7 +496,7 @@ smallDiskTest(
     // (0xFFFFFFF8, or what fitted). Last because in Firefox a sync access handle that
     // fails to open on a full disk (UnknownError) can leave the origin's later ones
     // failing the same way, room or not, until the browser restarts (seen here).
-    writeFileSync(ballastFile, Buffer.alloc(freeBytes(smallDisk), 0xba)); // every byte: nothing of a write fits
+    fillDisk(ballastFile, 0); // every byte: nothing of a write fits
     const probe = await askWorker<ProbeReply | { error: string }>(page, { kind: 'probe', chunk: MIB, max: 64 });
     annotate(
       testInfo,

@@ -492,6 +492,7 @@ export interface ReaderPlan {
  * consume, get, getByKey, getByTime and nextOffset calls.
  */
 let readCount = 0;
+let foundCount = 0;
 
 async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
   const { OffsetOldest, OffsetNewest } = lib();
@@ -525,6 +526,7 @@ async function runReader(plan: ReaderPlan): Promise<ReadCall[]> {
     c.end = Date.now();
     calls.push(c);
     readCount = calls.length;
+    if (c.ok && (c.messages?.length ?? 0) > 0) foundCount++;
     for (const m of c.messages ?? []) {
       maxNext = Math.max(maxNext, m.offset + 1);
       if (times.length < 1000) times.push(m.time);
@@ -613,6 +615,8 @@ const tools = {
   runReader,
   /** How many calls the reader's loop has made so far. */
   readCount: () => readCount,
+  /** How many of them were answered with messages. */
+  foundCount: () => foundCount,
   history: () => history,
 };
 

@@ -284,6 +284,7 @@ test('a reader reading in a loop while the writer publishes, rolls, compacts and
     initial: 400,
     minOps: 100,
     minReads: 150,
+    minFound: 30,
     keys: 8,
     target: 1500,
   });
