@@ -226,7 +226,9 @@ export function smallMultiples({ title, subtitle = '', panels, notes = [] }) {
     const left = (panels.length % COLUMNS) * cellWidth + 16;
     const top = HEADER + Math.floor(panels.length / COLUMNS) * PANEL_HEIGHT + MARGIN.top;
     const lines = notes.flatMap((note) => wrap(note, NOTE_CHARS));
-    lines.forEach((l, i) => body.push(text(left, top + 4 + i * 17, l, { size: 12, fill: MUTED })));
+    lines.forEach((l, i) => {
+      body.push(text(left, top + 4 + i * 17, l, { size: 12, fill: MUTED }));
+    });
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" font-family="${escapeXml(FONT)}" role="img">`,

@@ -111,7 +111,7 @@ function workerBytes(reports) {
     if (r.units !== UNITS_BYTES) continue;
     const m = /^explicit\/workers\/workers\([^)]*\)\/worker\((.*?), (0x[0-9a-f]+)\)\//.exec(r.path);
     // Paths escape the URL's slashes as backslashes.
-    if (!m || !m[1].replaceAll('\\', '/').includes(WORKER_URL)) continue;
+    if (!m?.[1].replaceAll('\\', '/').includes(WORKER_URL)) continue;
     const key = `${r.process} ${m[2]}`;
     workers.set(key, (workers.get(key) ?? 0) + r.amount);
   }

@@ -195,7 +195,7 @@ export function reportFiles(browser) {
  * its own just written among them.
  */
 export function saveReport(report, { record }, files = reportFiles(browserOf(report).name)) {
-  const json = JSON.stringify(report, null, 2) + '\n';
+  const json = `${JSON.stringify(report, null, 2)}\n`;
   const written = [writeFile(files.out, json)];
   if (!record) return written;
   written.push(writeFile(files.results, json));

@@ -206,7 +206,7 @@ async function otherTabWorkloads(owner, other, run) {
  */
 async function reopenWorkload(page, heapMeter) {
   const dir = 'bench/reopen-1m';
-  let t = Date.now();
+  const t = Date.now();
   await page.evaluate(([d, n]) => window.bench.reopen.build(d, n), [dir, BIG]);
   say(`built a ${BIG}-message log in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   let baseline;

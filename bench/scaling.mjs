@@ -90,7 +90,7 @@ export async function scalingRun(page, { browser, version, settings, record, say
     sizes: results,
   };
   const files = scalingFiles(browser);
-  const json = JSON.stringify(report, null, 2) + '\n';
+  const json = `${JSON.stringify(report, null, 2)}\n`;
   const chart = scalingChart(report);
   const written = [writeFile(files.out, json), writeFile(files.outSvg, chart)];
   if (record)

@@ -83,7 +83,9 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     const got: ReadMessage[] = [];
     for (const o of offsets) got.push(await sys.get(o));
     out.push({ workload: 'get 10k random', value: offsets.length / ((performance.now() - t) / 1000), unit: 'ops/s' });
-    got.forEach((m, i) => sameAs(m, offsets[i], 'get'));
+    got.forEach((m, i) => {
+      sameAs(m, offsets[i], 'get');
+    });
 
     const keyed = randomInts(10_000, total, 2);
     const keys = keyed.map(keyFor);
@@ -91,7 +93,9 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     const byKey: (ReadMessage | null)[] = [];
     for (const k of keys) byKey.push(await sys.getByKey(k));
     out.push({ workload: 'getByKey 10k random', value: keys.length / ((performance.now() - t) / 1000), unit: 'ops/s' });
-    byKey.forEach((m, i) => sameAs(m, keyed[i], 'getByKey'));
+    byKey.forEach((m, i) => {
+      sameAs(m, keyed[i], 'getByKey');
+    });
 
     const timed = randomInts(1_000, total, 3);
     t = performance.now();
@@ -102,7 +106,9 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
       value: timed.length / ((performance.now() - t) / 1000),
       unit: 'ops/s',
     });
-    byTime.forEach((m, i) => sameAs(m, timed[i], 'getByTime'));
+    byTime.forEach((m, i) => {
+      sameAs(m, timed[i], 'getByTime');
+    });
     return out;
   } finally {
     await sys.close();

@@ -87,13 +87,13 @@ function vitestTier(report) {
       if (test.status === 'passed') t.passed++;
       else if (test.status === 'failed') {
         t.failed++;
-        t.failures.push(`${file.name.replace(process.cwd() + '/', '')} › ${test.fullName ?? test.title}`);
+        t.failures.push(`${file.name.replace(`${process.cwd()}/`, '')} › ${test.fullName ?? test.title}`);
       } else t.skipped++;
     }
     // A file that failed without a failing test did not load (syntax, import, setup).
     if (file.status === 'failed' && !tests.some((test) => test.status === 'failed')) {
       t.failed++;
-      t.failures.push(`${file.name.replace(process.cwd() + '/', '')}: ${(file.message ?? 'failed').split('\n')[0]}`);
+      t.failures.push(`${file.name.replace(`${process.cwd()}/`, '')}: ${(file.message ?? 'failed').split('\n')[0]}`);
     }
   }
   if (t.passed + t.failed === 0) {

@@ -111,7 +111,7 @@ export function indexFileSize(rows: number): number {
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** What the manifest says about the archive, in the public form. */

@@ -27,7 +27,7 @@ import { normalizeDir } from '../engine/options.ts';
 import { segmentName } from '../segment/segment.ts';
 import type { Directory, Env } from '../storage/files.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
-import type { ArchiveInfo, ImportOptions } from '../types.ts';
+import type { ArchiveInfo } from '../types.ts';
 import { archiveInfo, INDEX_FILE_HEADER_SIZE, type ManifestSegment } from './manifest.ts';
 import { verifyArchive, ByteReader, type VerifiedArchive } from './verify.ts';
 import { entryChunks } from './zip.ts';

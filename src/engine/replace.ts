@@ -57,7 +57,9 @@ function encodeMarker(bases: readonly number[]): Uint8Array {
   view.setUint32(MK_MAGIC, MARKER_MAGIC, true);
   view.setUint16(MK_VERSION, MARKER_VERSION, true);
   view.setUint32(MK_COUNT, bases.length, true);
-  bases.forEach((base, i) => setU64(view, MK_BASES + U64_SIZE * i, base));
+  bases.forEach((base, i) => {
+    setU64(view, MK_BASES + U64_SIZE * i, base);
+  });
   const crcAt = bytes.length - MK_CRC_SIZE;
   view.setUint32(crcAt, crc32c(bytes, 0, crcAt), true);
   return bytes;

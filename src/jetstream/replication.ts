@@ -9,7 +9,7 @@ import type { Log } from '../types.ts';
 import { backoffMs, sleep } from './backoff.ts';
 import { checkpointStore, type CheckpointStore } from './checkpoint.ts';
 import { openLink, type Link } from './connect.ts';
-import { FATAL, ReplicationError, toReplicationError } from './errors.ts';
+import { FATAL, type ReplicationError, toReplicationError } from './errors.ts';
 import { standbyLock } from './lock.ts';
 import { checkpointKey, standbyLockName, type Direction, type ReplicatorId } from './names.ts';
 import { StatusHub } from './status.ts';
@@ -164,13 +164,14 @@ async function sessions(
     await link.whenConnected(signal);
     if (fatal) throw fatal;
     if (signal.aborted) return;
-    const mine = (current = new AbortController());
+    const mine = new AbortController();
+    current = mine;
     const session = AbortSignal.any([signal, mine.signal]);
     if (hub.status.state !== 'offline') hub.update({ state: 'connecting' });
     try {
       await impl.session({ link, signal: session, hub, store, key, online: () => online(session) });
       if (fatal) throw fatal;
-      continue; // aborted: stopped, or disconnected (then it waits for the reconnect above)
+      // aborted: stopped, or disconnected (then it waits for the reconnect above)
     } catch (err) {
       if (signal.aborted) return;
       if (fatal) throw fatal;

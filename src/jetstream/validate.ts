@@ -101,7 +101,9 @@ function checkCommon(options: ReplicationOptions): void {
     if (subjects !== undefined) {
       if (!Array.isArray(subjects) || subjects.length === 0)
         throw invalid('createStream.subjects must be a non-empty array of subjects');
-      subjects.forEach((s, i) => checkSubject(s, `createStream.subjects[${i}]`, true));
+      subjects.forEach((s, i) => {
+        checkSubject(s, `createStream.subjects[${i}]`, true);
+      });
     }
     if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) {
       throw invalid('createStream.replicas must be an integer from 1 to 5');

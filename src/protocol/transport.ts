@@ -26,7 +26,7 @@ export function serializeError(thrown: unknown): SerializedLogError {
 /** The LogError that `serialized` describes, or null if it describes none. */
 export function deserializeError(serialized: unknown): LogError | null {
   const s = serialized as SerializedLogError;
-  if (!s || s.isLogError !== true || !LogError.isCode(s.code)) return null;
+  if (s?.isLogError !== true || !LogError.isCode(s.code)) return null;
   const err = new LogError(s.code, s.message);
   if (s.stack) err.stack = s.stack;
   return err;

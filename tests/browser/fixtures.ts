@@ -304,7 +304,7 @@ function wipeAttempts(page: Page, attempts: number): Promise<string | null> {
 }
 
 export const contractTest = base.extend<
-  {},
+  Record<never, never>,
   { sharedContext: () => Promise<BrowserContext>; kept: { page: Page | null } }
 >({
   sharedContext: [

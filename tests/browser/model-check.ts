@@ -135,7 +135,7 @@ function judgeConsume(model: Model, c: ReadCall): string | null {
   const next = c.next!;
   if (messages.length > c.max!) return `${messages.length} messages, more than ${c.max}`;
   if (c.call === 'blocking' && messages.length === 0) return 'consumeBlocking resolved with no message';
-  const from = o >= 0 ? o : 0;
+  const from = Math.max(o, 0);
   let expect = from;
   for (const m of messages) {
     if (m.offset < expect) return `offset ${m.offset} out of order or before ${from}`;

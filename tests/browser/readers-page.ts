@@ -160,7 +160,7 @@ async function viewOf(log: Log, keys: string[], times: number[], getCount = Infi
   let next: number;
   try {
     next = await log.nextOffset();
-  } catch (err) {
+  } catch (_err) {
     next = -1;
   }
   const { messages, consumeError } = await consumeAll(log, OffsetOldest);

@@ -161,7 +161,9 @@ async function verify(name: string, gens: number[], indexes: { key: boolean; tim
   if (indexes.key) {
     const keys = new Map<string, number[]>();
     for (const prefix of ['k', 'n']) for (let k = 0; k < 7; k++) keys.set(`${prefix}${k}`, []);
-    gens.forEach((g, o) => keys.get(new TextDecoder().decode(expected(o, g).key))!.push(o));
+    gens.forEach((g, o) => {
+      keys.get(new TextDecoder().decode(expected(o, g).key))!.push(o);
+    });
     for (const [text, offsets] of keys) {
       const key = new TextEncoder().encode(text);
       const s = await settle(target.getByKey(key));
@@ -201,7 +203,9 @@ async function verify(name: string, gens: number[], indexes: { key: boolean; tim
   if (indexes.time) {
     // The first message whose running maximum time is at or after `start`.
     const runningMax: number[] = [];
-    gens.forEach((g, o) => runningMax.push(Math.max(runningMax[o - 1] ?? -Infinity, expected(o, g).time)));
+    gens.forEach((g, o) => {
+      runningMax.push(Math.max(runningMax[o - 1] ?? -Infinity, expected(o, g).time));
+    });
     const starts = new Set<number>();
     gens.forEach((g, o) => {
       const t = expected(o, g).time;

@@ -397,7 +397,7 @@ test('open rejects Unsupported, a LogError, on a page without navigator.storage.
       configurable: true,
       writable: true,
     });
-    let without;
+    let without: Awaited<ReturnType<typeof harness.settle>>;
     try {
       without = await harness.settle(harness.lib.open('unsupported/events', { createDirs: true }));
     } finally {

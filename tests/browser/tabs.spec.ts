@@ -149,14 +149,17 @@ function judge(read: ReadBack, expected: Expected): string[] {
   const batches = new Map<string, Entry[]>();
   const gap = read.entries.findIndex(([offset], i) => offset !== i);
   if (gap >= 0) note(`offsets are not dense from 0: message ${gap} read has offset ${read.entries[gap][0]}`);
-  read.entries.forEach(([offset, head]) => {
+  for (const [offset, head] of read.entries) {
     const [tag, batch, index] = head.split(':');
-    if (index === undefined) return note(`offset ${offset} holds "${head}", not a tagged message`);
+    if (index === undefined) {
+      note(`offset ${offset} holds "${head}", not a tagged message`);
+      continue;
+    }
     const key = `${tag}:${batch}`;
     const found = batches.get(key);
     if (found) found.push([offset, head]);
     else batches.set(key, [[offset, head]]);
-  });
+  }
   const { size } = expected;
   for (const [key, messages] of batches) {
     const at = messages.map(([o]) => o);
@@ -397,7 +400,7 @@ test('the whole browser killed while tabs publish with sync: relaunched, every s
   // Learnt as each sync resolves, before the browser dies with the tabs' records.
   const synced = new Map<string, number>();
   const pages: Page[] = [];
-  for (const tag of ['a', 'b', 'c']) {
+  for (const _tag of ['a', 'b', 'c']) {
     const page = await tab();
     await page.exposeFunction(
       'tabsReport',

@@ -96,7 +96,9 @@ export function expectMessages(actual: Message[], expected: Message[], what: str
   const got = actual.map((m) => m?.offset);
   const want = expected.map((m) => m.offset);
   deepEqual(got, want, `${what}: offsets`);
-  expected.forEach((m, i) => expectMessage(actual[i], m, what));
+  expected.forEach((m, i) => {
+    expectMessage(actual[i], m, what);
+  });
 }
 
 export function expectBatch(batch: Batch, nextOffset: number, expected: Message[], what: string): void {
@@ -152,7 +154,9 @@ export async function publishAll(log: Log, messages: NewMessage[], batchSize = m
     const batch = messages.slice(begin, begin + Math.max(1, batchSize));
     const next = await log.publish(batch);
     equal(next, start + begin + batch.length, `publish of messages ${begin}..${begin + batch.length - 1} resolves to`);
-    batch.forEach((m, i) => expected.push(stored(m, start + begin + i)));
+    batch.forEach((m, i) => {
+      expected.push(stored(m, start + begin + i));
+    });
   }
   return expected;
 }
@@ -187,7 +191,7 @@ export async function consumeAll(
     ok(Number.isInteger(batch.nextOffset), `${what}: nextOffset is an integer, got ${show(batch.nextOffset)}`);
     ok(Array.isArray(batch.messages), `${what}: messages is an array, got ${show(batch.messages)}`);
     ok(batch.messages.length <= max, `${what}: returned ${batch.messages.length} messages, more than ${max}`);
-    const low = offset >= 0 ? offset : 0;
+    const low = Math.max(offset, 0);
     ok(batch.nextOffset >= low, `${what}: nextOffset ${batch.nextOffset} is before the asked offset`);
     let previous = messages.length > 0 ? messages[messages.length - 1].offset : -1;
     for (const m of batch.messages) {

@@ -108,7 +108,7 @@ function configText(name: string, ports: Ports, storeDir: string, options: Serve
     const list = routes.filter((p) => p !== ports.cluster).map((p) => `"nats-route://127.0.0.1:${p}"`);
     lines.push(`cluster { name: opfs-log-test, listen: "127.0.0.1:${ports.cluster}", routes: [${list.join(', ')}] }`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Resolves once `/healthz` answers 200: listening, and with JetStream ready (in a cluster: a meta leader). */

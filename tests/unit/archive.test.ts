@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { exportArchive, importArchive, LogError, OffsetOldest } from '../../src/index.ts';
+import { exportArchive, importArchive, type LogError, OffsetOldest } from '../../src/index.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { IndexStore } from '../../src/indexes/store.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';

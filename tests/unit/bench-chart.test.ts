@@ -244,6 +244,8 @@ describe('scaling consume', () => {
     expect(stretches[0]).toEqual([0, 100_000]);
     expect(stretches[9]).toEqual([9_900_000, 10_000_000]);
     expect(stretches.reduce((sum, [from, to]) => sum + to - from, 0)).toBe(1_000_000);
-    stretches.slice(1).forEach(([from], i) => expect(from).toBeGreaterThan(stretches[i][1]));
+    stretches.slice(1).forEach(([from], i) => {
+      expect(from).toBeGreaterThan(stretches[i][1]);
+    });
   });
 });

@@ -49,7 +49,11 @@ const rowOf = (md: string, start: string) => md.split('\n').find((l) => l.starts
 
 describe('bench report', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() =>
+    dirs.splice(0).forEach((d) => {
+      rmSync(d, { recursive: true, force: true });
+    }),
+  );
 
   it('reads the browser of an old report from its chromium field', () => {
     expect(browserOf(oldChromium())).toEqual({ name: 'chromium', version: 'Chromium 156.0' });

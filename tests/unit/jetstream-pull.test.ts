@@ -17,7 +17,6 @@ import {
   natsPerTest,
   publishMany,
   statusWhere,
-  tcp,
 } from './jetstream-helpers.ts';
 import type { Log } from '../../src/index.ts';
 

@@ -86,7 +86,10 @@ describe('push', () => {
     // The checkpoint may lag the stream (here: forced back to nothing pushed); the stream decides.
     const store = await checkpointStore();
     const key = JSON.stringify([
-      await log.snapshot().then(async (s) => (await s.release(), s.dir)),
+      await log.snapshot().then(async (s) => {
+        await s.release();
+        return s.dir;
+      }),
       'push',
       'EVENTS',
       'events.a',

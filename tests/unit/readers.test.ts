@@ -14,7 +14,7 @@ const key = (i: number) => enc.encode(`key-${String(i).padStart(6, '0')}`); // 1
 const value = (i: number) => enc.encode(`value-${i}-`.padEnd(128, 'x'));
 const batch = (from: number, n: number) =>
   Array.from({ length: n }, (_, j) => ({ key: key(from + j), value: value(from + j) }));
-const valueOf = (m: Message) => dec.decode(m.value!);
+const valueText = (m: Message) => dec.decode(m.value!);
 
 async function pair(options = {}) {
   const env = freshEnv();
@@ -29,7 +29,7 @@ async function contents(log: Log): Promise<Map<number, string>> {
   let at = -2;
   for (;;) {
     const b = await log.consume(at, 17);
-    for (const m of b.messages) out.set(m.offset, valueOf(m));
+    for (const m of b.messages) out.set(m.offset, valueText(m));
     if (b.nextOffset === at || (b.messages.length === 0 && b.nextOffset === (await log.nextOffset()))) return out;
     at = b.nextOffset;
   }
@@ -46,7 +46,7 @@ describe('a readonly log after its writer rewrote the segment it had read', () =
     await writer.publish(batch(100, 20));
 
     expect((await reader.get(11)).offset).toBe(11);
-    expect(valueOf(await reader.get(11))).toBe(dec.decode(value(11)));
+    expect(valueText(await reader.get(11))).toBe(dec.decode(value(11)));
     expect((await reader.get(50)).offset).toBe(50);
     await expect(reader.get(10)).rejects.toMatchObject({ code: 'NotFound' });
     expect((await reader.getByKey(key(11))).offset).toBe(11);
@@ -109,7 +109,7 @@ describe('a readonly log while its writer changes files in the middle of a read'
       await rewrite;
       if (got instanceof Error) throw got;
       const { messages } = got as { messages: Message[] };
-      for (const m of messages) expect(valueOf(m), `read ${n}: offset ${m.offset}`).toBe(dec.decode(value(m.offset)));
+      for (const m of messages) expect(valueText(m), `read ${n}: offset ${m.offset}`).toBe(dec.decode(value(m.offset)));
       expect(await contents(reader)).toEqual(await contents(writer));
       await reader.close();
       await writer.close();
@@ -138,7 +138,7 @@ describe('a read whose file is replaced between the catch-up and the read', () =
     const m = await reader.get(10);
     env.root.faults.onRead = undefined;
     expect(m.offset).toBe(10);
-    expect(valueOf(m)).toBe(dec.decode(value(10)));
+    expect(valueText(m)).toBe(dec.decode(value(10)));
     await expect(reader.get(2)).rejects.toMatchObject({ code: 'NotFound' });
     await reader.close();
   });

@@ -4,7 +4,9 @@ import { SegmentIndex } from '../../src/indexes/segment-index.ts';
 
 function indexWith(hashes: number[], base = 100): SegmentIndex {
   const index = new SegmentIndex(base);
-  hashes.forEach((h, i) => index.append(base + i * 2, 24 + i * 40, 1000 + i, h));
+  hashes.forEach((h, i) => {
+    index.append(base + i * 2, 24 + i * 40, 1000 + i, h);
+  });
   return index;
 }
 

@@ -56,7 +56,13 @@ function tabLocks(shared: MemoryLocks) {
     tryAcquire: async (name, mode) => track(await shared.tryAcquire(name, mode)),
     acquire: async (name, signal) => track(await shared.acquire(name, signal))!,
   };
-  return { locks, die: () => held.forEach((l) => l.release()) };
+  return {
+    locks,
+    die: () =>
+      held.forEach((l) => {
+        l.release();
+      }),
+  };
 }
 
 const OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true };

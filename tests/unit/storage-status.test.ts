@@ -19,7 +19,7 @@ class FakeStorage {
   calls = { estimate: 0, persisted: 0, persist: 0 };
 
   constructor(
-    private readonly answers: {
+    readonly answers: {
       estimate?: () => Promise<unknown>;
       persisted?: () => Promise<unknown>;
       persist?: () => Promise<unknown>;

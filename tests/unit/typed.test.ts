@@ -44,7 +44,7 @@ describe('codecs', () => {
     expect(() => typed(log, { key: { encode: () => new Uint8Array() } as unknown as Codec<string> })).toThrow(
       /encode and decode/,
     );
-    expect(() => typed(log, null as unknown as {})).toThrow(LogError);
+    expect(() => typed(log, null as unknown as Parameters<typeof typed>[1])).toThrow(LogError);
     await log.close();
   });
 });

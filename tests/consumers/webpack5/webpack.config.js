@@ -4,7 +4,7 @@
 // (The guide writes this file as webpack.config.ts; here it is the same config as
 // plain JavaScript, so Node 20 loads it without ts-node or type stripping.)
 import path from 'node:path';
-import { fileURLToPath } from 'url';
+import { fileURLToPath } from 'node:url';
 
 const __filename = fileURLToPath(import.meta.url);
 const __dirname = path.dirname(__filename);

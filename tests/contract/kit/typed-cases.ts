@@ -2,7 +2,7 @@
 import { typed } from '../../../src/typed/typed.ts';
 import { bytes as bytesCodec, json, keepEmpty, string, utf8, type Codec } from '../../../src/typed/codecs.ts';
 import { OffsetNewest, OffsetOldest } from '../../../src/types.ts';
-import { deepEqual, equal, ok, rejectsWith, show, withTimeout } from '../assert.ts';
+import { deepEqual, equal, ok, rejectsWith, withTimeout } from '../assert.ts';
 import { kitCase } from './registry.ts';
 import { bytes, pendingAfter, sleep, text, withLog } from './helpers.ts';
 

@@ -4,7 +4,7 @@
 // `exactOptionalPropertyTypes`, `noUncheckedIndexedAccess`), so every .d.ts of
 // the package is checked under the consumer's flags too.
 import {
-  bytes,
+  type bytes,
   compact,
   exportArchive,
   importArchive,
@@ -18,7 +18,7 @@ import {
   string,
   trimByCount,
   typed,
-  utf8,
+  type utf8,
 } from 'opfs-log';
 import type {
   ArchiveInfo,
