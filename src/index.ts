@@ -26,6 +26,7 @@ export { typed } from './typed/typed.ts';
 export type { TypedLog, TypedMessage, NewTypedMessage, TypedBatch, Codecs } from './typed/typed.ts';
 export { bytes, string, utf8, json, keepEmpty } from './typed/codecs.ts';
 export type { Codec, CodecType } from './typed/codecs.ts';
+export { versioned } from './typed/versioned.ts';
 export { deleteAll } from './retention/delete-all.ts';
 export { findByAge, trimByAge } from './retention/by-age.ts';
 export { findByCount, trimByCount } from './retention/by-count.ts';

@@ -15,6 +15,12 @@ export interface Codec<T> {
   decode(bytes: Uint8Array): T;
 }
 
+/** Whether `value` is a codec: an object with `encode` and `decode` functions. */
+export function isCodec(value: unknown): value is Codec<unknown> {
+  const c = value as Partial<Codec<unknown>> | null;
+  return typeof c === 'object' && c !== null && typeof c.encode === 'function' && typeof c.decode === 'function';
+}
+
 /** The type a codec encodes. */
 export type CodecType<C> = C extends Codec<infer T> ? T : never;
 
@@ -68,10 +74,7 @@ export const KEEP_EMPTY_PREFIX = 0x01;
  * see the prefix. Throws `InvalidArgument` if `codec` is not a codec.
  */
 export function keepEmpty<T>(codec: Codec<T>): Codec<T> {
-  const c = codec as Partial<Codec<T>> | null;
-  if (typeof c !== 'object' || c === null || typeof c.encode !== 'function' || typeof c.decode !== 'function') {
-    throw invalidArgument('keepEmpty takes a codec (an object with encode and decode)');
-  }
+  if (!isCodec(codec)) throw invalidArgument('keepEmpty takes a codec (an object with encode and decode)');
   return {
     encode: (value) => {
       const inner = codec.encode(value);

@@ -7,7 +7,7 @@
  */
 import { invalidArgument, LogError } from '../errors.ts';
 import type { BlockingOptions, Cursor, DeleteResult, Log, Message, NewMessage, Stats, TailOptions } from '../types.ts';
-import { bytes, type Codec } from './codecs.ts';
+import { bytes, type Codec, isCodec } from './codecs.ts';
 import { checkLog, TYPED_LOG } from '../client/validate.ts';
 
 /** A stored message with typed key and value. */
@@ -38,7 +38,9 @@ export interface TypedBatch<K, V> {
  * The `Log` API over typed keys and values; each method behaves as the `Log`
  * method of the same name (see `Log`), plus: a key or value the codec cannot
  * encode rejects `InvalidArgument` (nothing of the batch is written); bytes
- * in the log the codec cannot decode reject `Corrupted`, naming the offset.
+ * in the log the codec cannot decode reject `Corrupted`, naming the offset
+ * (`Unsupported` where the codec says so: a `versioned` value of a version
+ * newer than the code knows).
  */
 export interface TypedLog<K, V> {
   /** The byte log underneath (for `trimByCount`, `compact` and the like). */
@@ -70,11 +72,6 @@ export interface Codecs<K, V> {
   value?: Codec<V>;
 }
 
-function isCodec(value: unknown): boolean {
-  const c = value as Partial<Codec<unknown>> | null;
-  return typeof c === 'object' && c !== null && typeof c.encode === 'function' && typeof c.decode === 'function';
-}
-
 class TypedLogImpl<K, V> implements TypedLog<K, V> {
   readonly [TYPED_LOG] = true;
 
@@ -104,8 +101,10 @@ class TypedLogImpl<K, V> implements TypedLog<K, V> {
     try {
       return codec.decode(data);
     } catch (err) {
+      // A value of a shape this code does not know yet (versioned.ts) is not damage: its code stays.
+      const code = err instanceof LogError && err.code === 'Unsupported' ? 'Unsupported' : 'Corrupted';
       throw new LogError(
-        'Corrupted',
+        code,
         `the ${what} at offset ${offset} does not decode: ${(err as Error)?.message ?? String(err)}`,
         { cause: err },
       );
