@@ -145,6 +145,7 @@ test('a log exported while publishing goes on downloads as a zip and imports wit
   const result = await page.evaluate(async () => {
     const { lib, bytes: text } = window.harness;
     const file = document.querySelector<HTMLInputElement>('#pick')!.files![0];
+    if (file === undefined) throw new Error('the file input holds no file');
     const info = await lib.importArchive('logs/copy', file);
     const copy = await lib.open('logs/copy', info.options);
     const source = await lib.open('logs/source', { readonly: true, ...info.options });
@@ -210,7 +211,9 @@ test('damaged, truncated and foreign files reject Corrupted and leave nothing be
     const good = window.archives.get('good')!;
     const bytes = new Uint8Array(await good.arrayBuffer());
     const flipped = bytes.slice();
-    flipped[new TextDecoder('latin1').decode(bytes).indexOf('value number 7') + 3] ^= 0x20;
+    const at = new TextDecoder('latin1').decode(bytes).indexOf('value number 7');
+    if (at < 0) throw new Error('the archive does not hold message 7 uncompressed');
+    flipped[at + 3]! ^= 0x20;
     const cases: Record<string, Blob> = {
       truncated: new File([good.slice(0, good.size - 100)], 'cut.zip'),
       halved: new File([good.slice(0, good.size / 2)], 'half.zip'),

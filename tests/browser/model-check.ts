@@ -162,7 +162,9 @@ function judgeConsume(model: Model, c: ReadCall): string | null {
 function judgeGet(model: Model, c: ReadCall): string | null {
   const o = c.arg as number;
   if (c.ok) {
-    const got = c.messages![0].offset;
+    const first = c.messages?.[0];
+    if (first === undefined) return 'resolved without a message';
+    const got = first.offset;
     if (o >= 0 && got !== o) return `asked for offset ${o}, got ${got}`;
     if (o === -2) {
       const older = someLive(model, c, 0, got);
@@ -184,12 +186,15 @@ function judgeByKey(model: Model, c: ReadCall): string | null {
   const key = c.arg as string;
   const offsets = model.byKey.get(key) ?? [];
   const liveOf = (keep: (o: number) => boolean) => {
-    for (let i = offsets.length - 1; i >= 0; i--)
-      if (keep(offsets[i]) && liveSurely(model, offsets[i], c)) return offsets[i];
+    for (let i = offsets.length - 1; i >= 0; i--) {
+      const o = offsets[i]!;
+      if (keep(o) && liveSurely(model, o, c)) return o;
+    }
     return null;
   };
   if (c.ok) {
-    const m = c.messages![0];
+    const m = c.messages?.[0];
+    if (m === undefined) return 'resolved without a message';
     if (m.key !== key) return `asked for key ${key}, got ${show(m)}`;
     const newer = liveOf((o) => o > m.offset);
     return newer === null ? null : `got offset ${m.offset}, though ${newer} of the same key was there all along`;
@@ -205,7 +210,8 @@ function judgeByTime(model: Model, c: ReadCall): string | null {
   const t = c.arg as number;
   const timed = (hi: number) => someLive(model, c, 0, hi, (o) => model.published.get(o)!.time >= t);
   if (c.ok) {
-    const m = c.messages![0];
+    const m = c.messages?.[0];
+    if (m === undefined) return 'resolved without a message';
     const earlier = timed(m.offset);
     return earlier === null ? null : `got offset ${m.offset}, though ${earlier} (at or after ${t}) was there all along`;
   }
@@ -248,7 +254,7 @@ function judgeWriter(model: Model, final: LogView | null): string[] {
 /** The median time of the reader's calls, for the log (never asserted). */
 export function medianMs(calls: ReadCall[]): number {
   const times = calls.map((c) => c.end - c.start).sort((a, b) => a - b);
-  return times.length === 0 ? 0 : times[times.length >> 1];
+  return times[times.length >> 1] ?? 0;
 }
 
 export interface Verdict {

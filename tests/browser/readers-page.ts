@@ -281,7 +281,9 @@ let steps = 0;
 let writer: { plan: WriterPlan; log: Log; rnd: () => number; next: number; live: Set<number> } | null = null;
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
-  return items[Math.floor(rnd() * items.length)];
+  const item = items[Math.floor(rnd() * items.length)];
+  if (item === undefined) throw new Error('nothing to pick from');
+  return item;
 }
 
 function int(rnd: () => number, lo: number, hi: number): number {
@@ -358,7 +360,7 @@ async function trimRandom(): Promise<void> {
     return removing('trimByCount', (log) => trimByCount(log, max));
   }
   if (kind === 'offset') {
-    const before = live[int(s.rnd, 0, Math.min(live.length - 1, 40))];
+    const before = live[int(s.rnd, 0, Math.min(live.length - 1, 40))]!; // live holds 2 or more
     history.ops.push(`trimByOffset(${before})`);
     return removing('trimByOffset', (log) => trimByOffset(log, before));
   }
@@ -370,7 +372,7 @@ async function trimRandom(): Promise<void> {
   }
   const published = history.publishes.flatMap((p) => p.messages);
   const byOffset = new Map(published.map((m) => [m.offset, m.time]));
-  const before = byOffset.get(live[int(s.rnd, 0, Math.min(live.length - 1, 40))])!;
+  const before = byOffset.get(live[int(s.rnd, 0, Math.min(live.length - 1, 40))]!)!;
   history.ops.push(`trimByAge(${before})`);
   return removing('trimByAge', (log) => trimByAge(log, before));
 }
@@ -392,9 +394,9 @@ async function deleteRandom(): Promise<void> {
   if (live.length < 2) return;
   // Often the newest message, which must leave nextOffset alone.
   const wanted = new Set<number>();
-  if (s.rnd() < 0.3) wanted.add(live[live.length - 1]);
+  if (s.rnd() < 0.3) wanted.add(live[live.length - 1]!); // live holds 2 or more
   for (let n = int(s.rnd, 1, 5); n > 0; n--) wanted.add(pick(s.rnd, live));
-  if (wanted.size >= live.length) wanted.delete(live[0]);
+  if (wanted.size >= live.length) wanted.delete(live[0]!);
   const offsets = [...wanted];
   history.ops.push(`delete(${offsets.join(',')})`);
   return removing('delete', (log) => log.delete(offsets));

@@ -13,7 +13,8 @@ function readmeExamples(): { heading: string; code: string }[] {
   if (blocks.length === 0) throw new Error('README.md has no example block marked to run as a test');
   return blocks.map((block) => {
     const heading = [...readme.slice(0, block.index).matchAll(/^## (.*)$/gm)].at(-1)?.[1] ?? 'README';
-    const js = ts.transpileModule(block[1], {
+    // Group 1 takes part in every match.
+    const js = ts.transpileModule(block[1]!, {
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
     }).outputText;
     // `import { a, b } from 'opfs-log';` → `const { a, b } = window.harness.lib;`

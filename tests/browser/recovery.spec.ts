@@ -68,7 +68,7 @@ const indexRecords = (page: Page) => page.evaluate((dir) => window.recovery.inde
 async function head(page: Page): Promise<string> {
   const names = await segments(page);
   expect(names.length).toBeGreaterThan(0);
-  return names[names.length - 1];
+  return names[names.length - 1]!;
 }
 
 /** The segment file holds exactly the records `offsets`, whole, and nothing after them. */
@@ -325,8 +325,9 @@ test('an IndexedDB record that leads its file, or belongs to another file, is ig
 
   const names = await segments(page);
   expect(names.length).toBeGreaterThan(3);
-  const [first, second] = names.map(Number.parseFloat);
-  const secondFile = await records(page, names[1]);
+  const [first, second] = names.map(Number.parseFloat) as [number, number];
+  const secondFile = await records(page, names[1]!);
+  expect(secondFile.records.length, 'records in the second segment').toBeGreaterThan(1);
   await page.evaluate(
     ([dir, b0, b1, shortSize]) => {
       const { recovery } = window;
@@ -346,7 +347,7 @@ test('an IndexedDB record that leads its file, or belongs to another file, is ig
         await recovery.patchIndexRecord(dir, b0, { base: b0 + 1 }, true);
       })();
     },
-    [DIR, first, second, secondFile.records[1].end] as const,
+    [DIR, first, second, secondFile.records[1]!.end] as const,
   );
   expect((await indexRecords(page)).length).toBe(names.length + 2);
 
@@ -422,7 +423,7 @@ test('an interrupted segment rewrite is finished or dropped on open', async ({ p
   await closeLog(page);
   const names = await segments(page);
   expect(names.length).toBeGreaterThan(2);
-  const [first, headName] = [names[0], names[names.length - 1]];
+  const [first, headName] = [names[0]!, names[names.length - 1]!];
   const originals = await files(page);
 
   // The copy never committed (the original is still there): garbage copies go.
@@ -498,7 +499,7 @@ test('a damaged sealed segment makes open reject Corrupted, naming the file', as
   await closeLog(page);
   const names = await segments(page);
   expect(names.length).toBeGreaterThan(2);
-  await page.evaluate(([dir, n]) => window.recovery.writeFile(dir, n, [1, 2, 3]), [DIR, names[0]] as const);
+  await page.evaluate(([dir, n]) => window.recovery.writeFile(dir, n, [1, 2, 3]), [DIR, names[0]!] as const);
 
   for (const attempt of ['first', 'second']) {
     // The second open is refused for the same reason: the failed one released its lock and files.

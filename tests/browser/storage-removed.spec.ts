@@ -178,7 +178,7 @@ test('a readonly log whose directory another tab removes rejects StorageRemoved,
     const root = await navigator.storage.getDirectory();
     await root.removeEntry(top, { recursive: true });
     return 'removed';
-  }, DIR.split('/')[0]);
+  }, DIR.split('/')[0]!);
   expect(removed).toBe('removed');
   await expectEveryCallRemoved(r, 'r', true);
 

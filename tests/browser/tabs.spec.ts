@@ -148,7 +148,7 @@ function judge(read: ReadBack, expected: Expected): string[] {
     note(`read ${read.entries.length} messages, but the next offset is ${read.next}`);
   const batches = new Map<string, Entry[]>();
   const gap = read.entries.findIndex(([offset], i) => offset !== i);
-  if (gap >= 0) note(`offsets are not dense from 0: message ${gap} read has offset ${read.entries[gap][0]}`);
+  if (gap >= 0) note(`offsets are not dense from 0: message ${gap} read has offset ${read.entries[gap]![0]}`);
   for (const [offset, head] of read.entries) {
     const [tag, batch, index] = head.split(':');
     if (index === undefined) {
@@ -164,7 +164,7 @@ function judge(read: ReadBack, expected: Expected): string[] {
   for (const [key, messages] of batches) {
     const at = messages.map(([o]) => o);
     const copies = messages.filter(([, h]) => h.endsWith(':0')).length;
-    const first = at[0];
+    const first = at[0]!; // a batch is in the map with its first message
     const whole = messages.length === size && messages.every(([o, h], j) => o === first + j && h === `${key}:${j}`);
     if (copies > 1) note(`batch ${key} is in the log ${copies} times (offsets ${at.join(',')})`);
     else if (!whole)
@@ -196,15 +196,16 @@ function promised(records: StreamRecord[], which: 'published' | 'synced') {
 function switches(read: ReadBack): number {
   let count = 0;
   for (let i = 1; i < read.entries.length; i++) {
-    if (read.entries[i][1].split(':')[0] !== read.entries[i - 1][1].split(':')[0]) count++;
+    if (read.entries[i]![1].split(':')[0] !== read.entries[i - 1]![1].split(':')[0]) count++;
   }
   return count;
 }
 
 function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 // ---------------------------------------------------------------------------
@@ -216,22 +217,22 @@ async function publishAtOnce(pages: Page[], dir: string): Promise<string> {
   for (const page of pages) await mustOpen(page, `w${pages.length}`, dir);
   // With four tabs, two publishes in flight per tab: calls overlap within a tab too.
   const plan: StreamPlan = { batches: 20, size: 50, bytes: 100, sync: false, parallel: pages.length === 4 ? 2 : 1 };
-  await Promise.all(pages.map((page, i) => startStream(page, tags[i], plan, `w${pages.length}`)));
+  await Promise.all(pages.map((page, i) => startStream(page, tags[i]!, plan, `w${pages.length}`)));
   const records = await within(
     STUCK_MS,
     () => 'the streams',
-    Promise.all(pages.map((page, i) => page.evaluate((t) => window.tabs.finish(t), tags[i]))),
+    Promise.all(pages.map((page, i) => page.evaluate((t) => window.tabs.finish(t), tags[i]!))),
   );
   for (const r of records) {
     expect(r.failures, `tab ${r.tag}'s publishes`).toEqual([]);
     expect(r.published).toHaveLength(plan.batches);
   }
   const expected = { size: plan.size, ...promised(records, 'published'), only: true };
-  const fromOwner = await readAll(pages[0], `w${pages.length}`);
+  const fromOwner = await readAll(pages[0]!, `w${pages.length}`);
   expect(judge(fromOwner, expected), `${pages.length} tabs`).toEqual([]);
   expect(fromOwner.next).toBe(pages.length * plan.batches * plan.size);
   // A tab that forwards reads the same log.
-  expect(await readAll(pages[pages.length - 1], `w${pages.length}`)).toEqual(fromOwner);
+  expect(await readAll(pages[pages.length - 1]!, `w${pages.length}`)).toEqual(fromOwner);
   return `${pages.length} tabs: ${switches(fromOwner)} switches between tabs in offset order`;
 }
 
@@ -412,8 +413,8 @@ test('the whole browser killed while tabs publish with sync: relaunched, every s
   const plan: StreamPlan = { batches: 1_000_000, size: 10, bytes: 100, sync: true, parallel: 1 };
   // Tab c keeps two publishes in flight: more calls forwarded at the moment of death.
   for (const [i, tag] of ['a', 'b', 'c'].entries())
-    await startStream(pages[i], tag, { ...plan, parallel: tag === 'c' ? 2 : 1 });
-  await Promise.all(['a', 'b', 'c'].map((tag, i) => waitDone(pages[i], tag, 5, 0, 'before the kill')));
+    await startStream(pages[i]!, tag, { ...plan, parallel: tag === 'c' ? 2 : 1 });
+  await Promise.all(['a', 'b', 'c'].map((tag, i) => waitDone(pages[i]!, tag, 5, 0, 'before the kill')));
   await expect
     .poll(() => ['a', 'b', 'c'].every((t) => [...synced.keys()].some((k) => k.startsWith(`${t}:`))))
     .toBe(true);
@@ -546,11 +547,11 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
   const total = writers.length * plan.batches * plan.size;
   // The reader follows the log from the start (consumeBlocking once caught up) until it has read everything.
   const followed = reader.evaluate(([n, until]) => window.tabs.follow(n, until, 5_000), ['r', total] as const);
-  await Promise.all(writers.map((page, i) => startStream(page, 'abc'[i], plan, 'ro')));
+  await Promise.all(writers.map((page, i) => startStream(page, 'abc'[i]!, plan, 'ro')));
   const records = await within(
     STUCK_MS,
     () => 'the streams',
-    Promise.all(writers.map((page, i) => page.evaluate((t) => window.tabs.finish(t), 'abc'[i]))),
+    Promise.all(writers.map((page, i) => page.evaluate((t) => window.tabs.finish(t), 'abc'[i]!))),
   );
   for (const r of records) expect(r.failures, `tab ${r.tag}'s publishes`).toEqual([]);
   const live = await within(STUCK_MS, () => 'the readonly tab following the log', followed);
@@ -559,7 +560,7 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
   expect(judge(live, expected)).toEqual([]);
   const fromReader = await readAll(reader, 'r');
   expect(judge(fromReader, expected)).toEqual([]);
-  expect(fromReader).toEqual(await readAll(writers[1], 'ro'));
+  expect(fromReader).toEqual(await readAll(writers[1]!, 'ro'));
 });
 
 // ---------------------------------------------------------------------------
@@ -660,7 +661,7 @@ test('tabs opened and closed quickly in random order never get stuck or Locked, 
     const closes = live.length >= 5 ? int(1, 2) : int(0, Math.min(2, live.length));
     const tasks: { what: string; run: () => Promise<void> }[] = [];
     for (let i = 0; i < closes; i++) {
-      const [victim] = live.splice(int(0, live.length - 1), 1);
+      const victim = live.splice(int(0, live.length - 1), 1)[0]!; // closes is at most live.length
       const how = rnd() < 0.5 ? 'log' : 'tab';
       tasks.push({ what: `close t${victim.id} (${how})`, run: () => closeOne(victim, how) });
     }
