@@ -4,8 +4,8 @@
  * may be over its age limit) and after every publish, inside its queue and
  * before the publish resolves, so no call ever sees the log over a limit.
  * It works on the engine's own state (segment indexes and sizes) and deletes
- * with the engine's delete; the trim functions over a public `Log`
- * (src/retention/) make the same choices from outside.
+ * with the engine's delete, by the rules the trim functions over a public
+ * `Log` (src/retention/) use from outside (retention-rules.ts).
  *
  * Cheap when nothing is due: a check is a walk over the segments in memory
  * and, for `maxAgeMs`, at most now and then a read of the oldest message.
@@ -16,6 +16,17 @@ import type { Segment } from '../segment/segment.ts';
 import type { RetentionPolicy } from '../types.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { RawDeleteResult } from './raw.ts';
+import {
+  byAge,
+  byCount,
+  bySize,
+  deleteInRounds,
+  type RetainedMessage,
+  removed,
+  removedOf,
+  removesAny,
+  type Sized,
+} from './retention-rules.ts';
 
 /** A trim leaves the log this fraction of a limit below it. */
 export const RETENTION_HEADROOM = 1 / 16;
@@ -67,30 +78,42 @@ export class Retention {
   private async trim(): Promise<void> {
     const { maxCount, maxBytes, maxAgeMs } = this.policy;
     let trimmed = false;
-    if (maxCount !== undefined && this.messages() > maxCount) {
-      trimmed = (await this.deleteOldest(this.messages() - target(maxCount))) || trimmed;
+    if (maxCount !== undefined && removesAny(this.stored(), byCount(this.messages(), maxCount))) {
+      trimmed = (await this.remove(removed(this.stored(), byCount(this.messages(), target(maxCount))))) || trimmed;
     }
-    // Below the bound, as trimBySize counts (klevdb's rule): a log exactly at maxBytes is over it.
-    if (maxBytes !== undefined && this.size() >= maxBytes) {
-      trimmed = (await this.deleteOldest(this.countOverSize(target(maxBytes)))) || trimmed;
+    if (maxBytes !== undefined && removesAny(this.stored(), bySize(this.size(), maxBytes))) {
+      trimmed = (await this.remove(removed(this.stored(), bySize(this.size(), target(maxBytes))))) || trimmed;
     }
     if (maxAgeMs !== undefined && (trimmed || Date.now() >= this.ageDue)) await this.applyAge(maxAgeMs);
   }
 
   private async applyAge(maxAgeMs: number): Promise<void> {
     let oldest = await this.oldestTime();
+    // Over the limit once the oldest message is older than maxAgeMs; one exactly that old is kept.
     if (oldest !== null && Date.now() - oldest > maxAgeMs) {
-      await this.deleteOldest(await this.countUpTo(Date.now() - target(maxAgeMs)));
+      await this.remove(await removedOf(this.timed(), byAge(Date.now() - target(maxAgeMs))));
       oldest = await this.oldestTime();
     }
     const recheck = Date.now() + maxAgeMs * RETENTION_HEADROOM;
     this.ageDue = oldest === null ? -Infinity : Math.min(oldest + maxAgeMs, recheck);
   }
 
-  /** Every stored message, oldest first: its segment and index entry. */
-  private *entries(): Generator<{ seg: Segment; i: number }> {
+  /** Every stored message, oldest first, without its time (which takes a read). */
+  private *stored(): Generator<Sized> {
+    const { entrySize } = this.log;
     for (const seg of this.log.segments()) {
-      for (let i = 0; i < seg.count; i++) yield { seg, i };
+      for (let i = 0; i < seg.count; i++) yield { offset: seg.offsetAt(i), size: seg.recordSize(i) + entrySize };
+    }
+  }
+
+  /** Every stored message, oldest first, with its time: read only as far as a rule asks. */
+  private async *timed(): AsyncGenerator<RetainedMessage> {
+    const { entrySize } = this.log;
+    for (const seg of this.log.segments()) {
+      for (let i = 0; i < seg.count; i++) {
+        const { record } = await seg.readRecordAt(i);
+        yield { offset: seg.offsetAt(i), size: seg.recordSize(i) + entrySize, time: record.timeUs / 1000 };
+      }
     }
   }
 
@@ -103,48 +126,17 @@ export class Retention {
     return this.log.segments().reduce((n, seg) => n + seg.size, 0) + this.messages() * this.log.entrySize;
   }
 
-  /** How many of the oldest messages go to bring the size below `maxBytes` (as `findBySize` counts). */
-  private countOverSize(maxBytes: number): number {
-    let total = this.size();
-    let count = 0;
-    for (const { seg, i } of this.entries()) {
-      if (total < maxBytes) break;
-      total -= seg.recordSize(i) + this.log.entrySize;
-      count++;
-    }
-    return count;
-  }
-
-  /** How many messages from the oldest on are at or before `bound` (ms), up to the first after it (as `findByAge`). */
-  private async countUpTo(bound: number): Promise<number> {
-    let count = 0;
-    for (const { seg, i } of this.entries()) {
-      if ((await seg.readRecordAt(i)).record.timeUs / 1000 > bound) break;
-      count++;
-    }
-    return count;
-  }
-
   /** The oldest stored message's time (ms), or null if no message is stored. */
   private async oldestTime(): Promise<number | null> {
-    for (const { seg, i } of this.entries()) return (await seg.readRecordAt(i)).record.timeUs / 1000;
+    for (const seg of this.log.segments()) {
+      if (seg.count > 0) return (await seg.readRecordAt(0)).record.timeUs / 1000;
+    }
     return null;
   }
 
-  /** Deletes the `count` oldest messages, a segment per delete (as `deleteAll`); whether any went. */
-  private async deleteOldest(count: number): Promise<boolean> {
-    const remaining = new Set<number>();
-    for (const { seg, i } of this.entries()) {
-      if (remaining.size >= count) break;
-      remaining.add(seg.offsetAt(i));
-    }
-    let deleted = false;
-    while (remaining.size > 0) {
-      const result = await this.log.deleteStored([...remaining]);
-      if (result.deletedOffsets.length === 0) break;
-      for (const offset of result.deletedOffsets) remaining.delete(offset);
-      deleted = true;
-    }
-    return deleted;
+  /** Deletes `offsets`, a segment per delete; whether any went. */
+  private async remove(offsets: number[]): Promise<boolean> {
+    const result = await deleteInRounds(offsets, (remaining) => this.log.deleteStored([...remaining]));
+    return result.deletedOffsets.size > 0;
   }
 }

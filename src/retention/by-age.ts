@@ -2,7 +2,8 @@
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
 import { checkInstant, checkLog } from '../client/validate.ts';
-import { scan } from './scan.ts';
+import { byAge } from '../engine/retention-rules.ts';
+import { find } from './scan.ts';
 
 /**
  * The offsets of the messages at the start of the log whose time is at or
@@ -12,12 +13,7 @@ import { scan } from './scan.ts';
 export async function findByAge(log: Log, before: number | Date): Promise<Set<number>> {
   checkLog(log, 'findByAge');
   const bound = checkInstant(before, 'findByAge: before');
-  const offsets = new Set<number>();
-  await scan(log, (m) => {
-    if (m.time > bound) return false;
-    offsets.add(m.offset);
-  });
-  return offsets;
+  return find(log, byAge(bound));
 }
 
 /** Deletes `findByAge(log, before)`, across as many segments as it spans. */

@@ -3,7 +3,8 @@ import { invalidArgument } from '../errors.ts';
 import { checkLog } from '../client/validate.ts';
 import type { DeleteResult, Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
-import { scan } from './scan.ts';
+import { byCount } from '../engine/retention-rules.ts';
+import { find } from './scan.ts';
 
 /** The offsets of the oldest messages to delete so that at most `max` (an integer ≥ 0) remain. */
 export async function findByCount(log: Log, max: number): Promise<Set<number>> {
@@ -11,14 +12,7 @@ export async function findByCount(log: Log, max: number): Promise<Set<number>> {
   if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0) {
     throw invalidArgument(`findByCount: max must be an integer ≥ 0, got ${String(max)}`);
   }
-  const offsets = new Set<number>();
-  let excess = (await log.stat()).messages - max;
-  if (excess <= 0) return offsets;
-  await scan(log, (m) => {
-    offsets.add(m.offset);
-    return --excess > 0;
-  });
-  return offsets;
+  return find(log, byCount((await log.stat()).messages, max));
 }
 
 /** Deletes the oldest messages until at most `max` remain, across as many segments as needed. */

@@ -3,7 +3,8 @@ import { invalidArgument, LogError } from '../errors.ts';
 import { checkLog } from '../client/validate.ts';
 import { OffsetNewest, OffsetOldest, type DeleteResult, type Log } from '../types.ts';
 import { deleteAll } from './delete-all.ts';
-import { scan } from './scan.ts';
+import { byOffset } from '../engine/retention-rules.ts';
+import { find } from './scan.ts';
 
 /**
  * The offsets of the messages before offset `before`. `OffsetOldest` finds
@@ -18,14 +19,8 @@ export async function findByOffset(log: Log, before: number): Promise<Set<number
   if (before < 0 && before !== OffsetOldest && before !== OffsetNewest) {
     throw new LogError('InvalidOffset', `offset ${before} is negative and not OffsetOldest or OffsetNewest`);
   }
-  const offsets = new Set<number>();
-  if (before === OffsetOldest) return offsets;
-  const bound = before === OffsetNewest ? Infinity : before;
-  await scan(log, (m) => {
-    if (m.offset >= bound) return false;
-    offsets.add(m.offset);
-  });
-  return offsets;
+  if (before === OffsetOldest) return new Set();
+  return find(log, byOffset(before === OffsetNewest ? Infinity : before));
 }
 
 /** Deletes every message before offset `before` (see `findByOffset`), across as many segments as needed. */

@@ -1,9 +1,7 @@
-/**
- * klevdb's DeleteMulti: `Log.delete` removes what one segment holds per call,
- * so deleting offsets spread over many segments takes a call per segment.
- */
+/** klevdb's DeleteMulti over a public `Log` (the rule: `deleteInRounds`). */
 import type { DeleteResult, Log } from '../types.ts';
 import { checkLog, checkOffsets } from '../client/validate.ts';
+import { deleteInRounds } from '../engine/retention-rules.ts';
 
 /**
  * Deletes every offset of `offsets` still stored, calling `log.delete` until
@@ -14,17 +12,5 @@ import { checkLog, checkOffsets } from '../client/validate.ts';
  */
 export async function deleteAll(log: Log, offsets: Iterable<number>): Promise<DeleteResult> {
   checkLog(log, 'deleteAll');
-  const remaining = new Set(checkOffsets(offsets));
-  const deletedOffsets = new Set<number>();
-  let deletedSize = 0;
-  while (remaining.size > 0) {
-    const result = await log.delete(remaining);
-    if (result.deletedOffsets.size === 0) break;
-    for (const offset of result.deletedOffsets) {
-      deletedOffsets.add(offset);
-      remaining.delete(offset);
-    }
-    deletedSize += result.deletedSize;
-  }
-  return { deletedOffsets, deletedSize };
+  return deleteInRounds(checkOffsets(offsets), (remaining) => log.delete(remaining));
 }

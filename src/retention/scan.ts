@@ -3,6 +3,7 @@
  * by `consume`, in batches, up to the next offset the scan began at (what
  * is published meanwhile is not looked at).
  */
+import { type Rule, Trim } from '../engine/retention-rules.ts';
 import { OffsetOldest, type Log, type Message } from '../types.ts';
 
 /** Messages per `consume` of a scan: few trips to the worker, little memory held. */
@@ -24,4 +25,11 @@ export async function scan(
     if (batch.messages.length === 0 || batch.nextOffset >= end) return;
     at = batch.nextOffset;
   }
+}
+
+/** The offsets `rule` (engine/retention-rules.ts) removes of the log, scanning from the oldest message on. */
+export async function find(log: Log, rule: Rule): Promise<Set<number>> {
+  const trim = new Trim(rule);
+  await scan(log, (m) => trim.take({ offset: m.offset, size: log.size(m), time: m.time }));
+  return new Set(trim.offsets);
 }
