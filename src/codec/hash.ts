@@ -6,7 +6,7 @@
 export function keyHash(key: Uint8Array, start = 0, end = key.length): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
-    h ^= key[i];
+    h ^= key[i]!;
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;

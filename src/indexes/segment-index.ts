@@ -53,16 +53,15 @@ function packedSize(n: number, narrowTimes: boolean, dense: boolean): number {
  * Rewrites a rising column as differences from the element before, in place.
  * IndexedDB compresses what it stores (Chromium: snappy): differences of
  * evenly sized and timed messages repeat, and a million-message log's
- * records then load in about half the time (measured: 167 records of 72 KB,
- * ~120 ms as they are, ~60 ms as differences).
+ * records then load in about half the time (BENCHMARKS.md).
  */
 function toDifferences(column: Uint32Array): void {
-  for (let i = column.length - 1; i > 0; i--) column[i] -= column[i - 1];
+  for (let i = column.length - 1; i > 0; i--) column[i]! -= column[i - 1]!;
 }
 
 /** Undoes `toDifferences` in place (u32 arithmetic wraps, so any column comes back exactly). */
 function undoDifferences(column: Uint32Array): void {
-  for (let i = 1; i < column.length; i++) column[i] += column[i - 1];
+  for (let i = 1; i < column.length; i++) column[i]! += column[i - 1]!;
 }
 
 /** Entries up to this many sort by one packed number: a u32 hash times ENTRY_SPAN plus the entry stays below 2^53. */
@@ -83,9 +82,10 @@ function bloomOf(hash: Uint32Array, n: number): Uint32Array {
   const bloom = new Uint32Array(bits / 32);
   const mask = bits - 1;
   for (let i = 0; i < n; i++) {
-    const step = bloomStep(hash[i]);
-    for (let k = 0, bit = hash[i] & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask)
-      bloom[bit >>> 5] |= 1 << (bit & 31);
+    const h = hash[i]!;
+    const step = bloomStep(h);
+    for (let k = 0, bit = h & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask)
+      bloom[bit >>> 5]! |= 1 << (bit & 31);
   }
   return bloom;
 }
@@ -95,7 +95,7 @@ function mayHold(bloom: Uint32Array, hash: number): boolean {
   const mask = bloom.length * 32 - 1;
   const step = bloomStep(hash);
   for (let k = 0, bit = hash & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) {
-    if ((bloom[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+    if ((bloom[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
   }
   return true;
 }
@@ -106,7 +106,7 @@ function firstAtLeast(column: Uint32Array | Float64Array, count: number, target:
   let hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (column[mid] < target) lo = mid + 1;
+    if (column[mid]! < target) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -238,10 +238,10 @@ export class SegmentIndex {
     let hi = order.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.hash[order[mid]] <= hash) lo = mid + 1;
+      if (this.hash[order[mid]!]! <= hash) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo - 1; k >= 0 && this.hash[order[k]] === hash; k--) found.push(order[k]);
+    for (let k = lo - 1; k >= 0 && this.hash[order[k]!] === hash; k--) found.push(order[k]!);
     return found;
   }
 
@@ -250,25 +250,25 @@ export class SegmentIndex {
     const hash = this.hash;
     const order = new Uint32Array(n);
     if (n <= MAX_PACKED_ENTRY) {
-      // (hash, entry) packed into one number sorts natively, ~5× faster than a comparator.
+      // (hash, entry) packed into one number sorts natively, much faster than with a comparator.
       const keys = new Float64Array(n);
-      for (let i = 0; i < n; i++) keys[i] = hash[i] * ENTRY_SPAN + i;
+      for (let i = 0; i < n; i++) keys[i] = hash[i]! * ENTRY_SPAN + i;
       keys.sort();
-      for (let i = 0; i < n; i++) order[i] = keys[i] % ENTRY_SPAN;
+      for (let i = 0; i < n; i++) order[i] = keys[i]! % ENTRY_SPAN;
     } else {
       for (let i = 0; i < n; i++) order[i] = i;
-      order.sort((a, b) => hash[a] - hash[b] || a - b);
+      order.sort((a, b) => hash[a]! - hash[b]! || a - b);
     }
     this.byHash = order;
     this.bloom = bloomOf(hash, n);
   }
 
   offsetAt(i: number): number {
-    return this.base + (this.rel ? this.rel[i] : i);
+    return this.base + (this.rel ? this.rel[i]! : i);
   }
 
   positionAt(i: number): number {
-    return this.pos[i];
+    return this.pos[i]!;
   }
 
   /** Index of the first entry whose record starts at or after byte `position` (count if none). */
@@ -277,11 +277,11 @@ export class SegmentIndex {
   }
 
   timeAt(i: number): number {
-    return this.timeBase === null ? this.time[i] : this.timeBase + this.time[i];
+    return this.timeBase === null ? this.time[i]! : this.timeBase + this.time[i]!;
   }
 
   hashAt(i: number): number {
-    return this.hash[i];
+    return this.hash[i]!;
   }
 
   get firstOffset(): number {

@@ -1,7 +1,7 @@
 /**
  * Persists segment indexes in IndexedDB: one record per segment (written when
  * a segment is sealed, rewritten, synced or closed), never one per message,
- * because IndexedDB manages only ~20k puts a second (measured in Chromium).
+ * because IndexedDB manages only some thousands of puts a second (BENCHMARKS.md).
  *
  * Records are derived data. Each names the segment file's incarnation and the
  * byte size it covers; on open the engine trusts a record only if both agree
