@@ -1,7 +1,7 @@
 /**
  * The dedicated module worker that owns a log's files: it opens the engine on
  * OPFS when Comlink asks it to, then serves the engine's calls on its own
- * channel, as the protocol (src/protocol/) declares. One worker
+ * channel (src/protocol/port.ts), as the table of calls declares. One worker
  * serves one open log; the client terminates it on close.
  */
 import { expose } from 'comlink';
@@ -11,13 +11,14 @@ import { WebLocks } from '../src/storage/web-locks.ts';
 import type { Env } from '../src/storage/files.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
-import { serveEngine, type WorkerApi } from '../src/protocol/protocol.ts';
+import type { WorkerApi } from '../src/protocol/protocol.ts';
+import { callsThrough, invoke } from '../src/protocol/calls.ts';
 import { servePort, type Endpoint } from '../src/protocol/port.ts';
 import { installErrorTransport } from '../src/protocol/transport.ts';
 
 installErrorTransport();
 
-let engine: LogEngine | null = null;
+let opened = false;
 
 /**
  * The locks of what this worker runs. The client terminates the worker once
@@ -41,19 +42,19 @@ async function thenReleased<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function opened(): LogEngine {
-  if (!engine) throw new LogError('Closed', 'the log is not open in this worker');
-  return engine;
-}
-
-const served = serveEngine(opened);
-
 const api: WorkerApi = {
   async open(dir, options) {
-    if (engine) throw new LogError('Internal', 'this worker already has a log open');
+    if (opened) throw new LogError('Internal', 'this worker already has a log open');
+    opened = true;
     // A failed open released the engine's lock without waiting for it to be free.
-    engine = await thenReleased(async () => LogEngine.open(await env(), dir, options));
-    servePort(self as unknown as Endpoint, { ...served, close: () => thenReleased(() => served.close()) });
+    const engine = await thenReleased(async () => LogEngine.open(await env(), dir, options)).catch((err: unknown) => {
+      opened = false;
+      throw err;
+    });
+    const served = callsThrough((call, args) =>
+      call === 'close' ? thenReleased(() => engine.close()) : invoke(engine, call, args),
+    );
+    servePort(self as unknown as Endpoint, served);
   },
   importArchive: (dir, archive, options) =>
     thenReleased(async () => restoreArchive(await env(), dir, archive, options)),

@@ -11,8 +11,7 @@ import { LogFacade } from './facade.ts';
 import { normalizeDir, resolveOptions, type ResolvedOptions } from '../engine/options.ts';
 import type { RawLog } from '../engine/raw.ts';
 import type { Log, Options } from '../types.ts';
-import { sendBytes } from '../protocol/protocol.ts';
-import { portClient } from '../protocol/port.ts';
+import { portClient, sendBytes } from '../protocol/port.ts';
 import { withReadAhead } from '../protocol/read-ahead.ts';
 import { spawnWorker } from './spawn.ts';
 import { SharedWriter, type Bus, type OwnedEngine } from './shared-writer.ts';
@@ -152,7 +151,7 @@ async function openShared(
     throw err;
   }
   const client = { sendBatch: inPlace ? undefined : sendBytes, owns: () => shared.owns };
-  return new LogFacade(shared, options, path, () => writers.release(), client);
+  return new LogFacade(shared.raw, options, path, () => writers.release(), client);
 }
 
 /** The calls channel of a log: a BroadcastChannel every writer of it opens. */

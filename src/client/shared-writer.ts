@@ -16,10 +16,20 @@
  * what the lost attempt deleted), and a snapshot pinned by the lost owner is
  * gone (its reads reject and the export fails; export again).
  */
-import { LogError, toLogError, type ErrorCode } from '../errors.ts';
+import { LogError } from '../errors.ts';
 import type { RawLog } from '../engine/raw.ts';
 import type { Producer } from '../engine/producers.ts';
 import type { HeldLock, Locks } from '../storage/files.ts';
+import {
+  answerCall,
+  answerValue,
+  type CallAnswer,
+  type CallName,
+  type CallRequest,
+  callsThrough,
+  invoke,
+} from '../protocol/calls.ts';
+import { deserializeError, type SerializedLogError, serializeError } from '../protocol/transport.ts';
 
 /** A BroadcastChannel, or its stand-in in Node tests: every other bus of the same name hears a post. */
 export interface Bus {
@@ -35,17 +45,22 @@ export interface OwnedEngine {
   end(): void | Promise<void>;
 }
 
-type Method = Exclude<keyof RawLog, 'close'>;
+/** Every call but `close`, which ends this writer, here. */
+type ForwardedCall = Exclude<CallName, 'close'>;
 
-type Message =
-  | { t: 'who' }
-  | { t: 'owner'; owner: string }
-  | { t: 'call'; to: string; from: string; id: number; method: Method; args: unknown[] }
-  | { t: 'reply'; to: string; id: number; value?: unknown; error?: { code: ErrorCode; message: string } }
-  | { t: 'removed'; message: string };
+/**
+ * What writers say on the log's channel: who owns it, and the engine's
+ * calls (calls.ts) addressed to the owner and answered to their sender.
+ */
+type BusMessage =
+  | { kind: 'who-owns' }
+  | { kind: 'owner'; owner: string }
+  | (CallRequest & { to: string; from: string })
+  | (CallAnswer & { to: string })
+  | { kind: 'removed'; error: SerializedLogError };
 
 interface Pending {
-  method: Method;
+  call: ForwardedCall;
   args: unknown[];
   /** The owner it was last sent to, or null while none is known. */
   sentTo: string | null;
@@ -56,11 +71,20 @@ interface Pending {
 /** How long a new owner keeps trying to open a log whose previous owner's worker still holds it. */
 const TAKEOVER_ATTEMPTS = 12;
 
-function isMessage(data: unknown): data is Message {
-  return typeof data === 'object' && data !== null && typeof (data as { t?: unknown }).t === 'string';
+function isBusMessage(data: unknown): data is BusMessage {
+  return typeof data === 'object' && data !== null && typeof (data as { kind?: unknown }).kind === 'string';
 }
 
-export class SharedWriter implements RawLog {
+export class SharedWriter {
+  /**
+   * The engine's calls of this writer: run on its engine while it owns the
+   * log, else forwarded to the owner; `close` closes this writer.
+   */
+  readonly raw: RawLog = callsThrough((call, args) => (call === 'close' ? this.close() : this.route(call, args)));
+  /** The engine's calls of other writers, as the owner serves them: a writer closes only itself. */
+  private readonly here: RawLog = callsThrough((call, args) =>
+    call === 'close' ? Promise.reject(new LogError('Internal', 'close is never forwarded')) : this.runHere(call, args),
+  );
   private readonly me = crypto.randomUUID();
   private seq = 0;
   private nextId = 1;
@@ -90,9 +114,9 @@ export class SharedWriter implements RawLog {
     private readonly onOwnership: (owner: boolean) => void = () => undefined,
   ) {
     bus.listen((m) => {
-      if (isMessage(m)) this.receive(m);
+      if (isBusMessage(m)) this.receive(m);
     });
-    bus.post({ t: 'who' });
+    this.post({ kind: 'who-owns' });
     this.contending = this.contend();
   }
 
@@ -101,27 +125,34 @@ export class SharedWriter implements RawLog {
     return this.engine !== null;
   }
 
-  private receive(m: Message): void {
-    if (m.t === 'who') {
+  private post(message: BusMessage): void {
+    this.bus.post(message);
+  }
+
+  private receive(m: BusMessage): void {
+    if (m.kind === 'who-owns') {
       // A closing owner no longer names itself: calls sent to it would wait for the next owner anyway.
-      if (this.engine && !this.closed) this.bus.post({ t: 'owner', owner: this.me });
-    } else if (m.t === 'owner') {
+      if (this.engine && !this.closed) this.post({ kind: 'owner', owner: this.me });
+    } else if (m.kind === 'owner') {
       if (m.owner !== this.owner && !this.engine) {
         this.owner = m.owner;
         this.sendPending();
       }
-    } else if (m.t === 'call') {
+    } else if (m.kind === 'call') {
       // A closing owner takes no new call: one served while its engine closes would be answered
       // Closed, where left unanswered the caller sends it again to the next owner.
       if (m.to === this.me && this.engine && !this.closed) this.serve(m);
-    } else if (m.t === 'removed') {
-      this.storageRemoved(new LogError('StorageRemoved', m.message));
-    } else if (m.t === 'reply' && m.to === this.me) {
+    } else if (m.kind === 'removed') {
+      this.storageRemoved(deserializeError(m.error) ?? new LogError('StorageRemoved', 'removed'));
+    } else if (m.kind === 'answer' && m.to === this.me) {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error) p.reject(new LogError(m.error.code, m.error.message));
-      else p.resolve(m.value);
+      try {
+        p.resolve(answerValue(m));
+      } catch (err) {
+        p.reject(err);
+      }
     }
   }
 
@@ -132,7 +163,7 @@ export class SharedWriter implements RawLog {
     for (const [id, p] of this.pending) {
       if (p.sentTo === to) continue;
       p.sentTo = to;
-      this.bus.post({ t: 'call', to, from: this.me, id, method: p.method, args: p.args });
+      this.post({ kind: 'call', to, from: this.me, id, call: p.call, args: p.args });
     }
   }
 
@@ -164,11 +195,11 @@ export class SharedWriter implements RawLog {
     }
     this.owner = this.me;
     this.onOwnership(true);
-    this.bus.post({ t: 'owner', owner: this.me });
+    this.post({ kind: 'owner', owner: this.me });
     // Our own calls went to the owner before us, whose answers are lost: run them here.
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      this.runHere(p.method, p.args).then(p.resolve, p.reject);
+      this.runHere(p.call, p.args).then(p.resolve, p.reject);
     }
   }
 
@@ -185,10 +216,9 @@ export class SharedWriter implements RawLog {
     }
   }
 
-  private runHere(method: Method, args: unknown[]): Promise<unknown> {
+  private runHere(call: ForwardedCall, args: unknown[]): Promise<unknown> {
     if (this.removed) return Promise.reject(this.removed);
-    const raw = this.engine!.raw as unknown as Record<Method, (...a: unknown[]) => Promise<unknown>>;
-    return raw[method](...args).catch((err: unknown) => {
+    return invoke(this.engine!.raw, call, args).catch((err: unknown) => {
       if (err instanceof LogError && err.code === 'StorageRemoved') this.storageRemoved(err);
       throw err;
     });
@@ -210,7 +240,7 @@ export class SharedWriter implements RawLog {
     }
     const engine = this.engine;
     if (!engine) return;
-    this.bus.post({ t: 'removed', message: err.message });
+    this.post({ kind: 'removed', error: serializeError(err) });
     this.engine = null;
     void engine.end();
     this.onOwnership(false);
@@ -218,39 +248,34 @@ export class SharedWriter implements RawLog {
     this.ownerLock = null;
   }
 
-  private serve(m: Extract<Message, { t: 'call' }>): void {
-    const answer = this.runHere(m.method, m.args).then(
-      (value) => this.bus.post({ t: 'reply', to: m.from, id: m.id, value }),
-      (err: unknown) => {
-        const e = toLogError(err, `forwarded ${m.method}`);
-        this.bus.post({ t: 'reply', to: m.from, id: m.id, error: { code: e.code, message: e.message } });
-      },
+  private serve(request: CallRequest & { from: string }): void {
+    const answered = answerCall(this.here, request, 'the tab that owns the log').then((answer) =>
+      this.post({ ...answer, to: request.from }),
     );
-    this.serving.add(answer);
-    void answer.finally(() => this.serving.delete(answer));
+    this.serving.add(answered);
+    void answered.finally(() => this.serving.delete(answered));
   }
 
-  /** Runs `method` on the engine if this writer owns the log, else forwards it to the owner. */
-  private call<T>(method: Method, args: unknown[]): Promise<T> {
+  /**
+   * Runs `call` on the engine if this writer owns the log, else forwards it
+   * to the owner. A forwarded publish names its producer: sent again to a
+   * next owner (or run here once this writer owns the log) after its answer
+   * was lost, it is recognized if it was taken already.
+   */
+  private route(call: ForwardedCall, args: unknown[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new LogError('Closed', `log ${this.path} is closed`));
     if (this.removed) return Promise.reject(this.removed);
-    if (this.engine) return this.runHere(method, args) as Promise<T>;
-    const answer = new Promise<T>((resolve, reject) => {
+    if (this.engine) return this.runHere(call, args);
+    const producer: Producer | undefined = call === 'publish' ? { id: this.me, seq: this.seq++ } : undefined;
+    const sent = producer ? [args[0], producer] : args;
+    const answer = new Promise<unknown>((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { method, args, sentTo: null, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { call, args: sent, sentTo: null, resolve, reject });
       this.sendPending();
     });
     this.forwarded.add(answer);
     void answer.catch(() => undefined).finally(() => this.forwarded.delete(answer));
     return answer;
-  }
-
-  publish(records: Uint8Array): Promise<number> {
-    if (this.engine && !this.closed) return this.runHere('publish', [records]) as Promise<number>;
-    // A forwarded publish names its producer: sent again to a next owner (or run here once this
-    // writer owns the log) after its answer was lost, it is recognized if it was taken already.
-    const producer: Producer = { id: this.me, seq: this.seq++ };
-    return this.call('publish', [records, producer]);
   }
 
   /**
@@ -259,23 +284,8 @@ export class SharedWriter implements RawLog {
    * `NotFound` for a missing dir without `createDirs`).
    */
   async ready(): Promise<void> {
-    await this.call('nextOffset', []);
+    await this.route('nextOffset', []);
   }
-
-  nextOffset = () => this.call<number>('nextOffset', []);
-  consume: RawLog['consume'] = (...a) => this.call('consume', a);
-  consumeByKey: RawLog['consumeByKey'] = (...a) => this.call('consumeByKey', a);
-  get: RawLog['get'] = (...a) => this.call('get', a);
-  getByKey: RawLog['getByKey'] = (...a) => this.call('getByKey', a);
-  getByTime: RawLog['getByTime'] = (...a) => this.call('getByTime', a);
-  delete: RawLog['delete'] = (...a) => this.call('delete', a);
-  stat: RawLog['stat'] = () => this.call('stat', []);
-  backup: RawLog['backup'] = (...a) => this.call('backup', a);
-  pinSnapshot: RawLog['pinSnapshot'] = () => this.call('pinSnapshot', []);
-  readSnapshot: RawLog['readSnapshot'] = (...a) => this.call('readSnapshot', a);
-  readSnapshotIndex: RawLog['readSnapshotIndex'] = (...a) => this.call('readSnapshotIndex', a);
-  releaseSnapshot: RawLog['releaseSnapshot'] = (...a) => this.call('releaseSnapshot', a);
-  sync: RawLog['sync'] = () => this.call('sync', []);
 
   /**
    * Closes this writer. Its calls in flight are answered first (by the owner,

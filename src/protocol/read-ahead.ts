@@ -6,12 +6,14 @@
  *
  * Only for a client through which every change of the log passes (a
  * writer's port to its engine: its own calls and, for a shared writer, the
- * other tabs' ones it forwards). A batch read ahead is used only if no
- * publish or delete was sent after it was asked for: a delete (or a
- * retention trim after a publish) may remove what it holds. Calls run in the
- * order sent, so a batch asked for before a change reflects the log before it.
+ * other tabs' ones it forwards). A batch read ahead is used only if no call
+ * that changes messages (the table says which: a publish, a delete) was sent
+ * after it was asked for: a delete (or a retention trim after a publish) may
+ * remove what it holds. Calls run in the order sent, so a batch asked for
+ * before a change reflects the log before it.
  */
 import type { RawBatch, RawLog } from '../engine/raw.ts';
+import { CALL_NAMES, type CallName, changesMessages, invoke } from './calls.ts';
 
 interface Ahead {
   epoch: number;
@@ -45,22 +47,14 @@ export function withReadAhead<T extends RawLog>(raw: T): T {
     return (fits ? taken.batch : raw.consume(offset, maxCount)).then((batch) => answered(offset, maxCount, batch));
   };
 
-  /** A publish or a delete may change what a batch read ahead holds: it is not used after one. */
-  const changing = (): void => {
-    epoch++;
-    ahead = null;
-  };
-
-  return {
-    ...raw,
-    consume,
-    publish: (records, producer) => {
-      changing();
-      return raw.publish(records, producer);
-    },
-    delete: (offsets) => {
-      changing();
-      return raw.delete(offsets);
-    },
-  };
+  /** A call that changes messages may change what a batch read ahead holds: it is not used after one. */
+  const changing =
+    (call: CallName) =>
+    (...args: unknown[]) => {
+      epoch++;
+      ahead = null;
+      return invoke(raw, call, args);
+    };
+  const changes = Object.fromEntries(CALL_NAMES.filter(changesMessages).map((call) => [call, changing(call)]));
+  return { ...raw, ...changes, consume };
 }

@@ -106,7 +106,7 @@ function world() {
 async function offsets(w: SharedWriter): Promise<number[]> {
   const out: number[] = [];
   for (let at = -2; ; ) {
-    const b = await w.consume(at, 1000);
+    const b = await w.raw.consume(at, 1000);
     out.push(...decodeRecords(b.records).map((m) => m.offset));
     if (b.nextOffset === at || decodeRecords(b.records).length === 0) return out;
     at = b.nextOffset;
@@ -122,7 +122,7 @@ describe('writers of one log in several tabs', () => {
     const a = open();
     await a.writer.ready();
     const b = open({ startDelay: 50 });
-    await b.writer.publish(batch(1, 0)); // forwarded to a
+    await b.writer.raw.publish(batch(1, 0)); // forwarded to a
     await a.writer.close(); // b gets the owner lock and starts its engine
     await new Promise((resolve) => setTimeout(resolve, 10));
     await b.writer.close(); // while that engine is still opening
@@ -131,7 +131,7 @@ describe('writers of one log in several tabs', () => {
     for (const engine of engines) await expect(engine.nextOffset()).rejects.toMatchObject({ code: 'Closed' });
     // And the log opens again: nothing holds it.
     const c = open();
-    expect(await c.writer.nextOffset()).toBe(1);
+    expect(await c.writer.raw.nextOffset()).toBe(1);
     await c.writer.close();
   });
 
@@ -143,13 +143,13 @@ describe('writers of one log in several tabs', () => {
     await b.writer.ready();
     expect(a.writer.owns).toBe(true);
     expect(b.writer.owns).toBe(false);
-    expect(await b.writer.publish(batch(3, 0))).toBe(3);
-    expect(await a.writer.publish(batch(2, 3))).toBe(5);
-    expect(await b.writer.nextOffset()).toBe(5);
-    expect((await b.writer.delete([1])).deletedOffsets).toEqual([1]);
+    expect(await b.writer.raw.publish(batch(3, 0))).toBe(3);
+    expect(await a.writer.raw.publish(batch(2, 3))).toBe(5);
+    expect(await b.writer.raw.nextOffset()).toBe(5);
+    expect((await b.writer.raw.delete([1])).deletedOffsets).toEqual([1]);
     expect(await offsets(b.writer)).toEqual([0, 2, 3, 4]);
-    expect((await b.writer.stat()).messages).toBe(4);
-    await expect(b.writer.get(1)).rejects.toMatchObject({ code: 'NotFound' });
+    expect((await b.writer.raw.stat()).messages).toBe(4);
+    await expect(b.writer.raw.get(1)).rejects.toMatchObject({ code: 'NotFound' });
     await b.writer.close();
     await a.writer.close();
   });
@@ -160,9 +160,9 @@ describe('writers of one log in several tabs', () => {
     await a.writer.ready();
     const b = open();
     await b.writer.ready();
-    await b.writer.publish(batch(3, 0));
+    await b.writer.raw.publish(batch(3, 0));
     await a.writer.close();
-    expect(await b.writer.publish(batch(2, 3))).toBe(5);
+    expect(await b.writer.raw.publish(batch(2, 3))).toBe(5);
     expect(b.writer.owns).toBe(true);
     expect(await offsets(b.writer)).toEqual([0, 1, 2, 3, 4]);
     await b.writer.close();
@@ -175,16 +175,16 @@ describe('writers of one log in several tabs', () => {
       await a.writer.ready();
       const b = open();
       await b.writer.ready();
-      await b.writer.publish(batch(5, 0));
+      await b.writer.raw.publish(batch(5, 0));
       // The owner runs the next call it gets, then dies before its answer goes out.
       a.bus.mute();
       const calls = {
-        publish: () => b.writer.publish(batch(2, 5)),
-        consume: () => b.writer.consume(0, 10),
-        get: () => b.writer.get(3),
-        stat: () => b.writer.stat(),
-        delete: () => b.writer.delete([4]),
-        sync: () => b.writer.sync(),
+        publish: () => b.writer.raw.publish(batch(2, 5)),
+        consume: () => b.writer.raw.consume(0, 10),
+        get: () => b.writer.raw.get(3),
+        stat: () => b.writer.raw.stat(),
+        delete: () => b.writer.raw.delete([4]),
+        sync: () => b.writer.raw.sync(),
       };
       const inFlight = calls[method]();
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -210,10 +210,10 @@ describe('writers of one log in several tabs', () => {
     await Promise.all(tabs.map((t) => t.writer.ready()));
     const answered: number[] = [];
     const runs = tabs.slice(1).map(async (t, k) => {
-      for (let i = 0; i < 10; i++) answered.push(await t.writer.publish(batch(3, 1000 * k + 3 * i)));
+      for (let i = 0; i < 10; i++) answered.push(await t.writer.raw.publish(batch(3, 1000 * k + 3 * i)));
     });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    tabs[0].die();
+    tabs[0]!.die();
     await Promise.all(runs);
     const survivor = tabs.slice(1).find((t) => t.writer.owns)!;
     const stored = await offsets(survivor.writer);
@@ -233,11 +233,11 @@ describe('writers of one log in several tabs', () => {
     await b.writer.ready();
     const n = PRODUCER_WINDOW + 6;
     const answers: number[] = [];
-    for (let i = 0; i < n; i++) answers.push(await b.writer.publish(batch(1, i)));
+    for (let i = 0; i < n; i++) answers.push(await b.writer.raw.publish(batch(1, i)));
     expect(answers).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     a.die();
     // Forwarded while no owner answers: b runs it once it has taken over, after anything left pending.
-    expect(await b.writer.publish(batch(1, n))).toBe(n + 1);
+    expect(await b.writer.raw.publish(batch(1, n))).toBe(n + 1);
     expect(b.writer.owns).toBe(true);
     expect(await offsets(b.writer)).toEqual([...Array(n + 1).keys()]);
     await b.writer.close();
@@ -252,7 +252,7 @@ describe('writers of one log in several tabs', () => {
     const b = open();
     await b.writer.ready();
     let outcome: { value: number } | { error: unknown } | undefined;
-    const inFlight = b.writer.publish(batch(2, 0)).then(
+    const inFlight = b.writer.raw.publish(batch(2, 0)).then(
       (value) => (outcome = { value }),
       (error: unknown) => (outcome = { error }),
     );
@@ -260,7 +260,7 @@ describe('writers of one log in several tabs', () => {
     // Its outcome was settled before close resolved; checked without waiting, as a hang would not end.
     expect(outcome).toEqual({ value: 2 });
     await inFlight;
-    expect(await a.writer.nextOffset()).toBe(2);
+    expect(await a.writer.raw.nextOffset()).toBe(2);
     expect(await offsets(a.writer)).toEqual([0, 1]);
     await a.writer.close();
   });
@@ -285,12 +285,12 @@ describe('writers of one log in several tabs', () => {
     const b = open();
     await b.writer.ready();
     const options = resolveOptions(OPTIONS);
-    const logA = new LogFacade(a.writer, options, 'log', undefined, {
+    const logA = new LogFacade(a.writer.raw, options, 'log', undefined, {
       idb: env.idb,
       channels: env.channels,
       owns: () => a.writer.owns,
     });
-    const logB = new LogFacade(b.writer, options, 'log', undefined, {
+    const logB = new LogFacade(b.writer.raw, options, 'log', undefined, {
       idb: env.idb,
       channels: env.channels,
       owns: () => b.writer.owns,

@@ -1,0 +1,76 @@
+/**
+ * The engine's calls as they cross any hop, derived from the one table,
+ * `RAW_CALLS` (engine/raw.ts): the calling end (`callsThrough`), the serving
+ * end (`answerCall`), one request shape and one answer shape, whose error is
+ * encoded as transport.ts says. Each hop adds only how it carries them: the
+ * worker's port (port.ts) and the channel to the tab that owns the log
+ * (client/shared-writer.ts, which adds who it is from and to).
+ */
+import { LogError } from '../errors.ts';
+import { type CallName, RAW_CALLS, type RawLog } from '../engine/raw.ts';
+import { deserializeError, type SerializedLogError, serializeError } from './transport.ts';
+
+export type { CallName };
+
+/** The names of the engine's calls, in the table's order. */
+export const CALL_NAMES = Object.keys(RAW_CALLS) as CallName[];
+
+/** Whether `call` changes which messages reads answer (see `CallTraits`). */
+export function changesMessages(call: CallName): boolean {
+  return RAW_CALLS[call].changes;
+}
+
+/** A call of the engine on its way to be served. */
+export interface CallRequest {
+  kind: 'call';
+  id: number;
+  call: CallName;
+  args: unknown[];
+}
+
+/** What a call resolved to, or the error it rejected with. */
+export type CallAnswer =
+  | { kind: 'answer'; id: number; value: unknown; error?: undefined }
+  | { kind: 'answer'; id: number; value?: undefined; error: SerializedLogError };
+
+export function isCallRequest(data: unknown): data is CallRequest {
+  return (data as CallRequest | null)?.kind === 'call';
+}
+
+export function isCallAnswer(data: unknown): data is CallAnswer {
+  return (data as CallAnswer | null)?.kind === 'answer';
+}
+
+/** The calling end: a `RawLog` each of whose calls is handed to `send`, named, with its arguments. */
+export function callsThrough(send: (call: CallName, args: unknown[]) => Promise<unknown>): RawLog {
+  return Object.fromEntries(
+    CALL_NAMES.map((call) => [call, (...args: unknown[]) => send(call, args)]),
+  ) as unknown as RawLog;
+}
+
+/** Runs `call` on `raw`; a name that is not a call of the table rejects `Internal`. */
+export function invoke(raw: RawLog, call: CallName, args: unknown[]): Promise<unknown> {
+  if (!Object.hasOwn(RAW_CALLS, call)) {
+    return Promise.reject(new LogError('Internal', `no engine call ${call}`));
+  }
+  return (raw[call] as (...a: unknown[]) => Promise<unknown>).apply(raw, args);
+}
+
+/**
+ * The serving end: runs `request` on `raw` and answers it. Never rejects: a
+ * failure is the answer, as a LogError (one that is not becomes `Internal`,
+ * naming `context`).
+ */
+export async function answerCall(raw: RawLog, request: CallRequest, context: string): Promise<CallAnswer> {
+  try {
+    return { kind: 'answer', id: request.id, value: await invoke(raw, request.call, request.args) };
+  } catch (err) {
+    return { kind: 'answer', id: request.id, error: serializeError(err, `${context}: ${request.call}`) };
+  }
+}
+
+/** The value `answer` carries; or throws the LogError it carries. */
+export function answerValue(answer: CallAnswer): unknown {
+  if (answer.error === undefined) return answer.value;
+  throw deserializeError(answer.error) ?? new LogError('Internal', 'an unreadable error');
+}
