@@ -22,9 +22,17 @@ export interface ContractCase {
   run(ctx: ContractContext): Promise<void>;
 }
 
-export const contractCases: ContractCase[] = [];
-
-export function contract(name: string, run: (ctx: ContractContext) => Promise<void>): void {
-  if (contractCases.some((c) => c.name === name)) throw new Error(`duplicate contract case name: ${name}`);
-  contractCases.push({ name, run });
+/** A list of cases, and the function that adds one to it under a name no other case of the list has. */
+export function registry(kind: string): {
+  cases: ContractCase[];
+  add: (name: string, run: (ctx: ContractContext) => Promise<void>) => void;
+} {
+  const cases: ContractCase[] = [];
+  const add = (name: string, run: (ctx: ContractContext) => Promise<void>): void => {
+    if (cases.some((c) => c.name === name)) throw new Error(`duplicate ${kind} case name: ${name}`);
+    cases.push({ name, run });
+  };
+  return { cases, add };
 }
+
+export const { cases: contractCases, add: contract } = registry('contract');

@@ -14,7 +14,6 @@ import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { OffsetOldest, type NewMessage } from '../../src/types.ts';
 import { afterCrash, allOffsets, dec, enc, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
 
-/** Size of one gen() record (2-byte key `k<i % 10>`, value `v<i>`). */
 /** A keyless message whose record is exactly `size` bytes. */
 function sized(size: number, time = 1000): NewMessage {
   return { value: new Uint8Array(size - RECORD_HEADER_SIZE).fill(7), time };
@@ -155,28 +154,6 @@ describe('recovery cuts a torn tail to the byte', () => {
     expect(await reopened.publish(gen(1, 3))).toBe(4);
     expect(d.raw(name)!.length).toBe(whole + recSize(3));
     await reopened.close();
-  });
-});
-
-describe('a failing write maps its error', () => {
-  it('a write that throws QuotaExceededError rejects QuotaExceeded; nothing is written; the log stays usable', async () => {
-    const env = freshEnv();
-    const log = await openLog(env);
-    await log.publish(gen(3));
-    const { d, name } = await headFile(env);
-    const before = d.raw(name)!.slice();
-    env.root.faults.beforeWrite = () => {
-      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    };
-    const err = await rejection(log.publish(gen(2, 3)));
-    expect(err.code).toBe('QuotaExceeded');
-    expect(err.message).toContain('quota');
-    env.root.faults.beforeWrite = undefined;
-    expect(d.raw(name)).toEqual(before);
-    expect(await log.nextOffset()).toBe(3);
-    expect(await log.publish(gen(2, 3))).toBe(5);
-    expect(await allOffsets(log)).toEqual([0, 1, 2, 3, 4]);
-    await log.close();
   });
 });
 

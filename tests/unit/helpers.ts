@@ -6,7 +6,7 @@ import { LogError } from '../../src/errors.ts';
 import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
 import { openEngine } from '../../src/client/open-engine.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
-import type { MemoryDirectory } from '../../src/storage/memory.ts';
+import type { MemoryDirectory, MemoryFaults } from '../../src/storage/memory.ts';
 import type { Log, Options } from '../../src/types.ts';
 import { generator, KLEVDB_SHAPE } from '../contract/gen.ts';
 
@@ -64,4 +64,13 @@ export async function rejection(promise: Promise<unknown>): Promise<LogError> {
   );
   expect(err).toBeInstanceOf(LogError);
   return err as LogError;
+}
+
+/** A `beforeWrite` fault: writes to the files `matching` picks fail as a full disk does in a browser (QuotaExceededError). */
+export function quotaOnWrite(
+  matching: (file: string) => boolean = () => true,
+): NonNullable<MemoryFaults['beforeWrite']> {
+  return (file) => {
+    if (matching(file)) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+  };
 }

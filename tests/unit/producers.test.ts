@@ -13,7 +13,7 @@ import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { exportArchive } from '../../src/archive/export.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
-import { afterCrash, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
+import { afterCrash, freshEnv, gen, headFile, openLog, quotaOnWrite, recSize, rejection } from './helpers.ts';
 
 const open = (env: MemoryEnv) => LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, timeIndex: true });
 const batch = (n: number, from: number) => encodeBatch(toRecordColumns(gen(n, from), 0));
@@ -77,9 +77,7 @@ describe('a publish that names its producer', () => {
     const env = freshEnv();
     const engine = await open(env);
     await engine.publish(batch(3, 0), p(0));
-    env.root.faults.beforeWrite = (file) => {
-      if (file.endsWith('.log')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    };
+    env.root.faults.beforeWrite = quotaOnWrite((file) => file.endsWith('.log'));
     expect((await rejection(engine.publish(batch(2, 3), p(1)))).code).toBe('QuotaExceeded');
     env.root.faults.beforeWrite = undefined;
     // Another producer takes the offsets the failed batch would have had.
@@ -98,9 +96,7 @@ describe('a publish that names its producer', () => {
     // tab-a's entry is appended, then its batch's segment write fails and the entry is undone.
     // The table must end where it ended before: the next entry written past a hole is unreadable
     // to open, which stops at the first entry that is not whole.
-    env.root.faults.beforeWrite = (file) => {
-      if (file.endsWith('.log')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    };
+    env.root.faults.beforeWrite = quotaOnWrite((file) => file.endsWith('.log'));
     expect((await rejection(engine.publish(batch(2, 3), p(1)))).code).toBe('QuotaExceeded');
     env.root.faults.beforeWrite = undefined;
     expect(await engine.publish(batch(2, 3), p(0, 'tab-b'))).toBe(5);

@@ -5,10 +5,37 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
-import { LogError } from '../../src/errors.ts';
-import { afterCrash, allOffsets, enc, freshEnv, gen, headFile, openLog, recSize } from './helpers.ts';
+import { type ErrorCode, LogError } from '../../src/errors.ts';
+import type { MemoryFaults } from '../../src/storage/memory.ts';
+import {
+  afterCrash,
+  allOffsets,
+  enc,
+  freshEnv,
+  gen,
+  headFile,
+  openLog,
+  quotaOnWrite,
+  recSize,
+  rejection,
+} from './helpers.ts';
 
-/** Size of one gen() record with a 2-byte key and value `v<i>`. */
+/** A `beforeWrite` fault that throws `message`, an error no browser names. */
+function fail(message: string): NonNullable<MemoryFaults['beforeWrite']> {
+  return () => {
+    throw new Error(message);
+  };
+}
+
+/** Deletes the IndexedDB database of the indexes, as another tab may: whether it went or an open connection blocked it. */
+function deleteIndexDatabase(env: ReturnType<typeof freshEnv>): Promise<'deleted' | 'blocked'> {
+  return new Promise((resolve) => {
+    const r = env.idb.deleteDatabase('opfs-log');
+    r.onsuccess = () => resolve('deleted');
+    r.onblocked = () => resolve('blocked');
+  });
+}
+
 describe('torn and damaged head segment', () => {
   it('cuts a torn tail mid-record on open and keeps the intact prefix', async () => {
     const env = freshEnv();
@@ -165,10 +192,7 @@ describe('the IndexedDB index against the segments', () => {
     const log = await openLog(env, 'log', { keyIndex: false, timeIndex: false, rollover: 150 });
     await log.publish(gen(12));
     await log.close();
-    await new Promise<void>((resolve) => {
-      const r = env.idb.deleteDatabase('opfs-log');
-      r.onsuccess = () => resolve();
-    });
+    expect(await deleteIndexDatabase(env)).toBe('deleted');
     const reopened = await openLog(env, 'log', { rollover: 150 });
     expect((await reopened.getByKey(enc.encode('k1'))).offset).toBe(11);
     expect((await reopened.getByTime(1005)).offset).toBe(5);
@@ -177,14 +201,23 @@ describe('the IndexedDB index against the segments', () => {
 });
 
 describe('failing writes', () => {
-  it('a write cut short rolls the batch back and the log stays usable', async () => {
+  /** How a write fails, and the error its publish rejects with: code, and a word of its message. */
+  const failures: [name: string, fault: NonNullable<MemoryFaults['beforeWrite']>, code: ErrorCode, says: string][] = [
+    ['a write cut short rolls the batch back', (_file, data) => Math.floor(data.length / 2), 'QuotaExceeded', ''],
+    ['a write that throws QuotaExceededError rejects QuotaExceeded', quotaOnWrite(), 'QuotaExceeded', 'quota'],
+    ['a write that throws another error rejects Internal', fail('disk on fire'), 'Internal', 'disk on fire'],
+  ];
+
+  it.each(failures)('%s; nothing of the batch is written; the log stays usable', async (_name, fault, code, says) => {
     const env = freshEnv();
     const log = await openLog(env);
     await log.publish(gen(3));
     const { d, name } = await headFile(env);
     const before = d.raw(name)!.slice();
-    env.root.faults.beforeWrite = (_file, data) => Math.floor(data.length / 2);
-    await expect(log.publish(gen(5, 3))).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    env.root.faults.beforeWrite = fault;
+    const err = await rejection(log.publish(gen(2, 3)));
+    expect(err.code).toBe(code);
+    expect(err.message).toContain(says);
     env.root.faults.beforeWrite = undefined;
     expect(d.raw(name)).toEqual(before);
     expect(await log.nextOffset()).toBe(3);
@@ -194,19 +227,6 @@ describe('failing writes', () => {
     const reopened = await openLog(env);
     expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4]);
     await reopened.close();
-  });
-
-  it('a write that throws writes nothing', async () => {
-    const env = freshEnv();
-    const log = await openLog(env);
-    await log.publish(gen(2));
-    env.root.faults.beforeWrite = () => {
-      throw new Error('disk on fire');
-    };
-    await expect(log.publish(gen(2, 2))).rejects.toBeInstanceOf(Error);
-    env.root.faults.beforeWrite = undefined;
-    expect(await log.nextOffset()).toBe(2);
-    await log.close();
   });
 
   it('out of quota: QuotaExceeded, nothing of the batch, usable after space is freed', async () => {
@@ -310,12 +330,7 @@ describe('another tab deletes the IndexedDB database', () => {
     const env = freshEnv();
     const log = await openLog(env, 'log', { rollover: 200 });
     await log.publish(gen(10));
-    const outcome = await new Promise<string>((resolve) => {
-      const r = env.idb.deleteDatabase('opfs-log');
-      r.onsuccess = () => resolve('deleted');
-      r.onblocked = () => resolve('blocked');
-    });
-    expect(outcome).toBe('deleted');
+    expect(await deleteIndexDatabase(env)).toBe('deleted');
     await log.publish(gen(10, 10));
     await log.close();
     const { IndexStore } = await import('../../src/indexes/store.ts');

@@ -4,6 +4,6 @@ import './typed-cases.ts';
 import './cursor-cases.ts';
 import './retention-cases.ts';
 import './compaction-cases.ts';
-import '../bad-input-cases.ts';
+import './bad-input-cases.ts';
 
 export { kitCases } from './registry.ts';

@@ -6,12 +6,12 @@
  * `TypeError`, and the log is unchanged afterwards. Registered with the
  * kit's cases, so both tiers run it (memory backend and OPFS in Chromium).
  */
-import * as lib from '../../src/index.ts';
-import type { ErrorCode, Log } from '../../src/index.ts';
-import { LogError } from '../../src/errors.ts';
-import { deepEqual, equal, fail, show } from './assert.ts';
-import { kitCase } from './kit/registry.ts';
-import { bytes, gen, readAll, withLog } from './kit/helpers.ts';
+import * as lib from '../../../src/index.ts';
+import type { ErrorCode, Log } from '../../../src/index.ts';
+import { LogError } from '../../../src/errors.ts';
+import { deepEqual, equal, fail, show } from '../assert.ts';
+import { kitCase } from './registry.ts';
+import { bytes, gen, readAll, withLog } from './helpers.ts';
 
 /** Values of the wrong type for almost any parameter. */
 const WRONG: [string, unknown][] = [
