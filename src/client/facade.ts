@@ -1,7 +1,8 @@
 /**
- * The public `Log` over a `RawLog`: the engine in place, or a worker's engine
- * through Comlink. It checks every argument (so bad input never reaches the
- * engine or the worker boundary) and decodes the records reads return.
+ * The public `Log` over a `RawLog`: the engine in place, a worker's engine on
+ * its port, or the owning tab's engine on the log's channel. It is the one
+ * place that checks arguments (validate.ts), so bad input never reaches the
+ * engine or crosses a boundary, and it decodes the records reads return.
  * Waiting reads (`consumeBlocking`, `tail`: tail.ts, wakeups.ts) and cursors
  * (cursor.ts) run here, on the client side: an AbortSignal cannot cross
  * to a worker, and only plain raw calls do.
@@ -42,8 +43,9 @@ function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };
 }
 
-function single(records: Uint8Array): Message {
-  return decodeRecords(records)[0];
+/** The one message a point read (`get`, `getByKey`, `getByTime`) answers with: the engine finds one or rejects. */
+function onlyMessage(records: Uint8Array): Message {
+  return decodeRecords(records)[0]!;
 }
 
 /**
@@ -94,22 +96,24 @@ export class LogFacade implements Log {
   }
 
   /** Runs `op` unless closed; a synchronous throw (bad input) becomes a rejection. */
-  private async call<T>(op: () => Promise<T>): Promise<T> {
+  private async whileOpen<T>(op: () => Promise<T>): Promise<T> {
     if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
     return op();
   }
 
-  private needs(index: 'keyIndex' | 'timeIndex'): void {
+  /** Throws `NoIndex` unless the log keeps `index`. */
+  private requireIndex(index: 'keyIndex' | 'timeIndex'): void {
     if (!this.options[index]) throw new LogError('NoIndex', `log ${this.path} was opened without ${index}`);
   }
 
-  private writable(): void {
+  /** Throws `Readonly` if the log is open readonly. */
+  private refuseIfReadonly(): void {
     if (this.options.readonly) throw new LogError('Readonly', `log ${this.path} is open readonly`);
   }
 
   publish(messages: NewMessage[]): Promise<number> {
-    return this.call(async () => {
-      this.writable();
+    return this.whileOpen(async () => {
+      this.refuseIfReadonly();
       const next = await this.raw.publish(this.sendBatch(encodeBatch(toRecordColumns(messages, Date.now()))));
       this.wakeups.published(next);
       return next;
@@ -117,20 +121,20 @@ export class LogFacade implements Log {
   }
 
   nextOffset(): Promise<number> {
-    return this.call(() => this.raw.nextOffset());
+    return this.whileOpen(() => this.raw.nextOffset());
   }
 
   consume(offset: number, maxCount: number): Promise<Batch> {
-    return this.call(async () => {
+    return this.whileOpen(async () => {
       const o = checkOffset(offset);
       return toBatch(await this.raw.consume(o, checkMaxCount(maxCount)));
     });
   }
 
   consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<Batch> {
-    return this.call(async () => {
+    return this.whileOpen(async () => {
       // klevdb asks for the index before anything else: without it, no argument matters.
-      this.needs('keyIndex');
+      this.requireIndex('keyIndex');
       const k = checkKey(key);
       const o = checkOffset(offset);
       const n = checkMaxCount(maxCount);
@@ -139,13 +143,13 @@ export class LogFacade implements Log {
   }
 
   get(offset: number): Promise<Message> {
-    return this.call(async () => single(await this.raw.get(checkOffset(offset))));
+    return this.whileOpen(async () => onlyMessage(await this.raw.get(checkOffset(offset))));
   }
 
   getByKey(key: Uint8Array): Promise<Message> {
-    return this.call(async () => {
-      this.needs('keyIndex'); // as in consumeByKey: the index before the argument, as klevdb does
-      return single(await this.raw.getByKey(checkKey(key)));
+    return this.whileOpen(async () => {
+      this.requireIndex('keyIndex'); // as in consumeByKey: the index before the argument, as klevdb does
+      return onlyMessage(await this.raw.getByKey(checkKey(key)));
     });
   }
 
@@ -154,9 +158,9 @@ export class LogFacade implements Log {
   }
 
   getByTime(start: number | Date): Promise<Message> {
-    return this.call(async () => {
-      this.needs('timeIndex');
-      return single(await this.raw.getByTime(startToMicros(start)));
+    return this.whileOpen(async () => {
+      this.requireIndex('timeIndex');
+      return onlyMessage(await this.raw.getByTime(startToMicros(start)));
     });
   }
 
@@ -166,8 +170,8 @@ export class LogFacade implements Log {
   }
 
   delete(offsets: Iterable<number>): Promise<DeleteResult> {
-    return this.call(async () => {
-      this.writable();
+    return this.whileOpen(async () => {
+      this.refuseIfReadonly();
       const r = await this.raw.delete(checkOffsets(offsets));
       return { deletedOffsets: new Set(r.deletedOffsets), deletedSize: r.deletedSize };
     });
@@ -179,15 +183,15 @@ export class LogFacade implements Log {
   }
 
   stat(): Promise<Stats> {
-    return this.call(() => this.raw.stat());
+    return this.whileOpen(() => this.raw.stat());
   }
 
   backup(dir: string): Promise<void> {
-    return this.call(() => this.raw.backup(normalizeDir(dir)));
+    return this.whileOpen(() => this.raw.backup(normalizeDir(dir)));
   }
 
   snapshot(): Promise<LogSnapshot> {
-    return this.call(async () => {
+    return this.whileOpen(async () => {
       const raw = this.raw;
       const { id, ...pinned } = await raw.pinSnapshot();
       // Reads go straight to the engine, which knows whether the log closed meanwhile.
@@ -207,11 +211,11 @@ export class LogFacade implements Log {
   }
 
   sync(): Promise<number> {
-    return this.call(() => this.raw.sync());
+    return this.whileOpen(() => this.raw.sync());
   }
 
   consumeBlocking(offset: number, maxCount: number, options?: BlockingOptions): Promise<Batch> {
-    return this.call(() => {
+    return this.whileOpen(() => {
       const signal = checkSignal(options, 'consumeBlocking');
       return consumeBlocking(this, this.wakeups, checkOffset(offset), checkMaxCount(maxCount), signal);
     });

@@ -1,7 +1,8 @@
 /**
- * Checks of everything a caller passes in. Bad input is rejected here with a
- * LogError('InvalidArgument' or 'InvalidOffset') before anything is touched;
- * the client runs the same checks so that bad input never crosses to the worker.
+ * Checks of everything a caller passes in, at the edge: the facade (and the
+ * functions over a `Log`) run them before anything is touched or crosses to
+ * the engine, which takes its arguments as given. Bad input is rejected with
+ * a LogError ('InvalidArgument' or 'InvalidOffset').
  */
 import { invalidArgument, LogError } from '../errors.ts';
 import { MAX_BATCH_SIZE, MAX_PAYLOAD_SIZE, recordSize, type RecordColumns } from '../codec/record.ts';
