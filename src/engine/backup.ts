@@ -32,7 +32,7 @@ export async function backupSegments(
     for (const name of written) await targetDir.remove(name);
     throw err;
   }
-  for (const seg of segments) await store.put(seg.record(target));
+  for (const seg of segments) await store.put(seg.indexRecord(target));
   // Cursors are stored with the log, so a copy of the log carries them.
   for (const [name, offset] of await store.cursors(source)) await store.putCursor(target, name, offset);
 }

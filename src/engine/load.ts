@@ -55,7 +55,8 @@ export async function loadSegments(
   options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
   let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
-  // Only a crash leaves other files than segments and the producer table; listing costs ~5 ms, so once if none is there.
+  // Only a crash leaves other files than segments and the producer table: list again only if one is there
+  // (a listing takes milliseconds: BENCHMARKS.md).
   if (!options.readonly && listed.some((n) => parseSegmentName(n) === null && n !== PRODUCERS_FILE)) {
     await finishReplace(dir); // first: a committed replace also drops old rewrite copies
     await finishRewrites(dir);
@@ -109,7 +110,7 @@ export async function loadSegments(
         // The head's torn tail (a crash mid-publish): keep the intact prefix.
         if (!options.readonly) await segment.cutTornTail();
       }
-      if (!options.readonly && (!fromRecord || record?.size !== segment.size)) stale.push(segment.record(path));
+      if (!options.readonly && (!fromRecord || record?.size !== segment.size)) stale.push(segment.indexRecord(path));
       if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {

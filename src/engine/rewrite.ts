@@ -5,6 +5,7 @@
  * removed first, so a crash never pairs a new file with an old index.
  */
 import { readRecord, setBatchLeft } from '../codec/record.ts';
+import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
@@ -61,13 +62,14 @@ function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
 export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult> {
   const { dir, segments, s } = ctx;
   const seg = segments[s];
+  if (!seg) throw new LogError('Internal', `no segment number ${s} to rewrite`);
   const { out, deletedOffsets, deletedSize } = survivors(
     await seg.readEntries(0, seg.count),
     ctx.wanted,
     ctx.entrySize,
   );
   let prevMaxTime = -Infinity;
-  for (let k = 0; k < s; k++) if (segments[k].count > 0) prevMaxTime = segments[k].maxTime;
+  for (const before of segments.slice(0, s)) if (before.count > 0) prevMaxTime = before.maxTime;
 
   await ctx.store.remove(ctx.path, seg.base);
   await seg.close();
@@ -88,5 +90,5 @@ export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult
   }
   const { segment } = await Segment.load(dir, seg.name, false, undefined, prevMaxTime);
   segments[s] = segment;
-  return { deletedOffsets, deletedSize, records: [segment.record(ctx.path)] };
+  return { deletedOffsets, deletedSize, records: [segment.indexRecord(ctx.path)] };
 }

@@ -48,6 +48,15 @@ export interface IndexBuild {
   fromRecord: boolean;
 }
 
+/** The index entry of a record about to be appended: `at` is its place in the appended bytes. */
+export interface AppendedEntry {
+  offset: number;
+  at: number;
+  /** The running time maximum up to this record (klevdb's rule: indexed times never fall). */
+  timeUs: number;
+  hash: number;
+}
+
 /** A segment file opened with its header read, its index not built yet (see `Segment.openFile`). */
 export interface OpenedSegment {
   segment: Segment;
@@ -268,7 +277,7 @@ export class Segment {
     }
     // Lenient: whatever follows the last whole batch is a torn tail, whatever the fault.
     const { committed } = step.value;
-    this.verified(from, from + committed);
+    this.markVerified(from, from + committed);
     return { committedEnd: from + committed, damaged: committed < bytes.length };
   }
 
@@ -328,13 +337,13 @@ export class Segment {
     const bytes = await this.read(start, end);
     if (end > this.verifiedEnd) {
       this.verify(bytes, start, from, to - from);
-      this.verified(start, end);
+      this.markVerified(start, end);
     }
     return bytes;
   }
 
   /** Bytes [start, end) hold verified records: extend `verifiedEnd` if they continue it. */
-  private verified(start: number, end: number): void {
+  private markVerified(start: number, end: number): void {
     if (this.trusted && start <= this.verifiedEnd) this.verifiedEnd = Math.max(this.verifiedEnd, end);
   }
 
@@ -350,7 +359,7 @@ export class Segment {
     const bytes = await this.read(start, this.size);
     const at = verifyRecords(bytes, this.index.count - from, (k) => this.index.offsetAt(from + k));
     if (at >= 0) this.damagedAhead = true;
-    else this.verified(start, this.size);
+    else this.markVerified(start, this.size);
   }
 
   /** Reads one record by index entry, verified; returns the bytes and its view. */
@@ -381,10 +390,7 @@ export class Segment {
    * Appends encoded records and their index entries. All or nothing: if the
    * write fails half-way the file is cut back to where it was.
    */
-  async append(
-    bytes: Uint8Array,
-    entries: { offset: number; at: number; timeUs: number; hash: number }[],
-  ): Promise<void> {
+  async append(bytes: Uint8Array, entries: AppendedEntry[]): Promise<void> {
     const start = this.size;
     try {
       await this.file.write(bytes, start);
@@ -395,7 +401,7 @@ export class Segment {
     for (const e of entries) this.index.append(e.offset, start + e.at, e.timeUs, e.hash);
     this.committedSize = start + bytes.length;
     // Sealed here, checksums and all, and written whole: these bytes are the verified ones.
-    this.verified(start, this.committedSize);
+    this.markVerified(start, this.committedSize);
   }
 
   /** Makes what was appended durable: sync, close, a rollover and `autoSync` call it. */
@@ -408,7 +414,7 @@ export class Segment {
   }
 
   /** The IndexedDB record that describes this segment as it is now. */
-  record(dir: string): SegmentRecord {
+  indexRecord(dir: string): SegmentRecord {
     return { dir, base: this.base, incarnation: this.incarnation, size: this.size, ...this.index.pack() };
   }
 

@@ -1,0 +1,209 @@
+/**
+ * The writer of a log (klevdb's log_writer.go): it holds the head segment,
+ * gives each publish its offsets and checksums and builds its index entries,
+ * rolls to a new head when the old one is full, remembers producers so a
+ * retried publish is answered rather than appended twice, flushes on
+ * `autoSync`, deletes by rewriting a segment, and runs the `retention` hook
+ * after each publish. A readonly log has none: it follows its writer instead
+ * (follower.ts).
+ */
+import { keyHash } from '../codec/hash.ts';
+import { sealBatch } from '../codec/record.ts';
+import { LogError } from '../errors.ts';
+import { indexEntrySize } from '../indexes/entry-size.ts';
+import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
+import { type AppendedEntry, Segment } from '../segment/segment.ts';
+import type { Directory } from '../storage/files.ts';
+import { loadSegments } from './load.ts';
+import type { ResolvedOptions } from './options.ts';
+import { checkProducer, type Producer, ProducerTable } from './producers.ts';
+import type { RawDeleteResult } from './raw.ts';
+import { Retention } from './retention.ts';
+import { rewriteSegment } from './rewrite.ts';
+import type { Position, SegmentList } from './segments.ts';
+
+/** What the writer asks of the engine around it. */
+export interface WriterHooks {
+  /** After a flush: throws `StorageRemoved` if what was flushed went to files removed under the log. */
+  checkStored(): Promise<void>;
+  /** Before a segment is rewritten: an export still reading it must keep its bytes (engine/snapshot.ts). */
+  beforeRewrite(segment: Segment): Promise<void>;
+}
+
+/** Where the writer keeps the log: its directory, its name for the index store, and the store. */
+export interface WriterPlace {
+  dir: Directory;
+  path: string;
+  store: IndexStore;
+}
+
+export class LogWriter {
+  private retention: Retention | null = null;
+
+  private constructor(
+    private readonly place: WriterPlace,
+    private readonly options: ResolvedOptions,
+    private readonly list: SegmentList,
+    private readonly producers: ProducerTable,
+    private readonly hooks: WriterHooks,
+  ) {}
+
+  /**
+   * Loads the log's segments into `list` (recovering what a crash left) and
+   * its producer table. On failure, what was loaded stays in `list` for the
+   * caller to close.
+   */
+  static async open(
+    place: WriterPlace,
+    options: ResolvedOptions,
+    list: SegmentList,
+    hooks: WriterHooks,
+  ): Promise<LogWriter> {
+    const { segments, stale } = await loadSegments(place.dir, place.path, place.store, options);
+    list.all = segments;
+    if (segments.length === 0) segments.push(await Segment.create(place.dir, 0));
+    for (const record of stale) place.store.putSoon(record);
+    const producers = await ProducerTable.open(place.dir, list.next);
+    const writer = new LogWriter(place, options, list, producers, hooks);
+    writer.retention = Retention.of(options, {
+      segments: () => list.all,
+      entrySize: indexEntrySize(options),
+      deleteStored: (offsets) => writer.delete(offsets),
+    });
+    return writer;
+  }
+
+  private get head(): Segment {
+    return this.list.writerHead();
+  }
+
+  /** Applies the `retention` option: on open (a log opened after a while may be over its age limit) and after every publish. */
+  async retain(): Promise<void> {
+    await this.retention?.apply();
+  }
+
+  /**
+   * Appends a batch that `encodeBatch` encoded (the client does that). A
+   * `producer`'s publish that was taken before (a retry whose first answer
+   * was lost) is answered again from the producer table instead.
+   */
+  async publish(records: Uint8Array, producer?: Producer): Promise<number> {
+    // Not the client's argument: a shared writer names itself (client/shared-writer.ts), also for other tabs.
+    const from = producer === undefined ? undefined : checkProducer(producer);
+    const known = from && this.producers.lookup(from.id, from.seq);
+    if (known !== undefined) return known;
+    if (records.length > 0) await this.append(records, from);
+    await this.retain();
+    return this.list.next;
+  }
+
+  private async append(records: Uint8Array, from: Producer | undefined): Promise<void> {
+    const { count, entries } = seal(records, this.list.next, this.list.maxTime());
+    // A batch never spans segments: one write keeps it all-or-nothing.
+    if (this.head.count > 0 && this.head.size + records.length > this.options.rollover) await this.roll();
+    const first = this.list.next;
+    const undo = from && (await this.producers.record(from, first, count));
+    try {
+      await this.head.append(records, entries);
+    } catch (err) {
+      await undo?.();
+      throw err;
+    }
+    if (from) this.producers.remember(from.id, from.seq, first + count);
+    if (this.options.autoSync) await this.flushStored();
+  }
+
+  /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
+  private async roll(): Promise<void> {
+    await this.saveHead();
+    this.list.all.push(await Segment.create(this.place.dir, this.list.next));
+  }
+
+  /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
+  private async flush(): Promise<void> {
+    await this.producers.flush();
+    await this.head.flush();
+  }
+
+  /** Flushes, then makes sure what was flushed is in the log's files and not in files removed under it. */
+  private async flushStored(): Promise<void> {
+    await this.flush();
+    await this.hooks.checkStored();
+  }
+
+  /** What a roll and a close need: the head flushed and its index saved. */
+  async saveHead(): Promise<void> {
+    await this.flush();
+    this.persist(this.head.indexRecord(this.place.path));
+  }
+
+  /** Makes everything published so far durable; resolves to the next offset. */
+  async sync(): Promise<number> {
+    await this.flushStored();
+    this.persist(this.head.indexRecord(this.place.path));
+    return this.list.next;
+  }
+
+  /** Saves a segment's index in the background: it is derived data, so a lost put only costs a rescan. */
+  private persist(record: SegmentRecord): void {
+    this.place.store.putSoon(record);
+  }
+
+  /**
+   * Deletes what one segment holds of `offsets`, as klevdb does per call: the
+   * segment of the lowest offset still stored. Offsets not stored are no
+   * error, as in klevdb; retention trims with this too.
+   */
+  async delete(offsets: number[]): Promise<RawDeleteResult> {
+    const next = this.list.next;
+    const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < next));
+    const first = this.firstStored([...wanted].sort((a, b) => a - b));
+    if (!first) return { deletedOffsets: [], deletedSize: 0 };
+    // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
+    if (first.s === this.list.all.length - 1 && wanted.has(this.head.lastOffset)) await this.roll();
+    await this.hooks.beforeRewrite(this.list.at(first.s));
+    const { dir, path, store } = this.place;
+    const entrySize = indexEntrySize(this.options);
+    const result = await rewriteSegment({ dir, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
+    for (const record of result.records) this.persist(record);
+    return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
+  }
+
+  /** Where the first of `sorted` offsets that is still stored lives, or null. */
+  private firstStored(sorted: number[]): Position | null {
+    for (const offset of sorted) {
+      const at = this.list.entryOf(offset);
+      if (at) return at;
+    }
+    return null;
+  }
+
+  /** Closes the producer table (the engine closes the segments). */
+  async close(): Promise<void> {
+    await this.producers.close();
+  }
+}
+
+/**
+ * Gives a batch's records their offsets from `first` and their checksums, and
+ * builds their index entries, times as the running maximum from `prevMaxTime`.
+ * A buffer that is not a well-formed batch throws before anything is written.
+ */
+function seal(records: Uint8Array, first: number, prevMaxTime: number): { count: number; entries: AppendedEntry[] } {
+  const entries: AppendedEntry[] = [];
+  let maxTime = prevMaxTime;
+  try {
+    const count = sealBatch(records, first, (r) => {
+      maxTime = Math.max(maxTime, r.timeUs);
+      entries.push({
+        offset: r.offset,
+        at: r.at,
+        timeUs: maxTime,
+        hash: keyHash(records, r.keyStart, r.keyStart + r.keyLen),
+      });
+    });
+    return { count, entries };
+  } catch (err) {
+    throw new LogError('Internal', `malformed publish batch (the client encodes it): ${(err as Error).message}`);
+  }
+}
