@@ -49,7 +49,7 @@ export function batches(total: number, batchSize: number, valueSize = VALUE_SIZE
 
 function mix(h: number, bytes: Uint8Array | null): number {
   if (!bytes) return h;
-  for (let i = 0; i < bytes.length; i += 4) h = (Math.imul(h, 31) + bytes[i]) | 0;
+  for (let i = 0; i < bytes.length; i += 4) h = (Math.imul(h, 31) + bytes[i]!) | 0;
   return h;
 }
 

@@ -1,7 +1,7 @@
 /**
  * opfs-log as users install it: the built package (dist/, which bench/run.mjs
  * builds first), not the sources. Served from the sources, vite would load
- * the worker module by module (~80 ms more for every log opened); the built
+ * the worker module by module (slower for every log opened: BENCHMARKS.md); the built
  * worker is one file. Imported by URL, so the type check needs no build.
  */
 import type * as Core from '../src/index.ts';

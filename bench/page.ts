@@ -32,7 +32,12 @@ async function wipe(): Promise<void> {
 
 const bench = {
   systems: () => Object.values(systems).map((s) => ({ name: s.name, settings: s.settings })),
-  run: (system: string, workload: string) => workloads[workload](systems[system]),
+  run: (system: string, workload: string) => {
+    const run = workloads[workload];
+    const sys = systems[system];
+    if (!run || !sys) throw new Error(`no workload ${workload} or no system ${system}`);
+    return run(sys);
+  },
   wipe,
   reopen,
   scaling,

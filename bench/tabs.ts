@@ -68,7 +68,7 @@ export async function verify(count: number): Promise<void> {
     const got = (await l.consume(read, BATCH)).messages;
     check(got.length > 0, `the owner's consume stopped at ${read} of ${count}`);
     check(
-      got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length),
+      got[0]?.offset === read && checksum(got) === expectedChecksum(read, read + got.length),
       `the owner's batch at ${read}`,
     );
     read += got.length;

@@ -50,7 +50,7 @@ async function timedScan(sys: System, total: number): Promise<number> {
     ms += performance.now() - t;
     check(got.length > 0, `consume stopped at ${read} of ${total}`);
     check(
-      got[0].offset === read && checksum(got) === expectedChecksum(read, read + got.length),
+      got[0]?.offset === read && checksum(got) === expectedChecksum(read, read + got.length),
       `consume batch at ${read}`,
     );
     read += got.length;
@@ -84,7 +84,7 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     for (const o of offsets) got.push(await sys.get(o));
     out.push({ workload: 'get 10k random', value: offsets.length / ((performance.now() - t) / 1000), unit: 'ops/s' });
     got.forEach((m, i) => {
-      sameAs(m, offsets[i], 'get');
+      sameAs(m, offsets[i]!, 'get');
     });
 
     const keyed = randomInts(10_000, total, 2);
@@ -94,7 +94,7 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
     for (const k of keys) byKey.push(await sys.getByKey(k));
     out.push({ workload: 'getByKey 10k random', value: keys.length / ((performance.now() - t) / 1000), unit: 'ops/s' });
     byKey.forEach((m, i) => {
-      sameAs(m, keyed[i], 'getByKey');
+      sameAs(m, keyed[i]!, 'getByKey');
     });
 
     const timed = randomInts(1_000, total, 3);
@@ -107,7 +107,7 @@ export async function publishAndRead(sys: System, total = 100_000): Promise<Meas
       unit: 'ops/s',
     });
     byTime.forEach((m, i) => {
-      sameAs(m, timed[i], 'getByTime');
+      sameAs(m, timed[i]!, 'getByTime');
     });
     return out;
   } finally {
@@ -138,7 +138,7 @@ export async function publishSingly(sys: System, count = 1000): Promise<Measure[
 /** The p50 of `latencies` (ms) as the value, with the p99 beside it. */
 export function latencyMeasure(workload: string, latencies: number[]): Measure {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
   return { workload, value: at(0.5), unit: 'ms p50', extra: { p99: at(0.99) } };
 }
 

@@ -183,9 +183,9 @@ export class Browser {
       const latest = await log.offsetByKey(v.key);
       return `${count} with the key “${text}”, oldest first; the latest is #${latest}.`;
     }
-    if (messages.length === 0) return 'No messages here.';
-    const first = messages[0].offset;
-    const last = messages.at(-1)!.offset;
+    const first = messages[0]?.offset;
+    const last = messages.at(-1)?.offset;
+    if (first === undefined || last === undefined) return 'No messages here.';
     const order = v.order === 'oldest' ? 'oldest first' : 'newest first';
     return `${count}, ${order}: #${first} to #${last}.`;
   }

@@ -39,8 +39,8 @@ serve({
   consume(offset: number, max: number) {
     const end = Math.min(positions.length, offset + max);
     if (offset >= end) return [];
-    const from = positions[offset];
-    const to = end < positions.length ? positions[end] : size;
+    const from = positions[offset]!; // offset < end <= positions.length
+    const to = end < positions.length ? positions[end]! : size;
     const bytes = new Uint8Array(to - from);
     handle!.read(bytes, { at: from });
     const view = new DataView(bytes.buffer);

@@ -163,8 +163,8 @@ export async function writeArchive(snapshot: LogSnapshot, sink: ByteSink, create
       index: { name: '', size: 0, crc32: 0 },
     });
   }
-  for (const [s, seg] of snapshot.segments.entries()) {
-    segments[s].index = await addEntry(indexEntryName(seg.base), indexChunks(snapshot, s, seg.base, seg.messages));
+  for (const [s, seg] of segments.entries()) {
+    seg.index = await addEntry(indexEntryName(seg.base), indexChunks(snapshot, s, seg.base, seg.messages));
   }
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT,

@@ -82,13 +82,12 @@ async function findDir(root: Directory, path: string): Promise<Directory | null>
 async function makeDir(root: Directory, path: string): Promise<{ dir: Directory; undo: () => Promise<void> }> {
   const parts = path.split('/');
   let parent = root;
-  for (let i = 0; i < parts.length; i++) {
-    const found = await findDir(parent, parts[i]);
+  for (const [i, created] of parts.entries()) {
+    const found = await findDir(parent, created);
     if (found) {
       parent = found;
       continue;
     }
-    const created = parts[i];
     const above = parent;
     const dir = await parent.subdir(parts.slice(i), true);
     return { dir, undo: () => above.removeDir(created) };

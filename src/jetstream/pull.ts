@@ -138,8 +138,8 @@ class Puller implements Replicator {
    */
   private async apply(ctx: SessionContext, messages: ConsumerMessages, skip: number): Promise<void> {
     let batch: JsMsg[] = [];
-    // One local publish in flight while the next batch arrives: reading and writing overlap (measured: the pull
-    // reached ~55% of an ordered consumer's read rate when each batch waited for its publish and checkpoint).
+    // One local publish in flight while the next batch arrives: reading and writing overlap (a pull whose every
+    // batch waited for its publish and checkpoint read far slower than the ordered consumer: BENCHMARKS.md).
     let applying: Promise<void> = Promise.resolve();
     try {
       for await (const m of messages) {
@@ -187,8 +187,9 @@ class Puller implements Replicator {
 
   private async publish(ctx: SessionContext, batch: JsMsg[]): Promise<void> {
     const cp = this.checkpoint!;
+    const last = batch.at(-1);
+    if (!last) return; // nothing delivered, nothing to publish
     const next = await this.log.publish(batch.map((m) => toNewMessage(m.headers, m.data, streamTimeMs(m))));
-    const last = batch[batch.length - 1];
     if (next !== cp.localNext + batch.length) {
       await this.commit(ctx, { localNext: next, streamSeq: last.seq }, last.info.pending);
       await this.writer?.flush();

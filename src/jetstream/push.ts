@@ -26,7 +26,7 @@ import type { StatusHub } from './status.ts';
 import type { PushOptions, Replication, ReplicationStatus } from './types.ts';
 import { checkLog, checkPushOptions, OffsetNewest, OffsetOldest } from './validate.ts';
 
-/** Publishes in flight: measured ~7-8k msg/s from a page at 256, against ~1.5k sequential. */
+/** Publishes in flight: a window of them, not one at a time, is what lets a push keep up (BENCHMARKS.md). */
 const WINDOW = 256;
 const READ_BATCH = 256;
 /** How often a long push writes its checkpoint (it also does whenever it catches up). */
