@@ -128,7 +128,7 @@ contract('consume: a deleted offset starts at the next available one', async (ct
       [3, 5],
       [4, 5],
       [6, 7],
-    ]) {
+    ] as const) {
       const first = await firstFrom(log, offset);
       ok(first !== null, `consume(${offset}) found nothing`);
       expectMessage(first, expected[next], `first message consumed from deleted offset ${offset}`);

@@ -53,8 +53,9 @@ export function bad<T>(value: unknown): T {
   return value as T;
 }
 
-/** What a published message reads back as, at `offset`. */
-export function stored(message: NewMessage, offset: number): Message {
+/** What a published message reads back as, at `offset`. A missing message (an index past a case's list) fails the case. */
+export function stored(message: NewMessage | undefined, offset: number): Message {
+  ok(message !== undefined, `stored: no message for offset ${offset} (an index past the case's list)`);
   const key = message.key && message.key.length > 0 ? message.key : null;
   const value = message.value && message.value.length > 0 ? message.value : null;
   return { offset, time: message.time ?? 0, key, value };
@@ -70,8 +71,13 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-/** Checks a read-back message against the expected one; a time of 0 in `expected` is not checked. */
-export function expectMessage(actual: Message, expected: Message, what: string): void {
+/**
+ * Checks a read-back message against the expected one; a time of 0 in
+ * `expected` is not checked. An expected message that is missing (an index
+ * past the end of a case's own list) fails the case, as a wrong one does.
+ */
+export function expectMessage(actual: Message | null | undefined, expected: Message | undefined, what: string): void {
+  ok(expected !== undefined, `${what}: the case expects no message here (an index past its list)`);
   ok(typeof actual === 'object' && actual !== null, `${what}: expected a message, got ${show(actual)}`);
   equal(actual.offset, expected.offset, `${what}: offset`);
   ok(
@@ -91,10 +97,10 @@ export function expectMessage(actual: Message, expected: Message, what: string):
   }
 }
 
-export function expectMessages(actual: Message[], expected: Message[], what: string): void {
+export function expectMessages(actual: Message[], expected: (Message | undefined)[], what: string): void {
   ok(Array.isArray(actual), `${what}: expected an array of messages, got ${show(actual)}`);
   const got = actual.map((m) => m?.offset);
-  const want = expected.map((m) => m.offset);
+  const want = expected.map((m) => m?.offset);
   deepEqual(got, want, `${what}: offsets`);
   expected.forEach((m, i) => {
     expectMessage(actual[i], m, what);
@@ -193,7 +199,7 @@ export async function consumeAll(
     ok(batch.messages.length <= max, `${what}: returned ${batch.messages.length} messages, more than ${max}`);
     const low = Math.max(offset, 0);
     ok(batch.nextOffset >= low, `${what}: nextOffset ${batch.nextOffset} is before the asked offset`);
-    let previous = messages.length > 0 ? messages[messages.length - 1].offset : -1;
+    let previous = messages.at(-1)?.offset ?? -1;
     for (const m of batch.messages) {
       ok(m.offset >= low, `${what}: message ${m.offset} is before the asked offset`);
       ok(m.offset > previous, `${what}: message ${m.offset} is not after ${previous}`);
@@ -221,7 +227,8 @@ export async function firstFrom(log: Log, from: number): Promise<Message | null>
   let offset = from;
   for (let calls = 0; calls < 100_000; calls++) {
     const batch = await log.consume(offset, 1);
-    if (batch.messages.length > 0) return batch.messages[0];
+    const [first] = batch.messages;
+    if (first) return first;
     if (batch.nextOffset === offset) return null;
     ok(batch.nextOffset > offset || offset < 0, `consume(${offset}, 1) went backwards to ${batch.nextOffset}`);
     offset = batch.nextOffset;

@@ -57,7 +57,7 @@ contract('consumeByKey: returns only messages whose key is exactly the key', asy
     const messages = keys.map((k, i) => ({ key: new Uint8Array(k), value: bytes(`v${i}`), time: T0 + i }));
     const expected = await publishAll(log, messages, 3);
     for (const key of [[1], [1, 0], [1, 0, 0], [0, 1], [0], [2]]) {
-      const want = expected.filter((_, i) => keys[i].join() === key.join() && keys[i].length === key.length);
+      const want = expected.filter((_, i) => keys[i]?.join() === key.join() && keys[i]?.length === key.length);
       for (const max of [10, 1]) {
         const got = await consumeAll(log, { key: new Uint8Array(key), max });
         expectMessages(got.messages, want, `consumeByKey([${key}]) with maxCount ${max}`);
@@ -186,7 +186,7 @@ contract('getByKey: returns the last message with the key', async (ctx) => {
     for (let k = 0; k < 5; k++) {
       const last = expected[35 + k];
       expectMessage(await log.getByKey(keyOf(k)), last, `getByKey(key ${k})`);
-      equal(await log.offsetByKey(keyOf(k)), last.offset, `offsetByKey(key ${k})`);
+      equal(await log.offsetByKey(keyOf(k)), last?.offset, `offsetByKey(key ${k})`);
     }
   });
 });
@@ -238,7 +238,7 @@ contract('getByKey: after the newest message of a key is deleted the previous on
       [6, 4],
       [4, 2],
       [2, 0],
-    ]) {
+    ] as const) {
       await deleteAll(log, [deleted]);
       expectMessage(await log.getByKey(key), expected[previous], `getByKey after deleting ${deleted}`);
       equal(await log.offsetByKey(key), previous, `offsetByKey after deleting ${deleted}`);

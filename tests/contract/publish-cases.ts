@@ -87,8 +87,8 @@ contract('publish: messages read back can be published again', async (ctx) => {
     await withFresh(ctx, {}, async (target) => {
       await publishAll(target, gen(5));
       equal(await target.publish(read), 7, 'publishing read-back messages resolves to');
-      expectMessage(await target.get(5), { ...read[0], offset: 5 }, 'republished message 0');
-      expectMessage(await target.get(6), { ...read[1], offset: 6 }, 'republished message 1');
+      expectMessage(await target.get(5), { ...read[0]!, offset: 5 }, 'republished message 0');
+      expectMessage(await target.get(6), { ...read[1]!, offset: 6 }, 'republished message 1');
     });
   });
 });
@@ -273,8 +273,8 @@ contract('publish: concurrent publishes get distinct, dense offsets', async (ctx
       Array.from({ length: 12 }, (_, i) => i + 1),
       'resolved next offsets',
     );
-    for (let i = 0; i < messages.length; i++) {
-      expectMessage(await log.get(results[i] - 1), stored(messages[i], results[i] - 1), `message of publish ${i}`);
+    for (const [i, next] of results.entries()) {
+      expectMessage(await log.get(next - 1), stored(messages[i], next - 1), `message of publish ${i}`);
     }
     await expectNextOffset(log, 12, 'after the concurrent publishes');
   });

@@ -42,7 +42,7 @@ contract('readonly: publish and delete reject Readonly; reads work', async (ctx)
     expectMessage(await log.get(5), expected[5], 'readonly get(5)');
     await rejectsWith(() => log.get(12), 'InvalidOffset', 'readonly get(12)');
     expectMessage(await log.getByKey(keyOf(7)), expected[7], 'readonly getByKey');
-    expectMessage(await log.getByTime(expected[4].time), expected[4], 'readonly getByTime');
+    expectMessage(await log.getByTime(expected[4]!.time), expected[4], 'readonly getByTime');
     expectMessages((await consumeAll(log, { key: keyOf(3) })).messages, [expected[3]], 'readonly consumeByKey');
     deepEqual(await log.stat(), stats, 'readonly stat()');
     equal(await log.sync(), 12, 'readonly sync()');

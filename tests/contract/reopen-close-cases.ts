@@ -34,7 +34,7 @@ contract('reopen: messages, keys, times and nextOffset survive close and open', 
     deepEqual(await log.stat(), stats, 'stat() after a second reopen');
     const read = (await consumeAll(log)).messages;
     expectMessages(read.slice(0, 31), expected.slice(0, 31), 'consume after reopen');
-    expectMessage(read[31], { ...expected[31], time: read[31].time }, 'message with publish time');
+    expectMessage(read[31], { ...expected[31]!, time: read[31]!.time }, 'message with publish time');
     for (const m of expected.slice(0, 30)) {
       expectMessage(await log.getByKey(m.key ?? new Uint8Array(0)), m, `getByKey after reopen`);
       expectMessage(await log.getByTime(m.time), m, `getByTime after reopen`);

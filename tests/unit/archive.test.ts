@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { exportArchive, importArchive, type LogError, OffsetOldest } from '../../src/index.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { IndexStore } from '../../src/indexes/store.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { Log, Message } from '../../src/types.ts';
-import { allOffsets, dec, enc, freshEnv, gen, openLog, rejection } from './helpers.ts';
+import { allOffsets, dec, enc, flip, freshEnv, gen, openLog, rejection } from './helpers.ts';
 
 /** Every message of the log, in a form `toEqual` compares. */
 async function dump(log: Log): Promise<{ offset: number; time: number; key: string | null; value: string | null }[]> {
@@ -270,13 +270,14 @@ describe('archive import rejects bad input and leaves nothing behind', () => {
       ['"nextOffset"', /manifest\.json/],
     ] as const) {
       const flipped = bytes.slice();
-      flipped[text.indexOf(needle) + 1] ^= 0x01;
+      flip(flipped, text.indexOf(needle) + 1, 0x01);
       await expectCorrupted(new Blob([flipped]), what);
     }
     const index = unzipSync(bytes)['indexes/00000000000000000000.idx'];
+    assert(index, 'the archive holds the index of segment 0');
     const at = findBytes(bytes, index.subarray(24, 48));
     const flipped = bytes.slice();
-    flipped[at + 3] ^= 0x10;
+    flip(flipped, at + 3, 0x10);
     await expectCorrupted(new Blob([flipped]), /indexes\/.*\.idx/);
   });
 
@@ -290,7 +291,7 @@ describe('archive import rejects bad input and leaves nothing behind', () => {
     let rejected = 0;
     for (let i = 0; i < bytes.length; i++) {
       const flipped = bytes.slice();
-      flipped[i] ^= 0x04;
+      flip(flipped, i, 0x04);
       const target = freshEnv();
       try {
         await restoreArchive(target, 'log', new Blob([flipped]));

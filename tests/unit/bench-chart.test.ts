@@ -31,6 +31,7 @@ function checkXml(xml: string): string {
       throw new Error(`bad text before ${m[0]}: ${between}`);
     at = m.index + m[0].length;
     const [, closing, name, , selfClosing] = m;
+    if (name === undefined) throw new Error(`a tag without a name at ${m.index}`);
     if (closing) {
       if (open.pop() !== name) throw new Error(`</${name}> closes nothing open`);
     } else if (!selfClosing) {
@@ -87,7 +88,10 @@ const results: Report = {
 };
 
 const circles = (svg: string) =>
-  [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m): [x: number, y: number] => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
 
 describe('bench chart', () => {
   it('places values on a log scale', () => {
@@ -156,10 +160,10 @@ describe('bench chart', () => {
     const points = circles(scalingChart(scaling()));
     expect(points).toHaveLength(5 * 4);
     const heap = points.slice(16); // the fifth panel's: 2 MiB × N/10k
-    const steps = heap.slice(1).map(([x, y], i) => [x - heap[i][0], y - heap[i][1]]);
+    const steps = heap.slice(1).map(([x, y], i): [number, number] => [x - heap[i]![0], y - heap[i]![1]]); // heap[i]: the point before
     for (const [dx, dy] of steps) {
-      expect(dx).toBeCloseTo(steps[0][0], 0);
-      expect(dy).toBeCloseTo(steps[0][1], 0);
+      expect(dx).toBeCloseTo(steps[0]![0], 0);
+      expect(dy).toBeCloseTo(steps[0]![1], 0);
       expect(dy).toBeLessThan(0); // up the panel
     }
   });
@@ -245,7 +249,7 @@ describe('scaling consume', () => {
     expect(stretches[9]).toEqual([9_900_000, 10_000_000]);
     expect(stretches.reduce((sum, [from, to]) => sum + to - from, 0)).toBe(1_000_000);
     stretches.slice(1).forEach(([from], i) => {
-      expect(from).toBeGreaterThan(stretches[i][1]);
+      expect(from).toBeGreaterThan(stretches[i]![1]); // stretches[i]: the one before
     });
   });
 });

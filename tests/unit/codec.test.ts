@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { Crc32, crc32c } from '../../src/codec/crc32.ts';
 import { decodeRecords, encodeBatch, readRecord, RECORD_HEADER_SIZE, sealBatch } from '../../src/codec/record.ts';
+import { flip } from './helpers.ts';
 
 /** Bit-at-a-time CRC-32C: slow and obviously right, the reference for the table version. */
 function referenceCrc(bytes: Uint8Array, start: number, end: number): number {
   let c = 0xffffffff;
   for (let i = start; i < end; i++) {
-    c ^= bytes[i];
+    c ^= bytes[i]!;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
   }
   return (c ^ 0xffffffff) >>> 0;
@@ -75,17 +76,17 @@ describe('batches', () => {
     expect(left).toEqual([2, 1, 0]);
     const messages = decodeRecords(bytes);
     expect(messages.map((m) => m.offset)).toEqual([40, 41, 42]);
-    expect(messages[0].time).toBe(1_700_000_000_123.456);
-    expect(messages[0].key).toEqual(enc.encode('k1'));
-    expect(messages[1].key).toBeNull();
-    expect(messages[1].value).toBeNull();
-    expect(messages[2].value).toEqual(new Uint8Array(1000).fill(9));
+    expect(messages[0]?.time).toBe(1_700_000_000_123.456);
+    expect(messages[0]?.key).toEqual(enc.encode('k1'));
+    expect(messages[1]?.key).toBeNull();
+    expect(messages[1]?.value).toBeNull();
+    expect(messages[2]?.value).toEqual(new Uint8Array(1000).fill(9));
   });
 
   it('a damaged record fails its checksum', () => {
     const bytes = encodeBatch(inputs);
     sealBatch(bytes, 0, () => undefined);
-    bytes[RECORD_HEADER_SIZE] ^= 1;
+    flip(bytes, RECORD_HEADER_SIZE, 1);
     expect(readRecord(bytes, new DataView(bytes.buffer), 0, bytes.length)).toBeNull();
   });
 

@@ -4,12 +4,12 @@
  * never `InvalidArgument`), the code crosses the worker boundary, and an open
  * that fails half-way leaves nothing held.
  */
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { transferHandlers } from 'comlink';
 import { IDBFactory } from 'fake-indexeddb';
 import { LogError, syncHandleError, toLogError, type ErrorCode } from '../../src/errors.ts';
 import { installErrorTransport } from '../../src/protocol/transport.ts';
-import { allOffsets, freshEnv, gen, openLog } from './helpers.ts';
+import { allOffsets, flip, freshEnv, gen, openLog } from './helpers.ts';
 
 const dom = (name: string) => new DOMException(`the platform says ${name}`, name);
 
@@ -154,8 +154,9 @@ describe('an open that fails half-way', () => {
       .map((e) => e.name)
       .filter((n) => n.endsWith('.log'))
       .sort()[1];
+    assert(name, 'a second segment');
     const bytes = dir.raw(name)!.slice();
-    bytes[40] ^= 0xff;
+    flip(bytes, 40, 0xff);
     dir.setRaw(name, bytes);
     // Without its index records the open rescans every segment and finds the damage.
     const unindexed = { ...env, idb: new IDBFactory() };

@@ -4,7 +4,7 @@
  * test gets a second, independent one.
  */
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { exportArchive } from '../../src/archive/export.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { Crc32 } from '../../src/codec/crc32.ts';
@@ -12,7 +12,19 @@ import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { OffsetOldest, type NewMessage } from '../../src/types.ts';
-import { afterCrash, allOffsets, dec, enc, freshEnv, gen, headFile, openLog, recSize, rejection } from './helpers.ts';
+import {
+  afterCrash,
+  allOffsets,
+  dec,
+  enc,
+  flip,
+  freshEnv,
+  gen,
+  headFile,
+  openLog,
+  recSize,
+  rejection,
+} from './helpers.ts';
 
 /** A keyless message whose record is exactly `size` bytes. */
 function sized(size: number, time = 1000): NewMessage {
@@ -166,8 +178,9 @@ describe('archive import checks every record', () => {
     await log.close();
     const segment = 'segments/00000000000000000000.log';
     const bytes = files[segment];
+    assert(bytes, `the archive holds ${segment}`);
     // The first byte of the value of the record of offset 1.
-    bytes[SEGMENT_HEADER_SIZE + recSize(0) + RECORD_HEADER_SIZE + 2] ^= 0x01;
+    flip(bytes, SEGMENT_HEADER_SIZE + recSize(0) + RECORD_HEADER_SIZE + 2, 0x01);
     const manifest = JSON.parse(dec.decode(files['manifest.json']));
     const listed = manifest.segments[0].log;
     expect(listed.name).toBe(segment);
@@ -196,7 +209,7 @@ describe('second guards', () => {
     const d = (await env.root.subdir(['log'], false)) as MemoryDirectory;
     const first = '00000000000000000000.log';
     const raw = d.raw(first)!.slice();
-    raw[SEGMENT_HEADER_SIZE + recSize(0) + RECORD_HEADER_SIZE + 2] ^= 0x20; // value of offset 1; its offset stays right
+    flip(raw, SEGMENT_HEADER_SIZE + recSize(0) + RECORD_HEADER_SIZE + 2, 0x20); // value of offset 1; its offset stays right
     d.setRaw(first, raw);
     const reopened = await openLog(env, 'log', { rollover: 200 });
     expect((await reopened.stat()).segments).toBeGreaterThan(1);
@@ -227,7 +240,7 @@ describe('second guards', () => {
         [30, 1],
         [31, 4],
         [40, 4],
-      ]) {
+      ] as const) {
         expect((await l.offsetByTime(start)).offset, `${what}: offsetByTime(${start})`).toBe(offset);
       }
       expect((await l.getByTime(21)).time, `${what}: the message keeps its own time`).toBe(30);

@@ -50,7 +50,9 @@ export async function headFile(env: MemoryEnv, dir = 'log'): Promise<{ d: Memory
     .map((e) => e.name)
     .filter((n) => n.endsWith('.log'))
     .sort();
-  return { d, name: names[names.length - 1] };
+  const name = names.at(-1);
+  if (name === undefined) throw new Error(`no segment file in ${dir}`);
+  return { d, name };
 }
 
 /** Bytes of the record of `gen`'s message i (key `k<i % 10>`, value `v<i>`). */
@@ -73,4 +75,10 @@ export function quotaOnWrite(
   return (file) => {
     if (matching(file)) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
   };
+}
+
+/** Flips the bits `mask` of byte `at` of `bytes` (damage for a test); a byte past the end fails the test rather than damaging nothing. */
+export function flip(bytes: Uint8Array, at: number, mask: number): void {
+  if (!Number.isInteger(at) || at < 0 || at >= bytes.length) throw new Error(`flip: no byte ${at} in ${bytes.length}`);
+  bytes[at]! ^= mask;
 }

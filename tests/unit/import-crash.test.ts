@@ -4,7 +4,7 @@
  * next import, finds either the old log or the imported one, whole, and no
  * file of the other or of the import itself is left in the directory.
  */
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { exportArchive, OffsetOldest } from '../../src/index.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { REPLACE_MARKER, STAGED_SUFFIX } from '../../src/engine/replace.ts';
@@ -145,9 +145,10 @@ describe('a crash during an import over an existing log', () => {
     const env = freshEnv();
     await oldLog(env);
     const dir = await env.root.subdir(DIR.split('/'), false);
-    const names = (await dir.list()).map((e) => e.name).sort();
+    const [, second] = (await dir.list()).map((e) => e.name).sort();
+    assert(second, 'a second file');
     // A delete that crashed mid-rename: the copy is there and its original gone.
-    await dir.rename(names[1], `${names[1]}.tmp`);
+    await dir.rename(second, `${second}.tmp`);
     let renames = 0;
     env.root.faults.beforeChange = (op) => {
       if (op === 'rename' && renames++ === 0) throw new Error('crash at the first rename');

@@ -3,7 +3,7 @@
  * another layout (an older or newer opfs-log wrote it), or in none, is never
  * unpacked; its segment is rescanned and the record written anew.
  */
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { SEGMENT_HEADER_SIZE } from '../../src/codec/segment-header.ts';
 import { PACKED_INDEX_LAYOUT } from '../../src/indexes/packed.ts';
 import { IndexStore, type SegmentRecord } from '../../src/indexes/store.ts';
@@ -21,6 +21,7 @@ describe('the layout of IndexedDB index records', () => {
     const saved = await store.load('log');
     const [foreign, bare] = [...saved.keys()].slice(1, 3);
     expect(saved.size).toBeGreaterThan(3);
+    assert(foreign !== undefined && bare !== undefined);
     expect([...saved.values()].every((r) => r.layout === PACKED_INDEX_LAYOUT)).toBe(true);
     await store.put({ ...saved.get(foreign)!, layout: PACKED_INDEX_LAYOUT + 1 });
     const { layout: _, ...withoutLayout } = saved.get(bare)!;

@@ -101,10 +101,10 @@ export async function expectStreamIsLog(nc: NatsConnection, stream: string, subj
   remote.forEach((r, i) => {
     const m = local[i];
     expect({ offset: r.offset, key: r.key, time: r.time, value: r.value }).toEqual({
-      offset: m.offset,
-      key: m.key,
-      time: m.time,
-      value: m.value,
+      offset: m?.offset,
+      key: m?.key,
+      time: m?.time,
+      value: m?.value,
     });
   });
 }

@@ -3,7 +3,7 @@
 // its local publish and its checkpoint and a server killed mid-pull; and two
 // "devices" sync through one stream, each pushing its subject and pulling
 // the other's.
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { pull, push, type Replication } from '../../src/jetstream.ts';
@@ -70,8 +70,8 @@ describe('pull', () => {
       [0, null, 'hello'],
       [1, null, null],
     ]);
-    expect(got[0].time).toBeGreaterThanOrEqual(before - 5);
-    expect(got[0].time).toBeLessThanOrEqual(Date.now() + 5);
+    expect(got[0]?.time).toBeGreaterThanOrEqual(before - 5);
+    expect(got[0]?.time).toBeLessThanOrEqual(Date.now() + 5);
   }, 60_000);
 
   it('resumes exactly once after a crash between its local publish and its checkpoint', async () => {
@@ -166,6 +166,7 @@ describe('pull', () => {
       }),
     );
     const [a, b] = devices;
+    assert(a && b);
     const replications: Replication[] = [];
     for (const d of devices) {
       replications.push(started(push(d.outbox, { connection: d.conn, stream: 'SYNC', subject: `sync.${d.name}` })));
@@ -176,6 +177,7 @@ describe('pull', () => {
     // Both publish at once, so their windows interleave in the stream and keep failing each other's expectations.
     await Promise.all(devices.map((d, i) => publishMany(d.outbox, 3000, i * 100_000, 50)));
     const [pushA, pullA, pushB, pullB] = replications;
+    assert(pushA && pullA && pushB && pullB);
     await Promise.all([caughtUp(pushA, 90_000), caughtUp(pushB, 90_000)]);
     await Promise.all([
       statusWhere(pullA, (s) => s.lag === 0 && s.position > 0 && s.state === 'online', 60_000),

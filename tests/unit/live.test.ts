@@ -44,7 +44,7 @@ describe('live tail', () => {
     latencies.sort((a, b) => a - b);
     expect(latencies[latencies.length - 1]).toBeLessThan(100);
     console.info(
-      `memory backend, reader woken by another log's publish: median ${latencies[10].toFixed(2)} ms, max ${latencies[19].toFixed(2)} ms`,
+      `memory backend, reader woken by another log's publish: median ${latencies[10]?.toFixed(2)} ms, max ${latencies[19]?.toFixed(2)} ms`,
     );
     await reader.close();
     await writer.close();

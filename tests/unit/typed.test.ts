@@ -70,7 +70,7 @@ describe('types follow from the codecs', () => {
 
     const point: Codec<{ x: number; y: number }> = {
       encode: (p) => new Uint8Array([p.x, p.y]),
-      decode: (b) => ({ x: b[0], y: b[1] }),
+      decode: (b) => ({ x: b[0]!, y: b[1]! }), // what encode wrote: two bytes
     };
     expectTypeOf(typed(log, { key: keepEmpty(utf8), value: point })).toEqualTypeOf<
       TypedLog<string, { x: number; y: number }>

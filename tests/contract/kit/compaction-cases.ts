@@ -114,7 +114,7 @@ kitCase('compactDeletes: deletes tombstones that are the first message of their 
     // Keyless tombstones are not deletes of anything.
     await log.publish([msg(null, null, 22)]);
     const before = await snapshot(log);
-    const sizes = range(0, 5).map((o) => log.size({ offset: o, time: 0, key: bytes(keys[o]), value: null }));
+    const sizes = range(0, 5).map((o) => log.size({ offset: o, time: 0, key: bytes(keys[o]!), value: null }));
 
     sameOffsets(await findDeletes(log, NOW()), range(0, 5), 'findDeletes');
     const result = await compactDeletes(log, NOW());

@@ -25,7 +25,7 @@ kitCase(
       equal(await log.cursor('projection').position(), OffsetOldest, 'a second handle on the same cursor agrees');
       // The position is what consume takes.
       await cursor.commit(7);
-      equal((await log.consume(await cursor.position(), 100)).messages[0].offset, 7, 'consume from the position');
+      equal((await log.consume(await cursor.position(), 100)).messages[0]?.offset, 7, 'consume from the position');
     });
   },
 );

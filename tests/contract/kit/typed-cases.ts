@@ -110,7 +110,7 @@ kitCase('typed: raw bytes by default, and a user codec', async (ctx) => {
 
     const float64: Codec<number> = {
       encode: (n) => new Uint8Array(new Float64Array([n]).buffer),
-      decode: (b) => new Float64Array(b.slice().buffer)[0],
+      decode: (b) => new Float64Array(b.slice().buffer)[0] ?? Number.NaN,
     };
     const readings = typed(log, { key: utf8, value: float64 });
     await readings.publish([
