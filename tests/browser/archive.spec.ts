@@ -90,106 +90,110 @@ async function traces(page: Page, path: string, dir: string): Promise<{ inOpfs: 
   );
 }
 
-test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({
-  page,
-  download: save,
-}, testInfo) => {
-  await initArchives(page);
-  const exported = await page.evaluate(async () => {
-    const { lib, bytes } = window.harness;
-    const log = await lib.open('logs/source', {
-      createDirs: true,
-      keyIndex: true,
-      timeIndex: true,
-      rollover: 3 * 1024 * 1024,
-    });
-    // ~5 MB in two segments, so each segment takes several 1 MiB chunks.
-    for (let b = 0; b < 40; b++) {
-      await log.publish(
-        Array.from({ length: 16 }, (_, i) => ({
-          key: bytes(`user-${i % 5}`),
-          value: new Uint8Array(8 * 1024).fill(b + i),
-          time: Date.UTC(2024, 0, 1) + (b * 16 + i) * 1000,
-        })),
-      );
-    }
-    await log.delete([3, 5]);
-    const before = await log.nextOffset();
-    const exporting = lib.exportArchive(log);
-    const publishing = log.publish([{ key: bytes('late'), value: bytes('published during the export') }]);
-    const [file, after] = await Promise.all([exporting, publishing]);
-    window.archives.set('source', file);
-    const stat = await log.stat();
-    await log.close();
-    return { before, after, name: file.name, type: file.type, size: file.size, segments: stat.segments };
-  });
-  expect(exported.after).toBe(exported.before + 1);
-  expect(exported.name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
-  expect(exported.type).toBe('application/zip');
-  expect(exported.size).toBeGreaterThan(5_000_000);
+test.describe(() => {
+  test.use({ browserPerTest: true }); // a download: the browser is launched with this test's downloads folder
 
-  const path = await download(page, 'source', save);
-  const names = listZip(path, testInfo);
-  expect(names).toContain('manifest.json');
-  expect(names.filter((n) => n.startsWith('segments/')).length).toBe(exported.segments);
-  expect(names.filter((n) => n.startsWith('indexes/')).length).toBe(exported.segments);
-
-  // Import the downloaded file, picked in a file input as a user would.
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'pick';
-    document.body.append(input);
-  });
-  await page.setInputFiles('#pick', path);
-  const result = await page.evaluate(async () => {
-    const { lib, bytes: text } = window.harness;
-    const file = document.querySelector<HTMLInputElement>('#pick')!.files![0];
-    if (file === undefined) throw new Error('the file input holds no file');
-    const info = await lib.importArchive('logs/copy', file);
-    const copy = await lib.open('logs/copy', info.options);
-    const source = await lib.open('logs/source', { readonly: true, ...info.options });
-    // The copy holds exactly the source up to the export's offset.
-    let problem: string | null = null;
-    let count = 0;
-    for (let at: number = lib.OffsetOldest; problem === null; ) {
-      const [a, b] = await Promise.all([source.consume(at, 100), copy.consume(at, 100)]);
-      const want = a.messages.filter((m) => m.offset < info.nextOffset);
-      if (b.messages.length !== want.length)
-        problem = `at ${at}: ${b.messages.length} messages, expected ${want.length}`;
-      for (const [i, m] of b.messages.entries()) {
-        const w = want[i];
-        if (
-          !w ||
-          m.offset !== w.offset ||
-          m.time !== w.time ||
-          String(m.key) !== String(w.key) ||
-          String(m.value) !== String(w.value)
-        ) {
-          problem ??= `message ${m.offset} differs`;
-        }
+  test('a log exported while publishing goes on downloads as a zip and imports with the same messages', async ({
+    page,
+    download: save,
+  }, testInfo) => {
+    await initArchives(page);
+    const exported = await page.evaluate(async () => {
+      const { lib, bytes } = window.harness;
+      const log = await lib.open('logs/source', {
+        createDirs: true,
+        keyIndex: true,
+        timeIndex: true,
+        rollover: 3 * 1024 * 1024,
+      });
+      // ~5 MB in two segments, so each segment takes several 1 MiB chunks.
+      for (let b = 0; b < 40; b++) {
+        await log.publish(
+          Array.from({ length: 16 }, (_, i) => ({
+            key: bytes(`user-${i % 5}`),
+            value: new Uint8Array(8 * 1024).fill(b + i),
+            time: Date.UTC(2024, 0, 1) + (b * 16 + i) * 1000,
+          })),
+        );
       }
-      count += b.messages.length;
-      if (b.messages.length === 0) break;
-      at = b.nextOffset;
-    }
-    const deleted = await window.harness.settle(copy.get(5));
-    const byKey = await copy.getByKey(text('user-2'));
-    const byTime = await copy.offsetByTime(Date.UTC(2024, 0, 1) + 100_000);
-    const next = await copy.nextOffset();
-    await copy.close();
-    await source.close();
-    return { info, problem, count, deleted, byKey: byKey.offset, byTime: byTime.offset, next };
+      await log.delete([3, 5]);
+      const before = await log.nextOffset();
+      const exporting = lib.exportArchive(log);
+      const publishing = log.publish([{ key: bytes('late'), value: bytes('published during the export') }]);
+      const [file, after] = await Promise.all([exporting, publishing]);
+      window.archives.set('source', file);
+      const stat = await log.stat();
+      await log.close();
+      return { before, after, name: file.name, type: file.type, size: file.size, segments: stat.segments };
+    });
+    expect(exported.after).toBe(exported.before + 1);
+    expect(exported.name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
+    expect(exported.type).toBe('application/zip');
+    expect(exported.size).toBeGreaterThan(5_000_000);
+
+    const path = await download(page, 'source', save);
+    const names = listZip(path, testInfo);
+    expect(names).toContain('manifest.json');
+    expect(names.filter((n) => n.startsWith('segments/')).length).toBe(exported.segments);
+    expect(names.filter((n) => n.startsWith('indexes/')).length).toBe(exported.segments);
+
+    // Import the downloaded file, picked in a file input as a user would.
+    await page.evaluate(() => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.id = 'pick';
+      document.body.append(input);
+    });
+    await page.setInputFiles('#pick', path);
+    const result = await page.evaluate(async () => {
+      const { lib, bytes: text } = window.harness;
+      const file = document.querySelector<HTMLInputElement>('#pick')!.files![0];
+      if (file === undefined) throw new Error('the file input holds no file');
+      const info = await lib.importArchive('logs/copy', file);
+      const copy = await lib.open('logs/copy', info.options);
+      const source = await lib.open('logs/source', { readonly: true, ...info.options });
+      // The copy holds exactly the source up to the export's offset.
+      let problem: string | null = null;
+      let count = 0;
+      for (let at: number = lib.OffsetOldest; problem === null; ) {
+        const [a, b] = await Promise.all([source.consume(at, 100), copy.consume(at, 100)]);
+        const want = a.messages.filter((m) => m.offset < info.nextOffset);
+        if (b.messages.length !== want.length)
+          problem = `at ${at}: ${b.messages.length} messages, expected ${want.length}`;
+        for (const [i, m] of b.messages.entries()) {
+          const w = want[i];
+          if (
+            !w ||
+            m.offset !== w.offset ||
+            m.time !== w.time ||
+            String(m.key) !== String(w.key) ||
+            String(m.value) !== String(w.value)
+          ) {
+            problem ??= `message ${m.offset} differs`;
+          }
+        }
+        count += b.messages.length;
+        if (b.messages.length === 0) break;
+        at = b.nextOffset;
+      }
+      const deleted = await window.harness.settle(copy.get(5));
+      const byKey = await copy.getByKey(text('user-2'));
+      const byTime = await copy.offsetByTime(Date.UTC(2024, 0, 1) + 100_000);
+      const next = await copy.nextOffset();
+      await copy.close();
+      await source.close();
+      return { info, problem, count, deleted, byKey: byKey.offset, byTime: byTime.offset, next };
+    });
+    const info: ArchiveInfo = result.info;
+    expect(info).toMatchObject({ dir: 'logs/source', nextOffset: exported.before, messages: exported.before - 2 });
+    expect(result.problem).toBeNull();
+    expect(result.count).toBe(exported.before - 2);
+    expect(result.next).toBe(exported.before);
+    expect(result.deleted).toMatchObject({ ok: false, code: 'NotFound' });
+    expect(result.byKey).toBe(exported.before - 4); // the last user-2 message (i = 12 of the last batch)
+    expect(result.byTime).toBe(100);
+    expect(await traces(page, 'logs/copy', 'logs/copy')).toEqual({ inOpfs: true, records: exported.segments });
   });
-  const info: ArchiveInfo = result.info;
-  expect(info).toMatchObject({ dir: 'logs/source', nextOffset: exported.before, messages: exported.before - 2 });
-  expect(result.problem).toBeNull();
-  expect(result.count).toBe(exported.before - 2);
-  expect(result.next).toBe(exported.before);
-  expect(result.deleted).toMatchObject({ ok: false, code: 'NotFound' });
-  expect(result.byKey).toBe(exported.before - 4); // the last user-2 message (i = 12 of the last batch)
-  expect(result.byTime).toBe(100);
-  expect(await traces(page, 'logs/copy', 'logs/copy')).toEqual({ inOpfs: true, records: exported.segments });
 });
 
 test('damaged, truncated and foreign files reject Corrupted and leave nothing behind', async ({ page }) => {

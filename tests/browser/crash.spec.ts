@@ -7,6 +7,9 @@ import { test, expect, gotoHarness, crashRenderer } from './fixtures.ts';
 import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 
+// Each test here closes tabs, crashes the renderer or kills the browser: a browser of its own, on a fresh profile.
+test.use({ browserPerTest: true });
+
 declare global {
   interface Window {
     /** Progress of the publishes started by `startStream`. */

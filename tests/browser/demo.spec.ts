@@ -222,57 +222,61 @@ test('finds by key, jumps to a time, deletes selected messages, and says what we
   await snap(page, testInfo, '04-error');
 });
 
-test('exports the log as a download and imports it from a file', async ({ page, download }, testInfo) => {
-  await openExplorer(page);
-  await createLog(page, 'logs/source', { rollover: 300 });
-  for (let i = 0; i < 8; i++) await publish(page, `message ${i}`, { key: `k${i % 2}` });
-  await expect(notice(page)).toHaveText('Published message #7.');
-  await page.getByLabel('Select message 2').check();
-  await page.getByRole('button', { name: 'Delete 1 selected' }).click();
-  await expect(notice(page)).toContainText('Deleted 1 message');
+test.describe(() => {
+  test.use({ browserPerTest: true }); // a download: the browser is launched with this test's downloads folder
 
-  const { path: archive, name } = await download(page, () =>
-    page.getByRole('button', { name: 'Export archive' }).click(),
-  );
-  expect(name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
-  await expect(notice(page)).toContainText(`Exported ${name}`);
-  const unzip = spawnSync('unzip', ['-l', archive], { encoding: 'utf8' });
-  const listing = unzip.error ? Object.keys(unzipSync(readFileSync(archive))).join('\n') : unzip.stdout;
-  expect(listing).toContain('manifest.json');
-  expect(listing).toContain('segments/00000000000000000000.log');
-  await snap(page, testInfo, '01-exported');
+  test('exports the log as a download and imports it from a file', async ({ page, download }, testInfo) => {
+    await openExplorer(page);
+    await createLog(page, 'logs/source', { rollover: 300 });
+    for (let i = 0; i < 8; i++) await publish(page, `message ${i}`, { key: `k${i % 2}` });
+    await expect(notice(page)).toHaveText('Published message #7.');
+    await page.getByLabel('Select message 2').check();
+    await page.getByRole('button', { name: 'Delete 1 selected' }).click();
+    await expect(notice(page)).toContainText('Deleted 1 message');
 
-  const importForm = page.locator('#import-form');
-  const importInto = async (file: string, dir: string, overwrite = false) => {
-    await importForm.getByLabel('Archive (.zip)').setInputFiles(file);
-    await importForm.getByLabel('Into directory').fill(dir);
-    await importForm.getByLabel('Replace the log that is there').setChecked(overwrite);
-    await importForm.getByRole('button', { name: 'Import' }).click();
-  };
-  await importInto(archive, 'logs/restored');
-  await expect(notice(page)).toHaveText('Imported 7 messages into logs/restored (next offset 8).');
-  await page.getByRole('button', { name: 'Open logs/restored', exact: true }).click();
-  await expect(page.locator('#log-title')).toHaveText('logs/restored');
-  await expect.poll(() => offsets(page)).toEqual([7, 6, 5, 4, 3, 1, 0]);
-  await expect(row(page, 7).locator('td.value')).toHaveText('message 7');
-  await expect(page.locator('#stat')).toContainText('next offset 8');
-  await snap(page, testInfo, '02-imported');
+    const { path: archive, name } = await download(page, () =>
+      page.getByRole('button', { name: 'Export archive' }).click(),
+    );
+    expect(name).toMatch(/^logs_source-\d{8}-\d{6}\.zip$/);
+    await expect(notice(page)).toContainText(`Exported ${name}`);
+    const unzip = spawnSync('unzip', ['-l', archive], { encoding: 'utf8' });
+    const listing = unzip.error ? Object.keys(unzipSync(readFileSync(archive))).join('\n') : unzip.stdout;
+    expect(listing).toContain('manifest.json');
+    expect(listing).toContain('segments/00000000000000000000.log');
+    await snap(page, testInfo, '01-exported');
 
-  // Again into the same dir: refused without "replace", a readable error.
-  await page.getByRole('button', { name: 'Close' }).click();
-  await importInto(archive, 'logs/restored');
-  await expect(error(page)).toContainText('InvalidArgument');
-  await expect(error(page)).toContainText('overwrite');
-  await importInto(archive, 'logs/restored', true);
-  await expect(notice(page)).toHaveText('Imported 7 messages into logs/restored (next offset 8).');
+    const importForm = page.locator('#import-form');
+    const importInto = async (file: string, dir: string, overwrite = false) => {
+      await importForm.getByLabel('Archive (.zip)').setInputFiles(file);
+      await importForm.getByLabel('Into directory').fill(dir);
+      await importForm.getByLabel('Replace the log that is there').setChecked(overwrite);
+      await importForm.getByRole('button', { name: 'Import' }).click();
+    };
+    await importInto(archive, 'logs/restored');
+    await expect(notice(page)).toHaveText('Imported 7 messages into logs/restored (next offset 8).');
+    await page.getByRole('button', { name: 'Open logs/restored', exact: true }).click();
+    await expect(page.locator('#log-title')).toHaveText('logs/restored');
+    await expect.poll(() => offsets(page)).toEqual([7, 6, 5, 4, 3, 1, 0]);
+    await expect(row(page, 7).locator('td.value')).toHaveText('message 7');
+    await expect(page.locator('#stat')).toContainText('next offset 8');
+    await snap(page, testInfo, '02-imported');
 
-  // Not an archive at all.
-  const text = testInfo.outputPath('notes.zip');
-  writeFileSync(text, 'These are my notes, not an archive.');
-  await importInto(text, 'logs/notes');
-  await expect(error(page)).toContainText('Could not import notes.zip: Corrupted: notes.zip: not a zip archive');
-  await expect(page.locator('#log-list li[data-dir="logs/notes"]')).toHaveCount(0);
-  await snap(page, testInfo, '03-bad-import');
+    // Again into the same dir: refused without "replace", a readable error.
+    await page.getByRole('button', { name: 'Close' }).click();
+    await importInto(archive, 'logs/restored');
+    await expect(error(page)).toContainText('InvalidArgument');
+    await expect(error(page)).toContainText('overwrite');
+    await importInto(archive, 'logs/restored', true);
+    await expect(notice(page)).toHaveText('Imported 7 messages into logs/restored (next offset 8).');
+
+    // Not an archive at all.
+    const text = testInfo.outputPath('notes.zip');
+    writeFileSync(text, 'These are my notes, not an archive.');
+    await importInto(text, 'logs/notes');
+    await expect(error(page)).toContainText('Could not import notes.zip: Corrupted: notes.zip: not a zip archive');
+    await expect(page.locator('#log-list li[data-dir="logs/notes"]')).toHaveCount(0);
+    await snap(page, testInfo, '03-bad-import');
+  });
 });
 
 test("a second tab opens the log for writing too, and each tab sees the other's messages live", async ({
@@ -328,17 +332,21 @@ test("a second tab opens the log for writing too, and each tab sees the other's 
   await expect(second.locator('#log-owner')).toHaveText('this tab owns the files');
 });
 
-test('shows the storage estimate and asks for persistent storage', async ({ page }, testInfo) => {
-  await openExplorer(page);
-  await expect(page.locator('#storage-usage')).toHaveText(
-    /^[\d.]+ (bytes|KiB|MiB|GiB) used of [\d.]+ (KiB|MiB|GiB|TiB)$/,
-  );
-  const persisted = page.locator('#storage-persisted');
-  await expect(persisted).toHaveText(/persistent/i);
-  const ask = page.getByRole('button', { name: 'Make storage persistent' });
-  if (await ask.isVisible()) {
-    await ask.click();
-    await expect(notice(page)).toContainText(/persistent/);
-  }
-  await snap(page, testInfo, '01-storage');
+test.describe(() => {
+  test.use({ browserPerTest: true }); // persistence granted would stay with a shared browser's origin
+
+  test('shows the storage estimate and asks for persistent storage', async ({ page }, testInfo) => {
+    await openExplorer(page);
+    await expect(page.locator('#storage-usage')).toHaveText(
+      /^[\d.]+ (bytes|KiB|MiB|GiB) used of [\d.]+ (KiB|MiB|GiB|TiB)$/,
+    );
+    const persisted = page.locator('#storage-persisted');
+    await expect(persisted).toHaveText(/persistent/i);
+    const ask = page.getByRole('button', { name: 'Make storage persistent' });
+    if (await ask.isVisible()) {
+      await ask.click();
+      await expect(notice(page)).toContainText(/persistent/);
+    }
+    await snap(page, testInfo, '01-storage');
+  });
 });

@@ -3,12 +3,16 @@
 // contexts keep OPFS in memory behind IPC, 20-30x slower per call (measured
 // in Chromium: 1000 small writes ~700 ms against ~25 ms) and not what users run.
 //
-// - `test`: every test gets its own browser on a fresh profile, deleted
-//   afterwards: fresh OPFS, IndexedDB and Web Locks. For the browser-only
-//   specs, which close tabs, crash renderers, kill the browser, change quota.
-// - `contractTest`: the contract cases, many and short, share one browser per
-//   Playwright worker; each gets a new tab after OPFS and IndexedDB are wiped.
-//   (A fresh browser per test would cost ~1.5 s (Chromium) to ~4 s (Firefox) each.)
+// Each Playwright worker keeps one browser on a profile of its own, which its
+// tests share (a launch per test costs ~1.5 s in Chromium, ~1.5-4 s and more
+// CPU in Firefox):
+// - `test`: each test gets new tabs on a fresh origin (OPFS, IndexedDB and
+//   localStorage wiped, no Web Lock held); its tabs are closed after it. A
+//   test that kills or relaunches the browser, crashes a renderer, changes
+//   quota or prefs, works on the profile's files or downloads asks for a
+//   browser of its own on a fresh profile: `test.use({ browserPerTest: true })`.
+// - `contractTest`: the contract cases, many and short; a case that passed
+//   leaves its tab (wiped again) to the next.
 import { test as base, expect } from '@playwright/test';
 import type { BrowserContext, ConsoleMessage, Page, TestInfo } from '@playwright/test';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
@@ -125,6 +129,14 @@ function recordConsole(context: BrowserContext, testInfo: TestInfo): () => Promi
 }
 
 export interface Fixtures {
+  /**
+   * A browser of this test's own, on a fresh profile, instead of the
+   * worker's shared one (`test.use({ browserPerTest: true })`): for tests that
+   * kill or relaunch the browser, crash a renderer, change quota or prefs,
+   * read the profile's files or download. Needed by `profileDir`, `launch`,
+   * `relaunch`, `killBrowser`, `download` and `firefoxPrefs`, which say so if it is missing.
+   */
+  browserPerTest: boolean;
   /** The profile directory of this test; a relaunch with `launch()` reuses it. */
   profileDir: string;
   /** Launches this project's browser on `profileDir`; every context launched is closed after the test. */
@@ -156,8 +168,69 @@ export interface Fixtures {
   anotherDevice: () => Promise<Page>;
 }
 
-export const test = base.extend<Fixtures>({
-  profileDir: async ({ engine }, use) => {
+/** The browser the tests of one Playwright worker share (`test` unless `browserPerTest`, and `contractTest`). */
+interface SharedBrowser {
+  /** Its context: launched on first use, and again if a test took the browser down. */
+  context: () => Promise<BrowserContext>;
+  /** Its profile directory. */
+  profileDir: string;
+  /** The harness tab a contract case that passed leaves for the next one (see `contractTest`). */
+  kept: Page | null;
+}
+
+/**
+ * The worker-scoped part, one for `test` and `contractTest` alike: with the
+ * same worker fixtures they run in the same worker processes, which keep
+ * their browser from one spec file to the next.
+ */
+const shared = base.extend<Record<never, never>, { sharedBrowser: SharedBrowser }>({
+  sharedBrowser: [
+    async ({}, use, workerInfo) => {
+      const engine = browserOf(workerInfo.project.use.browserName);
+      const profileDir = await newProfileDir(engine);
+      const baseURL = workerInfo.project.use.baseURL;
+      const state: { launched: Promise<BrowserContext> | null } = { launched: null };
+      const browser: SharedBrowser = {
+        context: () => {
+          state.launched ??= launchBrowser(engine, profileDir, { baseURL }).then((context) => {
+            context.on('close', () => {
+              state.launched = null;
+              browser.kept = null;
+            });
+            return context;
+          });
+          return state.launched;
+        },
+        profileDir,
+        kept: null,
+      };
+      await use(browser);
+      if (state.launched) await (await state.launched).close().catch(() => {});
+      removeProfileDir(profileDir);
+    },
+    { scope: 'worker' },
+  ],
+});
+
+const needsOwnBrowser = (what: string) =>
+  new Error(`${what} needs a browser of the test's own: test.use({ browserPerTest: true }) in its file or describe()`);
+
+/**
+ * `test`: by default a test runs in the browser its Playwright worker shares
+ * with the tests before it, in tabs of its own, on an origin wiped of what
+ * they left (OPFS, IndexedDB, localStorage, with no Web Lock held): a fresh
+ * origin, as a fresh profile would give, without launching a browser per test
+ * (~1.5 s in Chromium, ~1.5–4 s and more CPU in Firefox). Every tab a test
+ * opened is closed after it. With `browserPerTest`, it gets a browser of its
+ * own on a fresh profile, deleted afterwards.
+ */
+export const test = shared.extend<Fixtures>({
+  browserPerTest: [false, { option: true }],
+
+  profileDir: async ({ engine, browserPerTest, sharedBrowser }, use) => {
+    // A shared browser's profile holds what earlier tests left (wiped from its origin, but
+    // there): a test that reads or changes the profile itself has a browser of its own.
+    if (!browserPerTest) return use(sharedBrowser.profileDir);
     const dir = await newProfileDir(engine);
     await use(dir);
     removeProfileDir(dir);
@@ -175,7 +248,9 @@ export const test = base.extend<Fixtures>({
     await use(dir);
   },
 
-  download: async ({ engine, downloadsDir }, use, testInfo) => {
+  download: async ({ engine, downloadsDir, browserPerTest }, use, testInfo) => {
+    // The shared browser was launched without this test's downloads folder.
+    if (!browserPerTest) throw needsOwnBrowser('download');
     await use(async (page, trigger) => {
       if (engine === 'chromium') {
         const [dl] = await Promise.all([page.waitForEvent('download'), trigger()]);
@@ -189,9 +264,10 @@ export const test = base.extend<Fixtures>({
     });
   },
 
-  launch: async ({ profileDir, baseURL, engine, firefoxPrefs, downloadsDir }, use) => {
+  launch: async ({ browserPerTest, profileDir, baseURL, engine, firefoxPrefs, downloadsDir }, use) => {
     const launched: BrowserContext[] = [];
     await use(async () => {
+      if (!browserPerTest) throw needsOwnBrowser('launch (and relaunch)');
       const context = await launchBrowser(engine, profileDir, {
         baseURL,
         downloadsPath: downloadsDir,
@@ -203,22 +279,38 @@ export const test = base.extend<Fixtures>({
     for (const context of launched) await context.close().catch(() => {});
   },
 
-  context: async ({ launch }, use, testInfo) => {
-    const context = await launch();
+  context: async ({ browserPerTest, launch, sharedBrowser, firefoxPrefs }, use, testInfo) => {
+    if (!browserPerTest && Object.keys(firefoxPrefs).length > 0) throw needsOwnBrowser('firefoxPrefs');
+    const context = browserPerTest ? await launch() : await sharedBrowser.context();
     const attachConsole = recordConsole(context, testInfo);
     await use(context);
     await attachConsole();
+    // The shared browser goes on to the next test with none of this one's tabs.
+    if (!browserPerTest) await Promise.all(context.pages().map((page) => page.close().catch(() => {})));
   },
 
-  /** The first tab, already on the harness. */
-  page: async ({ context }, use) => {
-    const page = context.pages()[0] ?? (await context.newPage());
+  /**
+   * The first tab, on the harness. In the shared browser a new tab, after
+   * every other is closed (a contract case's kept tab too) and the origin wiped.
+   */
+  page: async ({ browserPerTest, context, sharedBrowser }, use) => {
+    if (browserPerTest) {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await gotoHarness(page);
+      await use(page);
+      return;
+    }
+    sharedBrowser.kept = null;
+    await Promise.all(context.pages().map((page) => page.close().catch(() => {})));
+    const page = await context.newPage();
     await gotoHarness(page);
+    await wipeOrigin(page);
     await use(page);
   },
 
-  killBrowser: async ({ profileDir }, use) => {
+  killBrowser: async ({ browserPerTest, profileDir }, use) => {
     await use(async (context) => {
+      if (!browserPerTest) throw needsOwnBrowser('killBrowser');
       const closed = new Promise((resolve) => context.once('close', resolve));
       process.kill(browserPid(profileDir), 'SIGKILL');
       await closed;
@@ -303,52 +395,49 @@ function wipeAttempts(page: Page, attempts: number): Promise<string | null> {
   }, attempts);
 }
 
-export const contractTest = base.extend<
-  Record<never, never>,
-  { sharedContext: () => Promise<BrowserContext>; kept: { page: Page | null } }
->({
-  sharedContext: [
-    async ({}, use, workerInfo) => {
-      const engine = browserOf(workerInfo.project.use.browserName);
-      const profileDir = await newProfileDir(engine);
-      const baseURL = workerInfo.project.use.baseURL;
-      const browser: { context: Promise<BrowserContext> | null } = { context: null };
-      await use(() => {
-        // Relaunch if a test took the browser down.
-        browser.context ??= launchBrowser(engine, profileDir, { baseURL }).then((context) => {
-          context.on('close', () => (browser.context = null));
-          return context;
-        });
-        return browser.context;
-      });
-      if (browser.context) await (await browser.context).close().catch(() => {});
-      removeProfileDir(profileDir);
-    },
-    { scope: 'worker' },
-  ],
+/** How long a new test waits for the Web Locks of the tabs closed before it to be let go. */
+const LOCKS_FREE_MS = 10_000;
 
-  /** The harness tab the last test passed in, kept for the next. */
-  kept: [
-    async ({}, use) => {
-      await use({ page: null });
-    },
-    { scope: 'worker' },
-  ],
+/**
+ * A fresh origin in the shared browser: OPFS and IndexedDB wiped, localStorage
+ * cleared (the explorer keeps each log's options there), and no Web Lock held
+ * or asked for: the closed tabs' workers let theirs go a moment after the tab
+ * closes, and a writer lock still held would make the test's first open wait.
+ */
+async function wipeOrigin(page: Page): Promise<void> {
+  await wipeStorage(page);
+  const left = await page.evaluate(async (ms) => {
+    localStorage.clear();
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const { held = [], pending = [] } = await navigator.locks.query();
+      if (held.length + pending.length === 0) return null;
+      if (Date.now() > deadline) return [...held, ...pending].map((lock) => `${lock.name} (${lock.mode})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, LOCKS_FREE_MS);
+  if (left !== null)
+    throw new Error(
+      `Web Locks still held ${LOCKS_FREE_MS / 1000} s after the last test's tabs closed: ${left.join(', ')}`,
+    );
+}
 
-  context: async ({ sharedContext }, use) => {
-    await use(await sharedContext());
+/**
+ * `contractTest`: the contract cases, many and short, in the worker's shared
+ * browser. After a case that passed, the next one gets the same tab: each
+ * case works in directories of its own and closes its logs, as the unit tier
+ * runs them all in one process; a new tab costs more than the case (worse in
+ * Firefox). After a failure, or where the wipe finds files still held, it is
+ * a new tab.
+ */
+export const contractTest = shared.extend({
+  context: async ({ sharedBrowser }, use) => {
+    await use(await sharedBrowser.context());
   },
 
-  /**
-   * A harness tab with OPFS and IndexedDB wiped. After a test that passed,
-   * the next one gets the same tab: each case works in directories of its
-   * own and closes its logs, as the unit tier runs them all in one process;
-   * a new tab costs more than the case (worse in Firefox). After a failure,
-   * or where the wipe finds files still held, it is a new tab.
-   */
-  page: async ({ context, kept }, use, testInfo) => {
-    let page = kept.page;
-    kept.page = null;
+  page: async ({ context, sharedBrowser }, use, testInfo) => {
+    let page = sharedBrowser.kept;
+    sharedBrowser.kept = null;
     if (page && (page.isClosed() || page.context() !== context || !(await tryWipe(page)))) {
       await page.close().catch(() => {});
       page = null;
@@ -361,7 +450,7 @@ export const contractTest = base.extend<
     const attachConsole = recordConsole(context, testInfo);
     await use(page);
     await attachConsole();
-    if (testInfo.status === testInfo.expectedStatus && !page.isClosed()) kept.page = page;
+    if (testInfo.status === testInfo.expectedStatus && !page.isClosed()) sharedBrowser.kept = page;
     else await page.close().catch(() => {});
   },
 });

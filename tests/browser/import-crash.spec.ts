@@ -6,6 +6,9 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
 
+// Each test here kills the browser: a browser of its own, on a fresh profile.
+test.use({ browserPerTest: true });
+
 const OLD = { tag: 'old', messages: 3_000, rollover: 256 * 1024 };
 const NEW = { tag: 'new', messages: 24_000, rollover: 1024 * 1024 };
 const VALUE_BYTES = 1_000;

@@ -82,36 +82,41 @@ test(`push 100k messages: the stream holds the log exactly; a page on another pr
   console.log(`pulled ${count} messages into another profile in ${pulled.ms.toFixed(0)} ms`);
 });
 
-test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
-  page,
-  context,
-  engine,
-  profileDir,
-}) => {
-  test.setTimeout(120_000);
-  const count = 20_000;
-  await publishAndPush(page, nats.server.wsUrl, count);
-  await reachPosition(page, 'push', 4_000);
-  await crashRenderer(page, context, engine, profileDir);
-  await page.close().catch(() => {});
-  const next = await context.newPage();
-  await gotoHarness(next);
-  await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
-});
+test.describe(() => {
+  // These two crash the renderer and kill the browser: a browser of their own each.
+  test.use({ browserPerTest: true });
 
-test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
-  page,
-  context,
-  killBrowser,
-  relaunch,
-}) => {
-  test.setTimeout(120_000);
-  const count = 20_000;
-  await publishAndPush(page, nats.server.wsUrl, count);
-  await reachPosition(page, 'push', 4_000);
-  await killBrowser(context);
-  const { page: next } = await relaunch();
-  await resumeAndCompare(next, nats.server.wsUrl, count, 'browser killed');
+  test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+    page,
+    context,
+    engine,
+    profileDir,
+  }) => {
+    test.setTimeout(120_000);
+    const count = 20_000;
+    await publishAndPush(page, nats.server.wsUrl, count);
+    await reachPosition(page, 'push', 4_000);
+    await crashRenderer(page, context, engine, profileDir);
+    await page.close().catch(() => {});
+    const next = await context.newPage();
+    await gotoHarness(next);
+    await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
+  });
+
+  test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+    page,
+    context,
+    killBrowser,
+    relaunch,
+  }) => {
+    test.setTimeout(120_000);
+    const count = 20_000;
+    await publishAndPush(page, nats.server.wsUrl, count);
+    await reachPosition(page, 'push', 4_000);
+    await killBrowser(context);
+    const { page: next } = await relaunch();
+    await resumeAndCompare(next, nats.server.wsUrl, count, 'browser killed');
+  });
 });
 
 test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once (${CHROMIUM_ONLY})`, async ({

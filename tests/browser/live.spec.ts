@@ -178,27 +178,31 @@ function position(page: Page, cursor: string): Promise<number> {
   return page.evaluate((c) => window.harness.log('w').cursor(c).position(), cursor);
 }
 
-test('a committed cursor survives its tab being closed and the browser being killed', async ({
-  page,
-  context,
-  killBrowser,
-  relaunch,
-}) => {
-  await open(page, 'w', { createDirs: true });
-  await publish(page, 'w', 10);
-  await page.evaluate(() => window.harness.log('w').cursor('projection').commit(7));
-  await page.close(); // the log is never closed: its worker dies with the tab
+test.describe(() => {
+  test.use({ browserPerTest: true }); // it kills the browser
 
-  const second = await context.newPage();
-  await gotoHarness(second);
-  await openWhenFree(second);
-  expect(await position(second, 'projection')).toBe(7);
-  await second.evaluate(() => window.harness.log('w').cursor('projection').commit(10));
+  test('a committed cursor survives its tab being closed and the browser being killed', async ({
+    page,
+    context,
+    killBrowser,
+    relaunch,
+  }) => {
+    await open(page, 'w', { createDirs: true });
+    await publish(page, 'w', 10);
+    await page.evaluate(() => window.harness.log('w').cursor('projection').commit(7));
+    await page.close(); // the log is never closed: its worker dies with the tab
 
-  await killBrowser(context);
-  const { page: third } = await relaunch();
-  await openWhenFree(third);
-  expect(await position(third, 'projection')).toBe(10);
-  expect(await position(third, 'other')).toBe(-2); // OffsetOldest: never committed
-  await third.evaluate(() => window.harness.log('w').close());
+    const second = await context.newPage();
+    await gotoHarness(second);
+    await openWhenFree(second);
+    expect(await position(second, 'projection')).toBe(7);
+    await second.evaluate(() => window.harness.log('w').cursor('projection').commit(10));
+
+    await killBrowser(context);
+    const { page: third } = await relaunch();
+    await openWhenFree(third);
+    expect(await position(third, 'projection')).toBe(10);
+    expect(await position(third, 'other')).toBe(-2); // OffsetOldest: never committed
+    await third.evaluate(() => window.harness.log('w').close());
+  });
 });

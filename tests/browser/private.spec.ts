@@ -6,24 +6,26 @@ import { chromium } from '@playwright/test';
 import { test, expect, gotoHarness } from './fixtures.ts';
 import { browserPath, CHROMIUM_ARGS } from '../../scripts/browsers.mjs';
 
-// Firefox: every window of the profile is private.
-test.use({ firefoxPrefs: { 'browser.privatebrowsing.autostart': true } });
+// Firefox: every window of the profile is private (a pref, so a browser of its own).
+test.use({ browserPerTest: true, firefoxPrefs: { 'browser.privatebrowsing.autostart': true } });
 
 const UNSUPPORTED = { ok: false, code: 'Unsupported', isLogError: true };
 
 const FIREFOX_ONLY = "Firefox only: Chromium's incognito windows have OPFS";
 const CHROMIUM_ONLY = 'Chromium only: Firefox has no OPFS in private windows';
 
-test(`in a private window, Firefox has no OPFS: open rejects Unsupported and says so (${FIREFOX_ONLY})`, async ({
-  page,
-  engine,
-}) => {
-  test.skip(engine !== 'firefox', FIREFOX_ONLY);
-  for (const options of [{ createDirs: true }, { createDirs: true, exclusive: true }, { readonly: true }]) {
-    const settled = await page.evaluate((o) => window.harness.openAs('w', 'private/events', o), options);
-    expect(settled, JSON.stringify(options)).toMatchObject(UNSUPPORTED);
-    expect(settled.ok ? '' : settled.error).toContain('private window');
-  }
+test.describe(() => {
+  // Skipped before the page's browser is launched.
+  test.skip(({ browserName }) => browserName !== 'firefox', FIREFOX_ONLY);
+  test(`in a private window, Firefox has no OPFS: open rejects Unsupported and says so (${FIREFOX_ONLY})`, async ({
+    page,
+  }) => {
+    for (const options of [{ createDirs: true }, { createDirs: true, exclusive: true }, { readonly: true }]) {
+      const settled = await page.evaluate((o) => window.harness.openAs('w', 'private/events', o), options);
+      expect(settled, JSON.stringify(options)).toMatchObject(UNSUPPORTED);
+      expect(settled.ok ? '' : settled.error).toContain('private window');
+    }
+  });
 });
 
 test(`in an incognito window, Chromium keeps OPFS in memory: a log works (${CHROMIUM_ONLY})`, async ({

@@ -44,7 +44,9 @@ const MAX_BATCHES = 200; // 50 MiB: if none of these is refused, the quota is no
 const FIREFOX_LIMIT_KIB = 20 * 1024;
 const MIB = 2 ** 20;
 
+// Quota is the profile's (Chromium: overridden per origin; Firefox: a pref): a browser of its own per test.
 test.use({
+  browserPerTest: true,
   firefoxPrefs: {
     'dom.storageManager.prompt.testing.allow': true,
     'dom.quotaManager.temporaryStorage.fixedLimit': FIREFOX_LIMIT_KIB,

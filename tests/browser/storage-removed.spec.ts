@@ -11,6 +11,9 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
+// Each test here removes the origin's storage (Firefox: from the profile's files): a browser of its own, on a fresh profile.
+test.use({ browserPerTest: true });
+
 const DIR = 'removed/events';
 const REMOVED = { ok: false, code: 'StorageRemoved', isLogError: true };
 
