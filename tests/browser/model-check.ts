@@ -311,8 +311,13 @@ export interface RunPlan {
   options: Options;
   seed: number;
   mix: Mix;
-  /** How long the writer runs its mix. */
+  /** How long the writer runs its mix at least. */
   ms: number;
+  /**
+   * When the run ends even if the counts below were not reached (a machine so
+   * loaded that the reader gets few calls in): 60 s unless given.
+   */
+  maxMs?: number;
   /** Messages published before the reader opens. */
   initial: number;
   /** The run goes on past `ms` until the writer ran this many operations (the seeded part included)… */
@@ -342,6 +347,7 @@ export interface RunResult {
 export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<RunResult> {
   const keys = Array.from({ length: plan.keys + 1 }, (_, i) => `k${i}`); // one key never published
   const { ms } = plan;
+  const maxMs = plan.maxMs ?? 60_000;
   const writerPlan = {
     dir: plan.dir,
     options: plan.options,
@@ -364,17 +370,17 @@ export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<
   const reading = reader.evaluate((p) => window.readers.runReader(p), {
     seed: plan.seed + 1,
     keys,
-    ms: 8 * ms,
+    ms: maxMs + 20_000,
     blockMs: 40,
   });
   // Both sides must have done enough however slow the machine is: the writer goes on (in
   // slices) until `ms` passed, it ran `minOps` operations and the reader made `minReads`
-  // calls (`minFound` of them with messages), or a long bound passed.
+  // calls (`minFound` of them with messages), or `maxMs` passed.
   const began = Date.now();
   for (;;) {
-    const ops = await writer.evaluate((m) => window.readers.runWriter(m), 1000);
+    const ops = await writer.evaluate((m) => window.readers.runWriter(m), 500);
     const elapsed = Date.now() - began;
-    if (ops < 0 || elapsed > 6 * ms) break;
+    if (ops < 0 || elapsed > maxMs) break;
     if (elapsed < ms || ops < plan.minOps) continue;
     const [reads, found] = await reader.evaluate(() => [window.readers.readCount(), window.readers.foundCount()]);
     if (reads >= plan.minReads && found >= (plan.minFound ?? 0)) break;
