@@ -19,6 +19,18 @@ export default defineConfig({
     strictPort: true,
     open: hasDisplay && !testServer,
     hmr: !testServer,
+    // The browser tier's server transforms the pages' modules as it starts, not while the
+    // first tests wait for them (harness, worker, explorer, the specs' page-side tools).
+    warmup: testServer
+      ? {
+          clientFiles: [
+            './tests/browser/harness.ts',
+            './tests/browser/*-page.ts',
+            './worker/worker.ts',
+            './demo/main.ts',
+          ],
+        }
+      : undefined,
   },
   // Pre-bundle the runtime deps up front: if vite found one late (in the worker)
   // it would re-optimize and reload pages mid-test.
