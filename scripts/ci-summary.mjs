@@ -7,7 +7,7 @@
 //
 //   node scripts/ci-summary.mjs --status <npm test exit code> --log <npm test output>
 //                               --vitest <vitest.json> --playwright <playwright.json>
-//                               --consumers <consumers.json>
+//                               --consumers <consumers.json> [--seconds <CI's wall time so far>]
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     vitest: { type: 'string' },
     playwright: { type: 'string' },
     consumers: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 
@@ -39,7 +40,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
 
 /**
  * Where the browser tier's time goes: each spec file's tests added up per
- * project (with two workers the wall time is about half the sum), slowest first.
+ * project (with N workers the wall time is about the sum over N), slowest first.
  */
 function browserTimes(report) {
   const bySpec = new Map();
@@ -111,6 +112,8 @@ function playwrightTier(report) {
     return t;
   }
   t.ms = report.stats?.duration ?? null;
+  const workers = report.config?.metadata?.actualWorkers ?? report.config?.workers;
+  if (workers) t.name = `browser (playwright, ${workers} workers)`;
   const visit = (suite, path) => {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests ?? []) {
@@ -176,6 +179,7 @@ if (slowest.length > 0) {
   for (const [spec, ms] of slowest) console.log(`  ${seconds(ms).padStart(6)}  ${spec}`);
 }
 
+if (args.seconds) console.log(`CI took ${args.seconds} s (npm ci, setup and every tier)`);
 const status = Number(args.status);
 let passed = 0;
 let failed = 0;
