@@ -15,6 +15,7 @@ import { OffsetOldest, type NewMessage } from '../../src/types.ts';
 import {
   afterCrash,
   allOffsets,
+  closedLog,
   dec,
   enc,
   flip,
@@ -281,10 +282,7 @@ describe('second guards', () => {
 
 describe('verifying each byte once', () => {
   it('a writer checks a segment indexed from IndexedDB whole on its first read, then reads only what it returns', async () => {
-    const env = freshEnv();
-    const log = await openLog(env, 'log', { rollover: 1000 });
-    for (let b = 0; b < 10; b++) await log.publish(gen(10, b * 10));
-    await log.close();
+    const env = await closedLog(10, 1000);
     const reopened = await openLog(env, 'log', { rollover: 1000 });
     const first = '00000000000000000000.log';
     const { d } = await headFile(env);

@@ -82,3 +82,12 @@ export function flip(bytes: Uint8Array, at: number, mask: number): void {
   if (!Number.isInteger(at) || at < 0 || at >= bytes.length) throw new Error(`flip: no byte ${at} in ${bytes.length}`);
   bytes[at]! ^= mask;
 }
+
+/** A fresh env holding a closed log at `log` of `batches` publishes of 10 `gen` messages each, over segments of `rollover` bytes. */
+export async function closedLog(batches: number, rollover: number): Promise<MemoryEnv> {
+  const env = freshEnv();
+  const log = await openLog(env, 'log', { rollover });
+  for (let b = 0; b < batches; b++) await log.publish(gen(10, b * 10));
+  await log.close();
+  return env;
+}

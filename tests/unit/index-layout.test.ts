@@ -8,14 +8,11 @@ import { SEGMENT_HEADER_SIZE } from '../../src/codec/segment-header.ts';
 import { PACKED_INDEX_LAYOUT } from '../../src/indexes/packed.ts';
 import { IndexStore, type SegmentRecord } from '../../src/indexes/store.ts';
 import { segmentName } from '../../src/segment/names.ts';
-import { allOffsets, enc, freshEnv, gen, headFile, openLog } from './helpers.ts';
+import { allOffsets, closedLog, enc, headFile, openLog } from './helpers.ts';
 
 describe('the layout of IndexedDB index records', () => {
   it('ignores a record of another or no layout, rescans its segment and writes a current one', async () => {
-    const env = freshEnv();
-    const log = await openLog(env, 'log', { rollover: 1000 });
-    for (let b = 0; b < 10; b++) await log.publish(gen(10, b * 10));
-    await log.close();
+    const env = await closedLog(10, 1000);
 
     const store = await IndexStore.open(env.idb);
     const saved = await store.load('log');

@@ -10,6 +10,7 @@ import type { MemoryFaults } from '../../src/storage/memory.ts';
 import {
   afterCrash,
   allOffsets,
+  closedLog,
   enc,
   flip,
   freshEnv,
@@ -307,10 +308,7 @@ describe('readonly beside a writer', () => {
 
 describe('opening reads the saved index', () => {
   it('reads only segment headers and the unsaved tail, not every record', async () => {
-    const env = freshEnv();
-    const log = await openLog(env, 'log', { rollover: 1000 });
-    for (let b = 0; b < 20; b++) await log.publish(gen(10, b * 10));
-    await log.close();
+    const env = await closedLog(20, 1000);
     const stat = await (await openLog(env, 'log', { rollover: 1000 })).stat();
     // (the open above is left open on purpose; measure a readonly open beside it)
     let bytesRead = 0;
