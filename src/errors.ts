@@ -1,7 +1,7 @@
 /**
  * The one error type of opfs-log. Every rejection of the public API is a
- * `LogError`; `code` says what kind of failure it is and survives the worker
- * boundary (see `protocol/transport.ts`).
+ * `LogError`; `code` says what kind of failure it is and survives every
+ * boundary, with the message and the cause (see `protocol/transport.ts`).
  *
  * - `InvalidOffset`, `NotFound`, `NoIndex`, `Readonly`: klevdb's four.
  * - `InvalidArgument`: the caller's input is wrong, and nothing else.
@@ -16,8 +16,9 @@
  *   call on that `Log` rejects with it from then on, in every tab, and
  *   opening the log again (with `createDirs`) starts a new, empty log.
  * - `Internal`: an unexpected failure (a bug, or a platform error with no
- *   better code); the original error is its `cause` (on the side where it
- *   happened) and its name and message are in the text.
+ *   better code); the original error is its `cause` and its name and message
+ *   are in the text. Across a worker or tab boundary the cause is rebuilt as
+ *   an `Error` with the original's name, message and stack.
  */
 export type ErrorCode =
   | 'InvalidOffset'

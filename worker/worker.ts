@@ -12,13 +12,13 @@ import type { Env } from '../src/storage/files.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import type { WorkerApi } from '../src/protocol/protocol.ts';
-import { callsThrough, invoke } from '../src/protocol/calls.ts';
+import { invoke } from '../src/protocol/calls.ts';
 import { servePort, type Endpoint } from '../src/protocol/port.ts';
-import { installErrorTransport } from '../src/protocol/transport.ts';
+import { sendLogErrors } from '../src/protocol/transport.ts';
 
-installErrorTransport();
+sendLogErrors();
 
-let opened = false;
+let engine: LogEngine | null = null;
 
 /**
  * The locks of what this worker runs. The client terminates the worker once
@@ -44,17 +44,13 @@ async function thenReleased<T>(work: () => Promise<T>): Promise<T> {
 
 const api: WorkerApi = {
   async open(dir, options) {
-    if (opened) throw new LogError('Internal', 'this worker already has a log open');
-    opened = true;
+    if (engine) throw new LogError('Internal', 'this worker already has a log open');
     // A failed open released the engine's lock without waiting for it to be free.
-    const engine = await thenReleased(async () => LogEngine.open(await env(), dir, options)).catch((err: unknown) => {
-      opened = false;
-      throw err;
-    });
-    const served = callsThrough((call, args) =>
-      call === 'close' ? thenReleased(() => engine.close()) : invoke(engine, call, args),
+    const opened = await thenReleased(async () => LogEngine.open(await env(), dir, options));
+    engine = opened;
+    servePort(self as unknown as Endpoint, (call, args) =>
+      call === 'close' ? thenReleased(() => opened.close()) : invoke(opened, call, args),
     );
-    servePort(self as unknown as Endpoint, served);
   },
   importArchive: (dir, archive, options) =>
     thenReleased(async () => restoreArchive(await env(), dir, archive, options)),

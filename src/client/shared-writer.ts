@@ -28,6 +28,7 @@ import {
   type CallRequest,
   callsThrough,
   invoke,
+  type RunCall,
 } from '../protocol/calls.ts';
 import { deserializeError, type SerializedLogError, serializeError } from '../protocol/transport.ts';
 
@@ -81,10 +82,6 @@ export class SharedWriter {
    * log, else forwarded to the owner; `close` closes this writer.
    */
   readonly raw: RawLog = callsThrough((call, args) => (call === 'close' ? this.close() : this.route(call, args)));
-  /** The engine's calls of other writers, as the owner serves them: a writer closes only itself. */
-  private readonly here: RawLog = callsThrough((call, args) =>
-    call === 'close' ? Promise.reject(new LogError('Internal', 'close is never forwarded')) : this.runHere(call, args),
-  );
   private readonly me = crypto.randomUUID();
   private seq = 0;
   private nextId = 1;
@@ -141,7 +138,8 @@ export class SharedWriter {
     } else if (m.kind === 'call') {
       // A closing owner takes no new call: one served while its engine closes would be answered
       // Closed, where left unanswered the caller sends it again to the next owner.
-      if (m.to === this.me && this.engine && !this.closed) this.serve(m);
+      // A writer closes only itself: a close is never forwarded, nor served.
+      if (m.to === this.me && this.engine && !this.closed && m.call !== 'close') this.serve(m);
     } else if (m.kind === 'removed') {
       this.storageRemoved(deserializeError(m.error) ?? new LogError('StorageRemoved', 'removed'));
     } else if (m.kind === 'answer' && m.to === this.me) {
@@ -249,7 +247,8 @@ export class SharedWriter {
   }
 
   private serve(request: CallRequest & { from: string }): void {
-    const answered = answerCall(this.here, request, 'the tab that owns the log').then((answer) =>
+    const run: RunCall = (call, args) => this.runHere(call as ForwardedCall, args);
+    const answered = answerCall(run, request, 'the tab that owns the log').then((answer) =>
       this.post({ ...answer, to: request.from }),
     );
     this.serving.add(answered);

@@ -41,31 +41,33 @@ export function isCallAnswer(data: unknown): data is CallAnswer {
   return (data as CallAnswer | null)?.kind === 'answer';
 }
 
-/** The calling end: a `RawLog` each of whose calls is handed to `send`, named, with its arguments. */
-export function callsThrough(send: (call: CallName, args: unknown[]) => Promise<unknown>): RawLog {
+/** Runs a call of the engine, by name, with its arguments: what both ends of a hop meet at. */
+export type RunCall = (call: CallName, args: unknown[]) => Promise<unknown>;
+
+/** The calling end: a `RawLog` each of whose calls is handed to `run`. */
+export function callsThrough(run: RunCall): RawLog {
   return Object.fromEntries(
-    CALL_NAMES.map((call) => [call, (...args: unknown[]) => send(call, args)]),
+    CALL_NAMES.map((call) => [call, (...args: unknown[]) => run(call, args)]),
   ) as unknown as RawLog;
 }
 
-/** Runs `call` on `raw`; a name that is not a call of the table rejects `Internal`. */
+/** Runs `call` on `raw`. */
 export function invoke(raw: RawLog, call: CallName, args: unknown[]): Promise<unknown> {
-  if (!Object.hasOwn(RAW_CALLS, call)) {
-    return Promise.reject(new LogError('Internal', `no engine call ${call}`));
-  }
   return (raw[call] as (...a: unknown[]) => Promise<unknown>).apply(raw, args);
 }
 
 /**
- * The serving end: runs `request` on `raw` and answers it. Never rejects: a
- * failure is the answer, as a LogError (one that is not becomes `Internal`,
- * naming `context`).
+ * The serving end: runs `request` with `run` if the table has its call, and
+ * answers it. Never rejects: a failure is the answer, as a LogError (one
+ * that is not becomes `Internal`, naming `context`).
  */
-export async function answerCall(raw: RawLog, request: CallRequest, context: string): Promise<CallAnswer> {
+export async function answerCall(run: RunCall, request: CallRequest, context: string): Promise<CallAnswer> {
+  const { id, call } = request;
   try {
-    return { kind: 'answer', id: request.id, value: await invoke(raw, request.call, request.args) };
+    if (!Object.hasOwn(RAW_CALLS, call)) throw new LogError('Internal', `no engine call ${call}`);
+    return { kind: 'answer', id, value: await run(call, request.args) };
   } catch (err) {
-    return { kind: 'answer', id: request.id, error: serializeError(err, `${context}: ${request.call}`) };
+    return { kind: 'answer', id, error: serializeError(err, `${context}: ${call}`) };
   }
 }
 

@@ -21,6 +21,7 @@ import {
   callsThrough,
   isCallAnswer,
   isCallRequest,
+  type RunCall,
 } from './calls.ts';
 import { serializeError } from './transport.ts';
 
@@ -76,22 +77,18 @@ function answerTransfer(answer: CallAnswer): Transferable[] {
 }
 
 /**
- * Serves `raw` on `endpoint` (the worker's end): each request answered once,
+ * Serves the engine's calls (`run`) on `endpoint` (the worker's end): each request answered once,
  * in the engine's time. What is not a request (Comlink's last words) is left alone.
  */
-export function servePort(endpoint: Endpoint, raw: RawLog): void {
+export function servePort(endpoint: Endpoint, run: RunCall): void {
   endpoint.addEventListener('message', async (event: MessageEvent) => {
     if (!isCallRequest(event.data)) return;
-    const answer = await answerCall(raw, event.data, 'opfs-log worker');
+    const answer = await answerCall(run, event.data, 'opfs-log worker');
     try {
       endpoint.postMessage(answer, answerTransfer(answer));
     } catch (err) {
       // A value that does not clone (a bug): the caller is still answered, with why.
-      const context = `opfs-log worker: answering ${event.data.call}`;
-      endpoint.postMessage(
-        { kind: 'answer', id: answer.id, error: serializeError(err, context) } satisfies CallAnswer,
-        [],
-      );
+      endpoint.postMessage({ kind: 'answer', id: answer.id, error: serializeError(err) } satisfies CallAnswer, []);
     }
   });
 }

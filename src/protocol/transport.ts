@@ -4,7 +4,7 @@
  * (client/shared-writer.ts), and Comlink's calls that start a worker. A
  * LogError crosses with its code, message, stack and cause; a cause that is
  * an error crosses as one (its name, message, stack and own cause), anything
- * else as a value that clones (an object as its JSON). Comlink's own "throw" handler keeps only
+ * else as a value (cloned, or as text where it does not clone). Comlink's own "throw" handler keeps only
  * message, name and stack, so `code` and `instanceof LogError` would be
  * lost: `installErrorTransport` replaces it, on both sides, before any call.
  */
@@ -29,11 +29,10 @@ export interface SerializedLogError extends SerializedError {
 /** How deep a chain of causes is described as errors; a deeper one (or a cycle) ends in text. */
 const MAX_CAUSES = 8;
 
-/** A cause that is no error, as a value that clones: text for an object (JSON where it can), a function or a symbol. */
+/** A cause that is no error, as a value: cloned, or as text where it does not clone (a function, a symbol). */
 function causeValue(cause: unknown): { value: unknown } {
-  if (typeof cause !== 'object' && typeof cause !== 'function' && typeof cause !== 'symbol') return { value: cause };
   try {
-    return { value: JSON.stringify(cause) ?? String(cause) };
+    return { value: structuredClone(cause) };
   } catch {
     return { value: String(cause) };
   }
@@ -68,17 +67,34 @@ export function deserializeError(serialized: unknown): LogError | null {
   return s?.isLogError === true && LogError.isCode(s.code) ? (rebuild(s) as LogError) : null;
 }
 
+/** Comlink's "throw" handler, with `ours` in place of its parts. */
+function replaceThrowHandler(ours: Partial<TransferHandler<unknown, unknown>>): void {
+  const original = transferHandlers.get('throw') as TransferHandler<unknown, unknown>;
+  transferHandlers.set('throw', { ...original, ...ours });
+}
+
+/** What is thrown crosses as a LogError's parts. */
+const serialize = (thrown: unknown): [SerializedLogError, Transferable[]] => [
+  serializeError((thrown as { value: unknown }).value),
+  [],
+];
+
 let installed = false;
 
+/** Both ends (the client's, which receives errors; tests): LogErrors cross Comlink whole. */
 export function installErrorTransport(): void {
   if (installed) return;
   installed = true;
   const original = transferHandlers.get('throw') as TransferHandler<unknown, unknown>;
-  transferHandlers.set('throw', {
-    canHandle: original.canHandle,
-    serialize: (thrown: unknown) => [serializeError((thrown as { value: unknown }).value), []],
+  replaceThrowHandler({
+    serialize,
     deserialize(serialized: unknown) {
       throw deserializeError(serialized) ?? original.deserialize(serialized);
     },
-  } as TransferHandler<unknown, unknown>);
+  });
+}
+
+/** The worker's end: what it throws crosses as a LogError (it receives none, so it needs no rebuilding). */
+export function sendLogErrors(): void {
+  replaceThrowHandler({ serialize });
 }

@@ -14,7 +14,7 @@ import { LogEngine } from '../../src/engine/engine.ts';
 import { type CallTraits, RAW_CALLS, type RawLog } from '../../src/engine/raw.ts';
 import { LogFacade } from '../../src/client/facade.ts';
 import { type Bus, SharedWriter } from '../../src/client/shared-writer.ts';
-import { CALL_NAMES, type CallName, callsThrough } from '../../src/protocol/calls.ts';
+import { CALL_NAMES, type CallName, callsThrough, invoke } from '../../src/protocol/calls.ts';
 import { type Endpoint, portClient, sendBytes, servePort } from '../../src/protocol/port.ts';
 import { installErrorTransport } from '../../src/protocol/transport.ts';
 import { MemoryLocks } from '../../src/storage/memory-locks.ts';
@@ -117,7 +117,7 @@ describe("every call crosses the worker's port", () => {
   /** `raw` served on one end of a MessageChannel, and called from the other. */
   function across(raw: RawLog): { client: RawLog; close(): void } {
     const { port1, port2 } = new MessageChannel();
-    servePort(port2 as unknown as Endpoint, raw);
+    servePort(port2 as unknown as Endpoint, (call, args) => invoke(raw, call, args));
     const client = portClient(port1 as unknown as Endpoint);
     const close = () => {
       port1.close();
@@ -241,7 +241,7 @@ describe('a LogError crosses Comlink (open, importArchive)', () => {
     expectLayered(caught);
   });
 
-  it('with a cause that is no error as a value, never as [object Object]', () => {
+  it('with a cause that is no error as a value', () => {
     installErrorTransport();
     const handler = transferHandlers.get('throw')!;
     const thrown = new LogError('Internal', 'odd', { cause: { reason: 'a plain object' } });
@@ -252,6 +252,6 @@ describe('a LogError crosses Comlink (open, importArchive)', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toMatchObject({ code: 'Internal', cause: '{"reason":"a plain object"}' });
+    expect(caught).toMatchObject({ code: 'Internal', cause: { reason: 'a plain object' } });
   });
 });
