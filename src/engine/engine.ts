@@ -16,7 +16,7 @@ import type { Directory, Env, HeldLock } from '../storage/files.ts';
 import type { Stats } from '../types.ts';
 import { backupSegments } from './backup.ts';
 import { LogFollower } from './follower.ts';
-import { normalizeDir, type ResolvedOptions, resolveOptions } from './options.ts';
+import type { ResolvedOptions } from './options.ts';
 import type { Producer } from './producers.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
@@ -53,12 +53,10 @@ export class LogEngine implements RawLog {
 
   /**
    * Opens (or creates) the log at `dir`; the rules are in the TSDoc of `open`
-   * (client/open.ts). The client resolved the options already; they are
-   * resolved here again because a worker receives them as plain data.
+   * (client/open.ts), which checks `dir` and the options once
+   * (`normalizeDir`, `resolveOptions`) before they reach the engine.
    */
-  static async open(env: Env, dir: unknown, options?: unknown): Promise<LogEngine> {
-    const path = normalizeDir(dir);
-    const opts = resolveOptions(options);
+  static async open(env: Env, path: string, opts: ResolvedOptions): Promise<LogEngine> {
     const lock = await LogEngine.takeWriterLock(env, path, opts);
     let store: IndexStore | undefined;
     let engine: LogEngine | undefined;

@@ -4,6 +4,7 @@
  * also after a crash, never for a batch that did not make it, and not after
  * its entry was undone by a failed write.
  */
+import { resolveOptions } from '../../src/engine/options.ts';
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/codec/record.ts';
 import { toRecordColumns } from '../../src/client/validate.ts';
@@ -15,7 +16,8 @@ import { exportArchive } from '../../src/archive/export.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { afterCrash, freshEnv, gen, headFile, openLog, quotaOnWrite, recSize, rejection } from './helpers.ts';
 
-const open = (env: MemoryEnv) => LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, timeIndex: true });
+const open = (env: MemoryEnv) =>
+  LogEngine.open(env, 'log', resolveOptions({ createDirs: true, keyIndex: true, timeIndex: true }));
 const batch = (n: number, from: number) => encodeBatch(toRecordColumns(gen(n, from), 0));
 const p = (seq: number, id = 'tab-a'): Producer => ({ id, seq });
 

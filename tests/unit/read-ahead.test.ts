@@ -3,6 +3,7 @@
  * the engine reads nothing ahead: BENCHMARKS.md says why). Whatever was read
  * ahead, a consume answers as the log is when it is made.
  */
+import { resolveOptions } from '../../src/engine/options.ts';
 import { describe, expect, it } from 'vitest';
 import { decodeRecords } from '../../src/codec/record.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
@@ -15,7 +16,7 @@ import { allOffsets, freshEnv, gen } from './helpers.ts';
 /** A writer's log over `withReadAhead(engine)`, counting the consumes that reach the engine. */
 async function readingAhead(): Promise<{ log: Log; reached: number[] }> {
   const env = freshEnv();
-  const engine = await LogEngine.open(env, 'log', { createDirs: true, keyIndex: true, rollover: 400 });
+  const engine = await LogEngine.open(env, 'log', resolveOptions({ createDirs: true, keyIndex: true, rollover: 400 }));
   const reached: number[] = [];
   const plain = callsThrough((call, args) => invoke(engine, call, args));
   plain.consume = (offset, maxCount) => {
@@ -59,7 +60,7 @@ describe('read-ahead', () => {
 
   it('an in-order consume after a rewrite answers from the rewritten segment', async () => {
     const env = freshEnv();
-    const engine = await LogEngine.open(env, 'log', { createDirs: true, rollover: 10_000 });
+    const engine = await LogEngine.open(env, 'log', resolveOptions({ createDirs: true, rollover: 10_000 }));
     const log = new LogFacade(engine, engine.options, 'log', undefined, env);
     await log.publish(gen(40, 0));
     const raw = async (from: number, max: number) =>

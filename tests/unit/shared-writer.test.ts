@@ -82,7 +82,7 @@ function world() {
     const b = bus();
     const writer = new SharedWriter('log', b, locks, 'owner:log', async () => {
       await new Promise((resolve) => setTimeout(resolve, startDelay));
-      const engine = await LogEngine.open(tabEnv, 'log', OPTIONS);
+      const engine = await LogEngine.open(tabEnv, 'log', resolveOptions(OPTIONS));
       engines.push(engine);
       return { raw: engine, end: () => undefined };
     });
@@ -270,7 +270,7 @@ describe('writers of one log in several tabs', () => {
     const locks = new MemoryLocks();
     const bus = hub();
     const writer = new SharedWriter('missing', bus(), locks, 'owner:missing', async () => {
-      const engine = await LogEngine.open(env, 'missing', {}); // no createDirs: NotFound
+      const engine = await LogEngine.open(env, 'missing', resolveOptions({})); // no createDirs: NotFound
       return { raw: engine, end: () => undefined };
     });
     await expect(writer.ready()).rejects.toMatchObject({ code: 'NotFound' });
