@@ -20,9 +20,6 @@ import {
   serverPerTest,
 } from './jetstream-tools.ts';
 
-const CHROMIUM_ONLY = 'Chromium only: issue 13 asks for these replication cases in Chromium, and CI time is short';
-test.skip(({ browserName }) => browserName === 'firefox', CHROMIUM_ONLY);
-
 const DIR = 'sync/outbox';
 const STREAM = 'EVENTS';
 const SUBJECT = 'events.device-a';
@@ -55,7 +52,7 @@ async function compare(page: Page, count: number): Promise<void> {
   expectStreamIsLog(await readStream(nats.nc, STREAM, SUBJECT), log);
 }
 
-test(`push 100k messages: the stream holds the log exactly; a page on another profile pulls them all (${CHROMIUM_ONLY})`, async ({
+test(`push 100k messages: the stream holds the log exactly; a page on another profile pulls them all`, async ({
   page,
   anotherDevice,
 }) => {
@@ -86,7 +83,7 @@ test.describe(() => {
   // These two crash the renderer and kill the browser: a browser of their own each.
   test.use({ browserPerTest: true });
 
-  test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+  test(`the renderer crashes mid-push: a new tab resumes, nothing doubled or skipped`, async ({
     page,
     context,
     engine,
@@ -103,7 +100,7 @@ test.describe(() => {
     await resumeAndCompare(next, nats.server.wsUrl, count, 'renderer crash');
   });
 
-  test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped (${CHROMIUM_ONLY})`, async ({
+  test(`the browser is killed (SIGKILL by pid) mid-push: a relaunched browser resumes, nothing doubled or skipped`, async ({
     page,
     context,
     killBrowser,
@@ -119,7 +116,7 @@ test.describe(() => {
   });
 });
 
-test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once (${CHROMIUM_ONLY})`, async ({
+test(`the server is killed (SIGKILL) mid-push and restarted on its store and ports: the push resumes exactly once`, async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -140,7 +137,7 @@ test(`the server is killed (SIGKILL) mid-push and restarted on its store and por
   );
 });
 
-test(`the connection is cut again and again while pushing: exactly once (${CHROMIUM_ONLY})`, async ({ page }) => {
+test(`the connection is cut again and again while pushing: exactly once`, async ({ page }) => {
   test.setTimeout(150_000);
   const count = 30_000;
   const proxy = new CuttingProxy(nats.server.wsPort);
