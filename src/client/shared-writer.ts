@@ -22,7 +22,7 @@ import type { Producer } from '../engine/producers.ts';
 import type { HeldLock, Locks } from '../storage/files.ts';
 import {
   answerCall,
-  answerValue,
+  settle,
   type CallAnswer,
   type CallName,
   type CallRequest,
@@ -146,12 +146,14 @@ export class SharedWriter {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      try {
-        p.resolve(answerValue(m));
-      } catch (err) {
-        p.reject(err);
-      }
+      settle(m, p);
     }
+  }
+
+  /** Rejects every call still waiting for an answer. */
+  private rejectPending(err: unknown): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   /** Sends every pending call that the current owner has not had yet (a new owner gets them again). */
@@ -185,10 +187,7 @@ export class SharedWriter {
       // and the next writer in line tries.
       this.ownerLock = null;
       await lock.release();
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
-        p.reject(err);
-      }
+      this.rejectPending(err);
       return;
     }
     this.owner = this.me;
@@ -232,10 +231,7 @@ export class SharedWriter {
     if (this.removed) return;
     this.removed = err;
     this.stop.abort(); // out of the line for the owner lock
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(err);
-    }
+    this.rejectPending(err);
     const engine = this.engine;
     if (!engine) return;
     this.post({ kind: 'removed', error: serializeError(err) });

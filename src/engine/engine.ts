@@ -57,7 +57,8 @@ export class LogEngine implements RawLog {
    * (`normalizeDir`, `resolveOptions`) before they reach the engine.
    */
   static async open(env: Env, path: string, opts: ResolvedOptions): Promise<LogEngine> {
-    const lock = await LogEngine.takeWriterLock(env, path, opts);
+    // One engine at a time writes the files; a readonly log takes no lock.
+    const lock = opts.readonly ? null : await writerLock(env, path);
     let store: IndexStore | undefined;
     let engine: LogEngine | undefined;
     try {
@@ -73,16 +74,6 @@ export class LogEngine implements RawLog {
       lock?.release();
       throw toLogError(err, `opening log ${path}`);
     }
-  }
-
-  /** A writer's lock, so that one engine at a time writes the files; a readonly log takes none. */
-  private static async takeWriterLock(env: Env, path: string, opts: ResolvedOptions): Promise<HeldLock | null> {
-    if (opts.readonly) return null;
-    const lock = await env.locks.tryAcquire(lockName(path)).catch((err: unknown) => {
-      throw toLogError(err, `taking the writer lock of ${path}`);
-    });
-    if (!lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
-    return lock;
   }
 
   private async start(): Promise<void> {
@@ -244,8 +235,7 @@ export class LogEngine implements RawLog {
   backup(dir: string): Promise<void> {
     return this.readQueued(async () => {
       if (dir === this.path) throw new LogError('InvalidArgument', `cannot back up ${this.path} onto itself`);
-      const lock = await this.env.locks.tryAcquire(lockName(dir));
-      if (!lock) throw new LogError('Locked', `log ${dir} is open for writing elsewhere`);
+      const lock = await writerLock(this.env, dir);
       try {
         const targetDir = await this.env.root.subdir(dir.split('/'), true);
         await backupSegments(this.list.all, targetDir, this.path, dir, this.store);
@@ -281,4 +271,13 @@ export class LogEngine implements RawLog {
     this.queue = closing.catch(() => undefined);
     return closing;
   }
+}
+
+/** The writer lock of the log at `path`, or `Locked` if another engine writes it. */
+async function writerLock(env: Env, path: string): Promise<HeldLock> {
+  const lock = await env.locks.tryAcquire(lockName(path)).catch((err: unknown) => {
+    throw toLogError(err, `taking the writer lock of ${path}`);
+  });
+  if (!lock) throw new LogError('Locked', `log ${path} is open for writing elsewhere`);
+  return lock;
 }

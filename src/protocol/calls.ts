@@ -76,3 +76,15 @@ export function answerValue(answer: CallAnswer): unknown {
   if (answer.error === undefined) return answer.value;
   throw deserializeError(answer.error) ?? new LogError('Internal', 'an unreadable error');
 }
+
+/** Settles the caller's promise of a call with its answer. */
+export function settle(
+  answer: CallAnswer,
+  caller: { resolve(value: unknown): void; reject(err: unknown): void },
+): void {
+  try {
+    caller.resolve(answerValue(answer));
+  } catch (err) {
+    caller.reject(err);
+  }
+}

@@ -15,7 +15,7 @@ import { LogError } from '../errors.ts';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
 import {
   answerCall,
-  answerValue,
+  settle,
   type CallAnswer,
   type CallRequest,
   callsThrough,
@@ -103,11 +103,7 @@ export function portClient(endpoint: Endpoint): RawLog & { end(): void } {
     const call = waiting.get(event.data.id);
     if (!call) return;
     waiting.delete(event.data.id);
-    try {
-      call.resolve(answerValue(event.data));
-    } catch (err) {
-      call.reject(err);
-    }
+    settle(event.data, call);
   };
   endpoint.addEventListener('message', listener);
   const client = callsThrough((call, args) => {
