@@ -20,7 +20,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { Producer } from './producers.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
-import { SegmentList } from './segments.ts';
+import { SegmentList, totals } from './segments.ts';
 import { type RawSnapshot, SnapshotPins } from './snapshot.ts';
 import { LogWriter } from './writer.ts';
 
@@ -198,15 +198,10 @@ export class LogEngine implements RawLog {
   }
 
   stat(): Promise<Stats> {
-    return this.readQueued(async () => {
-      let messages = 0;
-      let bytes = 0;
-      for (const seg of this.list.all) {
-        messages += seg.count;
-        bytes += seg.size;
-      }
-      return { segments: this.list.all.length, messages, size: bytes + messages * indexEntrySize(this.options) };
-    });
+    return this.readQueued(async () => ({
+      segments: this.list.all.length,
+      ...totals(this.list.all, indexEntrySize(this.options)),
+    }));
   }
 
   /** Pins the log as it is now for an archive export; see engine/snapshot.ts. Release it when done. */

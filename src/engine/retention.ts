@@ -16,6 +16,7 @@ import type { Segment } from '../segment/segment.ts';
 import type { RetentionPolicy } from '../types.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { RawDeleteResult } from './raw.ts';
+import { totals } from './segments.ts';
 import {
   byAge,
   byCount,
@@ -118,12 +119,12 @@ export class Retention {
   }
 
   private messages(): number {
-    return this.log.segments().reduce((n, seg) => n + seg.count, 0);
+    return totals(this.log.segments(), this.log.entrySize).messages;
   }
 
   /** What `stat().size` says. */
   private size(): number {
-    return this.log.segments().reduce((n, seg) => n + seg.size, 0) + this.messages() * this.log.entrySize;
+    return totals(this.log.segments(), this.log.entrySize).size;
   }
 
   /** The oldest stored message's time (ms), or null if no message is stored. */

@@ -7,6 +7,20 @@
 import { LogError } from '../errors.ts';
 import type { Segment } from '../segment/segment.ts';
 
+/**
+ * How many messages `segments` hold and what `stat().size` counts of them:
+ * their files' bytes plus `entrySize` index bytes a message.
+ */
+export function totals(segments: readonly Segment[], entrySize: number): { messages: number; size: number } {
+  let messages = 0;
+  let bytes = 0;
+  for (const seg of segments) {
+    messages += seg.count;
+    bytes += seg.size;
+  }
+  return { messages, size: bytes + messages * entrySize };
+}
+
 /** A message's place: segment number `s`, entry `i` of its index. */
 export interface Position {
   s: number;
