@@ -24,7 +24,7 @@ const LAYERS = [
   ['src/engine/'],
   ['src/protocol/'],
   ['src/client/'],
-  ['src/typed/', 'src/retention/', 'src/compaction/', 'src/archive/'],
+  ['src/typed/', 'src/retention/', 'src/compaction/', 'src/archive/', 'src/projection/'],
   ['src/index.ts'],
   ['src/jetstream/'],
   ['src/jetstream.ts'],

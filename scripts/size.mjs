@@ -30,8 +30,8 @@ import { buildPackage } from './build.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'node_modules/.cache/opfs-log-size');
 
-/** Budgets in bytes, gzipped. The jetstream entry's is for our code only: the NATS client is the app's (a peer). */
-const BUDGET = { main: 25_000, worker: 27_500, jetstream: 9_500 };
+/** Budgets in bytes, gzipped (main: projections, with their snapshot store and encoder, added ~3.4 KiB). The jetstream entry's is for our code only: the NATS client is the app's (a peer). */
+const BUDGET = { main: 28_500, worker: 27_500, jetstream: 9_500 };
 
 /** Sources that must stay out of the main thread's bundle: the engine, segment files, the restore. */
 const ENGINE =

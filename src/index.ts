@@ -27,6 +27,10 @@ export type { TypedLog, TypedMessage, NewTypedMessage, TypedBatch, Codecs } from
 export { bytes, string, utf8, json, keepEmpty } from './typed/codecs.ts';
 export type { Codec, CodecType } from './typed/codecs.ts';
 export { versioned } from './typed/versioned.ts';
+// Projections: state folded from a log, snapshotted, live in every tab (src/projection).
+export { projection } from './projection/projection.ts';
+export type { Projection, ProjectionOptions, ProjectionStatus, SnapshotInfo } from './projection/projection.ts';
+export type { SnapshotOptions } from './projection/options.ts';
 export { deleteAll } from './retention/delete-all.ts';
 export { findByAge, trimByAge } from './retention/by-age.ts';
 export { findByCount, trimByCount } from './retention/by-count.ts';

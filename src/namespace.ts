@@ -56,3 +56,11 @@ export const EXPORT_LOCK_PREFIX = `${NAMESPACE}-export:`;
 
 /** The global symbol's key that marks a typed log. */
 export const TYPED_LOG_KEY = `${NAMESPACE}.TypedLog`;
+
+/** The IndexedDB database of projection snapshots (src/projection/snapshots.ts). */
+export const PROJECTIONS_DB = `${NAMESPACE}-projections`;
+
+/** The Web Lock whose holder saves the snapshots of one projection of the log at `path`. */
+export function projectionLockName(path: string, name: string, version: number): string {
+  return `${NAMESPACE}-projection:${version}:${name}:${path}`;
+}

@@ -3,6 +3,7 @@
  * runs the restore (restore.ts) in a dedicated worker, which writes with sync
  * access handles; inside a worker it runs in place.
  */
+import { SnapshotStore } from '../projection/snapshots.ts';
 import { invalidArgument } from '../errors.ts';
 import { normalizeDir } from '../engine/options.ts';
 import type { ArchiveInfo, ImportOptions } from '../types.ts';
@@ -47,8 +48,21 @@ export async function importArchive(dir: string, archive: Blob, options?: Import
   const path = normalizeDir(dir);
   const opts = checkImportOptions(options);
   if (!isBlob(archive)) throw invalidArgument('importArchive takes the archive as a Blob or File');
-  if ('FileSystemSyncAccessHandle' in globalThis) return importInPlace(path, archive, opts);
-  return importInWorker(path, archive, opts);
+  // Projection snapshots of the log being replaced would be wrong for the new one. Removed before (a
+  // crash after the swap then leaves none) and after (a projection in a readonly tab may save meanwhile).
+  await removeSnapshots(path);
+  const info = await ('FileSystemSyncAccessHandle' in globalThis
+    ? importInPlace(path, archive, opts)
+    : importInWorker(path, archive, opts));
+  await removeSnapshots(path);
+  return info;
+}
+
+/** Removes the projection snapshots of the log at `path`; they are derived data, so a failure only costs a replay. */
+async function removeSnapshots(path: string): Promise<void> {
+  const store = await SnapshotStore.open((globalThis as { indexedDB?: IDBFactory }).indexedDB);
+  await store?.remove(path).catch(() => undefined);
+  store?.close();
 }
 
 /** The restore in place, in a worker of the user's own; imported here so that the main thread's bundle does not hold it. */

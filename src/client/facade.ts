@@ -26,7 +26,8 @@ import { Cursors } from './cursor.ts';
 import { checkSignal, checkTailOptions, consumeBlocking, tail } from './tail.ts';
 import { Wakeups } from './wakeups.ts';
 import { broadcastChannels } from '../storage/channel.ts';
-import type { Env } from '../storage/files.ts';
+import type { Env, Locks } from '../storage/files.ts';
+import { hasWebLocks, WebLocks } from '../storage/web-locks.ts';
 import type { RawBatch, RawLog } from '../engine/raw.ts';
 import { normalizeDir, type ResolvedOptions } from '../engine/options.ts';
 import {
@@ -38,6 +39,22 @@ import {
   startToMicros,
   toRecordColumns,
 } from './validate.ts';
+
+/**
+ * What a projection (src/projection) needs of the log it folds besides its
+ * methods: where the log lives, and the IndexedDB and Web Locks of the
+ * context it was opened in (memory ones in Node tests). Hidden behind a
+ * symbol: it is not part of `Log`.
+ */
+export const LOG_SURROUNDINGS = Symbol('opfs-log surroundings');
+
+export interface LogSurroundings {
+  /** The log's normalized dir. */
+  dir: string;
+  idb: IDBFactory | undefined;
+  /** Absent where the context has no Web Locks. */
+  locks: Locks | undefined;
+}
 
 function toBatch(raw: RawBatch): Batch {
   return { nextOffset: raw.nextOffset, messages: decodeRecords(raw.records) };
@@ -53,7 +70,7 @@ function onlyMessage(records: Uint8Array): Message {
  * cursors) and notice channels, the page's own where absent, and how a
  * publish batch is handed over.
  */
-export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels'>> {
+export interface ClientSide extends Partial<Pick<Env, 'idb' | 'channels' | 'locks'>> {
   /**
    * Hands a publish batch to the engine. A worker's client moves the buffer
    * rather than cloning it (it is the facade's own, made for that call); in
@@ -89,6 +106,13 @@ export class LogFacade implements Log {
     this.cursors = new Cursors(path, idb, this, () => this.closed);
     this.sendBatch = client.sendBatch ?? ((records) => records);
     this.owns = client.owns ?? (() => !options.readonly);
+    this.surroundings = { dir: path, idb: idb(), locks: client.locks ?? (hasWebLocks() ? new WebLocks() : undefined) };
+  }
+
+  private readonly surroundings: LogSurroundings;
+
+  [LOG_SURROUNDINGS](): LogSurroundings {
+    return this.surroundings;
   }
 
   isOwner(): boolean {

@@ -31,10 +31,13 @@ function slicingTable(poly: number): Uint32Array {
 const CASTAGNOLI = slicingTable(0x82f63b78);
 const IEEE = slicingTable(0xedb88320);
 
-/** CRC-32C of `bytes[start, end)`: the checksum of records. */
-export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/**
+ * CRC-32C of `bytes[start, end)`: the checksum of records. `prev`, the CRC-32C
+ * of the bytes before, continues it (a long input checksummed piece by piece).
+ */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, prev = 0): number {
   const t = CASTAGNOLI;
-  let crc = 0xffffffff;
+  let crc = (prev ^ 0xffffffff) >>> 0;
   let i = start;
   for (; i + 16 <= end; i += 16) {
     const w = crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));

@@ -6,6 +6,11 @@
 import { LogError } from '../errors.ts';
 import type { HeldLock, Locks } from './files.ts';
 
+/** Whether this context has Web Locks. */
+export function hasWebLocks(): boolean {
+  return Boolean((globalThis.navigator as Navigator | undefined)?.locks);
+}
+
 function webLocks(): LockManager {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (!locks) throw new LogError('Unsupported', 'this browser has no Web Locks (navigator.locks)');
