@@ -21,6 +21,7 @@ import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
 import { lockName } from '../namespace.ts';
+import { ChangeCounter } from '../engine/changes.ts';
 import { segmentNames } from '../engine/load.ts';
 import { commitReplace, finishReplace, STAGED_SUFFIX } from '../engine/replace.ts';
 import { normalizeDir } from '../engine/options.ts';
@@ -116,10 +117,18 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     throw toLogError(err, `importing ${label} into ${path}`);
   }
   try {
-    await commitReplace(
-      dir,
-      manifest.segments.map((seg) => seg.base),
-    );
+    // Readonly logs open there look at every file while the segments are swapped (engine/changes.ts).
+    const changes = await ChangeCounter.open(dir);
+    try {
+      await changes.begin();
+      await commitReplace(
+        dir,
+        manifest.segments.map((seg) => seg.base),
+      );
+      await changes.end(manifest.segments.at(-1)?.base ?? 0);
+    } finally {
+      await changes.close();
+    }
     for (const seg of manifest.segments) {
       const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
       // Index records are derived data: one that is not saved only costs a rescan on open.

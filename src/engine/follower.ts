@@ -5,11 +5,18 @@
  * Bytes appended to the same head are scanned; any other change (a segment
  * added, removed or rewritten) reloads the segment list, keeping the sealed
  * segments that are unchanged.
+ *
+ * Telling that nothing but the head changed takes a look at every file (its
+ * size, which costs a read each in OPFS) unless the writer's change counter
+ * (changes.ts) says so: while it reads as it did before the last such look,
+ * no sealed segment changed since, and a read costs the counter's read and
+ * the head's size, however many segments the log has.
  */
 import { LogError } from '../errors.ts';
 import type { IndexStore } from '../indexes/store.ts';
 import { parseSegmentName, type Segment } from '../segment/segment.ts';
-import type { Directory } from '../storage/files.ts';
+import type { Directory, StoredFile } from '../storage/files.ts';
+import { CHANGES_FILE, type ChangeState, readChanges } from './changes.ts';
 import { loadSegments } from './load.ts';
 import type { ResolvedOptions } from './options.ts';
 import { REPLACE_MARKER } from './replace.ts';
@@ -34,9 +41,20 @@ interface View {
   fingerprint: string;
 }
 
+/** A quick catch-up's fingerprint (see `LogFollower.quickPrint`); a full one's is a `View`'s. */
+const QUICK = 'q:';
+
 export class LogFollower {
   /** The largest next offset seen so far: offsets only grow (see `catchUp`). */
   private highestNext = 0;
+  /** The writer's change counter, opened on first use; null while there is none to open. */
+  private changes: StoredFile | null = null;
+  /**
+   * The counter's `seq`, even, as read right before the look at every file
+   * that the segment list was last made from; null if it was odd or missing
+   * then (every catch-up then looks at every file).
+   */
+  private knownSeq: number | null = null;
 
   constructor(
     private readonly dir: Directory,
@@ -64,14 +82,99 @@ export class LogFollower {
       } catch (err) {
         if (!(err instanceof LogError) || err.code === 'Closed' || err.code === 'StorageRemoved') throw err;
         if (attempt >= READ_ATTEMPTS) throw err;
-        if (seen !== null && seen === (await this.view()).fingerprint) throw err;
+        if (seen !== null && seen === (await this.fingerprint(seen))) throw err;
         await pause(attempt);
       }
     }
   }
 
-  /** Catches up with the writer and returns the fingerprint of what it saw; no I/O beyond a listing and a header read when nothing changed. */
+  /** The fingerprint of the files now, of the kind `seen` is (a quick one or a full one). */
+  private async fingerprint(seen: string): Promise<string | null> {
+    return seen.startsWith(QUICK) ? this.quickPrint() : (await this.view()).fingerprint;
+  }
+
+  /** Catches up with the writer and returns the fingerprint of what it saw. */
   private async catchUp(attempt: number): Promise<string> {
+    const seen = (attempt === 1 ? await this.quickCatchUp() : null) ?? (await this.fullCatchUp(attempt));
+    // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
+    // if it stays so (an import replaced the log with a shorter one) is it believed.
+    if (this.list.next < this.highestNext && attempt < READ_ATTEMPTS) {
+      throw new LogError('Internal', `log ${this.path} seemed to shrink while its writer changed it`);
+    }
+    this.highestNext = this.list.next;
+    return seen;
+  }
+
+  /**
+   * The catch-up when the change counter reads as it did before the last
+   * full look (so no sealed segment changed since): the head's appended
+   * bytes are scanned, or after a roll the new segments opened. Null if the
+   * counter moved (or there is none), or the head is not what it was: a
+   * full catch-up is needed.
+   */
+  private async quickCatchUp(): Promise<string | null> {
+    const head = this.list.head;
+    if (this.knownSeq === null || head === undefined) return null;
+    const state = await this.readChanges();
+    if (state?.seq !== this.knownSeq) return null;
+    if (state.head !== head.base) return this.addRolled(head);
+    const size = await head.fileSize().catch(() => null);
+    if (size === null || !(await this.scanAppended(head, size))) return null;
+    return `${QUICK}${state.seq}:${state.head}:${size}`;
+  }
+
+  /**
+   * The writer rolled since the last look and changed no sealed segment:
+   * the old head is sealed at its final size, and only the segments after it
+   * are new, so only those are opened.
+   */
+  private async addRolled(head: Segment): Promise<string | null> {
+    const size = await head.fileSize().catch(() => null);
+    if (size === null || !(await this.scanAppended(head, size))) return null;
+    const known = this.list.all;
+    const keep = new Map(known.map((seg) => [seg.name, seg]));
+    let loaded: Segment[];
+    try {
+      loaded = (await loadSegments(this.dir, this.path, this.store, { ...this.options, keep })).segments;
+    } catch (err) {
+      if (err instanceof LogError) return null; // a full catch-up tells what it was
+      throw err;
+    }
+    if (loaded.length <= known.length || known.some((seg, i) => loaded[i] !== seg)) {
+      await Promise.all(loaded.filter((seg) => !keep.has(seg.name)).map((seg) => seg.close()));
+      return null;
+    }
+    this.list.all = loaded;
+    // Still the same counter: no sealed segment changed while the new ones were opened.
+    const print = await this.quickPrint();
+    return print?.startsWith(`${QUICK}${this.knownSeq}:`) ? print : null;
+  }
+
+  /** A quick catch-up's fingerprint of the files now: the counter and the head's size (null if unreadable). */
+  private async quickPrint(): Promise<string | null> {
+    const head = this.list.head;
+    const state = await this.readChanges();
+    if (!state || !head) return null;
+    const size = await head.fileSize().catch(() => null);
+    return size === null ? null : `${QUICK}${state.seq}:${state.head}:${size}`;
+  }
+
+  /** What the writer's change counter says now, or null if there is none (no writer made one yet, or it is gone). */
+  private async readChanges(): Promise<ChangeState | null> {
+    try {
+      this.changes ??= await this.dir.openFile(CHANGES_FILE, { create: false, readonly: true });
+      return await readChanges(this.changes);
+    } catch {
+      this.changes = null; // look for it again next time
+      return null;
+    }
+  }
+
+  /** Catches up by a look at every file; no I/O beyond a listing and a header read when nothing changed. */
+  private async fullCatchUp(attempt: number): Promise<string> {
+    this.knownSeq = null;
+    // Read before the listing: a writer that changes a sealed segment after this moves the counter on.
+    const state = await this.readChanges();
     const seen = await this.view();
     // An import is swapping every segment: the listing mixes two logs until the marker goes (a writer
     // that crashed there leaves it until the next writer opens, so after the last attempt go on).
@@ -79,12 +182,7 @@ export class LogFollower {
     const head = this.list.head;
     const grown = attempt === 1 && head !== undefined && this.onlyHeadGrew(seen, head);
     if (!grown || !(await this.scanAppended(head, seen.files.get(head.name)!))) await this.reload(seen.files);
-    // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
-    // if it stays so (an import replaced the log with a shorter one) is it believed.
-    if (this.list.next < this.highestNext && attempt < READ_ATTEMPTS) {
-      throw new LogError('Internal', `log ${this.path} seemed to shrink while its writer changed it`);
-    }
-    this.highestNext = this.list.next;
+    if (state && state.seq % 2 === 0) this.knownSeq = state.seq;
     return seen.fingerprint;
   }
 

@@ -7,6 +7,7 @@ import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
+import { CHANGES_FILE } from './changes.ts';
 import { PRODUCERS_FILE } from './producers.ts';
 import { finishReplace } from './replace.ts';
 import { removeSideCopies } from './snapshot.ts';
@@ -57,7 +58,10 @@ export async function loadSegments(
   let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
   // Only a crash leaves other files than segments and the producer table: list again only if one is there
   // (a listing takes milliseconds: BENCHMARKS.md).
-  if (!options.readonly && listed.some((n) => parseSegmentName(n) === null && n !== PRODUCERS_FILE)) {
+  if (
+    !options.readonly &&
+    listed.some((n) => parseSegmentName(n) === null && n !== PRODUCERS_FILE && n !== CHANGES_FILE)
+  ) {
     await finishReplace(dir); // first: a committed replace also drops old rewrite copies
     await finishRewrites(dir);
     await removeSideCopies(dir); // an export's copies, left by a crash
@@ -69,7 +73,7 @@ export async function loadSegments(
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && segmentOf(o.value).close()));
+    await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && closeOpened(o.value)));
     throw (failed as PromiseRejectedResult).reason;
   }
   const segments: Segment[] = [];
@@ -114,9 +118,7 @@ export async function loadSegments(
       if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {
-    await Promise.all(
-      opened.map((o) => segmentOf((o as PromiseFulfilledResult<OpenedSegment | Segment>).value).close()),
-    );
+    await Promise.all(opened.map((o) => closeOpened((o as PromiseFulfilledResult<OpenedSegment | Segment>).value)));
     throw err;
   }
   if (!options.readonly) {
@@ -126,6 +128,7 @@ export async function loadSegments(
   return { segments, stale };
 }
 
-function segmentOf(opened: OpenedSegment | Segment): Segment {
-  return opened instanceof Segment ? opened : opened.segment;
+/** Closes a segment this load opened; one the caller passed in `keep` stays open, the caller's. */
+async function closeOpened(opened: OpenedSegment | Segment): Promise<void> {
+  if (!(opened instanceof Segment)) await opened.segment.close();
 }

@@ -14,12 +14,13 @@ import { indexEntrySize } from '../indexes/entry-size.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
+import { ChangeCounter } from './changes.ts';
 import { loadSegments } from './load.ts';
 import type { ResolvedOptions } from './options.ts';
 import { checkProducer, type Producer, ProducerTable } from './producers.ts';
 import type { RawDeleteResult } from './raw.ts';
 import { Retention } from './retention.ts';
-import { rewriteSegment } from './rewrite.ts';
+import { type RewriteResult, rewriteSegment } from './rewrite.ts';
 import type { Position, SegmentList } from './segments.ts';
 
 /** What the writer asks of the engine around it. */
@@ -46,6 +47,8 @@ export class LogWriter {
     private readonly list: SegmentList,
     private readonly producers: ProducerTable,
     private readonly hooks: WriterHooks,
+    /** Tells followers when sealed segments change and when the head rolls (engine/changes.ts). */
+    private readonly changes: ChangeCounter,
   ) {}
 
   /**
@@ -59,12 +62,22 @@ export class LogWriter {
     list: SegmentList,
     hooks: WriterHooks,
   ): Promise<LogWriter> {
-    const { segments, stale } = await loadSegments(place.dir, place.path, place.store, options);
-    list.all = segments;
-    if (segments.length === 0) segments.push(await Segment.create(place.dir, 0));
-    for (const record of stale) place.store.putSoon(record);
-    const producers = await ProducerTable.open(place.dir, list.next);
-    const writer = new LogWriter(place, options, list, producers, hooks);
+    const changes = await ChangeCounter.open(place.dir);
+    let producers: ProducerTable;
+    try {
+      // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
+      await changes.begin();
+      const { segments, stale } = await loadSegments(place.dir, place.path, place.store, options);
+      list.all = segments;
+      if (segments.length === 0) segments.push(await Segment.create(place.dir, 0));
+      for (const record of stale) place.store.putSoon(record);
+      producers = await ProducerTable.open(place.dir, list.next);
+      await changes.end(list.writerHead().base);
+    } catch (err) {
+      await changes.close();
+      throw err;
+    }
+    const writer = new LogWriter(place, options, list, producers, hooks, changes);
     writer.retention = Retention.of(options, {
       segments: () => list.all,
       entrySize: indexEntrySize(options),
@@ -117,6 +130,7 @@ export class LogWriter {
   private async roll(): Promise<void> {
     await this.saveHead();
     this.list.all.push(await Segment.create(this.place.dir, this.list.next));
+    await this.changes.rolled(this.head.base);
   }
 
   /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
@@ -164,7 +178,13 @@ export class LogWriter {
     await this.hooks.beforeRewrite(this.list.at(first.s));
     const { dir, path, store } = this.place;
     const entrySize = indexEntrySize(this.options);
-    const result = await rewriteSegment({ dir, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
+    await this.changes.begin();
+    let result: RewriteResult;
+    try {
+      result = await rewriteSegment({ dir, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
+    } finally {
+      await this.changes.end(this.head.base);
+    }
     for (const record of result.records) this.persist(record);
     return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
   }
@@ -178,9 +198,13 @@ export class LogWriter {
     return null;
   }
 
-  /** Closes the producer table (the engine closes the segments). */
+  /** Closes the producer table and the change counter (the engine closes the segments). */
   async close(): Promise<void> {
-    await this.producers.close();
+    try {
+      await this.producers.close();
+    } finally {
+      await this.changes.close();
+    }
   }
 }
 

@@ -303,6 +303,11 @@ export class Segment {
     }
   }
 
+  /** The file's size now: a readonly log's writer may have appended to it since. */
+  fileSize(): Promise<number> {
+    return this.file.size();
+  }
+
   /** The incarnation in the file's header now, or null if it has none (gone, torn, another base). */
   async currentIncarnation(): Promise<number | null> {
     try {
