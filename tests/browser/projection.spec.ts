@@ -143,6 +143,47 @@ test('apply throwing fails the projection at that offset with the state of the l
   expect(total(await fold(page))).toBeLessThan(total(kept.counts));
 });
 
+test('an import that replaces the log removes its snapshots: the projection folds the imported log, even one with the same offsets and times', async ({
+  page,
+}) => {
+  await tab(page);
+  // Two logs alike in offsets and times, not in keys: only the removed snapshots tell them apart.
+  const publishTimed = (dir: string, key: (i: number) => string) =>
+    page.evaluate(
+      async ([d, keys]) => {
+        const { harness } = window;
+        const log = await harness.lib.open(d, { createDirs: true });
+        await log.publish(keys.map((k, i) => ({ key: harness.bytes(k), value: harness.bytes('v'), time: 1_000 + i })));
+        await log.close();
+      },
+      [dir, Array.from({ length: 100 }, (_, i) => key(i))] as const,
+    );
+  await page.evaluate(() => window.harness.log('w').close());
+  await page.evaluate(async () => {
+    const { harness } = window;
+    const log = await harness.lib.open('projection/events');
+    const keys = Array.from({ length: 100 }, (_, i) => harness.bytes(`k${i % 10}`));
+    await log.publish(keys.map((key, i) => ({ key, value: harness.bytes('v'), time: 1_000 + i })));
+    harness.logs.set('w', log);
+  });
+  await start(page, 'p');
+  expect(await ready(page, 'p')).toEqual({ ok: true });
+  expect(await page.evaluate(() => window.projections.close('p'))).toBeUndefined(); // saves at 100
+  await publishTimed('projection/other', () => 'other');
+  await page.evaluate(async () => {
+    const { harness } = window;
+    const other = await harness.lib.open('projection/other');
+    const archive = await harness.lib.exportArchive(other);
+    await other.close();
+    await harness.log('w').close();
+    await harness.lib.importArchive('projection/events', archive, { overwrite: true });
+    harness.logs.set('w', await harness.lib.open('projection/events'));
+  });
+  await start(page, 'p');
+  expect(await ready(page, 'p')).toEqual({ ok: true });
+  expect(await info(page, 'p')).toMatchObject({ counts: { other: 100 }, applied: 100, snapshot: null });
+});
+
 test.describe('the browser killed', () => {
   test.use({ browserPerTest: true });
 
