@@ -78,9 +78,13 @@ export interface ProjectionOptions<S, M> {
  *   in the state; those gone before it read them are skipped. So two tabs
  *   agree unless a message is removed between the folds of one and of the
  *   other; `rebuild()` folds what remains.
- * - A log replaced by `importArchive` (the import removes the dir's
- *   snapshots) or found shorter than the offset folded to (storage cleared
- *   and a new log begun) is folded again from the oldest message.
+ * - A log found shorter than the offset folded to (an import replaced it,
+ *   or storage was cleared and a new log begun) is folded again from the
+ *   oldest message. `importArchive` removes the dir's snapshots, so a load
+ *   after it folds the new log; it replaces a log only while no writer has
+ *   it open, so a projection live across it is over a readonly log, and
+ *   folds anew by itself only if the new log is shorter: else call
+ *   `rebuild()`.
  * - A snapshot is used only if its checksum, version and log agree: the
  *   offset it was folded to is not past the log's end, and its last message
  *   is still there with the same time (or was deleted since). Otherwise the
