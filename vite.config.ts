@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Open a browser tab for `npm run demo` only where there is a screen to show it
 // on; on a headless Linux box `xdg-open` would just fail noisily.
@@ -14,6 +18,17 @@ const vitestJson = process.env.VITEST_JSON_OUTPUT;
 // One config for the demo dev server (`npm run demo`), the browser tier's
 // server (playwright.config.ts starts `vite --port 5199`) and vitest.
 export default defineConfig({
+  // Svelte components for the browser tier's binding pages (tests/browser/bindings/); .tsx needs no plugin.
+  plugins: [svelte()],
+  // The package's own names, for the README's binding examples that the browser tier renders as written
+  // (tests/browser/bindings/readme/): the same modules as the pages' /src/index.ts.
+  resolve: {
+    alias: [
+      { find: /^opfs-log$/, replacement: source('./src/index.ts') },
+      { find: /^opfs-log\/react$/, replacement: source('./src/react.ts') },
+      { find: /^opfs-log\/vue$/, replacement: source('./src/vue.ts') },
+    ],
+  },
   server: {
     port: 5173,
     strictPort: true,
@@ -26,6 +41,7 @@ export default defineConfig({
           clientFiles: [
             './tests/browser/harness.ts',
             './tests/browser/*-page.ts',
+            './tests/browser/bindings/*-page.{ts,tsx}',
             './worker/worker.ts',
             './demo/main.ts',
           ],
@@ -34,10 +50,21 @@ export default defineConfig({
   },
   // Pre-bundle the runtime deps up front: if vite found one late (in the worker)
   // it would re-optimize and reload pages mid-test.
-  // The NATS client (CommonJS) is for opfs-log/jetstream's pages (tests/browser/jetstream.spec.ts).
+  // The NATS client (CommonJS) is for opfs-log/jetstream's pages (tests/browser/jetstream.spec.ts),
+  // React and Vue for the bindings' (tests/browser/bindings.spec.ts; the Svelte plugin adds Svelte).
   // SQLite-WASM (the benchmark's peer) loads its .wasm beside its module: vite must not pre-bundle it.
   optimizeDeps: {
-    include: ['comlink', 'idb', 'fflate', '@nats-io/nats-core', '@nats-io/jetstream'],
+    include: [
+      'comlink',
+      'idb',
+      'fflate',
+      '@nats-io/nats-core',
+      '@nats-io/jetstream',
+      'react',
+      'react/jsx-dev-runtime',
+      'react-dom/client',
+      'vue',
+    ],
     exclude: ['@sqlite.org/sqlite-wasm'],
   },
   // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).

@@ -11,6 +11,11 @@
  * - dist/jetstream.js: the `opfs-log/jetstream` entry (replication to NATS
  *   JetStream), built with the client so that they share chunks; the NATS
  *   packages (optional peer dependencies) stay imports.
+ * - dist/react.js, dist/vue.js: the `opfs-log/react` and `opfs-log/vue` entries
+ *   (hooks and composables over projections). They use the core through
+ *   src/index.ts alone, which stays an import of ./index.js (built on their
+ *   own, they would pull the client into a chunk shared with index.js); React
+ *   and Vue (optional peer dependencies) stay imports.
  * - dist/worker.js: the dedicated module worker, self-contained (comlink, idb
  *   and fflate inlined): a worker file that imported bare specifiers would
  *   load only through a bundler, and this one must also load as it is.
@@ -44,7 +49,7 @@ export const WORKER_CALL = /new Worker\(new URL\("\.\/worker\.js", import\.meta\
 /** The runtime dependencies; the client imports them, the worker inlines them. */
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dependencies = Object.keys(pkg.dependencies);
-/** The NATS client, an optional peer of the jetstream entry: always the app's own copy, never bundled. */
+/** The NATS client, React and Vue, optional peers of the entries for them: always the app's own copy, never bundled. */
 const peerDependencies = Object.keys(pkg.peerDependencies ?? {});
 
 const common = {
@@ -71,6 +76,14 @@ const builtWorkerUrl = {
   },
 };
 
+/** The bindings' import of the public entry: ./index.js beside them, never a copy of it. */
+const publicEntry = {
+  name: 'public-entry',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.ts$/ }, () => ({ path: './index.js', external: true }));
+  },
+};
+
 /**
  * Writes the package into `outdir` (dist/ by default); `types: false` skips the
  * .d.ts files (tsc takes seconds), `metafile` keeps esbuild's account of the
@@ -89,6 +102,13 @@ export async function buildPackage({ outdir = dist, types = true, metafile } = {
     chunkNames: '[name]-[hash]', // beside index.js, so './worker.js' is right from every file
     external: [...dependencies, ...peerDependencies],
     plugins: [builtWorkerUrl],
+  });
+  await build({
+    ...common,
+    entryPoints: { react: join(root, 'src/react.ts'), vue: join(root, 'src/vue.ts') },
+    outdir,
+    external: [...dependencies, ...peerDependencies],
+    plugins: [publicEntry],
   });
   await build({
     ...common,

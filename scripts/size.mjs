@@ -9,11 +9,13 @@
  *   engine's chunk, which only `open` inside a worker loads);
  * - the worker: dist/worker.js, self-contained;
  * - replication: dist/jetstream.js and what it imports up front, without the
- *   NATS client (an optional peer dependency the app brings).
+ *   NATS client (an optional peer dependency the app brings);
+ * - the bindings: dist/react.js and dist/vue.js, our code only (React, Vue and
+ *   the core they import from ./index.js are the app's already).
  *
  * It fails if either is over its budget (the numbers below, a little above
  * today's: raise one on purpose, in the same change that grows it), if the
- * main thread's bundle holds the engine, or if the built entry throws when
+ * main thread's bundle holds the engine or a binding (or React, Vue), or if the built entry throws when
  * imported in Node (as during server-side rendering) or its `open()` there
  * does not reject `Unsupported`.
  *
@@ -30,8 +32,8 @@ import { buildPackage } from './build.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'node_modules/.cache/opfs-log-size');
 
-/** Budgets in bytes, gzipped (main: projections, with their snapshot store and encoder, added ~3.4 KiB). The jetstream entry's is for our code only: the NATS client is the app's (a peer). */
-const BUDGET = { main: 28_500, worker: 27_500, jetstream: 9_500 };
+/** Budgets in bytes, gzipped (main: projections, with their snapshot store and encoder, added ~3.4 KiB; latestMessages ~0.45 KiB). The jetstream, react and vue entries' are for our code only: the NATS client, React and Vue are the app's (peers), and so is the core a binding imports. */
+const BUDGET = { main: 29_000, worker: 27_500, jetstream: 9_500, react: 750, vue: 400 };
 
 /** Sources that must stay out of the main thread's bundle: the engine, segment files, the restore. */
 const ENGINE =
@@ -39,11 +41,24 @@ const ENGINE =
 
 await buildPackage({ outdir: join(out, 'dist'), types: false, metafile: join(out, 'client-meta.json') });
 
+/** Sources and packages that must stay out of the main thread's bundle: the framework bindings and their frameworks. */
+const BINDINGS = /^src\/(react|vue)\.ts$/;
+const FRAMEWORKS = /^(react|react-dom|vue)(\/|$)/;
+
+/** The core beside a binding (./index.js): the app has it already. */
+const coreExternal = {
+  name: 'core-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 /** Bundles `entry` as an app would, minified; resolves to the bytes the page loads up front. */
-async function measure(entry, { splitting, external = [] }) {
+async function measure(entry, { splitting, external = [], plugins = [] }) {
   const result = await build({
     entryPoints: [entry],
     external,
+    plugins,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -77,14 +92,27 @@ const worker = await measure(join(out, 'dist/worker.js'), { splitting: false });
 // What `opfs-log/jetstream` adds up front, besides the NATS client (~62 KiB gzipped, the app's own dependency).
 const jetstream = await measure(join(out, 'dist/jetstream.js'), { splitting: true, external: ['@nats-io/*'] });
 
+// What `opfs-log/react` and `opfs-log/vue` add: their own code, beside the core and the framework.
+const bindingOptions = { splitting: true, external: ['react', 'vue'], plugins: [coreExternal] };
+const react = await measure(join(out, 'dist/react.js'), bindingOptions);
+const vue = await measure(join(out, 'dist/vue.js'), bindingOptions);
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const problems = [];
 for (const [name, size] of [
   ['main thread', main],
   ['worker', worker],
   ['jetstream', jetstream],
+  ['react', react],
+  ['vue', vue],
 ]) {
-  const budget = { 'main thread': BUDGET.main, worker: BUDGET.worker, jetstream: BUDGET.jetstream }[name];
+  const budget = {
+    'main thread': BUDGET.main,
+    worker: BUDGET.worker,
+    jetstream: BUDGET.jetstream,
+    react: BUDGET.react,
+    vue: BUDGET.vue,
+  }[name];
   console.log(
     `${name.padEnd(12)} ${kb(size.min).padStart(10)} min  ${kb(size.gzip).padStart(9)} gzip  (budget ${kb(budget)} gzip)`,
   );
@@ -98,6 +126,12 @@ const engineInMain = [...upFrontOf(meta.outputs)]
   .flatMap((p) => Object.keys(meta.outputs[p].inputs))
   .filter((p) => ENGINE.test(p));
 if (engineInMain.length) problems.push(`the main thread's bundle holds the engine: ${engineInMain.join(', ')}`);
+const bindingsInMain = [...upFrontOf(meta.outputs)].flatMap((p) => [
+  ...Object.keys(meta.outputs[p].inputs).filter((input) => BINDINGS.test(input)),
+  ...meta.outputs[p].imports.filter((i) => i.external && FRAMEWORKS.test(i.path)).map((i) => i.path),
+]);
+if (bindingsInMain.length)
+  problems.push(`the main thread's bundle holds a framework binding: ${[...new Set(bindingsInMain)].join(', ')}`);
 
 // Imported in plain Node, as during server-side rendering: no throw, and open() rejects Unsupported.
 const probe = `

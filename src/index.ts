@@ -31,6 +31,8 @@ export { versioned } from './typed/versioned.ts';
 export { projection } from './projection/projection.ts';
 export type { Projection, ProjectionOptions, ProjectionStatus, SnapshotInfo } from './projection/projection.ts';
 export type { SnapshotOptions } from './projection/options.ts';
+export { latestMessages } from './projection/latest.ts';
+export type { LatestMessages } from './projection/latest.ts';
 export { deleteAll } from './retention/delete-all.ts';
 export { findByAge, trimByAge } from './retention/by-age.ts';
 export { findByCount, trimByCount } from './retention/by-count.ts';
