@@ -41,8 +41,16 @@ interface View {
   fingerprint: string;
 }
 
-/** A quick catch-up's fingerprint (see `LogFollower.quickPrint`); a full one's is a `View`'s. */
-const QUICK = 'q:';
+/** What a catch-up saw: enough to tell afterwards whether the files are still as they were. */
+interface Seen {
+  /** A full look's `View.fingerprint`; null after a quick catch-up. */
+  fingerprint: string | null;
+  /** The change counter's even `seq` that vouches for the segment list (`knownSeq`), if any. */
+  seq: number | null;
+  /** The head, and how many of its bytes were indexed. */
+  head: Segment | undefined;
+  size: number;
+}
 
 export class LogFollower {
   /** The largest next offset seen so far: offsets only grow (see `catchUp`). */
@@ -75,34 +83,47 @@ export class LogFollower {
    */
   async read<T>(op: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let seen: string | null = null;
+      let seen: Seen | null = null;
       try {
         seen = await this.catchUp(attempt);
         return await op();
       } catch (err) {
         if (!(err instanceof LogError) || err.code === 'Closed' || err.code === 'StorageRemoved') throw err;
         if (attempt >= READ_ATTEMPTS) throw err;
-        if (seen !== null && seen === (await this.fingerprint(seen))) throw err;
+        if (seen !== null && (await this.unchangedSince(seen))) throw err;
         await pause(attempt);
       }
     }
   }
 
-  /** The fingerprint of the files now, of the kind `seen` is (a quick one or a full one). */
-  private async fingerprint(seen: string): Promise<string | null> {
-    return seen.startsWith(QUICK) ? this.quickPrint() : (await this.view()).fingerprint;
+  /**
+   * Whether every byte a read on `seen` could have looked at is still as it
+   * was: the change counter has not moved (no sealed segment was rewritten
+   * or removed) and the head has not shrunk (the writer only appends to it,
+   * or cuts off a write that failed). Without a counter: whether a full look
+   * sees the very files it saw.
+   */
+  private async unchangedSince(seen: Seen): Promise<boolean> {
+    if (seen.seq !== null && seen.head !== undefined) {
+      if ((await this.readChanges())?.seq !== seen.seq) return false;
+      const size = await seen.head.fileSize().catch(() => null);
+      return size !== null && size >= seen.size;
+    }
+    return seen.fingerprint !== null && seen.fingerprint === (await this.view()).fingerprint;
   }
 
-  /** Catches up with the writer and returns the fingerprint of what it saw. */
-  private async catchUp(attempt: number): Promise<string> {
-    const seen = (attempt === 1 ? await this.quickCatchUp() : null) ?? (await this.fullCatchUp(attempt));
+  /** Catches up with the writer and returns what it saw. */
+  private async catchUp(attempt: number): Promise<Seen> {
+    const quick = attempt === 1 && (await this.quickCatchUp());
+    const fingerprint = quick ? null : await this.fullCatchUp(attempt);
     // Offsets only grow: a log that seems to shrink is most likely a writer's change half seen. Only
     // if it stays so (an import replaced the log with a shorter one) is it believed.
     if (this.list.next < this.highestNext && attempt < READ_ATTEMPTS) {
       throw new LogError('Internal', `log ${this.path} seemed to shrink while its writer changed it`);
     }
     this.highestNext = this.list.next;
-    return seen;
+    const head = this.list.head;
+    return { fingerprint, seq: this.knownSeq, head, size: head?.size ?? 0 };
   }
 
   /**
@@ -112,15 +133,14 @@ export class LogFollower {
    * counter moved (or there is none), or the head is not what it was: a
    * full catch-up is needed.
    */
-  private async quickCatchUp(): Promise<string | null> {
+  private async quickCatchUp(): Promise<boolean> {
     const head = this.list.head;
-    if (this.knownSeq === null || head === undefined) return null;
+    if (this.knownSeq === null || head === undefined) return false;
     const state = await this.readChanges();
-    if (state?.seq !== this.knownSeq) return null;
+    if (state?.seq !== this.knownSeq) return false;
     if (state.head !== head.base) return this.addRolled(head);
     const size = await head.fileSize().catch(() => null);
-    if (size === null || !(await this.scanAppended(head, size))) return null;
-    return `${QUICK}${state.seq}:${state.head}:${size}`;
+    return size !== null && (await this.scanAppended(head, size));
   }
 
   /**
@@ -128,35 +148,25 @@ export class LogFollower {
    * the old head is sealed at its final size, and only the segments after it
    * are new, so only those are opened.
    */
-  private async addRolled(head: Segment): Promise<string | null> {
+  private async addRolled(head: Segment): Promise<boolean> {
     const size = await head.fileSize().catch(() => null);
-    if (size === null || !(await this.scanAppended(head, size))) return null;
+    if (size === null || !(await this.scanAppended(head, size))) return false;
     const known = this.list.all;
     const keep = new Map(known.map((seg) => [seg.name, seg]));
     let loaded: Segment[];
     try {
       loaded = (await loadSegments(this.dir, this.path, this.store, { ...this.options, keep })).segments;
     } catch (err) {
-      if (err instanceof LogError) return null; // a full catch-up tells what it was
+      if (err instanceof LogError) return false; // a full catch-up tells what it was
       throw err;
     }
     if (loaded.length <= known.length || known.some((seg, i) => loaded[i] !== seg)) {
       await Promise.all(loaded.filter((seg) => !keep.has(seg.name)).map((seg) => seg.close()));
-      return null;
+      return false;
     }
     this.list.all = loaded;
     // Still the same counter: no sealed segment changed while the new ones were opened.
-    const print = await this.quickPrint();
-    return print?.startsWith(`${QUICK}${this.knownSeq}:`) ? print : null;
-  }
-
-  /** A quick catch-up's fingerprint of the files now: the counter and the head's size (null if unreadable). */
-  private async quickPrint(): Promise<string | null> {
-    const head = this.list.head;
-    const state = await this.readChanges();
-    if (!state || !head) return null;
-    const size = await head.fileSize().catch(() => null);
-    return size === null ? null : `${QUICK}${state.seq}:${state.head}:${size}`;
+    return (await this.readChanges())?.seq === this.knownSeq;
   }
 
   /** What the writer's change counter says now, or null if there is none (no writer made one yet, or it is gone). */

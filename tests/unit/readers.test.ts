@@ -6,6 +6,7 @@
  * rewrite under the reader is what a second tab sees.
  */
 import { describe, expect, it } from 'vitest';
+import { CHANGES_FILE } from '../../src/engine/changes.ts';
 import { compact, trimByCount } from '../../src/index.ts';
 import type { Log, Message } from '../../src/types.ts';
 import { allOffsets, dec, enc, freshEnv, openLog } from './helpers.ts';
@@ -137,6 +138,41 @@ describe('a read whose file is replaced between the catch-up and the read', () =
     };
     const m = await reader.get(10);
     env.root.faults.onRead = undefined;
+    expect(m.offset).toBe(10);
+    expect(valueText(m)).toBe(dec.decode(value(10)));
+    await expect(reader.get(2)).rejects.toMatchObject({ code: 'NotFound' });
+    await reader.close();
+  });
+});
+
+describe('a read that fails because the writer rewrote a sealed segment after the catch-up', () => {
+  it('is not believed: the change counter moved, so it is answered again on a fresh view', async () => {
+    const { env, writer, reader: openReader } = await pair({ rollover: 4096 });
+    for (let from = 0; from < 60; from += 20) await writer.publish(batch(from, 20)); // three segments
+    const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
+    const first = (await d.names()).filter((n) => n.endsWith('.log')).sort()[0]!;
+    const before = { segment: d.raw(first)!.slice(), changes: d.raw(CHANGES_FILE)!.slice() };
+    await writer.delete([1, 2, 3]); // a sealed segment rewritten: the counter moves on
+    const after = { segment: d.raw(first)!.slice(), changes: d.raw(CHANGES_FILE)!.slice() };
+    await writer.close();
+    expect(after.changes).not.toEqual(before.changes);
+
+    // The reader catches up on the files as they were before the delete...
+    d.setRaw(first, before.segment);
+    d.setRaw(CHANGES_FILE, before.changes);
+    const reader = await openReader();
+    expect(await reader.nextOffset()).toBe(60);
+    // ...and the writer's rewrite lands as it reads the record: the read fails its check.
+    let swapped = false;
+    env.root.faults.onRead = (file, position) => {
+      if (swapped || !file.endsWith(first) || position === 0) return;
+      swapped = true;
+      d.setRaw(first, after.segment);
+      d.setRaw(CHANGES_FILE, after.changes);
+    };
+    const m = await reader.get(10);
+    env.root.faults.onRead = undefined;
+    expect(swapped).toBe(true);
     expect(m.offset).toBe(10);
     expect(valueText(m)).toBe(dec.decode(value(10)));
     await expect(reader.get(2)).rejects.toMatchObject({ code: 'NotFound' });
