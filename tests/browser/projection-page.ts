@@ -49,7 +49,7 @@ const tools = {
     entry.p = projection(window.harness.log(logName), {
       name: o.name ?? 'counts',
       version: o.version ?? 1,
-      initial: { counts: {}, ...(o.pad ? { pad: Array.from({ length: o.pad }, (_, i) => i) } : {}) },
+      initial: { counts: {}, ...(o.pad ? { pad: Array.from({ length: o.pad }, (_, i) => i) } : {}) } as Counts,
       clone: (s) => ({ ...s, counts: { ...s.counts } }),
       apply: (s, m) => {
         entry.applied++;

@@ -88,7 +88,9 @@ async function spoil(env: MemoryEnv, offset: number): Promise<void> {
       const rec = req.result.find((r: { offset: number }) => r.offset === offset);
       if (!rec) throw new Error(`no snapshot at ${offset}`);
       // A digit made another: still JSON, so only the checksum can tell.
-      const at = (rec.bytes as Uint8Array).findLastIndex((b) => b >= 0x30 && b <= 0x39);
+      const bytes = rec.bytes as Uint8Array;
+      let at = bytes.length - 1;
+      while (!(bytes[at]! >= 0x30 && bytes[at]! <= 0x39)) at--;
       rec.bytes[at] = rec.bytes[at] === 0x30 ? 0x31 : rec.bytes[at] - 1;
       store.put(rec).onsuccess = () => resolve();
     };
