@@ -3,7 +3,7 @@
  * the last events), kept current from the log's `consumeBlocking` (no polling).
  */
 import { invalidArgument, LogError } from '../errors.ts';
-import { checkLog, TYPED_LOG } from '../client/validate.ts';
+import { Listeners, type ReadLog, readLogOf } from './store.ts';
 import type { TypedBatch, TypedLog, TypedMessage } from '../typed/typed.ts';
 import { type Batch, type Log, type Message, OffsetOldest } from '../types.ts';
 
@@ -65,36 +65,22 @@ export function latestMessages(
   log: Log | TypedLog<unknown, unknown>,
   count: number,
 ): LatestMessages<Message | TypedMessage<unknown, unknown>> {
-  const typedLog = (log as { [TYPED_LOG]?: boolean } | null)?.[TYPED_LOG] === true;
-  const raw = checkLog<Log>(typedLog ? (log as TypedLog<unknown, unknown>).raw : log, 'latestMessages');
+  const { log: read, raw } = readLogOf(log, 'latestMessages');
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > MAX_LATEST) {
     throw invalidArgument(`latestMessages takes a count from 1 to ${MAX_LATEST}, got ${String(count)}`);
   }
-  return new Latest(log as ReadLog, raw, count);
+  return new Latest(read, raw, count);
 }
 
 type AnyMessage = Message | TypedMessage<unknown, unknown>;
 type AnyBatch = Batch | TypedBatch<unknown, unknown>;
-/** What the store reads through: a byte log or a typed one. */
-type ReadLog =
-  | Pick<Log, 'consume' | 'consumeBlocking'>
-  | Pick<TypedLog<unknown, unknown>, 'consume' | 'consumeBlocking'>;
 
 const NONE: readonly AnyMessage[] = Object.freeze([]);
-
-function report(err: unknown): void {
-  const r = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-  if (r) r(err);
-  else
-    setTimeout(() => {
-      throw err;
-    });
-}
 
 class Latest implements LatestMessages<AnyMessage> {
   error: LogError | null = null;
   private messages = NONE;
-  private readonly listeners = new Set<(messages: readonly AnyMessage[]) => void>();
+  private readonly listeners = new Listeners<readonly AnyMessage[]>(() => this.messages);
   private readonly stop = new AbortController();
   private readonly running: Promise<void>;
   private closing: Promise<void> | null = null;
@@ -112,11 +98,7 @@ class Latest implements LatestMessages<AnyMessage> {
   }
 
   subscribe(listener: (messages: readonly AnyMessage[]) => void): () => void {
-    if (typeof listener !== 'function') throw invalidArgument('subscribe takes a function');
-    const own = (messages: readonly AnyMessage[]) => listener(messages); // one subscription per call
-    if (!this.closing) this.listeners.add(own);
-    this.call(own);
-    return () => void this.listeners.delete(own);
+    return this.listeners.add(listener, this.closing !== null);
   }
 
   close(): Promise<void> {
@@ -128,17 +110,9 @@ class Latest implements LatestMessages<AnyMessage> {
     return this.closing;
   }
 
-  private call(listener: (messages: readonly AnyMessage[]) => void): void {
-    try {
-      listener(this.messages);
-    } catch (err) {
-      report(err);
-    }
-  }
-
   private show(messages: readonly AnyMessage[]): void {
     this.messages = Object.freeze(messages.length > this.count ? messages.slice(-this.count) : messages);
-    for (const listener of [...this.listeners]) this.call(listener);
+    this.listeners.notify();
   }
 
   private async follow(signal: AbortSignal): Promise<void> {
@@ -166,7 +140,7 @@ class Latest implements LatestMessages<AnyMessage> {
         err instanceof LogError
           ? err
           : new LogError('Internal', `latestMessages: ${String((err as Error)?.message ?? err)}`, { cause: err });
-      for (const listener of [...this.listeners]) this.call(listener);
+      this.listeners.notify();
     }
   }
 

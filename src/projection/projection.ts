@@ -8,9 +8,8 @@
  * between pages), and the tab holding the projection's Web Lock saves the
  * snapshots, so they are written once whatever the number of tabs.
  */
-import { invalidArgument, LogError } from '../errors.ts';
+import { LogError } from '../errors.ts';
 import { LOG_SURROUNDINGS, type LogSurroundings } from '../client/facade.ts';
-import { checkLog, TYPED_LOG } from '../client/validate.ts';
 import type { HeldLock } from '../storage/files.ts';
 import { projectionLockName } from '../namespace.ts';
 import type { TypedBatch, TypedLog, TypedMessage } from '../typed/typed.ts';
@@ -18,6 +17,7 @@ import type { Batch, Log, Message } from '../types.ts';
 import { checkProjectionOptions, type ResolvedProjectionOptions, type SnapshotOptions } from './options.ts';
 import { type NewSnapshot, type SnapshotRecord, SnapshotStore } from './snapshots.ts';
 import { type Checksummed, checksum, decodeJson, encodeJson } from './sliced-json.ts';
+import { Listeners, type ReadLog, readLogOf } from './store.ts';
 
 /** Messages asked for per read. */
 const BATCH = 5_000;
@@ -162,16 +162,9 @@ export function projection<S>(
   log: Log | TypedLog<unknown, unknown>,
   options: ProjectionOptions<S, never>,
 ): Projection<S> {
-  const typedLog = (log as { [TYPED_LOG]?: boolean } | null)?.[TYPED_LOG] === true;
-  const raw = checkLog<Log>(typedLog ? (log as TypedLog<unknown, unknown>).raw : log, 'projection');
-  const resolved = checkProjectionOptions<S, unknown>(options);
-  return new LogProjection<S>(log as FoldedLog, raw, resolved);
+  const { log: read, raw } = readLogOf(log, 'projection');
+  return new LogProjection<S>(read, raw, checkProjectionOptions<S, unknown>(options));
 }
-
-/** What a projection reads through: a byte log or a typed one. */
-type FoldedLog =
-  | Pick<Log, 'consume' | 'consumeBlocking'>
-  | Pick<TypedLog<unknown, unknown>, 'consume' | 'consumeBlocking'>;
 
 /** `apply` threw on the message at `offset`. */
 class ApplyFailed extends Error {
@@ -181,15 +174,6 @@ class ApplyFailed extends Error {
   ) {
     super('apply threw');
   }
-}
-
-function report(err: unknown): void {
-  const r = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-  if (r) r(err);
-  else
-    setTimeout(() => {
-      throw err;
-    });
 }
 
 class LogProjection<S> implements Projection<S> {
@@ -205,7 +189,7 @@ class LogProjection<S> implements Projection<S> {
   snapshot: SnapshotInfo | null = null;
   snapshotError: LogError | null = null;
 
-  private readonly listeners = new Set<(state: S) => void>();
+  private readonly listeners = new Listeners<S>(() => this.state);
   private readonly surroundings: LogSurroundings | undefined;
   private settleReady!: { resolve: (s: S) => void; reject: (e: LogError) => void } | null;
   /** Ends the current fold (close, rebuild). */
@@ -224,7 +208,7 @@ class LogProjection<S> implements Projection<S> {
   private readonly stopSaver = new AbortController();
 
   constructor(
-    private readonly log: FoldedLog,
+    private readonly log: ReadLog,
     private readonly raw: Log,
     private readonly options: ResolvedProjectionOptions<S, unknown>,
   ) {
@@ -244,23 +228,11 @@ class LogProjection<S> implements Projection<S> {
   }
 
   subscribe(listener: (state: S) => void): () => void {
-    if (typeof listener !== 'function') throw invalidArgument('subscribe takes a function');
-    const own = (state: S) => listener(state); // one subscription per call, even for the same listener
-    this.listeners.add(own);
-    this.call(own);
-    return () => void this.listeners.delete(own);
-  }
-
-  private call(listener: (state: S) => void): void {
-    try {
-      listener(this.state);
-    } catch (err) {
-      report(err);
-    }
+    return this.listeners.add(listener);
   }
 
   private changed(): void {
-    for (const listener of [...this.listeners]) this.call(listener);
+    this.listeners.notify();
   }
 
   /** Folds from the newest usable snapshot (or the oldest message) and follows the log until `signal` aborts. */
