@@ -342,13 +342,17 @@ class LogProjection<S> implements Projection<S> {
   private askToSave(): void {
     const locks = this.surroundings?.locks;
     if (!this.options.snapshots || !locks || !this.surroundings) return;
-    const name = projectionLockName(this.surroundings.dir, this.name, this.version);
-    locks.acquire(name, this.stopSaver.signal).then(
+    const { dir } = this.surroundings;
+    locks.acquire(projectionLockName(dir, this.name, this.version), this.stopSaver.signal).then(
       (held) => {
         if (this.stopSaver.signal.aborted) void held.release();
         else {
           this.saver = held;
           this.scheduleSave();
+          // Off the load's path, by the one tab that writes snapshots: older code's are of no use now.
+          void this.snapshots().then((store) =>
+            store?.removeOtherVersions(dir, this.name, this.version).catch(() => undefined),
+          );
         }
       },
       () => undefined, // closed before it was granted
@@ -360,7 +364,6 @@ class LogProjection<S> implements Projection<S> {
     const store = await this.snapshots();
     if (!store || !this.surroundings) return;
     const { dir } = this.surroundings;
-    await store.removeOtherVersions(dir, this.name, this.version).catch(() => undefined);
     const records = await store.load(dir, this.name, this.version).catch(() => [] as SnapshotRecord[]);
     if (records.length === 0) return;
     const next = await this.raw.nextOffset();
