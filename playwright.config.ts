@@ -33,9 +33,12 @@ export default defineConfig({
   },
   // The fixtures in tests/browser/fixtures.ts launch their own persistent
   // contexts of the project's browser (scripts/browsers.mjs finds it).
+  // Firefox first: the workers take tests in project order, and Firefox's
+  // are the longer (~60% of the tier's test time, its slowest files among
+  // them), so they start early and Chromium's shorter ones fill the end.
   projects: [
-    { name: 'chromium', use: { browserName: 'chromium' } },
     { name: 'firefox', use: { browserName: 'firefox' } },
+    { name: 'chromium', use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: `npx vite --port ${PORT} --strictPort`,
