@@ -17,6 +17,7 @@
  * writer rolled to a new one. A counter starts at a random even number, so a
  * follower that knew a removed log's counter does not take a new log's for it.
  */
+import { newIncarnation } from '../codec/segment-header.ts';
 import { getU64, setU64 } from '../codec/u64.ts';
 import { LogError } from '../errors.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
@@ -43,11 +44,7 @@ function encode(state: ChangeState): Uint8Array {
 
 /** What the counter in `file` says, or null if it holds none (not yet written, or cut for want of room). */
 export async function readChanges(file: StoredFile): Promise<ChangeState | null> {
-  return decodeChanges(await file.read(0, CHANGES_SIZE + 1));
-}
-
-/** The state in `bytes`, or null if they are not a whole counter. */
-function decodeChanges(bytes: Uint8Array): ChangeState | null {
+  const bytes = await file.read(0, CHANGES_SIZE + 1);
   if (bytes.length !== CHANGES_SIZE) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   return { seq: view.getUint32(SEQ, true), head: getU64(view, HEAD) };
@@ -65,8 +62,7 @@ export class ChangeCounter {
     const file = await dir.openFile(CHANGES_FILE, { create: true, readonly: false });
     try {
       const found = await readChanges(file);
-      const seed = crypto.getRandomValues(new Uint32Array(1))[0]! & ~1;
-      return new ChangeCounter(file, found ?? { seq: seed, head: 0 });
+      return new ChangeCounter(file, found ?? { seq: (newIncarnation() & ~1) >>> 0, head: 0 });
     } catch (err) {
       await file.close();
       throw err;
@@ -81,7 +77,6 @@ export class ChangeCounter {
 
   /** After they changed: `seq` even, and `head` the base of the newest segment now. */
   async end(head: number): Promise<void> {
-    if (this.state.seq % 2 === 0) throw new LogError('Internal', 'change counter ended without a begin');
     this.state.seq = (this.state.seq + 1) >>> 0;
     this.state.head = head;
     await this.write();

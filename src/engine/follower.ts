@@ -138,7 +138,11 @@ export class LogFollower {
     if (this.knownSeq === null || head === undefined) return false;
     const state = await this.readChanges();
     if (state?.seq !== this.knownSeq) return false;
-    if (state.head !== head.base) return this.addRolled(head);
+    return state.head === head.base ? this.caughtUp(head) : this.addRolled(head);
+  }
+
+  /** Scans what the writer appended to the head since; false if the head is not what it was. */
+  private async caughtUp(head: Segment): Promise<boolean> {
     const size = await head.fileSize().catch(() => null);
     return size !== null && (await this.scanAppended(head, size));
   }
@@ -149,8 +153,7 @@ export class LogFollower {
    * are new, so only those are opened.
    */
   private async addRolled(head: Segment): Promise<boolean> {
-    const size = await head.fileSize().catch(() => null);
-    if (size === null || !(await this.scanAppended(head, size))) return false;
+    if (!(await this.caughtUp(head))) return false;
     const known = this.list.all;
     const keep = new Map(known.map((seg) => [seg.name, seg]));
     let loaded: Segment[];
