@@ -130,7 +130,7 @@ async function inspect(page: Page, dir: string) {
       for (const part of d.split('/')) handle = await handle.getDirectoryHandle(part);
       const files: string[] = [];
       for await (const name of (handle as unknown as { keys(): AsyncIterable<string> }).keys()) files.push(name);
-      return { tag, next, count, problem, strays: files.filter((n) => !/^\d{20}\.log$/.test(n)) };
+      return { tag, next, count, problem, strays: files.filter((n) => !/^\d{20}\.log$/.test(n) && n !== 'changes') }; // changes: the writer's change counter
     },
     [dir, [OLD, NEW].map(({ tag, messages }) => ({ tag, messages }))] as const,
   );
