@@ -193,13 +193,17 @@ test.describe('the browser killed', () => {
     killBrowser,
     relaunch,
   }) => {
+    test.setTimeout(120_000);
     await tab(page);
     // ~7 MB of JSON: a save takes a while, and the fold goes on meanwhile.
     await start(page, 'p', { pad: 1_000_000, every: 200 });
     expect(await ready(page, 'p')).toEqual({ ok: true });
     await publish(page, 10, 100);
     await until(page, 'p', 1_000);
-    await expect.poll(async () => (await info(page, 'p')).snapshot?.offset ?? 0).toBeGreaterThan(0);
+    // The first save of 7 MB, encoded a slice at a time: seconds on a loaded machine (a wait, not a speed check).
+    await expect
+      .poll(async () => (await info(page, 'p')).snapshot?.offset ?? 0, { timeout: 45_000 })
+      .toBeGreaterThan(0);
     // Publishing on (each publish folds and may start a save), then the kill in the middle of it.
     await page.evaluate(() => void window.projections.publish('w', 1_000, 20));
     await page.waitForTimeout(300);
