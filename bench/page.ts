@@ -5,6 +5,7 @@ import { RawOpfsSystem } from './systems/raw-opfs.ts';
 import { SqliteSystem } from './systems/sqlite.ts';
 import type { System } from './systems/system.ts';
 import { publishAndRead, publishLarge, publishSingly, type Measure } from './workloads.ts';
+import * as projection from './projection.ts';
 import * as reopen from './reopen.ts';
 import * as scaling from './scaling.ts';
 import * as tabs from './tabs.ts';
@@ -39,6 +40,7 @@ const bench = {
     return run(sys);
   },
   wipe,
+  projection,
   reopen,
   scaling,
   tabs,

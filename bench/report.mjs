@@ -1,6 +1,7 @@
 // The benchmark's printed table, BENCHMARKS.md, and where a run's results go.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PROJECTION_SETTINGS } from './projection.mjs';
 import { scalingFiles, scalingSection } from './scaling-report.mjs';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
 const OURS = 'opfs-log';
@@ -113,7 +114,7 @@ function browserSection(report) {
   const targets = targetRows(report);
   return `## ${titleOf(report)}
 
-${version} (headless${settings ? `; ${settings}` : ''}), ${report.date}, medians of ${report.runs} runs, whole run ${report.seconds} s${loadText(report)}.
+${version} (headless${settings ? `; ${settings}` : ''}), ${report.date}, medians of ${report.runs} runs, whole run ${report.seconds} s${loadText(report)}.${projectionRunText(report)}
 
 ${markdownTable(['workload', ...SYSTEMS], rows(report))}
 ${noteLines(report).length ? `\n${noteLines(report).join('\n')}\n` : ''}
@@ -122,6 +123,26 @@ ${
     ? `### Targets (opfs-log)\n\n${markdownTable(['workload', 'checks'], targets)}`
     : `The targets are Chromium's and are judged there only; these figures are compared with Chromium's above.`
 }
+`;
+}
+
+/** When the projection rows were measured, if in a run of their own (`--projection --record`). */
+function projectionRunText(report) {
+  const p = report.projection;
+  return p
+    ? ` The projection rows: a run of their own (\`--projection\`)${p.version ? ` in ${p.version}` : ''}, ${p.date}, medians of ${p.runs} runs, ${p.seconds} s${loadText(p)}.`
+    : '';
+}
+
+/** How the projection rows are taken, when a report has them. */
+function projectionSection(reports) {
+  if (!reports.some((r) => Object.keys(r.medians?.[OURS] ?? {}).some((w) => w.startsWith('projection')))) return '';
+  return `## Projections (issue 21)
+
+The rows "projection …" (bench/projection.mjs and bench/projection.ts; alone: \`npm run bench -- --projection\`):
+
+${PROJECTION_SETTINGS.map((line) => `- ${line}`).join('\n')}
+
 `;
 }
 
@@ -161,7 +182,7 @@ messages back. The machine: ${sorted[0].machine.cores} cores, ${sorted[0].machin
 Medians of each run's repetitions; the raw samples are in ${files}.
 
 ${sideBySide}${sorted.map(browserSection).join('\n')}
-${scalingSection(inBrowserOrder(scaling).map((report) => ({ report, title: titleOf(report) })))}## Settings
+${projectionSection(sorted)}${scalingSection(inBrowserOrder(scaling).map((report) => ({ report, title: titleOf(report) })))}## Settings
 
 ${sorted[0].systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
 

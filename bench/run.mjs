@@ -5,16 +5,20 @@
 // bench/out/results.json (results-firefox.json for Firefox; ignored by git);
 // with `--record` (`npm run bench -- --record`) also the tracked
 // bench/results*.json and BENCHMARKS.md, so an exploratory run leaves the
-// working tree clean. `--scaling` runs only the scaling run (bench/scaling.mjs).
+// working tree clean. `--scaling` runs only the scaling run (bench/scaling.mjs);
+// `--projection` only the projection rows (bench/projection.mjs), written to
+// bench/out/projection*.json, and with `--record` put in place of those rows
+// of the recorded results (the rest kept as recorded).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
 import { BROWSER_NAMES, browserPath, launchBrowser } from '../scripts/browsers.mjs';
 import { TARGETS, evaluateTargets, median } from './targets.mjs';
-import { renderTable, saveReport } from './report.mjs';
+import { renderTable, reportFiles, saveReport, writeFile, writeMarkdown } from './report.mjs';
+import { projectionNotes, projectionWorkloads } from './projection.mjs';
 import { workerHeapMeter } from './heap.mjs';
 import { jetstreamWorkloads } from './jetstream.mjs';
 import { scalingRun } from './scaling.mjs';
@@ -31,6 +35,7 @@ const { values: flags } = parseArgs({
     record: { type: 'boolean', default: false },
     browser: { type: 'string', default: 'chromium' },
     scaling: { type: 'boolean', default: false },
+    projection: { type: 'boolean', default: false },
   },
 });
 if (!BROWSER_NAMES.includes(flags.browser)) {
@@ -98,6 +103,28 @@ async function main() {
     const record = (system, measures) => {
       for (const m of measures) ((samples[system] ??= {})[m.workload] ??= []).push(m);
     };
+    // A new tab of the same profile, for the rows timed from a fresh page.
+    const freshPage = async () => {
+      const tab = await benchPage(await context.newPage());
+      return { page: tab, close: () => tab.close() };
+    };
+    const notes = {};
+    if (flags.projection) {
+      record('opfs-log', await projectionWorkloads(page, otherTab, freshPage, { runs: RUNS, say }));
+      Object.assign(notes, await projectionNotes(page));
+      return recordProjection({
+        date: new Date().toISOString(),
+        browser: {
+          name: browser,
+          version,
+          ...(LAUNCH[browser].settings ? { settings: LAUNCH[browser].settings } : {}),
+        },
+        seconds: Math.round((Date.now() - started) / 1000),
+        load: { start: loadAtStart, end: loadavg()[0] },
+        medians: mediansOf(samples),
+        notes,
+      });
+    }
     for (let run = 1; run <= RUNS; run++) {
       for (const { name } of systems) {
         for (const workload of ['publishAndRead', 'publishSingly', 'publishLarge']) {
@@ -124,20 +151,11 @@ async function main() {
     const heapMeter = workerHeapMeter(browser);
     if (heapMeter.unavailable) say(`1M open, worker heap: not measured in ${browser}: ${heapMeter.unavailable}`);
     record('opfs-log', await reopenWorkload(page, heapMeter));
-    const medians = {};
-    for (const [system, byWorkload] of Object.entries(samples)) {
-      for (const [workload, list] of Object.entries(byWorkload)) {
-        const value = median(list.map((m) => m.value));
-        const extra = {};
-        for (const key of Object.keys(list[0].extra ?? {})) extra[key] = median(list.map((m) => m.extra[key]));
-        (medians[system] ??= {})[workload] = {
-          value,
-          unit: list[0].unit,
-          samples: list.map((m) => m.value),
-          ...(Object.keys(extra).length ? { extra } : {}),
-        };
-      }
-    }
+    // Projections (issue 21): a counter per key folded from a 1M-message log, live in two tabs, a 10 MB snapshot.
+    await page.evaluate(() => window.bench.wipe());
+    record('opfs-log', await projectionWorkloads(page, otherTab, freshPage, { runs: RUNS, say }));
+    Object.assign(notes, await projectionNotes(page));
+    const medians = mediansOf(samples);
     const report = {
       date: new Date().toISOString(),
       browser: { name: browser, version, ...(LAUNCH[browser].settings ? { settings: LAUNCH[browser].settings } : {}) },
@@ -148,7 +166,7 @@ async function main() {
       systems,
       medians,
       // What a row counts in this browser, or why it has no figure (then shown as "–").
-      notes: { '1M open, worker heap': heapMeter.how ?? `not measured: ${heapMeter.unavailable}` },
+      notes: { '1M open, worker heap': heapMeter.how ?? `not measured: ${heapMeter.unavailable}`, ...notes },
       // The targets are Chromium's (issue 14); other browsers' figures are compared, not judged.
       targets: browser === 'chromium' ? evaluateTargets(medians, TARGETS) : [],
     };
@@ -162,6 +180,80 @@ async function main() {
     await server.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** Each workload's median of its samples (and of each extra figure), by system. */
+function mediansOf(samples) {
+  const medians = {};
+  for (const [system, byWorkload] of Object.entries(samples)) {
+    for (const [workload, list] of Object.entries(byWorkload)) {
+      const value = median(list.map((m) => m.value));
+      const extra = {};
+      for (const key of Object.keys(list[0].extra ?? {})) extra[key] = median(list.map((m) => m.extra[key]));
+      (medians[system] ??= {})[workload] = {
+        value,
+        unit: list[0].unit,
+        samples: list.map((m) => m.value),
+        ...(Object.keys(extra).length ? { extra } : {}),
+      };
+    }
+  }
+  return medians;
+}
+
+const PROJECTION_ROW = /^projection/;
+
+/**
+ * A `--projection` run: writes bench/out/projection*.json and prints its rows
+ * and targets; with `--record`, puts them in place of the projection rows of
+ * this browser's recorded results (the other rows stay as recorded, and the
+ * report says when each part was measured) and renders BENCHMARKS.md.
+ */
+function recordProjection(run) {
+  const judged = run.browser.name === 'chromium';
+  const ours = TARGETS.filter((t) => PROJECTION_ROW.test(t.workload));
+  const targets = judged ? evaluateTargets(run.medians, ours) : [];
+  const files = reportFiles(run.browser.name);
+  const name = run.browser.name === 'chromium' ? 'projection' : `projection-${run.browser.name}`;
+  const written = [writeFile(new URL(`./out/${name}.json`, import.meta.url), `${JSON.stringify(run, null, 2)}\n`)];
+  if (flags.record) {
+    const recorded = existsSync(files.results) ? JSON.parse(readFileSync(files.results, 'utf8')) : null;
+    const base = recorded ?? {
+      date: run.date,
+      browser: run.browser,
+      machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      runs: RUNS,
+      seconds: run.seconds,
+      load: run.load,
+      systems: [],
+      medians: {},
+      notes: {},
+    };
+    const keep = (entries) =>
+      Object.fromEntries(Object.entries(entries ?? {}).filter(([w]) => !PROJECTION_ROW.test(w)));
+    base.medians['opfs-log'] = { ...keep(base.medians['opfs-log']), ...run.medians['opfs-log'] };
+    base.notes = { ...keep(base.notes), ...run.notes };
+    // When the projection rows were measured, if not with the rest.
+    base.projection = {
+      date: run.date,
+      version: run.browser.version,
+      seconds: run.seconds,
+      load: run.load,
+      runs: RUNS,
+    };
+    base.targets = judged ? evaluateTargets(base.medians, TARGETS) : [];
+    const json = `${JSON.stringify(base, null, 2)}\n`;
+    written.push(writeFile(files.out, json), writeFile(files.results, json), writeMarkdown(files));
+  }
+  console.log(
+    renderTable({
+      ...run,
+      machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      runs: RUNS,
+      targets,
+    }),
+  );
+  say(`wrote ${written.join(', ')}${flags.record ? '' : '; BENCHMARKS.md is unchanged (--record updates it)'}`);
 }
 
 /** Loads the bench page into `page` (a tab) and waits until `window.bench` is there. */

@@ -36,6 +36,13 @@ export const TARGETS = [
   // Replication (issue 13): push and pull against what the NATS client does alone from the same page.
   { workload: 'JetStream push 100k', timesOwn: { 'JetStream push 100k, NATS client pipelined (the limit)': 0.8 } },
   { workload: 'JetStream pull 100k', timesOwn: { 'JetStream pull 100k, ordered consumer (the limit)': 0.8 } },
+  // Projections (issue 21): a counter per key over 10k keys folded from 1M messages (bench/projection.mjs).
+  { workload: 'projection 1M, full replay', atLeast: 1_500_000 },
+  { workload: 'projection 1M, from a snapshot', atMost: 50 },
+  { workload: 'projection 1M, from a fresh page, beyond the reopen', atMost: 50 },
+  { workload: 'projection, publish to the state, same tab', atMost: 2 },
+  { workload: 'projection, publish to the state, another tab', atMost: 20 },
+  { workload: 'projection, saving a 10 MB snapshot, longest task', atMost: 50 },
 ];
 
 export function evaluateTargets(medians, targets) {
