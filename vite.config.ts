@@ -44,6 +44,7 @@ export default defineConfig({
             './tests/browser/bindings/*-page.{ts,tsx}',
             './worker/worker.ts',
             './demo/main.ts',
+            './demo/todo/main.tsx',
           ],
         }
       : undefined,
@@ -66,6 +67,10 @@ export default defineConfig({
       'vue',
     ],
     exclude: ['@sqlite.org/sqlite-wasm'],
+  },
+  // `vite build` builds both demo pages: the explorer and the todo list (todo.html, demo/todo/).
+  build: {
+    rolldownOptions: { input: { explorer: source('./index.html'), todo: source('./todo.html') } },
   },
   // The engine runs in a dedicated *module* worker (`new Worker(url, { type: 'module' })`).
   worker: { format: 'es' },
