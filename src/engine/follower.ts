@@ -90,7 +90,7 @@ export class LogFollower {
       } catch (err) {
         if (!(err instanceof LogError) || err.code === 'Closed' || err.code === 'StorageRemoved') throw err;
         if (attempt >= READ_ATTEMPTS) throw err;
-        if (seen !== null && (await this.unchangedSince(seen))) throw err;
+        if (seen !== null && (await this.unchangedSince(seen, err.code === 'Internal'))) throw err;
         await pause(attempt);
       }
     }
@@ -100,14 +100,16 @@ export class LogFollower {
    * Whether every byte a read on `seen` could have looked at is still as it
    * was: the change counter has not moved (no sealed segment was rewritten
    * or removed) and the head has not shrunk (the writer only appends to it,
-   * or cuts off a write that failed). Without a counter: whether a full look
-   * sees the very files it saw.
+   * or cuts off a write that failed). A platform failure (`Internal`: in
+   * Chromium a read of the head's file while the writer appends to it fails
+   * `NotReadableError`) needs the head not to have grown either. Without a
+   * counter: whether a full look sees the very files it saw.
    */
-  private async unchangedSince(seen: Seen): Promise<boolean> {
+  private async unchangedSince(seen: Seen, platformFailure: boolean): Promise<boolean> {
     if (seen.seq !== null && seen.head !== undefined) {
       if ((await this.readChanges())?.seq !== seen.seq) return false;
       const size = await seen.head.fileSize().catch(() => null);
-      return size !== null && size >= seen.size;
+      return size !== null && (platformFailure ? size === seen.size : size >= seen.size);
     }
     return seen.fingerprint !== null && seen.fingerprint === (await this.view()).fingerprint;
   }

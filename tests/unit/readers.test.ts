@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHANGES_FILE } from '../../src/engine/changes.ts';
+import { toLogError } from '../../src/errors.ts';
 import { compact, trimByCount } from '../../src/index.ts';
 import type { Log, Message } from '../../src/types.ts';
 import { allOffsets, dec, enc, freshEnv, openLog } from './helpers.ts';
@@ -177,6 +178,37 @@ describe('a read that fails because the writer rewrote a sealed segment after th
     expect(valueText(m)).toBe(dec.decode(value(10)));
     await expect(reader.get(2)).rejects.toMatchObject({ code: 'NotFound' });
     await reader.close();
+  });
+});
+
+describe('a read of the head that fails while the writer appends to it', () => {
+  it('is not believed: the head grew, so it is answered again on a fresh view (Chromium: NotReadableError)', async () => {
+    const { env, writer, reader: openReader } = await pair();
+    await writer.publish(batch(0, 10));
+    const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
+    const head = (await d.names()).filter((n) => n.endsWith('.log')).sort()[0]!;
+    const before = d.raw(head)!.slice();
+    await writer.publish(batch(10, 5)); // appended: the counter does not move
+    const after = d.raw(head)!.slice();
+    d.setRaw(head, before);
+    const reader = await openReader();
+    expect(await reader.nextOffset()).toBe(10);
+    // The writer's append lands as the reader reads a record, and the read fails as Chromium's does.
+    let failed = false;
+    env.root.faults.onRead = (file, position) => {
+      if (failed || !file.endsWith(head) || position === 0) return;
+      failed = true;
+      d.setRaw(head, after);
+      // As OPFS's snapshot file reports it (storage/opfs.ts).
+      throw toLogError(new DOMException('The requested file could not be read', 'NotReadableError'), `reading ${file}`);
+    };
+    const m = await reader.get(5);
+    env.root.faults.onRead = undefined;
+    expect(failed).toBe(true);
+    expect(valueText(m)).toBe(dec.decode(value(5)));
+    expect(await reader.nextOffset()).toBe(15);
+    await reader.close();
+    await writer.close();
   });
 });
 
