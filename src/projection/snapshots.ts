@@ -42,9 +42,13 @@ export interface SnapshotRecord {
 /** A snapshot to save: the store picks its slot. */
 export type NewSnapshot = Omit<SnapshotRecord, 'slot'>;
 
-/** Every key of `dir` (and of `dir, name` when given): arrays sort after every string and number. */
-function range(dir: string, name?: string): IDBKeyRange {
-  return name === undefined ? IDBKeyRange.bound([dir], [dir, []]) : IDBKeyRange.bound([dir, name], [dir, name, []]);
+/**
+ * Every key of `dir`, of `dir` and `name`, or of `dir`, `name` and `version`:
+ * arrays sort after every string and number, so `[...prefix, []]` ends the range.
+ */
+function range(...prefix: [dir: string, name?: string, version?: number]): IDBKeyRange {
+  const given = prefix.filter((part) => part !== undefined);
+  return IDBKeyRange.bound(given, [...given, []]);
 }
 
 export class SnapshotStore {
@@ -75,10 +79,7 @@ export class SnapshotStore {
 
   /** The snapshots of one projection version, newest first. */
   async load(dir: string, name: string, version: number): Promise<SnapshotRecord[]> {
-    const all = (await this.db.getAll(
-      STORE,
-      IDBKeyRange.bound([dir, name, version], [dir, name, version, []]),
-    )) as SnapshotRecord[];
+    const all = (await this.db.getAll(STORE, range(dir, name, version))) as SnapshotRecord[];
     return all.sort((a, b) => b.offset - a.offset || b.savedAt - a.savedAt);
   }
 
@@ -86,9 +87,7 @@ export class SnapshotStore {
   async save(snapshot: NewSnapshot): Promise<void> {
     const tx = this.db.transaction(STORE, 'readwrite');
     const { dir, name, version } = snapshot;
-    const have = (await tx.store.getAll(
-      IDBKeyRange.bound([dir, name, version], [dir, name, version, []]),
-    )) as SnapshotRecord[];
+    const have = (await tx.store.getAll(range(dir, name, version))) as SnapshotRecord[];
     const slot0 = have.find((r) => r.slot === 0);
     const slot1 = have.find((r) => r.slot === 1);
     const slot = !slot0 ? 0 : !slot1 ? 1 : slot0.savedAt <= slot1.savedAt ? 0 : 1;
@@ -107,9 +106,7 @@ export class SnapshotStore {
 
   /** Removes every snapshot of one projection version (a rebuild), or of every projection of `dir` (an import). */
   async remove(dir: string, name?: string, version?: number): Promise<void> {
-    const keys =
-      version === undefined ? range(dir, name) : IDBKeyRange.bound([dir, name, version], [dir, name, version, []]);
-    await this.db.delete(STORE, keys);
+    await this.db.delete(STORE, range(dir, name, version));
   }
 
   /** Removes one saved snapshot (one found damaged or of another log). */
