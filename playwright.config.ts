@@ -2,9 +2,10 @@ import { defineConfig } from '@playwright/test';
 
 // The browser tier: real Chromium and Firefox (Debian's, never a Playwright
 // download), one project each, on persistent profiles (see
-// tests/browser/fixtures.ts), pages served by vite on their own port so
-// `npm run demo` can run beside the tests. `--project=chromium` or
-// `--project=firefox` runs one of them.
+// tests/browser/fixtures.ts), and WebKitGTK's MiniBrowser (tests/webkit);
+// pages served by vite on their own port so `npm run demo` can run beside the
+// tests. `--project=chromium`, `--project=firefox` or `--project=webkit` runs
+// one of them.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD ??= '1';
 
 // OPFS_LOG_TEST_PORT lets two test runs on one machine keep to their own servers.
@@ -37,6 +38,11 @@ export default defineConfig({
   // are the longer (~60% of the tier's test time, its slowest files among
   // them), so they start early and Chromium's shorter ones fill the end.
   projects: [
+    // WebKitGTK's MiniBrowser, which Playwright cannot drive: its specs start it
+    // themselves (tests/webkit/runner.ts), one run per spec file. One worker, each
+    // file's tests in order: one MiniBrowser at a time. First, so that its serial
+    // run overlaps the others' tests instead of trailing them.
+    { name: 'webkit', testDir: 'tests/webkit', workers: 1, fullyParallel: false },
     { name: 'firefox', use: { browserName: 'firefox' } },
     { name: 'chromium', use: { browserName: 'chromium' } },
   ],
