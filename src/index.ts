@@ -21,7 +21,7 @@ export type { ErrorCode } from './errors.ts';
 // The event-sourcing kit: live tail and cursors are `Log` methods; the rest are functions over a `Log`.
 // Each of them, like `open` and the archive functions, answers bad input (a wrong type, NaN, an
 // array with holes, something that is not a byte `Log`) with LogError('InvalidArgument'), changing nothing.
-export type { BlockingOptions, TailOptions, Cursor, RetentionPolicy } from './types.ts';
+export type { BlockingOptions, TailOptions, Cursor, RetentionPolicy, StorageBackend } from './types.ts';
 export { typed } from './typed/typed.ts';
 export type { TypedLog, TypedMessage, NewTypedMessage, TypedBatch, Codecs } from './typed/typed.ts';
 export { bytes, string, utf8, json, keepEmpty } from './typed/codecs.ts';

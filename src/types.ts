@@ -45,7 +45,32 @@ export interface Options {
    * `RetentionPolicy`). Applied by the writer only; a readonly log ignores it.
    */
   retention?: RetentionPolicy;
+  /**
+   * How the writer writes its files (readonly logs read the same way under
+   * either). `'auto'` (the default) uses OPFS's sync access handles where
+   * the browser gives them (a dedicated worker in Chromium, Firefox and
+   * Safari), and the asynchronous backend where they are missing or refused
+   * (a service worker; WebKitGTK). `'sync'` insists on sync access handles and
+   * rejects `Unsupported` without them; `'async'` uses the asynchronous
+   * backend everywhere. Both write the same files: a log written with one
+   * opens with the other.
+   *
+   * The asynchronous backend keeps what it writes in memory and commits it
+   * before each `publish`, `delete` or roll resolves, by writing the file
+   * whole under a new name and moving it over the old one: a crash (of the
+   * tab, the worker or the browser) leaves every file as one commit or the
+   * next left it, so every resolved publish is in the log, as on the sync
+   * backend. A commit costs a copy of the head segment (up to `rollover`
+   * bytes), so publish in batches there. `sync()` commits too; the
+   * asynchronous API gives no way to ask the disk to flush beyond it. In
+   * WebKit each commit also leaves a temporary file outside the origin's quota
+   * (a WebKit bug): one per publish, another reason to batch.
+   */
+  backend?: StorageBackend;
 }
+
+/** Which file API a writer uses: see `Options.backend`. */
+export type StorageBackend = 'auto' | 'sync' | 'async';
 
 /**
  * What a log keeps at most, applied on open and after every publish. Plain

@@ -9,6 +9,7 @@ import { LogError } from '../src/errors.ts';
 import { opfsEnv } from '../src/storage/opfs-env.ts';
 import { WebLocks } from '../src/storage/web-locks.ts';
 import type { Env } from '../src/storage/files.ts';
+import type { StorageBackend } from '../src/types.ts';
 import { LogEngine } from '../src/engine/engine.ts';
 import { restoreArchive } from '../src/archive/restore.ts';
 import type { WorkerApi } from '../src/protocol/protocol.ts';
@@ -29,8 +30,8 @@ let engine: LogEngine | null = null;
  */
 const locks = new WebLocks();
 
-async function env(): Promise<Env> {
-  return { ...(await opfsEnv()), locks };
+async function env(backend?: StorageBackend): Promise<Env> {
+  return { ...(await opfsEnv(backend)), locks };
 }
 
 /** `work`, answered only once every lock it let go is free. */
@@ -46,7 +47,7 @@ const api: WorkerApi = {
   async open(dir, options) {
     if (engine) throw new LogError('Internal', 'this worker already has a log open');
     // A failed open released the engine's lock without waiting for it to be free.
-    const opened = await thenReleased(async () => LogEngine.open(await env(), dir, options));
+    const opened = await thenReleased(async () => LogEngine.open(await env(options.backend), dir, options));
     engine = opened;
     servePort(self as unknown as Endpoint, (call, args) =>
       call === 'close' ? thenReleased(() => opened.close()) : invoke(opened, call, args),

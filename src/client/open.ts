@@ -75,7 +75,7 @@ async function openInPlace(path: string, options: ResolvedOptions, writers?: Hel
   // The engine lets its lock go on close (or on a failed open) without waiting until it is free: `locks` does.
   const locks = new WebLocks();
   try {
-    return await openEngine({ ...(await opfsEnv()), locks }, path, options, async () => {
+    return await openEngine({ ...(await opfsEnv(options.backend)), locks }, path, options, async () => {
       await locks.released();
       await writers?.release();
     });
@@ -124,7 +124,7 @@ async function startEngine(path: string, options: ResolvedOptions, inPlace: bool
     // As in openInPlace: `locks` waits until what the engine let go is free.
     const locks = new WebLocks();
     try {
-      const engine: RawLog = await LogEngine.open({ ...(await opfsEnv()), locks }, path, options);
+      const engine: RawLog = await LogEngine.open({ ...(await opfsEnv(options.backend)), locks }, path, options);
       return { raw: engine, end: () => locks.released() };
     } catch (err) {
       await locks.released();

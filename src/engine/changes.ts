@@ -91,6 +91,7 @@ export class ChangeCounter {
   /**
    * A sync access handle's writes are seen by another context's next
    * `getFile()` without a flush (a follower sees a head grow the same way),
+   * a staged file's once committed,
    * and the counter needs no durability: every writer's open moves it. With
    * no room for it (only its first write grows the file) the file is cut to
    * nothing, which a follower takes for no counter: it then looks at every file.
@@ -98,9 +99,11 @@ export class ChangeCounter {
   private async write(): Promise<void> {
     try {
       await this.file.write(encode(this.state), 0);
+      await this.file.commit();
     } catch (err) {
       if (!(err instanceof LogError && err.code === 'QuotaExceeded')) throw err;
       await this.file.truncate(0);
+      await this.file.commit();
     }
   }
 

@@ -4,7 +4,7 @@
  * client), so they live here, below both.
  */
 import { invalidArgument } from '../errors.ts';
-import type { Options, RetentionPolicy } from '../types.ts';
+import type { Options, RetentionPolicy, StorageBackend } from '../types.ts';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
 
@@ -68,7 +68,19 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     exclusive: flag('exclusive'),
     rollover,
     retention: checkRetention(o.retention),
+    backend: checkBackend(o.backend),
   };
+}
+
+const BACKENDS: readonly StorageBackend[] = ['auto', 'sync', 'async'];
+
+/** The `backend` option: absent (`auto`) or one of `BACKENDS`. */
+function checkBackend(backend: unknown): StorageBackend {
+  if (backend === undefined) return 'auto';
+  if (!(BACKENDS as readonly unknown[]).includes(backend)) {
+    throw invalidArgument(`option backend must be one of ${BACKENDS.join(', ')}, got ${String(backend)}`);
+  }
+  return backend as StorageBackend;
 }
 
 const RETENTION_LIMITS = ['maxCount', 'maxBytes', 'maxAgeMs'] as const;

@@ -185,6 +185,8 @@ export class ProducerTable {
     const bytes = encodeEntry({ ...producer, first, count });
     try {
       await file.write(bytes, start);
+      // Committed before its batch (a staged file's writes are in the file only then): never less durable.
+      await file.commit();
     } catch (err) {
       await undo();
       throw err;

@@ -134,6 +134,7 @@ export class SnapshotPins {
       for (let at = 0; at < size; at += COPY_CHUNK_SIZE) {
         await file.write(await segment.read(at, Math.min(size, at + COPY_CHUNK_SIZE)), at);
       }
+      await file.commit(); // a staged copy may then leave memory (storage/staged-file.ts)
     } catch (err) {
       await file.close().catch(() => undefined);
       await dir.remove(name).catch(() => undefined);

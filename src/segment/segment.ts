@@ -180,6 +180,8 @@ export class Segment {
     const incarnation = newIncarnation();
     try {
       await startFile(file, base, incarnation);
+      // A staged file (storage/staged-file.ts) has its header in memory only until it commits: a follower must find it.
+      await file.commit();
     } catch (err) {
       await file.close();
       await dir.remove(name);
@@ -399,6 +401,8 @@ export class Segment {
     const start = this.size;
     try {
       await this.file.write(bytes, start);
+      // On a staged file the batch is in the file only now: what a resolved publish needs.
+      await this.file.commit();
     } catch (err) {
       await this.file.truncate(start).catch(() => undefined);
       throw err;
@@ -427,6 +431,7 @@ export class Segment {
   async resetTornHeader(): Promise<void> {
     this.headerIncarnation = newIncarnation();
     await startFile(this.file, this.base, this.headerIncarnation);
+    await this.file.commit();
     this.index = new SegmentIndex(this.base);
     this.committedSize = SEGMENT_HEADER_SIZE;
     this.verifiedEnd = SEGMENT_HEADER_SIZE;
@@ -435,6 +440,7 @@ export class Segment {
   /** Cuts the file back to its last whole batch: the head's tail torn by a crash mid-publish. */
   async cutTornTail(): Promise<void> {
     await this.file.truncate(this.committedSize);
+    await this.file.commit();
   }
 
   /** Writes a new segment file `name` holding `records` (whole encoded records). */

@@ -3,6 +3,13 @@
  * OPFS's FileSystemSyncAccessHandle (read/write at a position, size, truncate,
  * flush, close) plus the few directory operations the log needs, so the same
  * engine runs on OPFS in a worker and on memory in Node tests.
+ *
+ * Two kinds of writable file sit behind it: one whose writes reach the file
+ * as they are made (a sync access handle), and one that stages them and
+ * replaces the file whole on `commit` (OPFS's asynchronous API, where a
+ * write is seen only once its writable closes: storage/staged-file.ts). The
+ * engine commits wherever what it wrote must be seen by another reader or
+ * survive a crash of its context, so it is right on both.
  */
 import type { OpenChannel } from './channel.ts';
 
@@ -16,7 +23,16 @@ export interface StoredFile {
   write(data: Uint8Array, position: number): Promise<void>;
   size(): Promise<number>;
   truncate(size: number): Promise<void>;
+  /**
+   * Makes what was written so far the file's content for every other reader,
+   * and for a later open after this context dies: nothing to do where writes
+   * reach the file as they are made; a staged file replaces the file whole, so
+   * a crash leaves the content of one commit or the next, never a mix.
+   */
+  commit(): Promise<void>;
+  /** Commits, then asks the platform to make the content durable (as far as it lets us). */
   flush(): Promise<void>;
+  /** Commits what is left, then lets the file go. */
   close(): Promise<void>;
 }
 

@@ -10,9 +10,12 @@ export interface MemoryEnv extends Env {
   idb: IDBFactory;
 }
 
-/** `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test. */
-export function memoryEnv(idb: IDBFactory): MemoryEnv {
+/**
+ * `idb` is usually `new IDBFactory()` from fake-indexeddb, one per test.
+ * `staged` writes as OPFS's asynchronous backend does (storage/memory.ts).
+ */
+export function memoryEnv(idb: IDBFactory, options: { staged?: boolean } = {}): MemoryEnv {
   // Channels of their own: two memory envs are two origins, two logs in one env two tabs.
   const channels = broadcastChannels(privateChannelPrefix(Math.random().toString(36).slice(2)));
-  return { root: MemoryDirectory.create(), idb, locks: new MemoryLocks(), channels };
+  return { root: MemoryDirectory.create(options), idb, locks: new MemoryLocks(), channels };
 }

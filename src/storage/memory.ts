@@ -1,10 +1,13 @@
 /**
  * An in-memory Directory for Node tests. It behaves like OPFS where the engine
  * can tell: exclusive read-write opens, short writes under a quota, and
- * fault injection hooks for crash and failure tests.
+ * fault injection hooks for crash and failure tests. Created `staged`, its
+ * writable files are staged files committed whole, as on OPFS's asynchronous
+ * backend (staged-file.ts), so the unit tier checks the engine's commits too.
  */
 import { LogError, toLogError } from '../errors.ts';
 import type { Directory, FileEntry, StoredFile } from './files.ts';
+import { type ReplaceableFile, StagedFile } from './staged-file.ts';
 
 /** Shared by every directory of one memory file system. */
 export interface MemoryFaults {
@@ -106,6 +109,10 @@ class MemoryFile implements StoredFile {
     this.data.resize(size);
   }
 
+  async commit(): Promise<void> {
+    this.check();
+  }
+
   async flush(): Promise<void> {
     this.check();
     this.fs.faults.beforeChange?.('flush', this.name);
@@ -118,9 +125,61 @@ class MemoryFile implements StoredFile {
   }
 }
 
+/**
+ * The stored side of a staged memory file: what a commit replaces, the file
+ * of that name as it is now (a commit puts a new one in its place, as a move
+ * over it does on OPFS). A commit is all or nothing, also under a quota.
+ */
+class MemoryReplaceable implements ReplaceableFile {
+  constructor(
+    private readonly fs: MemoryFileSystem,
+    private readonly files: () => Map<string, MemoryFileData>,
+    private readonly name: string,
+    private readonly full: string,
+  ) {}
+
+  private current(): MemoryFileData {
+    const data = this.files().get(this.name);
+    if (!data) throw new LogError('NotFound', `file ${this.full} does not exist`);
+    return data;
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    this.fs.faults.onRead?.(this.full, position, length);
+    const data = this.current();
+    const end = Math.min(data.length, position + length);
+    return data.bytes.slice(Math.min(position, end), end);
+  }
+
+  async size(): Promise<number> {
+    return this.current().length;
+  }
+
+  async replace(content: Uint8Array): Promise<void> {
+    this.fs.faults.beforeChange?.('commit', this.full);
+    let planned: number | void;
+    try {
+      planned = this.fs.faults.beforeWrite?.(this.full, content, 0);
+    } catch (err) {
+      throw toLogError(err, `writing ${this.full}`);
+    }
+    const files = this.files();
+    const growth = content.length - (files.get(this.name)?.length ?? 0);
+    if ((typeof planned === 'number' && planned < content.length) || this.fs.used() + growth > this.fs.faults.quota) {
+      throw new LogError('QuotaExceeded', `no room to commit ${content.length} bytes to ${this.full}`);
+    }
+    const data = new MemoryFileData();
+    data.resize(content.length);
+    data.bytes.set(content);
+    files.set(this.name, data);
+  }
+}
+
 class MemoryFileSystem {
   faults: MemoryFaults = { quota: Infinity };
   readonly dirs = new Map<string, Map<string, MemoryFileData>>();
+
+  constructor(readonly staged: boolean) {}
 
   used(): number {
     let total = 0;
@@ -135,9 +194,9 @@ export class MemoryDirectory implements Directory {
     private readonly path: string,
   ) {}
 
-  /** A new, empty memory file system; its root directory. */
-  static create(): MemoryDirectory {
-    const fs = new MemoryFileSystem();
+  /** A new, empty memory file system; its root directory. `staged`: see the file comment. */
+  static create(options: { staged?: boolean } = {}): MemoryDirectory {
+    const fs = new MemoryFileSystem(options.staged ?? false);
     fs.dirs.set('', new Map());
     return new MemoryDirectory(fs, '');
   }
@@ -183,11 +242,15 @@ export class MemoryDirectory implements Directory {
       data = new MemoryFileData();
       files.set(name, data);
     }
+    const full = `${this.path}/${name}`;
+    // As on OPFS's asynchronous API, nothing keeps a second writer out: the log's locks do.
+    if (!options.readonly && this.fs.staged) {
+      return new StagedFile(new MemoryReplaceable(this.fs, () => this.files(), name, full), full);
+    }
     if (!options.readonly) {
       if (data.writers > 0) throw new LogError('Locked', `file ${this.path}/${name} is open for writing elsewhere`);
       data.writers++;
     }
-    const full = `${this.path}/${name}`;
     if (!options.readonly) return new MemoryFile(this.fs, full, () => data, true);
     return new MemoryFile(
       this.fs,

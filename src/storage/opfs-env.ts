@@ -2,9 +2,11 @@
 import { OpfsDirectory } from './opfs.ts';
 import { WebLocks } from './web-locks.ts';
 import type { Env } from './files.ts';
+import type { StorageBackend } from '../types.ts';
 
-export async function opfsEnv(): Promise<Env> {
+/** `backend`: which writable files the log's writer uses (`Options.backend`). */
+export async function opfsEnv(backend: StorageBackend = 'auto'): Promise<Env> {
   // Without IndexedDB the log still works: its indexes are rebuilt on every open.
   const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  return { root: await OpfsDirectory.root(), idb, locks: new WebLocks() };
+  return { root: await OpfsDirectory.root(backend), idb, locks: new WebLocks() };
 }

@@ -1,11 +1,16 @@
 /**
  * The Directory of a log on the origin private file system (OPFS). Writers use
  * FileSystemSyncAccessHandles (dedicated workers only), which are fast and
- * exclusive; readonly opens read through `getFile()` snapshots so they never
- * block or break the writer.
+ * exclusive, or, where those are missing or refused (or `backend: 'async'`
+ * asks for it), staged files committed through the asynchronous API
+ * (staged-file.ts, opfs-async.ts); readonly opens read through `getFile()`
+ * snapshots so they never block or break the writer.
  */
 import { LogError, syncHandleError, toLogError } from '../errors.ts';
+import type { StorageBackend } from '../types.ts';
 import type { Directory, FileEntry, StoredFile } from './files.ts';
+import { isStagingName, OpfsReplaceable, STAGING_SUFFIX } from './opfs-async.ts';
+import { StagedFile } from './staged-file.ts';
 
 /** The parts of the sync access handle we use (TypeScript's DOM lib lacks it). */
 interface SyncAccessHandle {
@@ -18,8 +23,17 @@ interface SyncAccessHandle {
 }
 
 interface FileHandleWithSync extends FileSystemFileHandle {
-  createSyncAccessHandle(): Promise<SyncAccessHandle>;
-  move?(name: string): Promise<void>;
+  createSyncAccessHandle?(): Promise<SyncAccessHandle>;
+  move?(dir: FileSystemDirectoryHandle, name: string): Promise<void>;
+}
+
+/**
+ * Which kind of writable file a directory tree opens, shared by its
+ * subdirectories: `auto` turns into `async` the first time sync access
+ * handles turn out to be missing or refused, and stays so.
+ */
+interface BackendChoice {
+  use: StorageBackend;
 }
 
 /** Times a readonly read retries a snapshot that the writer invalidated. */
@@ -61,6 +75,9 @@ class SyncFile implements StoredFile {
       throw toLogError(err, `truncating ${this.name}`);
     }
   }
+
+  /** Nothing to do: a sync access handle's writes are in the file as they return. */
+  async commit(): Promise<void> {}
 
   async flush(): Promise<void> {
     this.handle.flush();
@@ -105,6 +122,8 @@ class SnapshotFile implements StoredFile {
     throw new LogError('Readonly', `${this.name} is open readonly`);
   }
 
+  async commit(): Promise<void> {}
+
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}
@@ -114,10 +133,15 @@ export class OpfsDirectory implements Directory {
   constructor(
     private readonly handle: FileSystemDirectoryHandle,
     private readonly path: string,
+    private readonly backend: BackendChoice,
   ) {}
 
-  /** The origin's OPFS root; Unsupported where the browser has none. */
-  static async root(): Promise<OpfsDirectory> {
+  /**
+   * The origin's OPFS root; Unsupported where the browser has none. Its
+   * writable files are sync access handles or staged files as `backend` says
+   * (`sync` rejects Unsupported where sync access handles are missing or refused).
+   */
+  static async root(backend: StorageBackend = 'auto'): Promise<OpfsDirectory> {
     const storage = (globalThis.navigator as Navigator | undefined)?.storage;
     if (!storage || typeof storage.getDirectory !== 'function') {
       throw new LogError(
@@ -126,7 +150,7 @@ export class OpfsDirectory implements Directory {
       );
     }
     try {
-      return new OpfsDirectory(await storage.getDirectory(), '');
+      return new OpfsDirectory(await storage.getDirectory(), '', { use: backend });
     } catch (err) {
       // Firefox refuses it in private windows (SecurityError); so may a browser whose storage is disabled.
       const hint =
@@ -151,20 +175,39 @@ export class OpfsDirectory implements Directory {
       throw toLogError(err, `opening ${this.full(name)}`);
     }
     if (options.readonly) return new SnapshotFile(handle, this.full(name));
+    if (this.backend.use !== 'async') {
+      const file = await this.syncFile(handle, this.full(name));
+      if (file) return file;
+    }
+    return new StagedFile(new OpfsReplaceable(this.handle, handle, name, this.full(name)), this.full(name));
+  }
+
+  /** `name` through a sync access handle; null where `auto` finds them missing or refused (then async from now on). */
+  private async syncFile(handle: FileHandleWithSync, name: string): Promise<StoredFile | null> {
     if (typeof handle.createSyncAccessHandle !== 'function') {
+      if (this.backend.use === 'auto') return this.chooseAsync();
       throw new LogError('Unsupported', 'sync access handles exist only in dedicated workers');
     }
     try {
-      return new SyncFile(await handle.createSyncAccessHandle(), this.full(name));
+      return new SyncFile(await handle.createSyncAccessHandle(), name);
     } catch (err) {
-      throw syncHandleError(err, this.full(name));
+      // WebKitGTK has the method but refuses every call.
+      if (this.backend.use === 'auto' && (err as { name?: string }).name === 'NotSupportedError') {
+        return this.chooseAsync();
+      }
+      throw syncHandleError(err, name);
     }
+  }
+
+  private chooseAsync(): null {
+    this.backend.use = 'async';
+    return null;
   }
 
   async names(): Promise<string[]> {
     const names: string[] = [];
     try {
-      for await (const [name, h] of this.entries()) if (h.kind === 'file') names.push(name);
+      for await (const [name, h] of this.entries()) if (h.kind === 'file' && !isStagingName(name)) names.push(name);
     } catch (err) {
       throw toLogError(err, `listing ${this.path}`); // NotFound: the directory itself was removed
     }
@@ -179,7 +222,7 @@ export class OpfsDirectory implements Directory {
     const files: Promise<FileEntry | null>[] = [];
     try {
       for await (const [name, h] of this.entries()) {
-        if (h.kind !== 'file') continue;
+        if (h.kind !== 'file' || isStagingName(name)) continue;
         // A file the writer removes (or renames away) between the listing and its size is not there.
         files.push(
           (h as FileSystemFileHandle).getFile().then(
@@ -198,6 +241,12 @@ export class OpfsDirectory implements Directory {
   }
 
   async remove(name: string): Promise<void> {
+    await this.removeEntry(name);
+    // What a commit that died before its move left beside the file.
+    if (this.backend.use === 'async') await this.removeEntry(name + STAGING_SUFFIX);
+  }
+
+  private async removeEntry(name: string): Promise<void> {
     try {
       await this.handle.removeEntry(name);
     } catch (err) {
@@ -224,18 +273,18 @@ export class OpfsDirectory implements Directory {
     if (typeof handle.move === 'function') {
       try {
         // Chromium replaces `to` in one step, so a reader in another tab never finds the name missing.
-        await handle.move(to);
+        await handle.move(this.handle, to);
       } catch {
         // A browser that will not move onto an existing file: make room first (readers retry the gap).
         await this.remove(to);
-        await handle.move(to).catch((err: unknown) => {
+        await handle.move(this.handle, to).catch((err: unknown) => {
           throw toLogError(err, `renaming ${this.full(from)} to ${to}`);
         });
       }
       return;
     }
     await this.remove(to);
-    // No move(): copy through a sync handle, then drop the source.
+    // No move(): copy into a writable file, then drop the source.
     const target = await this.openFile(to, { create: true, readonly: false });
     try {
       await target.write(new Uint8Array(await (await handle.getFile()).arrayBuffer()), 0);
@@ -262,6 +311,6 @@ export class OpfsDirectory implements Directory {
         throw toLogError(err, `opening directory ${full}`);
       }
     }
-    return new OpfsDirectory(dir, full);
+    return new OpfsDirectory(dir, full, this.backend);
   }
 }

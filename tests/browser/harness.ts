@@ -18,8 +18,11 @@ export type CaseResult = { ok: true } | { ok: false; error: string };
 export interface Harness {
   /** The module `/src/index.ts`, as a page imports it. */
   lib: typeof lib;
-  /** Runs one contract case (or event-sourcing kit case) against the real backend. */
-  runCase(name: string): Promise<CaseResult>;
+  /**
+   * Runs one contract case (or event-sourcing kit case) against the real
+   * backend; `defaults` go into every `open` the case makes (e.g. `{ backend: 'async' }`).
+   */
+  runCase(name: string, defaults?: Options): Promise<CaseResult>;
   /** Awaits `promise` and reports its value or its error's code. */
   settle(promise: Promise<unknown>): Promise<Settled>;
   /** Logs a spec keeps open between `page.evaluate` calls, by name. */
@@ -66,11 +69,11 @@ function describe(err: unknown): string {
   return [head, ...frames].join('\n');
 }
 
-async function runCase(name: string): Promise<CaseResult> {
+async function runCase(name: string, defaults?: Options): Promise<CaseResult> {
   const found = contractCases.find((c) => c.name === name) ?? kitCases.find((c) => c.name === name);
   if (!found) return { ok: false, error: `no contract case named ${JSON.stringify(name)}` };
   const ctx = {
-    open: lib.open,
+    open: defaults ? (dir: string, options?: Options) => lib.open(dir, { ...defaults, ...options }) : lib.open,
     // A fresh directory per call, so a case that needs two logs gets two.
     dir: () => `contract/${slug(name)}-${Math.random().toString(36).slice(2, 10)}`,
   };

@@ -1,6 +1,8 @@
 // The shared cases — the contract suite (tests/contract/cases.ts) and the
 // event-sourcing kit's (tests/contract/kit/) — against the Node backend: the
-// engine on in-memory files and fake-indexeddb, a fresh env for every case.
+// engine on in-memory files and fake-indexeddb, a fresh env for every case,
+// once with files written in place (as sync access handles write) and once
+// staged and committed whole (as the asynchronous OPFS backend writes).
 // The browser tier runs the very same cases on OPFS through the worker.
 import { describe, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
@@ -16,11 +18,11 @@ function slug(name: string): string {
     .slice(0, 60);
 }
 
-function runOnMemory(title: string, prefix: string, cases: ContractCase[]): void {
+function runOnMemory(title: string, prefix: string, cases: ContractCase[], staged = false): void {
   describe(title, () => {
     for (const c of cases) {
       it(c.name, async () => {
-        const env = memoryEnv(new IDBFactory());
+        const env = memoryEnv(new IDBFactory(), { staged });
         let n = 0;
         const ctx: ContractContext = {
           open: (dir, options) => openEngine(env, dir, options),
@@ -34,3 +36,5 @@ function runOnMemory(title: string, prefix: string, cases: ContractCase[]): void
 
 runOnMemory('contract (memory backend)', 'contract', contractCases);
 runOnMemory('event-sourcing kit (memory backend)', 'kit', kitCases);
+runOnMemory('contract (memory backend, staged files)', 'contract', contractCases, true);
+runOnMemory('event-sourcing kit (memory backend, staged files)', 'kit', kitCases, true);
