@@ -15,6 +15,7 @@ import {
   leaderOf,
   reachPosition,
   readStream,
+  rowsOf,
   tcp,
 } from './jetstream-tools.ts';
 
@@ -85,7 +86,7 @@ test(`a 3-node cluster, replicas 3: the stream leader killed mid-push (twice), t
   const settled = await inPage(page, 'settle', 'push', 90_000);
   expect(settled.error, describeStates(settled.history)).toBeNull();
   expect(settled.history.status).toMatchObject({ state: 'online', position: COUNT, lag: 0 });
-  const log = await inPage(page, 'rows', DIR);
+  const log = await rowsOf(page, DIR);
   expect(log).toHaveLength(COUNT);
   expectStreamIsLog(await readStream(nc, 'EVENTS', 'events.device-a'), log);
   for (const line of seen) console.log(`cluster: ${line}`);

@@ -6,7 +6,7 @@
 // pushed log is in jetstream.spec.ts and jetstream-faults.spec.ts.)
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { describeStates, inPage, serverPerTest } from './jetstream-tools.ts';
+import { describeStates, inPage, rowsOf, serverPerTest } from './jetstream-tools.ts';
 
 const nats = serverPerTest();
 
@@ -43,8 +43,8 @@ test(`two devices each push their own subject and pull the other's: each inbox i
     expect(pulled.error, describeStates(pulled.history)).toBeNull();
   }
   for (const d of devices) {
-    const inbox = await inPage(d.page, 'rows', 'app/inbox');
-    const theirs = await inPage(devices.find((x) => x.me === d.other)!.page, 'rows', 'app/outbox');
+    const inbox = await rowsOf(d.page, 'app/inbox');
+    const theirs = await rowsOf(devices.find((x) => x.me === d.other)!.page, 'app/outbox');
     expect(inbox).toHaveLength(COUNT);
     expect(
       inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(theirs[i])),

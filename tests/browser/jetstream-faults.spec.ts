@@ -17,6 +17,7 @@ import {
   inPage,
   reachPosition,
   readStream,
+  rowsOf,
   serverPerTest,
 } from './jetstream-tools.ts';
 
@@ -47,7 +48,7 @@ async function resumeAndCompare(page: Page, servers: string, count: number, labe
 }
 
 async function compare(page: Page, count: number): Promise<void> {
-  const log = await inPage(page, 'rows', DIR);
+  const log = await rowsOf(page, DIR);
   expect(log).toHaveLength(count);
   expectStreamIsLog(await readStream(nats.nc, STREAM, SUBJECT), log);
 }
@@ -71,8 +72,8 @@ test(`push 100k messages: the stream holds the log exactly; a page on another pr
   await inPage(device, 'startPull', 'pull', 'sync/inbox', sync(nats.server.wsUrl));
   const pulled = await inPage(device, 'settle', 'pull', 120_000, count, 'sync/inbox');
   expect(pulled.error, describeStates(pulled.history)).toBeNull();
-  const inbox = await inPage(device, 'rows', 'sync/inbox');
-  const outbox = await inPage(page, 'rows', DIR);
+  const inbox = await rowsOf(device, 'sync/inbox');
+  const outbox = await rowsOf(page, DIR);
   // The pulled log has the same offsets too: it was empty, and the pull appends in stream order.
   expect(inbox.length).toBe(count);
   expect(inbox.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(outbox[i]))).toBe(-1);

@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { HEADER_KEY, HEADER_OFFSET, HEADER_SOURCE, HEADER_TIME } from '../../src/jetstream.ts';
 import type { History, Row } from './jetstream-page.ts';
-import { expect, test } from './fixtures.ts';
+import { evaluateJson, expect, test } from './fixtures.ts';
 import { startServer, type NatsServer, type ServerOptions } from '../nats/server.ts';
 
 /** A stream message as pushed: its stream sequence, the source log's id, and the row of the local message it carries. */
@@ -150,6 +150,17 @@ export function inPage<K extends keyof PageTools>(
     },
     { path: PAGE_TOOLS, name: name as string, args: args as unknown[] },
   ) as Promise<Awaited<ReturnType<PageTools[K]>>>;
+}
+
+/** The log at `dir` in `page`, row by row (`rows` of jetstream-page.ts), handed back as JSON: it may be 100k rows. */
+export function rowsOf(
+  page: import('@playwright/test').Page,
+  dir: string,
+): Promise<Awaited<ReturnType<PageTools['rows']>>> {
+  return evaluateJson(page, async ({ path, dir }) => ((await import(path)) as PageTools).rows(dir), {
+    path: PAGE_TOOLS,
+    dir,
+  });
 }
 
 /** Waits until replication `id` in `page` has pushed (or pulled) up to `position`. */

@@ -9,6 +9,7 @@
 // - possibly visible if it began at or before `end`.
 // An answer is wrong only if no moment of the call could explain it.
 import type { Page } from '@playwright/test';
+import { evaluateJson } from './fixtures.ts';
 import type { Options } from '../../src/index.ts';
 import type { History, LogView, Mix, ReadCall, Seen } from './readers-page.ts';
 
@@ -367,7 +368,7 @@ export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<
   const opened = await reader.evaluate(([d, o]) => window.harness.openAs('r', d, o), [plan.dir, readOptions] as const);
   if (!opened.ok) throw new Error(`the reader could not open the log: ${opened.error}`);
 
-  const reading = reader.evaluate((p) => window.readers.runReader(p), {
+  const reading = evaluateJson(reader, (p) => window.readers.runReader(p), {
     seed: plan.seed + 1,
     keys,
     ms: maxMs + 20_000,
@@ -390,7 +391,7 @@ export async function drive(writer: Page, reader: Page, plan: RunPlan): Promise<
     window.readersStop = true;
   });
   const calls = await reading;
-  const history = await writer.evaluate(() => window.readers.history());
-  const readerFinal = await reader.evaluate((k) => window.readers.view('r', k, [], 300), keys);
+  const history = await evaluateJson(writer, () => window.readers.history(), null);
+  const readerFinal = await evaluateJson(reader, (k) => window.readers.view('r', k, [], 300), keys);
   return { verdict: check(history, calls), history, calls, readerFinal, writerFinal: history.final };
 }

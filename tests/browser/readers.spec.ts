@@ -7,6 +7,7 @@
 // The page-side tools are in readers-page.ts; model-check.ts judges a
 // concurrent run against the writer's history.
 import { test, expect } from './two-tabs.ts';
+import { evaluateJson } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import type { Options } from '../../src/index.ts';
@@ -48,7 +49,7 @@ const expectedFixed = (page: Page, offsets: number[]): Promise<Seen[]> =>
 
 /** The view of the log kept as `name` in `page`: get of the last `gets` offsets up to next, by key, by time. */
 const view = (page: Page, name: 'w' | 'r', keys: string[], times: number[], gets = 1000): Promise<LogView> =>
-  page.evaluate(([n, k, t, g]) => window.readers.view(n, k, t, g), [name, keys, times, gets] as const);
+  evaluateJson(page, ([n, k, t, g]) => window.readers.view(n, k, t, g), [name, keys, times, gets] as const);
 
 /** The reader answers everything exactly as the writer does (get: of the last `gets` offsets). */
 async function expectReaderAgrees(

@@ -8,7 +8,7 @@
 // The tabs publish tagged batches (tabs-page.ts): message i of batch n of tab
 // t has the value `t:n:i:…`. Reading the whole log back shows whether a batch
 // is missing, doubled, split or out of place, and whether offsets have gaps.
-import { test as base, expect, crashRenderer } from './fixtures.ts';
+import { test as base, expect, crashRenderer, evaluateJson } from './fixtures.ts';
 import type { BrowserName } from '../../scripts/browsers.mjs';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Options } from '../../src/index.ts';
@@ -104,7 +104,7 @@ function publishOnce(page: Page, name: string, tag: string, batch: number, size:
 }
 
 function readAll(page: Page, name = 'w'): Promise<ReadBack> {
-  return page.evaluate((n) => window.tabs.readAll(n), name);
+  return evaluateJson(page, (n) => window.tabs.readAll(n), name);
 }
 
 function closeLog(page: Page, name = 'w') {
