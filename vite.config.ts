@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import { bundledLibrary } from './tests/browser/bundles.ts';
 import { classicServiceWorker } from './tests/browser/service-worker/classic-plugin.ts';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -21,7 +22,8 @@ const vitestJson = process.env.VITEST_JSON_OUTPUT;
 export default defineConfig({
   // Svelte components for the browser tier's binding pages (tests/browser/bindings/); .tsx needs no plugin.
   // The service-worker tests' classic script for Firefox (tests/browser/service-worker/classic-plugin.ts).
-  plugins: [svelte(), classicServiceWorker()],
+  // The test server's library, bundled (tests/browser/bundles.ts).
+  plugins: [svelte(), classicServiceWorker(), ...(testServer ? [bundledLibrary()] : [])],
   // The package's own names, for the README's binding examples that the browser tier renders as written
   // (tests/browser/bindings/readme/): the same modules as the pages' /src/index.ts.
   resolve: {
