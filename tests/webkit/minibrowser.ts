@@ -1,0 +1,108 @@
+// Starts WebKitGTK's MiniBrowser on a URL and stops it. It has no headless
+// mode and no automation that keeps OPFS (WebKitWebDriver's sessions use an
+// ephemeral data store, where `navigator.storage.getDirectory()` fails
+// UnknownError), so it runs under `xvfb-run -a` on a profile of its own: fresh
+// XDG data, cache and config dirs. Its TMPDIR is in there too: WebKit leaves a
+// `FileSystemWritableStream-*` file behind there for every writable it closes.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MINIBROWSER_FEATURES, webkitTools } from '../../scripts/webkit.mjs';
+
+export interface MiniBrowser {
+  pid: number;
+  /** Settles when xvfb-run (the process group's leader) exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last lines MiniBrowser, WebKit and Xvfb printed: what a failure shows. */
+  output(): string;
+  /** Stops the whole process group and removes the profile. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const OUTPUT_KEPT = 8_000;
+/** How long the group gets to exit on SIGTERM (Xvfb then removes its lock file) before SIGKILL. */
+const TERM_GRACE_MS = 2_000;
+
+function profileEnv(root: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, dir] of [
+    ['XDG_DATA_HOME', 'data'],
+    ['XDG_CACHE_HOME', 'cache'],
+    ['XDG_CONFIG_HOME', 'config'],
+    ['TMPDIR', 'tmp'],
+  ] as const) {
+    env[name] = join(root, dir);
+    mkdirSync(env[name], { recursive: true });
+  }
+  return env;
+}
+
+/** True while any process of group `pgid` is alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {} // already gone
+}
+
+/** Resolves once group `pgid` is gone, or false after `ms`. */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** Starts MiniBrowser on `url` (with OPFS and the Storage API switched on) in a process group of its own. */
+export function launchMiniBrowser(url: string): MiniBrowser {
+  const { miniBrowser, xvfbRun } = webkitTools();
+  const root = mkdtempSync(join(tmpdir(), 'opfs-log-webkit-'));
+  const args = ['-a', miniBrowser];
+  args.push(`--features=${MINIBROWSER_FEATURES.join(',')}`, url);
+  // detached: its own process group, so one kill reaches xvfb-run, Xvfb, MiniBrowser and WebKit's processes.
+  const child = spawn(xvfbRun, args, { detached: true, env: profileEnv(root), stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${xvfbRun}`);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // A worker that exits (a timeout, Ctrl-C) must not leave a browser behind.
+  const onExit = () => signalGroup(pid, 'SIGKILL');
+  process.once('exit', onExit);
+  let closing: Promise<void> | null = null;
+  const close = async () => {
+    signalGroup(pid, 'SIGTERM');
+    if (!(await groupGone(pid, TERM_GRACE_MS))) {
+      signalGroup(pid, 'SIGKILL');
+      await groupGone(pid, TERM_GRACE_MS);
+    }
+    process.off('exit', onExit);
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  };
+  return {
+    pid,
+    exited,
+    output: () => output,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
