@@ -11,6 +11,9 @@
  * - dist/jetstream.js: the `opfs-log/jetstream` entry (replication to NATS
  *   JetStream), built with the client so that they share chunks; the NATS
  *   packages (optional peer dependencies) stay imports.
+ * - dist/service-worker.js: the `opfs-log/service-worker` entry, `open` with
+ *   the engine imported statically (a service worker may not `import()`),
+ *   built with the client so that it shares its chunks (one `LogError`).
  * - dist/react.js, dist/vue.js: the `opfs-log/react` and `opfs-log/vue` entries
  *   (hooks and composables over projections). They use the core through
  *   src/index.ts alone, which stays an import of ./index.js (built on their
@@ -93,9 +96,13 @@ export async function buildPackage({ outdir = dist, types = true, metafile } = {
   rmSync(outdir, { recursive: true, force: true });
   const client = await build({
     ...common,
-    // One build for both entries, so that what they share (the public constants, LogError) is one
+    // One build for the three entries, so that what they share (the public constants, LogError) is one
     // chunk: a class defined twice would break `instanceof` between them.
-    entryPoints: { index: join(root, 'src/index.ts'), jetstream: join(root, 'src/jetstream.ts') },
+    entryPoints: {
+      index: join(root, 'src/index.ts'),
+      jetstream: join(root, 'src/jetstream.ts'),
+      'service-worker': join(root, 'src/service-worker.ts'),
+    },
     outdir,
     metafile: Boolean(metafile),
     splitting: true, // the engine's chunk for `open` inside a worker, and the entries' shared chunk
@@ -116,8 +123,10 @@ export async function buildPackage({ outdir = dist, types = true, metafile } = {
     outdir,
   });
   if (metafile) writeFileSync(metafile, JSON.stringify(client.metafile));
-  if (!WORKER_CALL.test(readFileSync(join(outdir, 'index.js'), 'utf8'))) {
-    throw new Error('dist/index.js lost `new Worker(new URL("./worker.js", import.meta.url), { type: "module" …`');
+  // The client's code is in index.js or a chunk it shares with the other entries (beside it).
+  const clientFiles = readdirSync(outdir).filter((name) => name.endsWith('.js') && name !== 'worker.js');
+  if (!clientFiles.some((name) => WORKER_CALL.test(readFileSync(join(outdir, name), 'utf8')))) {
+    throw new Error('the client lost `new Worker(new URL("./worker.js", import.meta.url), { type: "module" …`');
   }
   if (types) emitTypes(outdir);
 }

@@ -25,7 +25,7 @@ const LAYERS = [
   ['src/protocol/'],
   ['src/client/'],
   ['src/typed/', 'src/retention/', 'src/compaction/', 'src/archive/', 'src/projection/'],
-  ['src/index.ts'],
+  ['src/index.ts', 'src/service-worker.ts'],
   ['src/jetstream/'],
   ['src/jetstream.ts', 'src/react.ts', 'src/vue.ts'],
   ['worker/'],

@@ -33,12 +33,47 @@ import type { HeldLock } from '../storage/files.ts';
  * A problem with IndexedDB never rejects: the indexes are derived data, so
  * the log opens without persisted indexes and rebuilds them from the segments.
  * A failed open leaves nothing held: opening again reports the same error.
+ *
+ * In a service worker (which cannot start a worker) the engine runs in
+ * place, on the asynchronous backend. A service worker may not `import()`,
+ * which is how this `open` loads the engine there: import `open` from
+ * `opfs-log/service-worker` instead (the same function with the engine
+ * bundled); this one then rejects `Unsupported` once it needs the engine (a
+ * readonly or `exclusive` open, or no tab owning the log). A service worker's
+ * writer owns the files only while no tab has the log open for writing: the
+ * first tab that opens it takes them over, and the service worker forwards
+ * its calls to that tab from then on.
  */
-export async function open(dir: string, options?: Options): Promise<Log> {
+export function open(dir: string, options?: Options): Promise<Log> {
+  return openWith(importInPlace, dir, options);
+}
+
+/** The engine's chunk; a service worker refuses `import()`, and says so with a TypeError that names nothing. */
+async function importInPlace(): Promise<InPlace> {
+  try {
+    return await import('./in-place.ts');
+  } catch (err) {
+    if (typeof Worker !== 'undefined') throw err;
+    throw new LogError(
+      'Unsupported',
+      "a service worker cannot import() the engine: import open from 'opfs-log/service-worker' there",
+      { cause: err },
+    );
+  }
+}
+
+/** The engine's side, for a context that runs it itself: see in-place.ts. */
+export type InPlace = typeof import('./in-place.ts');
+
+/**
+ * `open`, with the engine from `inPlace` wherever it runs in this context
+ * (`open` imports it; the `opfs-log/service-worker` entry has it already).
+ */
+export async function openWith(inPlace: () => Promise<InPlace>, dir: string, options?: Options): Promise<Log> {
   const path = normalizeDir(dir);
   const opts = resolveOptions(options);
-  const inPlace = 'FileSystemSyncAccessHandle' in globalThis;
-  if (opts.readonly) return inPlace ? openInPlace(path, opts) : openInWorker(path, opts);
+  const engine = runsInPlace() ? inPlace : null;
+  if (opts.readonly) return engine ? openInPlace(engine, path, opts) : openInWorker(path, opts);
   if (typeof navigator === 'undefined' || !navigator.locks) {
     throw new LogError('Unsupported', 'this environment has no Web Locks (navigator.locks)');
   }
@@ -53,8 +88,9 @@ export async function open(dir: string, options?: Options): Promise<Log> {
     );
   }
   try {
-    if (opts.exclusive) return await (inPlace ? openInPlace(path, opts, writers) : openInWorker(path, opts, writers));
-    return await openShared(path, opts, writers, locks, inPlace);
+    if (opts.exclusive)
+      return await (engine ? openInPlace(engine, path, opts, writers) : openInWorker(path, opts, writers));
+    return await openShared(path, opts, writers, locks, engine);
   } catch (err) {
     // Rejects only once the lock is free: opening again at once must report the same error, not Locked.
     await writers.release();
@@ -63,15 +99,29 @@ export async function open(dir: string, options?: Options): Promise<Log> {
 }
 
 /**
- * The engine in place, in a worker of the user's own. It is imported here, not
- * at the top: the main thread's bundle then holds the client without the
- * engine (a bundler puts it in a chunk of its own; the built worker has its own).
+ * Whether the engine runs in this context rather than in a dedicated worker
+ * of its own: inside a dedicated worker (sync access handles are there), and
+ * where no worker can be started but OPFS is there (a service worker, on the
+ * asynchronous backend).
  */
-async function openInPlace(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
-  const [{ openEngine }, { opfsEnv }] = await Promise.all([
-    import('./open-engine.ts'),
-    import('../storage/opfs-env.ts'),
-  ]);
+function runsInPlace(): boolean {
+  if ('FileSystemSyncAccessHandle' in globalThis) return true;
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  return typeof Worker === 'undefined' && typeof storage?.getDirectory === 'function';
+}
+
+/**
+ * The engine in place, in a worker of the user's own or a service worker.
+ * `inPlace` brings it: not imported at the top, so that the main thread's
+ * bundle holds the client without the engine.
+ */
+async function openInPlace(
+  inPlace: () => Promise<InPlace>,
+  path: string,
+  options: ResolvedOptions,
+  writers?: HeldLock,
+): Promise<Log> {
+  const { openEngine, opfsEnv } = await inPlace();
   // The engine lets its lock go on close (or on a failed open) without waiting until it is free: `locks` does.
   const locks = new WebLocks();
   try {
@@ -115,12 +165,13 @@ async function openInWorker(path: string, options: ResolvedOptions, writers?: He
 }
 
 /** The engine a shared writer runs once it owns the log. */
-async function startEngine(path: string, options: ResolvedOptions, inPlace: boolean): Promise<OwnedEngine> {
+async function startEngine(
+  path: string,
+  options: ResolvedOptions,
+  inPlace: (() => Promise<InPlace>) | null,
+): Promise<OwnedEngine> {
   if (inPlace) {
-    const [{ LogEngine }, { opfsEnv }] = await Promise.all([
-      import('../engine/engine.ts'),
-      import('../storage/opfs-env.ts'),
-    ]);
+    const { LogEngine, opfsEnv } = await inPlace();
     // As in openInPlace: `locks` waits until what the engine let go is free.
     const locks = new WebLocks();
     try {
@@ -139,9 +190,12 @@ async function openShared(
   options: ResolvedOptions,
   writers: HeldLock,
   locks: WebLocks,
-  inPlace: boolean,
+  inPlace: (() => Promise<InPlace>) | null,
 ): Promise<Log> {
-  const shared = new SharedWriter(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () =>
+  // A service worker's writer gives the files up to a tab's, whose sync backend is faster: see SharedWriter.
+  const yields = inPlace !== null && !('FileSystemSyncAccessHandle' in globalThis);
+  const Writer = yields ? (await inPlace()).YieldingWriter : SharedWriter;
+  const shared = new Writer(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () =>
     startEngine(path, options, inPlace),
   );
   try {

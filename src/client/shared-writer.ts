@@ -15,6 +15,12 @@
  * delete deletes what is still there (its `deletedOffsets` then leave out
  * what the lost attempt deleted), and a snapshot pinned by the lost owner is
  * gone (its reads reject and the export fails; export again).
+ *
+ * Handing over: a writer that `yields` (a service worker, whose engine runs
+ * on the slower asynchronous backend) owns the log only until a writer that
+ * does not yield (a tab) asks for it: that one claims the files when it hears
+ * a yielding owner, which steps down (yielding-writer.ts, beside the engine:
+ * the main thread never yields).
  */
 import { LogError } from '../errors.ts';
 import type { RawLog } from '../engine/raw.ts';
@@ -55,7 +61,8 @@ type ForwardedCall = Exclude<CallName, 'close'>;
  */
 type BusMessage =
   | { kind: 'who-owns' }
-  | { kind: 'owner'; owner: string }
+  | { kind: 'owner'; owner: string; yields?: boolean }
+  | { kind: 'claim'; to: string }
   | (CallRequest & { to: string; from: string })
   | (CallAnswer & { to: string })
   | { kind: 'removed'; error: SerializedLogError };
@@ -85,20 +92,22 @@ export class SharedWriter {
   private readonly me = crypto.randomUUID();
   private seq = 0;
   private nextId = 1;
-  private owner: string | null = null;
-  private engine: OwnedEngine | null = null;
-  private ownerLock: HeldLock | null = null;
+  protected owner: string | null = null;
+  protected engine: OwnedEngine | null = null;
+  protected ownerLock: HeldLock | null = null;
   private readonly pending = new Map<number, Pending>();
   /** This writer's calls forwarded and not answered yet: close waits for them. */
   private readonly forwarded = new Set<Promise<unknown>>();
   /** Calls this owner is serving for others: close waits for them to answer. */
-  private readonly serving = new Set<Promise<unknown>>();
-  private readonly stop = new AbortController();
+  protected readonly serving = new Set<Promise<unknown>>();
+  /** Set while this owner steps down for a claimant: it runs and serves nothing new. */
+  protected handing: Promise<void> | null = null;
+  protected readonly stop = new AbortController();
   /** The wait in line and the takeover that may follow: close waits for it, so no engine it opens is left open. */
-  private readonly contending: Promise<void>;
-  private closed = false;
+  protected contending: Promise<void>;
+  protected closed = false;
   /** Set once the log's files were removed under its owner (engine.ts, `StorageRemoved`): every call rejects with it. */
-  private removed: LogError | null = null;
+  protected removed: LogError | null = null;
 
   constructor(
     private readonly path: string,
@@ -108,7 +117,7 @@ export class SharedWriter {
     /** Opens the engine once this writer owns the log. */
     private readonly startEngine: () => Promise<OwnedEngine>,
     /** Said when this writer becomes the owner or stops being one (the demo shows it). */
-    private readonly onOwnership: (owner: boolean) => void = () => undefined,
+    protected readonly onOwnership: (owner: boolean) => void = () => undefined,
   ) {
     bus.listen((m) => {
       if (isBusMessage(m)) this.receive(m);
@@ -117,9 +126,17 @@ export class SharedWriter {
     this.contending = this.contend();
   }
 
+  /** Whether this writer gives the log up to a writer that does not yield, once one asks (see above). */
+  protected readonly yields: boolean = false;
+
   /** Whether this writer owns the log now. */
   get owns(): boolean {
-    return this.engine !== null;
+    return this.engine !== null && this.handing === null;
+  }
+
+  /** Whether this writer's engine takes calls: it owns the log and is neither closing nor stepping down. */
+  protected get serves(): boolean {
+    return this.owns && !this.closed;
   }
 
   private post(message: BusMessage): void {
@@ -129,17 +146,20 @@ export class SharedWriter {
   private receive(m: BusMessage): void {
     if (m.kind === 'who-owns') {
       // A closing owner no longer names itself: calls sent to it would wait for the next owner anyway.
-      if (this.engine && !this.closed) this.post({ kind: 'owner', owner: this.me });
+      if (this.serves) this.announce();
     } else if (m.kind === 'owner') {
       if (m.owner !== this.owner && !this.engine) {
         this.owner = m.owner;
         this.sendPending();
       }
+      if (m.yields && !this.yields && !this.engine && !this.closed) this.post({ kind: 'claim', to: m.owner });
+    } else if (m.kind === 'claim') {
+      if (m.to === this.me && this.serves) this.claimed();
     } else if (m.kind === 'call') {
       // A closing owner takes no new call: one served while its engine closes would be answered
       // Closed, where left unanswered the caller sends it again to the next owner.
       // A writer closes only itself: a close is never forwarded, nor served.
-      if (m.to === this.me && this.engine && !this.closed && m.call !== 'close') this.serve(m);
+      if (m.to === this.me && this.serves && m.call !== 'close') this.serve(m);
     } else if (m.kind === 'removed') {
       this.storageRemoved(deserializeError(m.error) ?? new LogError('StorageRemoved', 'removed'));
     } else if (m.kind === 'answer' && m.to === this.me) {
@@ -168,7 +188,7 @@ export class SharedWriter {
   }
 
   /** Waits in line for the owner lock; once it is ours, opens the engine and serves. */
-  private async contend(): Promise<void> {
+  protected async contend(): Promise<void> {
     let lock: HeldLock;
     try {
       lock = await this.locks.acquire(this.ownerLockName, this.stop.signal);
@@ -192,13 +212,20 @@ export class SharedWriter {
     }
     this.owner = this.me;
     this.onOwnership(true);
-    this.post({ kind: 'owner', owner: this.me });
+    this.announce();
     // Our own calls went to the owner before us, whose answers are lost: run them here.
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       this.runHere(p.call, p.args).then(p.resolve, p.reject);
     }
   }
+
+  protected announce(): void {
+    this.post({ kind: 'owner', owner: this.me, yields: this.yields });
+  }
+
+  /** A writer that does not yield asks this owner for the log: see YieldingWriter. */
+  protected claimed(): void {}
 
   /** Opens the engine; the previous owner's worker may hold the files a moment longer after its tab ended. */
   private async takeOver(): Promise<OwnedEngine> {
@@ -260,7 +287,7 @@ export class SharedWriter {
   private route(call: ForwardedCall, args: unknown[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new LogError('Closed', `log ${this.path} is closed`));
     if (this.removed) return Promise.reject(this.removed);
-    if (this.engine) return this.runHere(call, args);
+    if (this.owns) return this.runHere(call, args);
     const producer: Producer | undefined = call === 'publish' ? { id: this.me, seq: this.seq++ } : undefined;
     const sent = producer ? [args[0], producer] : args;
     const answer = new Promise<unknown>((resolve, reject) => {
@@ -293,6 +320,7 @@ export class SharedWriter {
     this.closed = true;
     await Promise.allSettled(this.forwarded);
     this.stop.abort();
+    await this.handing;
     // The owner lock may have come just before: let the engine that brought finish opening, to close it.
     await this.contending;
     const engine = this.engine;

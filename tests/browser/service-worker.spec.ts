@@ -18,6 +18,7 @@ import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import type { Options } from '../../src/index.ts';
 import type { ReadBack, StreamPlan, StreamRecord } from './tabs-page.ts';
 import type { SwKind, SwPlan, SwStreamRecord, Via } from './service-worker/page.ts';
+import type { SwRequest } from './service-worker/requests.ts';
 
 const PAGE = '/tests/browser/service-worker/page.html';
 /** Small segments: the tests cross rollovers. */
@@ -142,6 +143,8 @@ interface Promised {
   present: Map<string, { next: number; run?: string }>;
   /** Batches whose outcome is unknown: there once, whole, or not at all. */
   maybe: Set<string>;
+  /** Tags of tabs that went away: their batches from this one on are unknown (the record went with the tab). */
+  goneFrom?: Map<string, number>;
 }
 
 function promisedBy(tabs: StreamRecord[], sws: SwStreamRecord[], size: number): Promised {
@@ -171,7 +174,7 @@ interface Verdict {
 }
 
 /** Judges the log `read` (page.ts's readAll: `tag:batch:index:run` per message) against what was promised. */
-function judge(read: ReadBack, { size, present, maybe }: Promised): Verdict {
+function judge(read: ReadBack, { size, present, maybe, goneFrom }: Promised): Verdict {
   const problems: string[] = [];
   const note = (line: string) => problems.length < 25 && problems.push(line);
   if (read.entries.length !== read.next)
@@ -200,7 +203,9 @@ function judge(read: ReadBack, { size, present, maybe }: Promised): Verdict {
       if (acked && (acked.run === undefined || acked.run === run) && acked.next !== first + size)
         note(`batch ${key} is at ${first}, but its publish resolved to ${acked.next}`);
     }
-    if (!present.has(key) && !maybe.has(key)) note(`batch ${key} is in the log but was never published`);
+    const [tag, batch] = key.split(':');
+    const unknown = maybe.has(key) || Number(batch) >= (goneFrom?.get(tag!) ?? Number.POSITIVE_INFINITY);
+    if (!present.has(key) && !unknown) note(`batch ${key} is in the log but was never published`);
   }
   for (const [key, { run }] of present) {
     if (!batches.get(key)?.has(run ?? batches.get(key)!.keys().next().value!))
@@ -216,47 +221,128 @@ function readAll(page: Page): Promise<ReadBack> {
 // ---------------------------------------------------------------------------
 // With tabs open: one more writer among them
 
-test('with tabs open, a service worker publishing from fetch and message, stopped mid-publish: every acknowledged publish once', async ({
+test('a service worker among tabs, publishing from fetch and message, stopped mid-publish, taking over when the tabs go: every acknowledged publish once', async ({
   swPage,
   stopper,
   engine,
 }, testInfo) => {
   const dir = 'sw/with-tabs';
-  const owner = await swPage();
-  await register(owner, kindFor(engine));
-  await mustOpen(owner, dir); // first: the owner
-  const other = await swPage();
-  await mustOpen(other, dir);
-  const stops = await stopper(owner);
-
   const size = 5;
-  const tabPlan: StreamPlan = { batches: 150, size, bytes: 60, sync: false, parallel: 2 };
-  const swPlan: SwPlan = { dir, options: WRITER, batches: 150, size, bytes: 60 };
-  await startTab(owner, 'a', tabPlan);
-  await startTab(other, 'b', tabPlan);
-  await startSw(owner, 'f', 'fetch', swPlan);
-  await startSw(other, 'm', 'message', swPlan);
-  // Stopped while both handlers publish: each stop lands on publishes in flight.
-  for (const at of [15, 45, 75, 105]) {
-    await swDone(owner, 'f', at);
-    await stops?.stop();
-  }
-  const [a, b, f, m] = await Promise.all([
-    owner.evaluate(() => window.tabs.finish('a')),
-    other.evaluate(() => window.tabs.finish('b')),
-    owner.evaluate(() => window.sw.finish('f')),
-    other.evaluate(() => window.sw.finish('m')),
-  ]);
-  expect(a.failures, "the owner tab's publishes").toEqual([]);
-  expect(b.failures, "the other tab's publishes").toEqual([]);
-  const { problems, again } = judge(await readAll(owner), promisedBy([a, b], [f, m], size));
+  const driver = await swPage(); // drives the service worker; never opens the log
+  await register(driver, kindFor(engine));
+  const stops = await stopper(driver);
+  const [a, b] = [await swPage(), await swPage()];
+  await mustOpen(a, dir); // first: the owner
+  await mustOpen(b, dir);
+  const tabPlan: StreamPlan = { batches: 1_000_000, size, bytes: 60, sync: false, parallel: 2 };
+  const swPlan: SwPlan = { dir, options: WRITER, batches: 1_000_000, size, bytes: 60 };
+  await startTab(a, 'a', tabPlan);
+  await startTab(b, 'b', tabPlan);
+  await startSw(driver, 'f', 'fetch', swPlan);
+  await startSw(driver, 'm', 'message', swPlan);
+  const acked = () => driver.evaluate(() => window.sw.record('f').published.length);
+  const after = async (more: number) => swDone(driver, 'f', (await acked()) + more);
+
+  await after(10);
+  await stops?.stop(); // a forwarder stopped mid-publish
+  await after(10);
+  // The owner tab closes mid-publish: its publishes in flight are unknown, the other tab takes over.
+  const left = await a.evaluate(() => window.tabs.record('a'));
+  await a.close();
+  await after(10);
+  // The last tab closes its log: the service worker is next in line and owns the files.
+  const bRecord = await b.evaluate(() => window.tabs.stop('b'));
+  await b.evaluate(() => window.harness.log('w').close());
+  await driver.waitForFunction(() => window.sw.record('f').published.at(-1)?.owner === true, null, {
+    timeout: STUCK_MS,
+  });
+  await after(10);
+  await stops?.stop(); // stopped mid-publish while it owns the files
+  await after(10);
+  const [f, m] = [await driver.evaluate(() => window.sw.stop('f')), await driver.evaluate(() => window.sw.stop('m'))];
+  expect(bRecord.failures, "the other tab's publishes").toEqual([]);
+  expect(f.published.some((d) => d.owner) && f.published.some((d) => !d.owner)).toBe(true);
+
+  // A tab opened now takes the files over and reads the log.
+  const reader = await swPage();
+  await mustOpen(reader, dir);
+  // What the closed tab published from its first batch not in the record read before it closed is unknown.
+  const recorded = new Set(left.published.map((d) => d.batch));
+  let firstUnknown = 0;
+  while (recorded.has(firstUnknown)) firstUnknown++;
+  const goneFrom = new Map([['a', firstUnknown]]);
+  const { problems, again } = judge(await readAll(reader), { ...promisedBy([left, bRecord], [f, m], size), goneFrom });
   expect(problems).toEqual([]);
-  // The tab owns the files throughout: the service worker forwarded every publish.
-  expect([...f.published, ...m.published].filter((d) => d.owner)).toEqual([]);
   const runs = new Set([...f.published, ...m.published].map((d) => d.run)).size;
   if (stops) expect(runs, 'runs of the service worker that answered').toBeGreaterThan(1);
   testInfo.annotations.push({
     type: 'service worker',
-    description: `${stops?.stops ?? 0} stops, ${runs} runs; acknowledged ${f.published.length} by fetch and ${m.published.length} by message; lost answers ${f.unknown.length + m.unknown.length}; published again by the browser ${again.join(' ') || 'none'}`,
+    description: `${stops?.stops ?? 0} stops, ${runs} runs; acknowledged ${f.published.length} by fetch (${f.published.filter((d) => d.owner).length} as the owner) and ${m.published.length} by message; lost answers ${f.unknown.length + m.unknown.length}; published again by the browser ${again.join(' ') || 'none'}`,
+  });
+});
+
+// ---------------------------------------------------------------------------
+// No tab open: the service worker owns the files, then hands them to a tab
+
+function swAsk(page: Page, via: Via, request: SwRequest) {
+  return page.evaluate(([v, r]) => window.sw.call(v, r), [via, request] as const);
+}
+
+test('with no tab open the service worker owns the log; a tab that opens it later sees its messages and takes the files over', async ({
+  swPage,
+  stopper,
+  engine,
+}, testInfo) => {
+  const dir = 'sw/alone';
+  const size = 4;
+  const page = await swPage(); // registers the service worker; never opens the log
+  await register(page, kindFor(engine));
+  const stops = await stopper(page);
+  const plan: SwPlan = { dir, options: WRITER, batches: 30, size, bytes: 60 };
+
+  // Alone: the service worker opens the log and owns its files (the asynchronous backend).
+  await startSw(page, 'f', 'fetch', plan);
+  await swDone(page, 'f', 10);
+  await stops?.stop(); // stopped mid-publish while it owns the files
+  const alone = await page.evaluate(() => window.sw.finish('f'));
+  expect(alone.published.length).toBeGreaterThan(20);
+  expect(alone.published.filter((d) => !d.owner)).toEqual([]);
+  // A readonly log in the service worker reads what it wrote.
+  const readonly = await swAsk(page, 'message', { op: 'read', dir, options: { readonly: true } });
+  expect(readonly).toMatchObject({ ok: true, owner: false });
+
+  // A tab opens the log while the service worker publishes: it sees everything so far and takes the files over.
+  await startSw(page, 'm', 'message', { ...plan, batches: 1_000_000 }); // until stopped
+  await swDone(page, 'm', 5);
+  const tab = await swPage();
+  await mustOpen(tab, dir);
+  // Its first publishes go to the service worker, which steps down meanwhile.
+  await startTab(tab, 't', { batches: 30, size, bytes: 60, sync: false, parallel: 2 });
+  await tab.waitForFunction(() => window.harness.log('w').isOwner(), null, { timeout: STUCK_MS });
+  const seen = await readAll(tab);
+  const mine = (read: ReadBack, tag: string) => read.entries.filter(([, h]) => h.startsWith(`${tag}:`)).length;
+  expect(mine(seen, 'f')).toBeGreaterThanOrEqual(alone.published.length * size);
+  const handed = await page.evaluate(() => window.sw.record('m').published.length);
+  await swDone(page, 'm', handed + 10);
+  const [m, t] = await Promise.all([
+    page.evaluate(() => window.sw.stop('m')),
+    tab.evaluate(() => window.tabs.finish('t')),
+  ]);
+  expect(t.failures).toEqual([]);
+  expect(m.unknown, 'publishes across the hand-over').toEqual([]);
+  // From then on the service worker forwards to the tab.
+  const handedAt = m.published.findIndex((d) => !d.owner);
+  expect(handedAt, 'a service worker publish answered by the tab').toBeGreaterThan(0);
+  expect(m.published.slice(handedAt).filter((d) => d.owner)).toEqual([]);
+  expect(await swAsk(page, 'fetch', { op: 'owns', dir, options: WRITER })).toMatchObject({ ok: true, owner: false });
+
+  const { problems } = judge(await readAll(tab), promisedBy([t], [alone, m], size));
+  expect(problems).toEqual([]);
+  expect((readonly as { entries: [number, string][] }).entries.length).toBeGreaterThanOrEqual(
+    alone.published.length * size,
+  );
+  testInfo.annotations.push({
+    type: 'service worker',
+    description: `alone: ${alone.published.length} acknowledged, ${alone.unknown.length} lost, ${stops?.stops ?? 0} stops; handed over after ${handedAt} of ${m.published.length}`,
   });
 });

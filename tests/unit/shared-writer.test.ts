@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/codec/record.ts';
 import { toRecordColumns } from '../../src/client/validate.ts';
 import { SharedWriter, type Bus } from '../../src/client/shared-writer.ts';
+import { YieldingWriter } from '../../src/client/yielding-writer.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
 import { PRODUCER_WINDOW } from '../../src/engine/producers.ts';
 import type { HeldLock, Locks } from '../../src/storage/files.ts';
@@ -75,12 +76,16 @@ function world() {
   const tabs: { writer: SharedWriter; die: () => void; bus: ReturnType<ReturnType<typeof hub>> }[] = [];
   /** Every engine a writer started, in order. */
   const engines: LogEngine[] = [];
-  /** `startDelay`: ms an engine takes to open once the writer owns the log (a slow worker start). */
-  const open = ({ startDelay = 0 } = {}) => {
+  /**
+   * `startDelay`: ms an engine takes to open once the writer owns the log (a slow worker start);
+   * `yields`: a writer that gives the log up to one that does not (a service worker).
+   */
+  const open = ({ startDelay = 0, yields = false } = {}) => {
     const { locks, die } = tabLocks(sharedLocks);
     const tabEnv: MemoryEnv = { ...env, locks };
     const b = bus();
-    const writer = new SharedWriter('log', b, locks, 'owner:log', async () => {
+    const Writer = yields ? YieldingWriter : SharedWriter;
+    const writer = new Writer('log', b, locks, 'owner:log', async () => {
       await new Promise((resolve) => setTimeout(resolve, startDelay));
       const engine = await LogEngine.open(tabEnv, 'log', resolveOptions(OPTIONS));
       engines.push(engine);
@@ -304,5 +309,67 @@ describe('writers of one log in several tabs', () => {
     const reader = await openLog(env, 'log', { readonly: true });
     expect(reader.isOwner()).toBe(false);
     await reader.close();
+  });
+});
+
+/** Resolves once `check` holds, looked at every millisecond; fails after `ms`. */
+async function until(check: () => boolean, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('not within the time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+describe('a writer that yields (a service worker) beside writers that do not (tabs)', () => {
+  it('owns the log while alone, hands it to a writer that opens later, forwards to it, and takes it back when it closes', async () => {
+    const { open } = world();
+    const sw = open({ yields: true });
+    expect(await sw.writer.raw.publish(batch(3, 0))).toBe(3);
+    expect(sw.writer.owns).toBe(true);
+    const tab = open();
+    await tab.writer.ready();
+    await until(() => tab.writer.owns);
+    expect(sw.writer.owns).toBe(false);
+    expect(await sw.writer.raw.publish(batch(2, 3))).toBe(5); // forwarded to the tab
+    expect(await offsets(tab.writer)).toEqual([0, 1, 2, 3, 4]);
+    await tab.writer.close();
+    expect(await sw.writer.raw.publish(batch(1, 5))).toBe(6);
+    expect(sw.writer.owns).toBe(true);
+    await sw.writer.close();
+  });
+
+  it('two yielding writers never claim from each other', async () => {
+    const { open } = world();
+    const a = open({ yields: true });
+    await a.writer.ready();
+    const b = open({ yields: true });
+    await b.writer.ready();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([a.writer.owns, b.writer.owns]).toEqual([true, false]);
+    await b.writer.close();
+    await a.writer.close();
+  });
+
+  it('publishes from every writer across a hand-over: each answered once, none rejected, offsets dense', async () => {
+    const { open } = world();
+    const sw = open({ yields: true });
+    await sw.writer.ready();
+    const other = open({ yields: true }); // forwards to the service worker, then to the tab
+    await other.writer.ready();
+    const answered: number[] = [];
+    const stream = (w: SharedWriter, k: number) =>
+      (async () => {
+        for (let i = 0; i < 15; i++) answered.push(await w.raw.publish(batch(2, 1000 * k + 2 * i)));
+      })();
+    const runs = [stream(sw.writer, 0), stream(other.writer, 1), stream(sw.writer, 2)];
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    const tab = open({ startDelay: 5 });
+    runs.push(tab.writer.ready().then(() => stream(tab.writer, 3)));
+    await Promise.all(runs);
+    expect(tab.writer.owns).toBe(true);
+    expect(new Set(answered).size).toBe(60);
+    expect(await offsets(other.writer)).toEqual([...Array(120).keys()]);
+    for (const w of [sw, other, tab]) await w.writer.close();
   });
 });

@@ -6,12 +6,15 @@
 // no module service workers, registers the same code bundled into a classic
 // script (classic-plugin.ts serves it).
 //
+// It imports opfs-log as a service worker must, from `opfs-log/service-worker`
+// (src/service-worker.ts), whose `open` has the engine without `import()`.
+//
 // A request names a log dir, a tag and a batch number; the batch it publishes
 // is tagged as tabs-page.ts tags a tab's (`tag:batch:index:`), so the spec
 // reads the whole log back and judges every publish the same way. The
-// service worker keeps one open Log per dir and opens it again after the
-// browser stopped it (its globals are gone then).
-import { open, type Log, type NewMessage, type Options } from '../../../src/index.ts';
+// service worker keeps one open Log per dir (and one readonly) and opens it
+// again after the browser stopped it (its globals are gone then).
+import { open, type Log, type NewMessage, type Options } from '../../../src/service-worker.ts';
 import { errorOf } from '../shared-tools.ts';
 import { API_PATH, type SwAnswer, type SwRequest } from './requests.ts';
 
@@ -44,12 +47,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function logOf(dir: string, options: Options): Promise<Log> {
-  let log = logs.get(dir);
+  const name = `${dir}${options.readonly ? ' (readonly)' : ''}`;
+  let log = logs.get(name);
   if (!log) {
     log = open(dir, options);
-    logs.set(dir, log);
+    logs.set(name, log);
     // A failed open is not kept: the next request tries again.
-    log.catch(() => logs.delete(dir));
+    log.catch(() => logs.delete(name));
   }
   return log;
 }
