@@ -6,11 +6,13 @@
  * image to `replace`, which swaps it in at once (a new file moved over the
  * old name). Reads see the image once there is one, else the stored file.
  *
- * The image of a file is loaded on its first write and kept while it is
- * written to (the head segment is appended to on every publish). Images of
- * files not written for a while are let go once all of them together pass
- * `IMAGE_BUDGET`, so a writer that has rolled through many segments keeps
- * only the ones it still writes.
+ * The image of a file is loaded on its first write, or its first read if
+ * it is at most `READ_WHOLE` bytes (a read of the stored file goes through
+ * a `Blob`, a few milliseconds each in Chromium, about what reading the whole
+ * segment costs), and kept while the file is used. Clean images of files not
+ * used for a while are let go once all of them together pass
+ * `IMAGE_BUDGET`: a writer that has rolled through many segments keeps the
+ * head and the segments read most recently.
  */
 import { LogError } from '../errors.ts';
 import type { StoredFile } from './files.ts';
@@ -26,7 +28,9 @@ export interface ReplaceableFile {
 }
 
 /** Bytes of clean images kept in memory across all staged files of this context. */
-const IMAGE_BUDGET = 8 * 1024 * 1024;
+export const IMAGE_BUDGET = 16 * 1024 * 1024;
+/** The largest file a read loads whole (a segment at the default rollover, with room). */
+const READ_WHOLE = 2 * 1024 * 1024;
 
 /** Staged files holding an image, least recently written first. */
 const imaged = new Set<StagedFile>();
@@ -53,7 +57,8 @@ export class StagedFile implements StoredFile {
     if (!this.image) {
       const size = await this.stored.size();
       const bytes = await this.stored.read(0, size);
-      this.image = new Uint8Array(Math.max(bytes.length * 2, 4096));
+      // Room to grow for a file that is written, none wasted on one that is only read.
+      this.image = new Uint8Array(Math.max(bytes.length + 4096, 4096));
       this.image.set(bytes);
       this.length = bytes.length;
     }
@@ -87,9 +92,10 @@ export class StagedFile implements StoredFile {
 
   async read(position: number, length: number): Promise<Uint8Array> {
     this.check();
-    if (!this.image) return this.stored.read(position, length);
+    if (!this.image && (await this.stored.size()) > READ_WHOLE) return this.stored.read(position, length);
+    const image = await this.loaded();
     const end = Math.min(this.length, position + length);
-    return this.image.slice(Math.min(position, end), end);
+    return image.slice(Math.min(position, end), end);
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {

@@ -9,7 +9,7 @@ import { toRecordColumns } from '../../src/client/validate.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
 import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
-import { type ReplaceableFile, StagedFile } from '../../src/storage/staged-file.ts';
+import { IMAGE_BUDGET, type ReplaceableFile, StagedFile } from '../../src/storage/staged-file.ts';
 import { afterCrash, dec, enc, gen, openLog } from './helpers.ts';
 
 function stagedEnv(): MemoryEnv {
@@ -106,14 +106,14 @@ describe('staged files (the asynchronous backend on memory)', () => {
       size: async () => store.get(n)?.length ?? 0,
       replace: async (content) => void store.set(n, content),
     });
-    const files = Array.from({ length: 12 }, (_, n) => new StagedFile(stored(n), `f${n}`));
+    const files = Array.from({ length: 24 }, (_, n) => new StagedFile(stored(n), `f${n}`));
     const mib = new Uint8Array(1024 * 1024).fill(7);
     for (const f of files) {
       await f.write(mib, 0);
       await f.commit();
     }
     const kept = files.reduce((n, f) => n + f.imageBytes(), 0);
-    expect(kept).toBeLessThanOrEqual(8 * 1024 * 1024 + files.at(-1)!.imageBytes());
+    expect(kept).toBeLessThanOrEqual(IMAGE_BUDGET + files.at(-1)!.imageBytes());
     expect(files.at(-1)!.imageBytes()).toBeGreaterThan(0);
     // A file whose image went reads its stored content, and loads it again to write.
     expect(files[0]!.imageBytes()).toBe(0);
