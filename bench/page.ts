@@ -12,6 +12,7 @@ import * as tabs from './tabs.ts';
 
 const systems: Record<string, System> = {
   'opfs-log': new OpfsLogSystem(),
+  'opfs-log, async backend': new OpfsLogSystem('async'),
   'Dexie 4': new DexieSystem(),
   'SQLite-WASM': new SqliteSystem(),
   'raw OPFS': new RawOpfsSystem(),

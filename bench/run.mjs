@@ -8,7 +8,9 @@
 // working tree clean. `--scaling` runs only the scaling run (bench/scaling.mjs);
 // `--projection` only the projection rows (bench/projection.mjs), written to
 // bench/out/projection*.json, and with `--record` put in place of those rows
-// of the recorded results (the rest kept as recorded).
+// of the recorded results (the rest kept as recorded). `--backends` runs only
+// opfs-log's publish and read rows on its two storage backends, side by side,
+// written to bench/out/backends*.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -36,6 +38,7 @@ const { values: flags } = parseArgs({
     browser: { type: 'string', default: 'chromium' },
     scaling: { type: 'boolean', default: false },
     projection: { type: 'boolean', default: false },
+    backends: { type: 'boolean', default: false },
   },
 });
 if (!BROWSER_NAMES.includes(flags.browser)) {
@@ -125,6 +128,7 @@ async function main() {
         notes,
       });
     }
+    if (flags.backends) return await backendsRun(page, { browser, version, loadAtStart, started, record, samples });
     for (let run = 1; run <= RUNS; run++) {
       for (const { name } of systems) {
         for (const workload of ['publishAndRead', 'publishSingly', 'publishLarge']) {
@@ -180,6 +184,43 @@ async function main() {
     await server.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** The two storage backends' publish and read rows, RUNS times each, printed side by side with their ratio. */
+async function backendsRun(page, { browser, version, loadAtStart, started, record, samples }) {
+  const names = ['opfs-log', 'opfs-log, async backend'];
+  for (let run = 1; run <= RUNS; run++) {
+    for (const name of names) {
+      for (const workload of ['publishAndRead', 'publishSingly']) {
+        const measures = await page.evaluate(([s, w]) => window.bench.run(s, w), [name, workload]);
+        record(name, measures);
+        say(`run ${run}/${RUNS} ${name} ${workload}: ${summary(measures)}`);
+      }
+    }
+    await page.evaluate(() => window.bench.wipe());
+  }
+  const medians = mediansOf(samples);
+  const [sync, async] = names.map((n) => medians[n]);
+  for (const [workload, m] of Object.entries(sync)) {
+    const a = async[workload];
+    console.log(
+      `${workload}: sync ${fmt(m.value)} ${m.unit}, async ${fmt(a.value)} ${a.unit} (async/sync ${(a.value / m.value).toFixed(2)})`,
+    );
+  }
+  const report = {
+    date: new Date().toISOString(),
+    browser: { name: browser, version },
+    runs: RUNS,
+    seconds: Math.round((Date.now() - started) / 1000),
+    load: { start: loadAtStart, end: loadavg()[0] },
+    medians,
+  };
+  const file = new URL(`./out/backends${browser === 'chromium' ? '' : `-${browser}`}.json`, import.meta.url);
+  say(`wrote ${writeFile(file, `${JSON.stringify(report, null, 2)}\n`)}`);
+}
+
+function fmt(value) {
+  return value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(2);
 }
 
 /** Each workload's median of its samples (and of each extra figure), by system. */

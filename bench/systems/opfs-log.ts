@@ -1,5 +1,8 @@
-/** opfs-log itself, opened from the main thread: the worker round trip counts, as it does for users. */
-import type { Log } from '../../src/index.ts';
+/**
+ * opfs-log itself, opened from the main thread: the worker round trip counts,
+ * as it does for users. A second instance opens its logs `backend: 'async'`.
+ */
+import type { Log, StorageBackend } from '../../src/index.ts';
 import { opfsLog } from '../package.ts';
 
 const { open } = opfsLog;
@@ -7,16 +10,20 @@ import type { BenchMessage } from '../messages.ts';
 import type { ReadMessage, System } from './system.ts';
 
 export class OpfsLogSystem implements System {
-  readonly name = 'opfs-log';
-  readonly settings =
-    'open() from the main thread (dedicated worker + Comlink), keyIndex + timeIndex, rollover 1 MiB, sync() at the end';
+  readonly name: string;
+  readonly settings: string;
   private log: Log | null = null;
   private runs = 0;
   dir = '';
 
+  constructor(private readonly backend: StorageBackend = 'auto') {
+    this.name = backend === 'async' ? 'opfs-log, async backend' : 'opfs-log';
+    this.settings = `open() from the main thread (dedicated worker + Comlink), keyIndex + timeIndex, rollover 1 MiB, sync() at the end${backend === 'async' ? ", backend: 'async'" : ''}`;
+  }
+
   async open(): Promise<void> {
     this.dir = `bench/opfs-log-${Date.now()}-${this.runs++}`;
-    this.log = await open(this.dir, { createDirs: true, keyIndex: true, timeIndex: true });
+    this.log = await open(this.dir, { createDirs: true, keyIndex: true, timeIndex: true, backend: this.backend });
   }
 
   private get l(): Log {
