@@ -5,7 +5,7 @@
 // XDG data, cache and config dirs. Its TMPDIR is in there too: WebKit leaves a
 // `FileSystemWritableStream-*` file behind there for every writable it closes.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIBROWSER_FEATURES, webkitTools } from '../../scripts/webkit.mjs';
@@ -16,13 +16,18 @@ export interface MiniBrowser {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last lines MiniBrowser, WebKit and Xvfb printed: what a failure shows. */
   output(): string;
-  /** Stops the whole process group and removes the profile. Safe to call twice. */
-  close(): Promise<void>;
+  /**
+   * Stops the whole process group and removes the profile; resolves to the
+   * CPU seconds the group used (0 where there is no /proc). Safe to call twice.
+   */
+  close(): Promise<number>;
 }
 
 const OUTPUT_KEPT = 8_000;
 /** How long the group gets to exit on SIGTERM (Xvfb then removes its lock file) before SIGKILL. */
 const TERM_GRACE_MS = 2_000;
+/** sysconf(_SC_CLK_TCK): 100 on every Linux that WebKitGTK runs on. */
+const CLOCK_TICKS = 100;
 
 function profileEnv(root: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -46,6 +51,24 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** CPU seconds used by the live processes of group `pgid` and the children they reaped (Linux's /proc). */
+function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {}
+  for (const name of names) {
+    try {
+      // After "pid (comm) ": state ppid pgrp … utime stime cutime cstime are fields 14-17 of stat(5).
+      const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[2]) !== pgid) continue;
+      for (const i of [11, 12, 13, 14]) ticks += Number(fields[i] ?? 0);
+    } catch {} // gone meanwhile
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -86,8 +109,9 @@ export function launchMiniBrowser(url: string): MiniBrowser {
   // A worker that exits (a timeout, Ctrl-C) must not leave a browser behind.
   const onExit = () => signalGroup(pid, 'SIGKILL');
   process.once('exit', onExit);
-  let closing: Promise<void> | null = null;
+  let closing: Promise<number> | null = null;
   const close = async () => {
+    const cpu = groupCpuSeconds(pid);
     signalGroup(pid, 'SIGTERM');
     if (!(await groupGone(pid, TERM_GRACE_MS))) {
       signalGroup(pid, 'SIGKILL');
@@ -95,6 +119,7 @@ export function launchMiniBrowser(url: string): MiniBrowser {
     }
     process.off('exit', onExit);
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    return cpu;
   };
   return {
     pid,

@@ -35,10 +35,19 @@ export function longestRunMs(steps: number, { stepTimeoutMs = 60_000, startTimeo
   return steps * stepTimeoutMs + MAX_LAUNCHES * (startTimeoutMs + 10_000);
 }
 
+export interface RunResult {
+  outcomes: Map<string, StepOutcome>;
+  /** What the run cost: MiniBrowser's CPU (Xvfb and WebKit's processes included) and the whole run's wall time. */
+  cpuSeconds: number;
+  wallMs: number;
+}
+
 /** Runs `steps` on `page` in MiniBrowser; every step gets an outcome. */
-export async function runInMiniBrowser(options: RunOptions): Promise<Map<string, StepOutcome>> {
+export async function runInMiniBrowser(options: RunOptions): Promise<RunResult> {
+  const startedAt = Date.now();
   const server = await startReportServer(options.upstream);
   const outcomes = new Map<string, StepOutcome>();
+  let cpuSeconds = 0;
   let remaining = [...options.steps];
   try {
     for (let launch = 1; remaining.length > 0 && launch <= MAX_LAUNCHES; launch++) {
@@ -47,7 +56,7 @@ export async function runInMiniBrowser(options: RunOptions): Promise<Map<string,
       try {
         remaining = await follow(server, browser, remaining, outcomes, options);
       } finally {
-        await browser.close();
+        cpuSeconds += await browser.close();
       }
     }
     for (const step of remaining) {
@@ -56,7 +65,7 @@ export async function runInMiniBrowser(options: RunOptions): Promise<Map<string,
   } finally {
     await server.close();
   }
-  return outcomes;
+  return { outcomes, cpuSeconds, wallMs: Date.now() - startedAt };
 }
 
 type Event = Report | { type: 'timeout' } | { type: 'exit'; code: number | null; signal: string | null };

@@ -8,7 +8,7 @@ import { test, expect } from '@playwright/test';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { longestRunMs, runInMiniBrowser, type StepOutcome } from './runner.ts';
+import { longestRunMs, runInMiniBrowser, type RunResult, type StepOutcome } from './runner.ts';
 
 const RESULTS_PREFIX = 'opfs-log-webkit-results-';
 
@@ -36,8 +36,15 @@ function removeStaleResults(): void {
 
 type Saved = { outcomes: [string, StepOutcome][] } | { error: string };
 
+/** One line for the test log: what the tier costs CI. */
+function say(key: string, { outcomes, cpuSeconds, wallMs }: RunResult): void {
+  const passed = [...outcomes.values()].filter((o) => o.ok).length;
+  const cost = `${(wallMs / 1000).toFixed(1)} s, MiniBrowser CPU ${cpuSeconds.toFixed(1)} s`;
+  console.log(`webkit ${key}: ${passed}/${outcomes.size} passed in MiniBrowser (${cost})`);
+}
+
 /** `run`'s outcomes, or those an earlier worker of this Playwright run saved under `key`. */
-async function outcomesOnce(key: string, run: () => Promise<Map<string, StepOutcome>>) {
+async function outcomesOnce(key: string, run: () => Promise<RunResult>) {
   const dir = join(tmpdir(), `${RESULTS_PREFIX}${playwrightRun()}`);
   const file = join(dir, `${key}.json`);
   let saved: Saved;
@@ -46,7 +53,10 @@ async function outcomesOnce(key: string, run: () => Promise<Map<string, StepOutc
   } catch {
     removeStaleResults();
     saved = await run().then(
-      (outcomes) => ({ outcomes: [...outcomes] }),
+      (result) => {
+        say(key, result);
+        return { outcomes: [...result.outcomes] };
+      },
       (err: unknown) => ({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
     );
     mkdirSync(dir, { recursive: true });
