@@ -107,8 +107,8 @@ export async function startReportServer(upstream: string): Promise<ReportServer>
     } else proxy(target, req, res);
   });
   server.on('upgrade', (req, socket, head) => proxyUpgrade(target, req, socket, head));
-  // No host: every address, IPv4 and IPv6, whichever `localhost` resolves to in WebKit.
-  await new Promise<void>((resolve) => server.listen(0, resolve));
+  // Loopback only, as vite listens: the proxy is no door into vite from the network.
+  await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://localhost:${port}`,
