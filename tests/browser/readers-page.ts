@@ -442,16 +442,19 @@ async function writerStep(): Promise<void> {
 }
 
 /**
- * Runs the writer's mix for about `ms` milliseconds (at least one operation).
- * A writer call that fails ends this and every later run and is reported in
- * `problems`. Resolves to the number of operations so far, or -1 once one failed.
+ * Runs the writer's mix for about `ms` milliseconds (at least one operation),
+ * `pauseMs` apart. A writer call that fails ends this and every later run and
+ * is reported in `problems`. Resolves to the number of operations so far, or
+ * -1 once one failed.
  */
-async function runWriter(ms: number): Promise<number> {
+async function runWriter(ms: number, pauseMs = 0): Promise<number> {
   if (writerFailed) return -1;
   const deadline = Date.now() + ms;
   try {
-    do await writerStep();
-    while (Date.now() < deadline);
+    do {
+      await writerStep();
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    } while (Date.now() < deadline);
     return steps;
   } catch (err) {
     writerFailed = true;
