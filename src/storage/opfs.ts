@@ -90,19 +90,40 @@ class SyncFile implements StoredFile {
 
 class SnapshotFile implements StoredFile {
   constructor(
-    private readonly handle: FileSystemFileHandle,
+    private handle: FileSystemFileHandle,
+    private readonly dir: FileSystemDirectoryHandle,
+    private readonly base: string,
     private readonly name: string,
   ) {}
 
-  /** A fresh snapshot; a snapshot taken while the writer writes may be unreadable, so retry. */
+  /**
+   * A fresh snapshot. One taken while a sync-handle writer writes may be
+   * unreadable; and an async-backend writer commits by moving a new file
+   * over the old name, which Chromium does in two steps, so the name can be
+   * missing for a moment (and Firefox's handle may name the file moved
+   * away): a NotFound is looked up again by name, a few milliseconds apart,
+   * before it is believed.
+   */
   private async withSnapshot<T>(use: (file: File) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await use(await this.handle.getFile());
       } catch (err) {
         const name = (err as { name?: string }).name;
-        if (name !== 'NotReadableError' || attempt >= SNAPSHOT_RETRIES) throw toLogError(err, `reading ${this.name}`);
+        const again = name === 'NotReadableError' || (name === 'NotFoundError' && (await this.lookUpAgain(attempt)));
+        if (!again || attempt >= SNAPSHOT_RETRIES) throw toLogError(err, `reading ${this.name}`);
       }
+    }
+  }
+
+  /** After `attempt` pauses of growing length, the handle of the file now called `base`; false if there is none. */
+  private async lookUpAgain(attempt: number): Promise<boolean> {
+    await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
+    try {
+      this.handle = await this.dir.getFileHandle(this.base);
+      return true;
+    } catch {
+      return attempt < SNAPSHOT_RETRIES;
     }
   }
 
@@ -174,7 +195,7 @@ export class OpfsDirectory implements Directory {
     } catch (err) {
       throw toLogError(err, `opening ${this.full(name)}`);
     }
-    if (options.readonly) return new SnapshotFile(handle, this.full(name));
+    if (options.readonly) return new SnapshotFile(handle, this.handle, name, this.full(name));
     if (this.backend.use !== 'async') {
       const file = await this.syncFile(handle, this.full(name));
       if (file) return file;
