@@ -349,7 +349,7 @@ describe('projection: snapshots', () => {
         n: r.offset,
       });
     await log.close();
-  });
+  }, 30_000); // a 300,000-number state encoded on every save: seconds on a loaded machine
 
   it('a new version folds from the oldest message and removes the older version snapshots', async () => {
     const env = freshEnv();
