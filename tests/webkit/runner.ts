@@ -87,7 +87,9 @@ async function follow(
   let uncaught: string[] = [];
   const fail = (step: string, error: string) => outcomes.set(step, { ok: false, error, ms: Date.now() - startedAt });
   for (let reports = 0; ; reports++) {
-    const wait = reports === 0 ? startTimeoutMs : stepTimeoutMs;
+    // Counted from the step's start: errors it reports meanwhile do not put its timeout off.
+    const limit = reports === 0 ? startTimeoutMs : stepTimeoutMs;
+    const wait = Math.max(0, startedAt + limit - Date.now());
     const event: Event = await Promise.race([
       server.nextReport(wait).then((r): Event => r ?? { type: 'timeout' }),
       exited,
@@ -100,7 +102,7 @@ async function follow(
       const error = event.ok ? undefined : event.error;
       const extra = uncaught.length ? `\nuncaught while it ran:\n${uncaught.join('\n')}` : '';
       outcomes.set(event.step, { ok: event.ok, error: error && error + extra, ms: Date.now() - startedAt });
-      current = null;
+      [current, startedAt] = [null, Date.now()];
     } else if (event.type === 'done' || event.type === 'fatal') {
       const why = event.type === 'fatal' ? event.error : 'not run: the page ended without it';
       for (const step of steps) if (!outcomes.has(step)) fail(step, why);
@@ -109,7 +111,7 @@ async function follow(
       const lost = current ?? steps.find((s) => !outcomes.has(s));
       const what =
         event.type === 'timeout'
-          ? `no report for ${wait / 1000} s`
+          ? `no report for ${limit / 1000} s`
           : `MiniBrowser exited (${event.code ?? event.signal})`;
       if (reports === 0 || lost === undefined) {
         for (const step of steps) fail(step, `${what} before the page ran a step. It printed:\n${browser.output()}`);
