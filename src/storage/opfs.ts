@@ -212,11 +212,32 @@ export class OpfsDirectory implements Directory {
     try {
       return new SyncFile(await handle.createSyncAccessHandle(), name);
     } catch (err) {
-      // WebKitGTK has the method but refuses every call.
-      if (this.backend.use === 'auto' && (err as { name?: string }).name === 'NotSupportedError') {
-        return this.chooseAsync();
-      }
+      if (this.backend.use === 'auto' && (await this.refusesSyncHandles(err))) return this.chooseAsync();
       throw syncHandleError(err, name);
+    }
+  }
+
+  /**
+   * Whether `err`, thrown by `createSyncAccessHandle`, says this browser
+   * refuses sync access handles. WebKitGTK has the method but refuses every
+   * call with NotSupportedError, and after that throws InvalidStateError for
+   * the same file for good (across workers and reloads), which elsewhere
+   * means another handle holds it: that one is told apart by asking again
+   * for a new file of a name no one else uses.
+   */
+  private async refusesSyncHandles(err: unknown): Promise<boolean> {
+    const name = (err as { name?: string }).name;
+    if (name === 'NotSupportedError') return true;
+    if (name !== 'InvalidStateError') return false;
+    const probe = `probe-${Math.random().toString(36).slice(2)}${STAGING_SUFFIX}`;
+    try {
+      const handle = (await this.handle.getFileHandle(probe, { create: true })) as FileHandleWithSync;
+      (await handle.createSyncAccessHandle!()).close();
+      return false;
+    } catch (probed) {
+      return (probed as { name?: string }).name === 'NotSupportedError';
+    } finally {
+      await this.removeEntry(probe).catch(() => undefined);
     }
   }
 
