@@ -65,7 +65,8 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
   const head = `${err.name}${code === undefined ? '' : ` [${String(code)}]`}: ${err.message}`;
-  const frames = (err.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  // Chromium's frames start `at `; Firefox's and WebKit's are `fn@url:line:col`.
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s*at |@/.test(line));
   return [head, ...frames].join('\n');
 }
 
