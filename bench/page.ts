@@ -8,6 +8,7 @@ import { publishAndRead, publishLarge, publishSingly, type Measure } from './wor
 import * as projection from './projection.ts';
 import * as reopen from './reopen.ts';
 import * as scaling from './scaling.ts';
+import * as serviceWorker from './service-worker/page.ts';
 import * as tabs from './tabs.ts';
 
 const systems: Record<string, System> = {
@@ -44,6 +45,7 @@ const bench = {
   projection,
   reopen,
   scaling,
+  serviceWorker,
   tabs,
 };
 

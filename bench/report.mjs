@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROJECTION_SETTINGS } from './projection.mjs';
+import { SERVICE_WORKER_SETTINGS, SW_ROW } from './service-worker.mjs';
 import { scalingFiles, scalingSection } from './scaling-report.mjs';
 const SYSTEMS = ['opfs-log', 'Dexie 4', 'SQLite-WASM', 'raw OPFS'];
 const OURS = 'opfs-log';
@@ -114,7 +115,7 @@ function browserSection(report) {
   const targets = targetRows(report);
   return `## ${titleOf(report)}
 
-${version} (headless${settings ? `; ${settings}` : ''}), ${report.date}, medians of ${report.runs} runs, whole run ${report.seconds} s${loadText(report)}.${projectionRunText(report)}
+${version} (headless${settings ? `; ${settings}` : ''}), ${report.date}, medians of ${report.runs} runs, whole run ${report.seconds} s${loadText(report)}.${partRunText(report)}
 
 ${markdownTable(['workload', ...SYSTEMS], rows(report))}
 ${noteLines(report).length ? `\n${noteLines(report).join('\n')}\n` : ''}
@@ -126,12 +127,20 @@ ${
 `;
 }
 
-/** When the projection rows were measured, if in a run of their own (`--projection --record`). */
-function projectionRunText(report) {
-  const p = report.projection;
-  return p
-    ? ` The projection rows: a run of their own (\`--projection\`)${p.version ? ` in ${p.version}` : ''}, ${p.date}, medians of ${p.runs} runs, ${p.seconds} s${loadText(p)}.`
-    : '';
+/** The parts of the rows that a mode runs alone (bench/run.mjs's PARTS): the key of when they were measured, their flag. */
+const PARTS = [
+  ['projection', 'The projection rows', '--projection'],
+  ['serviceWorker', 'The service-worker rows', '--service-worker'],
+];
+
+/** When each part's rows were measured, if in a run of their own (`--projection --record`, `--service-worker --record`). */
+function partRunText(report) {
+  return PARTS.filter(([key]) => report[key])
+    .map(([key, rows, flag]) => {
+      const p = report[key];
+      return ` ${rows}: a run of their own (\`${flag}\`)${p.version ? ` in ${p.version}` : ''}, ${p.date}, medians of ${p.runs} runs, ${p.seconds} s${loadText(p)}.`;
+    })
+    .join('');
 }
 
 /** How the projection rows are taken, when a report has them. */
@@ -142,6 +151,18 @@ function projectionSection(reports) {
 The rows "projection …" (bench/projection.mjs and bench/projection.ts; alone: \`npm run bench -- --projection\`):
 
 ${PROJECTION_SETTINGS.map((line) => `- ${line}`).join('\n')}
+
+`;
+}
+
+/** How the service-worker rows are taken, when a report has them. */
+function serviceWorkerSection(reports) {
+  if (!reports.some((r) => Object.keys(r.medians?.[OURS] ?? {}).some((w) => SW_ROW.test(w)))) return '';
+  return `## Service workers (issue 22)
+
+The rows "…, from a service worker, …" (bench/service-worker.mjs and bench/service-worker/; alone: \`npm run bench -- --service-worker\`):
+
+${SERVICE_WORKER_SETTINGS.map((line) => `- ${line}`).join('\n')}
 
 `;
 }
@@ -182,7 +203,7 @@ messages back. The machine: ${sorted[0].machine.cores} cores, ${sorted[0].machin
 Medians of each run's repetitions; the raw samples are in ${files}.
 
 ${sideBySide}${sorted.map(browserSection).join('\n')}
-${projectionSection(sorted)}${scalingSection(inBrowserOrder(scaling).map((report) => ({ report, title: titleOf(report) })))}## Settings
+${projectionSection(sorted)}${serviceWorkerSection(sorted)}${scalingSection(inBrowserOrder(scaling).map((report) => ({ report, title: titleOf(report) })))}## Settings
 
 ${sorted[0].systems.map((s) => `- **${s.name}**: ${s.settings}`).join('\n')}
 

@@ -10,7 +10,10 @@
 // bench/out/projection*.json, and with `--record` put in place of those rows
 // of the recorded results (the rest kept as recorded). `--backends` runs only
 // opfs-log's publish and read rows on its two storage backends, side by side,
-// written to bench/out/backends*.json.
+// written to bench/out/backends*.json. `--service-worker` runs only a
+// registered service worker's publish latency, with a tab owning the log and
+// with none (bench/service-worker.mjs), written to bench/out/service-worker*.json
+// and with `--record` merged into the recorded results as `--projection` is.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -24,6 +27,8 @@ import { projectionNotes, projectionWorkloads } from './projection.mjs';
 import { workerHeapMeter } from './heap.mjs';
 import { jetstreamWorkloads } from './jetstream.mjs';
 import { scalingRun } from './scaling.mjs';
+import { SW_ROW, serviceWorkerWorkloads } from './service-worker.mjs';
+import { benchServiceWorker } from './service-worker/plugin.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -39,6 +44,7 @@ const { values: flags } = parseArgs({
     scaling: { type: 'boolean', default: false },
     projection: { type: 'boolean', default: false },
     backends: { type: 'boolean', default: false },
+    'service-worker': { type: 'boolean', default: false },
   },
 });
 if (!BROWSER_NAMES.includes(flags.browser)) {
@@ -80,6 +86,8 @@ async function main() {
   const server = await createServer({
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
     server: { port: PORT, strictPort: true, open: false, hmr: false },
+    // The bench's service worker, bundled as a classic script (bench/service-worker/plugin.mjs).
+    plugins: [benchServiceWorker()],
     logLevel: 'error',
   });
   await server.listen();
@@ -98,6 +106,18 @@ async function main() {
         record: flags.record,
         say,
       });
+    const runInfo = () => ({
+      date: new Date().toISOString(),
+      browser: { name: browser, version, ...(LAUNCH[browser].settings ? { settings: LAUNCH[browser].settings } : {}) },
+      seconds: Math.round((Date.now() - started) / 1000),
+      load: { start: loadAtStart, end: loadavg()[0] },
+    });
+    if (flags['service-worker']) {
+      const samples = {};
+      for (const m of await serviceWorkerWorkloads(page, { runs: RUNS, say }))
+        ((samples['opfs-log'] ??= {})[m.workload] ??= []).push(m);
+      return recordPart(PARTS.serviceWorker, { ...runInfo(), medians: mediansOf(samples), notes: {} });
+    }
     // A second tab of the same profile, for the workloads that publish into a log the first tab owns.
     const otherTab = await benchPage(await context.newPage());
     await page.evaluate(() => window.bench.wipe());
@@ -115,18 +135,7 @@ async function main() {
     if (flags.projection) {
       record('opfs-log', await projectionWorkloads(page, otherTab, freshPage, { runs: RUNS, say }));
       Object.assign(notes, await projectionNotes(page));
-      return recordProjection({
-        date: new Date().toISOString(),
-        browser: {
-          name: browser,
-          version,
-          ...(LAUNCH[browser].settings ? { settings: LAUNCH[browser].settings } : {}),
-        },
-        seconds: Math.round((Date.now() - started) / 1000),
-        load: { start: loadAtStart, end: loadavg()[0] },
-        medians: mediansOf(samples),
-        notes,
-      });
+      return recordPart(PARTS.projection, { ...runInfo(), medians: mediansOf(samples), notes });
     }
     if (flags.backends) return await backendsRun(page, { browser, version, loadAtStart, started, record, samples });
     for (let run = 1; run <= RUNS; run++) {
@@ -242,20 +251,29 @@ function mediansOf(samples) {
   return medians;
 }
 
-const PROJECTION_ROW = /^projection/;
+/**
+ * The modes that run a part of the rows alone: which rows (`rows`), the file
+ * they are written to (bench/out/`out`*.json) and the key of the recorded
+ * results that says when they were measured (`key`, which report.mjs reads).
+ */
+const PARTS = {
+  projection: { rows: /^projection/, out: 'projection', key: 'projection' },
+  serviceWorker: { rows: SW_ROW, out: 'service-worker', key: 'serviceWorker' },
+};
 
 /**
- * A `--projection` run: writes bench/out/projection*.json and prints its rows
- * and targets; with `--record`, puts them in place of the projection rows of
- * this browser's recorded results (the other rows stay as recorded, and the
- * report says when each part was measured) and renders BENCHMARKS.md.
+ * A run of one part (`--projection`, `--service-worker`): writes
+ * bench/out/<part>*.json and prints its rows and targets; with `--record`,
+ * puts them in place of that part's rows of this browser's recorded results
+ * (the other rows stay as recorded, and the report says when each part was
+ * measured) and renders BENCHMARKS.md.
  */
-function recordProjection(run) {
+function recordPart(part, run) {
   const judged = run.browser.name === 'chromium';
-  const ours = TARGETS.filter((t) => PROJECTION_ROW.test(t.workload));
+  const ours = TARGETS.filter((t) => part.rows.test(t.workload));
   const targets = judged ? evaluateTargets(run.medians, ours) : [];
   const files = reportFiles(run.browser.name);
-  const name = run.browser.name === 'chromium' ? 'projection' : `projection-${run.browser.name}`;
+  const name = run.browser.name === 'chromium' ? part.out : `${part.out}-${run.browser.name}`;
   const written = [writeFile(new URL(`./out/${name}.json`, import.meta.url), `${JSON.stringify(run, null, 2)}\n`)];
   if (flags.record) {
     const recorded = existsSync(files.results) ? JSON.parse(readFileSync(files.results, 'utf8')) : null;
@@ -270,12 +288,11 @@ function recordProjection(run) {
       medians: {},
       notes: {},
     };
-    const keep = (entries) =>
-      Object.fromEntries(Object.entries(entries ?? {}).filter(([w]) => !PROJECTION_ROW.test(w)));
+    const keep = (entries) => Object.fromEntries(Object.entries(entries ?? {}).filter(([w]) => !part.rows.test(w)));
     base.medians['opfs-log'] = { ...keep(base.medians['opfs-log']), ...run.medians['opfs-log'] };
     base.notes = { ...keep(base.notes), ...run.notes };
-    // When the projection rows were measured, if not with the rest.
-    base.projection = {
+    // When this part's rows were measured, if not with the rest.
+    base[part.key] = {
       date: run.date,
       version: run.browser.version,
       seconds: run.seconds,

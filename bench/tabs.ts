@@ -10,11 +10,9 @@ import type { Log } from '../src/index.ts';
 import { opfsLog } from './package.ts';
 
 const { open } = opfsLog;
-import { batches, checksum, expectedChecksum, message } from './messages.ts';
-import { BATCH, check, latencyMeasure, type Measure } from './workloads.ts';
+import { batches, message } from './messages.ts';
+import { BATCH, latencyMeasure, type Measure, SHARED_LOG_OPTIONS, verifyLog } from './workloads.ts';
 
-/** As the opfs-log system opens its logs, so these rows compare with the owner's. */
-const OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true } as const;
 let log: Log | null = null;
 
 function held(): Log {
@@ -24,7 +22,7 @@ function held(): Log {
 
 /** Opens `dir` for writing and holds it; resolves to whether this tab owns it. */
 export async function openLog(dir: string): Promise<boolean> {
-  log = await open(dir, OPTIONS);
+  log = await open(dir, SHARED_LOG_OPTIONS);
   return log.isOwner();
 }
 
@@ -60,17 +58,6 @@ export async function publishSingly(count = 1000): Promise<Measure[]> {
 }
 
 /** Run by the owner: the log holds exactly messages [0, count) as published, read a batch at a time. */
-export async function verify(count: number): Promise<void> {
-  const l = held();
-  const next = await l.nextOffset();
-  check(next === count, `the owner sees ${next} messages, not ${count}`);
-  for (let read = 0; read < count; ) {
-    const got = (await l.consume(read, BATCH)).messages;
-    check(got.length > 0, `the owner's consume stopped at ${read} of ${count}`);
-    check(
-      got[0]?.offset === read && checksum(got) === expectedChecksum(read, read + got.length),
-      `the owner's batch at ${read}`,
-    );
-    read += got.length;
-  }
+export function verify(count: number): Promise<void> {
+  return verifyLog(held(), count, 'the owner');
 }

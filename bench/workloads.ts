@@ -21,6 +21,31 @@ export function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`verification failed: ${what}`);
 }
 
+/** As the rows that share a log between writers (other tab, service worker) open it, so they compare with the owner's. */
+export const SHARED_LOG_OPTIONS = { createDirs: true, keyIndex: true, timeIndex: true } as const;
+
+/** The log holds exactly messages [0, count) as published, once each: read back a batch at a time by `who`. */
+export async function verifyLog(
+  log: {
+    nextOffset(): Promise<number>;
+    consume(offset: number, max: number): Promise<{ messages: Parameters<typeof checksum>[0] }>;
+  },
+  count: number,
+  who: string,
+): Promise<void> {
+  const next = await log.nextOffset();
+  check(next === count, `${who} sees ${next} messages, not ${count}`);
+  for (let read = 0; read < count; ) {
+    const got = (await log.consume(read, BATCH)).messages;
+    check(got.length > 0, `${who}'s consume stopped at ${read} of ${count}`);
+    check(
+      got[0]?.offset === read && checksum(got) === expectedChecksum(read, read + got.length),
+      `${who}'s batch at ${read}`,
+    );
+    read += got.length;
+  }
+}
+
 function sameAs(m: ReadMessage | null, i: number, what: string): void {
   check(m !== null && m.offset === i, `${what}: expected offset ${i}, got ${m?.offset}`);
   check(checksum([m!]) === expectedChecksum(i, i + 1), `${what}: bytes of offset ${i}`);
@@ -135,11 +160,12 @@ export async function publishSingly(sys: System, count = 1000): Promise<Measure[
   return [latencyMeasure('publish 1k singly', latencies)];
 }
 
-/** The p50 of `latencies` (ms) as the value, with the p99 beside it. */
-export function latencyMeasure(workload: string, latencies: number[]): Measure {
+/** The p50 of `latencies` (ms) as the value, with the p99 (or each of `beside`, e.g. [0.9, 0.99]) beside it. */
+export function latencyMeasure(workload: string, latencies: number[], beside: number[] = [0.99]): Measure {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-  return { workload, value: at(0.5), unit: 'ms p50', extra: { p99: at(0.99) } };
+  const extra = Object.fromEntries(beside.map((p) => [`p${Math.round(p * 100)}`, at(p)]));
+  return { workload, value: at(0.5), unit: 'ms p50', extra };
 }
 
 /** 64 MiB of 4 KiB values in batches of 1000 (4 MiB each), flushed at the end. */
