@@ -106,7 +106,9 @@ export function renderTable(report) {
     ...noteLines(report),
     ...(targets.length
       ? ['targets:', ...targets]
-      : [`targets: not judged in ${titleOf(report)} (they are Chromium's)`]),
+      : browserOf(report).name === 'chromium'
+        ? ['targets: none for these rows']
+        : [`targets: not judged in ${titleOf(report)} (they are Chromium's)`]),
   ].join('\n');
 }
 

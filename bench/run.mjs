@@ -168,6 +168,8 @@ async function main() {
     await page.evaluate(() => window.bench.wipe());
     record('opfs-log', await projectionWorkloads(page, otherTab, freshPage, { runs: RUNS, say }));
     Object.assign(notes, await projectionNotes(page));
+    // A registered service worker's publishes, with a tab owning the log and with none (bench/service-worker.mjs).
+    record('opfs-log', await serviceWorkerWorkloads(page, { runs: RUNS, say }));
     const medians = mediansOf(samples);
     const report = {
       date: new Date().toISOString(),
