@@ -19,6 +19,11 @@ async function post(report: Body): Promise<void> {
   });
 }
 
+/** Tells the runner `data` (as JSON) now, in the middle of a step: a crash test's progress, say. */
+export function note(data: unknown): Promise<void> {
+  return post({ type: 'note', data });
+}
+
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}\n${err.stack ?? ''}` : String(err);
 }

@@ -18,13 +18,15 @@ export interface Plan {
  * Posted by the page: `start` before each step (so a hang names its step),
  * `result` after it, `done` after the last; `error` for an error nobody
  * caught (kept with the step that was running); `fatal` when the page
- * cannot run at all (its modules did not load).
+ * cannot run at all (its modules did not load); `note` for what a step
+ * tells its test as it goes (a crash test's progress, what it found).
  */
 export type Report = { launch: number } & (
   | { type: 'start'; step: string }
   | { type: 'result'; step: string; ok: true }
   | { type: 'result'; step: string; ok: false; error: string }
   | { type: 'error'; text: string }
+  | { type: 'note'; data: unknown }
   | { type: 'done' }
   | { type: 'fatal'; error: string }
 );

@@ -98,6 +98,7 @@ async function follow(
       [current, startedAt, uncaught] = [event.step, Date.now(), []];
     } else if (event.type === 'error') {
       uncaught.push(event.text);
+    } else if (event.type === 'note') {
     } else if (event.type === 'result') {
       const error = event.ok ? undefined : event.error;
       const extra = uncaught.length ? `\nuncaught while it ran:\n${uncaught.join('\n')}` : '';
