@@ -1,4 +1,7 @@
-/** The bench page: bench/run.mjs drives these functions through Playwright. */
+/**
+ * The bench page: bench/run.mjs drives these functions through Playwright; in
+ * WebKitGTK's MiniBrowser (`?webkit`) the page runs bench/webkit.mjs's plan itself.
+ */
 import { DexieSystem } from './systems/dexie.ts';
 import { OpfsLogSystem } from './systems/opfs-log.ts';
 import { RawOpfsSystem } from './systems/raw-opfs.ts';
@@ -51,3 +54,5 @@ const bench = {
 
 (window as unknown as { bench: typeof bench }).bench = bench;
 document.body.dataset.ready = 'yes';
+if (new URLSearchParams(location.search).has('webkit'))
+  void import('./webkit-page.ts').then(({ runWebKitPlan }) => runWebKitPlan(bench));

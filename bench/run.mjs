@@ -29,6 +29,7 @@ import { jetstreamWorkloads } from './jetstream.mjs';
 import { scalingRun } from './scaling.mjs';
 import { SW_ROW, serviceWorkerWorkloads } from './service-worker.mjs';
 import { benchServiceWorker } from './service-worker/plugin.mjs';
+import { webkitBackendsRun, webkitMeasures } from './webkit.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -47,8 +48,14 @@ const { values: flags } = parseArgs({
     'service-worker': { type: 'boolean', default: false },
   },
 });
-if (!BROWSER_NAMES.includes(flags.browser)) {
-  say(`--browser ${flags.browser}: expected one of ${BROWSER_NAMES.join(', ')}`);
+// WebKitGTK's MiniBrowser is no Playwright browser: only `--backends` runs there (bench/webkit.mjs).
+const otherMode = flags.scaling || flags.projection || flags['service-worker'];
+if (flags.browser === 'webkit' && (!flags.backends || otherMode)) {
+  say('--browser webkit: only `--backends` runs in WebKitGTK');
+  process.exit(2);
+}
+if (!BROWSER_NAMES.includes(flags.browser) && flags.browser !== 'webkit') {
+  say(`--browser ${flags.browser}: expected one of ${[...BROWSER_NAMES, 'webkit (--backends only)'].join(', ')}`);
   process.exit(2);
 }
 
@@ -80,17 +87,37 @@ async function main() {
   execFileSync(process.execPath, [new URL('../scripts/build.mjs', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const version = execFileSync(browserPath(browser), ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
+  // What the page posts from WebKitGTK's MiniBrowser (bench/webkit.mjs).
+  const measures = browser === 'webkit' ? webkitMeasures() : null;
   const server = await createServer({
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
     server: { port: PORT, strictPort: true, open: false, hmr: false },
     // The bench's service worker, bundled as a classic script (bench/service-worker/plugin.mjs).
-    plugins: [benchServiceWorker()],
+    plugins: [benchServiceWorker(), ...(measures ? [measures] : [])],
     logLevel: 'error',
   });
   await server.listen();
+  if (measures) {
+    const started = Date.now();
+    const loadAtStart = loadavg()[0];
+    try {
+      const helpers = { mediansOf, summary, fmt };
+      return await webkitBackendsRun(server, {
+        measures,
+        port: PORT,
+        runs: RUNS,
+        say,
+        loadAtStart,
+        started,
+        ...helpers,
+      });
+    } finally {
+      await server.close();
+    }
+  }
+  const version = execFileSync(browserPath(browser), ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
   const profile = mkdtempSync(join(tmpdir(), 'opfs-log-bench-'));
   const context = await launchBrowser(browser, profile, LAUNCH[browser].options);
   const started = Date.now();
