@@ -36,6 +36,12 @@ export const MAX_PRODUCER_ID = 64;
 export const PRODUCER_WINDOW = 64;
 /** Producers remembered; the one heard from longest ago is forgotten first. */
 export const MAX_PRODUCERS = 256;
+/**
+ * The file's size from which `record` writes it back compacted, once it also
+ * holds twice what is remembered: on the async backend every publish commits
+ * the whole file, so it must not grow with the log.
+ */
+export const COMPACT_FROM = 64 * 1024;
 
 /** Who sent a publish, and its place among that producer's publishes. */
 export interface Producer {
@@ -157,11 +163,32 @@ export class ProducerTable {
       return new ProducerTable(dir, file, size, known);
     }
     await file.close();
-    const compacted = remembered.map(encodeEntry);
-    await writeWholeFile(dir, PRODUCERS_FILE + COMPACTED_SUFFIX, compacted);
-    await dir.rename(PRODUCERS_FILE + COMPACTED_SUFFIX, PRODUCERS_FILE);
-    const total = compacted.reduce((n, bytes) => n + bytes.length, 0);
-    return new ProducerTable(dir, await dir.openFile(PRODUCERS_FILE, { create: true, readonly: false }), total, known);
+    const table = new ProducerTable(dir, null, 0, known);
+    await table.writeCompacted();
+    return table;
+  }
+
+  /**
+   * Writes what is remembered back as the whole file, through a copy renamed
+   * over it (a crash leaves one or the other: see `finishCompaction`), and
+   * goes on appending to that.
+   */
+  private async writeCompacted(): Promise<void> {
+    await this.file?.close();
+    this.file = null;
+    const compacted = entriesOf(this.known).map(encodeEntry);
+    await writeWholeFile(this.dir, PRODUCERS_FILE + COMPACTED_SUFFIX, compacted);
+    await this.dir.rename(PRODUCERS_FILE + COMPACTED_SUFFIX, PRODUCERS_FILE);
+    this.file = await this.dir.openFile(PRODUCERS_FILE, { create: true, readonly: false });
+    this.size = compacted.reduce((n, bytes) => n + bytes.length, 0);
+  }
+
+  /** Whether the file holds at least `COMPACT_FROM` bytes and twice what is remembered. */
+  private oversized(): boolean {
+    if (this.size < COMPACT_FROM) return false;
+    let remembered = 0;
+    for (const [id, recent] of this.known) remembered += recent.size * (ENT_HEADER_SIZE + utf8.encode(id).length);
+    return this.size >= 2 * remembered;
   }
 
   /** The next offset the publish `seq` of producer `id` resolved to, if it is one of its recent ones. */
@@ -175,6 +202,7 @@ export class ProducerTable {
    * write failed (its offsets will be taken by another).
    */
   async record(producer: Producer, first: number, count: number): Promise<() => Promise<void>> {
+    if (this.oversized()) await this.writeCompacted();
     this.file ??= await this.dir.openFile(PRODUCERS_FILE, { create: true, readonly: false });
     const file = this.file;
     const start = this.size;

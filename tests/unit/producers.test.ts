@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/codec/record.ts';
 import { toRecordColumns } from '../../src/client/validate.ts';
 import { LogEngine } from '../../src/engine/engine.ts';
-import { PRODUCER_WINDOW, PRODUCERS_FILE, type Producer } from '../../src/engine/producers.ts';
+import { COMPACT_FROM, PRODUCER_WINDOW, PRODUCERS_FILE, type Producer } from '../../src/engine/producers.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { exportArchive } from '../../src/archive/export.ts';
@@ -153,6 +153,28 @@ describe('a publish that names its producer', () => {
     const reopened = await open(afterCrash(env));
     expect(d.raw(PRODUCERS_FILE)!.length).toBeLessThan(before);
     expect(await reopened.publish(batch(2, 2), p(0))).toBe(4);
+    await reopened.close();
+  });
+
+  it('keeps its file bounded while publishing goes on, and still answers retries after a crash', async () => {
+    const env = freshEnv();
+    const engine = await open(env);
+    const d = (await env.root.subdir(['log'], false)) as MemoryDirectory;
+    const entry = 24 + 'tab-a'.length;
+    const publishes = Math.ceil((2 * COMPACT_FROM) / entry);
+    let largest = 0;
+    for (let seq = 0; seq < publishes; seq++) {
+      await engine.publish(batch(1, seq), p(seq));
+      largest = Math.max(largest, d.raw(PRODUCERS_FILE)!.length);
+    }
+    // Written back compacted each time it reached the bound: never more than an entry past it.
+    expect(largest).toBeLessThanOrEqual(COMPACT_FROM + entry);
+    const reopened = await open(afterCrash(env));
+    expect(await reopened.publish(batch(1, publishes - 1), p(publishes - 1))).toBe(publishes);
+    expect(await reopened.publish(batch(1, publishes - PRODUCER_WINDOW), p(publishes - PRODUCER_WINDOW))).toBe(
+      publishes - PRODUCER_WINDOW + 1,
+    );
+    expect(await count(reopened)).toBe(publishes);
     await reopened.close();
   });
 
