@@ -132,6 +132,9 @@ export class ProducerTable {
     private readonly known: Known,
   ) {}
 
+  /** The file's size at which `oversized` next counts what is remembered. */
+  private compactAt = COMPACT_FROM;
+
   /**
    * Opens the table of a log whose next offset is `next`, keeping only the
    * entries whose offsets the log holds. If any is dropped, or the file holds
@@ -183,12 +186,17 @@ export class ProducerTable {
     this.size = compacted.reduce((n, bytes) => n + bytes.length, 0);
   }
 
-  /** Whether the file holds at least `COMPACT_FROM` bytes and twice what is remembered. */
+  /**
+   * Whether the file holds at least `COMPACT_FROM` bytes and twice what is
+   * remembered. Counting that walks every producer, so a publish does it only
+   * once the file reaches the size the last count named.
+   */
   private oversized(): boolean {
-    if (this.size < COMPACT_FROM) return false;
+    if (this.size < this.compactAt) return false;
     let remembered = 0;
     for (const [id, recent] of this.known) remembered += recent.size * (ENT_HEADER_SIZE + utf8.encode(id).length);
-    return this.size >= 2 * remembered;
+    this.compactAt = Math.max(COMPACT_FROM, 2 * remembered);
+    return this.size >= this.compactAt;
   }
 
   /** The next offset the publish `seq` of producer `id` resolved to, if it is one of its recent ones. */

@@ -52,20 +52,25 @@ export class StagedFile implements StoredFile {
     if (this.closed) throw new LogError('Closed', `file ${this.name} is closed`);
   }
 
-  /** The image, loaded from the stored file on first use and marked most recently written. */
+  /**
+   * The image, loaded from the stored file on first use (others' clean
+   * images then let go to keep within the budget), and marked most recently
+   * used: every read and write of a publish or consume comes here, so only a
+   * load looks at the other files.
+   */
   private async loaded(): Promise<Uint8Array> {
-    if (!this.image) {
-      const size = await this.stored.size();
-      const bytes = await this.stored.read(0, size);
-      // Room to grow for a file that is written, none wasted on one that is only read.
-      this.image = new Uint8Array(Math.max(bytes.length + 4096, 4096));
-      this.image.set(bytes);
-      this.length = bytes.length;
-    }
     imaged.delete(this);
     imaged.add(this);
+    if (this.image) return this.image;
+    const size = await this.stored.size();
+    const bytes = await this.stored.read(0, size);
+    // Room to grow for a file that is written, none wasted on one that is only read.
+    const image = new Uint8Array(Math.max(bytes.length + 4096, 4096));
+    image.set(bytes);
+    this.image = image;
+    this.length = bytes.length;
     evictImages(this);
-    return this.image;
+    return image;
   }
 
   /** Lets the image go if it holds nothing uncommitted; the next write loads it again. */
