@@ -4,6 +4,8 @@ export interface Panel {
   points: { x: number; y: number }[];
   /** Why the panel has no points, shown in its place. */
   missing?: string;
+  /** Targets the cost should stay under, drawn across the panel as dashed lines. */
+  limits?: { y: number; label: string }[];
 }
 export function logScale(domain: [number, number], range: [number, number]): (v: number) => number;
 export function logTicks(min: number, max: number): { domain: [number, number]; ticks: number[] };

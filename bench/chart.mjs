@@ -26,6 +26,8 @@ const MUTED = '#59636e';
 const GRID = '#e6e8eb';
 const FRAME = '#b6bdc5';
 const LINE = '#0b61d6';
+/** A panel's limit (a target a cost should stay under): a dashed line, labelled at its right end. */
+const LIMIT = '#cf222e';
 
 /** Maps `v` in [lo, hi] on a log scale onto the pixels [from, to]. */
 export function logScale([lo, hi], [from, to]) {
@@ -128,7 +130,8 @@ function renderPanel(panel, left, top, width, x) {
     );
     return out;
   }
-  const y = logTicks(...yRange(points.map((p) => p.y)));
+  const limits = (panel.limits ?? []).filter((l) => l.y > 0 && Number.isFinite(l.y));
+  const y = logTicks(...yRange([...points.map((p) => p.y), ...limits.map((l) => l.y)]));
   const toY = logScale(y.domain, [plot.bottom - Y_INSET, plot.top + Y_INSET]);
   for (const t of y.ticks) {
     out.push(line(plot.left, toY(t), plot.right, toY(t), GRID));
@@ -137,6 +140,13 @@ function renderPanel(panel, left, top, width, x) {
   out.push(
     `<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`,
   );
+  for (const limit of limits) {
+    const ly = toY(limit.y);
+    out.push(
+      `<line x1="${px(plot.left)}" y1="${px(ly)}" x2="${px(plot.right)}" y2="${px(ly)}" stroke="${LIMIT}" stroke-dasharray="5 4"/>`,
+    );
+    out.push(text(plot.right - 4, ly - 4, limit.label, { size: 10, anchor: 'end', fill: LIMIT, halo: true }));
+  }
   const at = points.map((p) => [toX(p.x), toY(p.y)]);
   out.push(
     `<polyline points="${at.map(([a, b]) => `${px(a)},${px(b)}`).join(' ')}" fill="none" stroke="${LINE}" stroke-width="2" stroke-linejoin="round"/>`,
@@ -199,8 +209,9 @@ export function wrap(s, width) {
 }
 
 /**
- * An SVG of small multiples: `panels` ([{ title, points: [{ x, y }], missing? }],
- * `missing` saying why a panel has no points), three to a row, one x axis
+ * An SVG of small multiples: `panels` ([{ title, points: [{ x, y }], missing?, limits? }],
+ * `missing` saying why a panel has no points, `limits` ([{ y, label }]) the
+ * targets drawn across it as dashed lines), three to a row, one x axis
  * for all (log scale, a tick at every x), each panel's y on a log scale of
  * its own spanning at least MIN_Y_RATIO. `notes` (lines of text) fill the cell after the last panel.
  */

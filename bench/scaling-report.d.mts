@@ -11,7 +11,18 @@ export interface ScalingSize {
   consume: { read: number; stretches: number; usPerMessage: number; msgPerSecond: number };
   /** `usPerOp` after `afterReopenUsPerOp`: the first lookups since the reopen also build each segment's key order. */
   getByKey: { usPerOp: number; afterReopenUsPerOp: number };
+  /** 1,000 random existing times each (absent in runs before issue 23). */
+  getByTime?: { usPerOp: number };
+  offsetByTime?: { usPerOp: number };
   reopen: { ms: number };
+  /**
+   * Segment files whose sync access handle is held, counted by refusals of a
+   * second handle after the lookups: `open` is `refused` of `probed`, scaled
+   * to all `segments` when `sampled` (the probes' time budget ran out).
+   */
+  handles?: { open: number; sampled: boolean; segments: number; probed: number; refused: number; msPerProbe: number };
+  /** navigator.storage.estimate()'s usage after the publish (`bytes`), and the log directory's files' sizes (`fileBytes`). */
+  disk?: { bytes: number; fileBytes: number };
   /** Absent where the browser's worker memory cannot be measured. */
   heap?: { MiB: number; bytesPerMessage: number };
 }
@@ -26,7 +37,14 @@ export interface ScalingReport {
   settings: string[];
   /** What the worker heap counts in this browser, or why it was not measured. */
   heap: string;
+  /** The bound open handles are held to, each refusal's name with its count, and the probes' time budget per size. */
+  handles?: { bound: number; refusals: Record<string, number>; budgetMs: number };
+  disk?: { freeAtStart: number };
+  /** Sizes the disk (or the origin's quota) would not have held. */
+  skipped?: { messages: number; reason: string }[];
   sizes: ScalingSize[];
+  /** A fresh tab's open() to its first get of a `messages` log: the median `ms` of `samples`. */
+  coldStart?: { messages: number; ms: number; samples: number[] };
 }
 export function scalingFiles(browser: string): { out: URL; outSvg: URL; json: URL; svg: URL; image: string };
 export function scalingRows(report: ScalingReport): string[][];
@@ -34,5 +52,9 @@ export const SCALING_HEADER: string[];
 export function growth(a: number, b: number, sizes: number): { factor: number; exponent: number; how: string };
 export function runsText(report: ScalingReport): string;
 export function scalingSentences(report: ScalingReport): string;
+export function scalingTargets(report: ScalingReport): string[];
+export const REFERENCE_SIZE: number;
+export const JUDGED_SIZES: number[];
+export const LIMITS: { reopen10M: number; coldStartMs: number; heapBytesPerMessage: number; heapFromSize: number };
 export function scalingChart(report: ScalingReport): string;
 export function scalingSection(recorded: { report: ScalingReport; title: string }[]): string;

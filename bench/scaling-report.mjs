@@ -16,44 +16,89 @@ export function scalingFiles(browser) {
 }
 
 /**
- * Each cost the chart and the sentences follow: its panel's title, its
- * figure in a size's results, and how the sentence puts a change `f` of it.
+ * Each cost the sentence on growth follows: its figure in a size's results,
+ * and how the sentence puts a change `f` of it.
  */
 const COSTS = [
-  {
-    key: 'publish',
-    title: 'publish, µs per message',
-    of: (s) => s.publish.usPerMessage,
-    says: (f) => `publish's cost per message changed ${f}`,
-  },
-  {
-    key: 'consume',
-    title: 'consume, µs per message',
-    of: (s) => s.consume.usPerMessage,
-    says: (f) => `consume's ${f}`,
-  },
-  {
-    key: 'getByKey',
-    title: 'getByKey, µs per lookup',
-    of: (s) => s.getByKey.usPerOp,
-    says: (f) => `getByKey's per lookup ${f}`,
-  },
-  {
-    key: 'reopen',
-    title: 'reopen to first get, ms',
-    of: (s) => s.reopen.ms,
-    says: (f) => `reopening to the first get took ${f} as long`,
-  },
+  { key: 'publish', of: (s) => s.publish.usPerMessage, says: (f) => `publish's cost per message changed ${f}` },
+  { key: 'consume', of: (s) => s.consume.usPerMessage, says: (f) => `consume's ${f}` },
+  { key: 'getByKey', of: (s) => s.getByKey.usPerOp, says: (f) => `getByKey's per lookup ${f}` },
+  { key: 'getByTime', of: (s) => s.getByTime?.usPerOp, says: (f) => `getByTime's ${f}` },
+  { key: 'reopen', of: (s) => s.reopen.ms, says: (f) => `reopening to the first get took ${f} as long` },
   // Over an empty log's heap: what the log itself costs (the baseline would flatten the small sizes).
   {
     key: 'heap',
-    title: 'worker heap over an empty log, MiB',
-    of: (s) => (s.heap ? (s.heap.bytesPerMessage * s.messages) / 2 ** 20 : undefined),
+    of: (s) => (s.heap ? s.heap.bytesPerMessage * s.messages : undefined),
     says: (f) => `the worker heap above an empty log held ${f} as much`,
   },
+  { key: 'handles', of: (s) => s.handles?.open, says: (f) => `the open handles numbered ${f} as many` },
 ];
 
+/** The size the lookups and the reopen are held to (issue 23: within 2× of their cost here at 10M and 30M). */
+export const REFERENCE_SIZE = 100_000;
+/** The sizes held to 2× of the reference. */
+export const JUDGED_SIZES = [10_000_000, 30_000_000];
+/** Issue 23's other targets. */
+export const LIMITS = { reopen10M: 200, coldStartMs: 50, heapBytesPerMessage: 12, heapFromSize: 1_000_000 };
+
 const sizeText = (n) => formatValue(n);
+
+/** The figures held to 2× of their 100k cost: how each reads, and the chart's panel title. */
+const RELATIVE = [
+  { key: 'reopen', name: 'reopen', unit: 'ms', of: (s) => s.reopen.ms },
+  { key: 'getByKey', name: 'getByKey', unit: 'µs', of: (s) => s.getByKey.usPerOp },
+  { key: 'getByTime', name: 'getByTime', unit: 'µs', of: (s) => s.getByTime?.usPerOp },
+  { key: 'offsetByTime', name: 'offsetByTime', unit: 'µs', of: (s) => s.offsetByTime?.usPerOp },
+];
+
+/** The bound on open handles a report was judged against (issue 23's pool default, 64). */
+const handleBound = (report) => report.handles?.bound ?? 64;
+
+/** What 2× a figure at REFERENCE_SIZE is, or undefined without that size. */
+function twiceReference(report, of) {
+  const ref = report.sizes.find((s) => s.messages === REFERENCE_SIZE);
+  const v = ref ? of(ref) : undefined;
+  return v > 0 ? 2 * v : undefined;
+}
+
+/** The chart's panels: the costs issue 23 follows, each with the target it is held to. */
+function panels(report) {
+  const twice = (of) => {
+    const y = twiceReference(report, of);
+    return y ? [{ y, label: `2× ${sizeText(REFERENCE_SIZE)}` }] : [];
+  };
+  const relative = Object.fromEntries(RELATIVE.map((r) => [r.key, r]));
+  const measured = (of) => report.sizes.filter((s) => of(s) > 0).map((s) => ({ x: s.messages, y: of(s) }));
+  const heap = (s) => s.heap?.bytesPerMessage;
+  return [
+    { title: 'publish, µs per message', points: measured((s) => s.publish.usPerMessage) },
+    { title: 'consume, µs per message', points: measured((s) => s.consume.usPerMessage) },
+    {
+      title: 'reopen to first get, ms',
+      points: measured(relative.reopen.of),
+      limits: [...twice(relative.reopen.of), { y: LIMITS.reopen10M, label: `${LIMITS.reopen10M} ms at 10M` }],
+    },
+    { title: 'getByKey, µs per lookup', points: measured(relative.getByKey.of), limits: twice(relative.getByKey.of) },
+    {
+      title: 'getByTime, µs per lookup',
+      points: measured(relative.getByTime.of),
+      limits: twice(relative.getByTime.of),
+      ...(report.sizes.some((s) => s.getByTime) ? {} : { missing: 'not measured in this run' }),
+    },
+    {
+      title: 'open file handles, after lookups',
+      points: measured((s) => s.handles?.open),
+      limits: [{ y: handleBound(report), label: `bound ${handleBound(report)}` }],
+      ...(report.sizes.some((s) => s.handles) ? {} : { missing: 'not measured in this run' }),
+    },
+    {
+      title: 'worker heap, B per message',
+      points: measured(heap),
+      limits: [{ y: LIMITS.heapBytesPerMessage, label: `${LIMITS.heapBytesPerMessage} B` }],
+      ...(report.sizes.some((s) => s.heap) ? {} : { missing: 'not measured in this browser' }),
+    },
+  ];
+}
 
 /** How many runs each size's figures are the medians of, in words. */
 export function runsText(report) {
@@ -65,6 +110,14 @@ export function runsText(report) {
 }
 
 const count = (n) => Math.round(n).toLocaleString('en');
+const bytes = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${formatValue(n / 1e6)} MB`);
+
+/** A size's open handles: the count, `~` when scaled from a sample, and of how many segments. */
+function handlesText(s) {
+  if (!s.handles) return '–';
+  const h = s.handles;
+  return `${h.sampled ? '~' : ''}${count(h.open)} of ${count(h.segments)} segments${h.sampled ? ` (${count(h.refused)} of ${count(h.probed)} probed)` : ''}`;
+}
 
 /** One line per size: the figures of BENCHMARKS.md's table (and the printed one). */
 export function scalingRows(report) {
@@ -73,8 +126,13 @@ export function scalingRows(report) {
     `${formatValue(s.publish.usPerMessage)} µs (${count(s.publish.msgPerSecond)} msg/s)`,
     `${formatValue(s.consume.usPerMessage)} µs (${count(s.consume.msgPerSecond)} msg/s)${s.consume.read < s.messages ? `, ${sizeText(s.consume.read)} read` : ''}`,
     `${formatValue(s.getByKey.usPerOp)} µs (first 1,000 after reopen: ${formatValue(s.getByKey.afterReopenUsPerOp)} µs)`,
+    s.getByTime
+      ? `${formatValue(s.getByTime.usPerOp)} µs${s.offsetByTime ? ` (offsetByTime ${formatValue(s.offsetByTime.usPerOp)} µs)` : ''}`
+      : '–',
     `${formatValue(s.reopen.ms)} ms`,
+    handlesText(s),
     s.heap ? `${formatValue(s.heap.MiB)} MiB (${formatValue(s.heap.bytesPerMessage)} B/message)` : '–',
+    s.disk ? bytes(s.disk.bytes) : '–',
     `${s.seconds.toFixed(1)} s`,
   ]);
 }
@@ -84,8 +142,11 @@ export const SCALING_HEADER = [
   'publish, per message',
   'consume, per message',
   'getByKey, per lookup',
+  'getByTime, per lookup',
   'reopen, first get',
+  'open handles',
   'worker heap, open',
+  'disk',
   'size took',
 ];
 
@@ -117,27 +178,87 @@ export function scalingSentences(report) {
     const g = growth(a, b, sizes);
     return `${cost.says(times(g.factor))} (${g.how})`;
   };
-  const [publish, consume, getByKey, reopen, heap] = COSTS.map(change);
-  const totals = [reopen, heap].filter(Boolean).join(' and ');
-  return `From ${sizeText(first.messages)} to ${sizeText(last.messages)} messages (${times(sizes)} as many), ${[publish, consume, getByKey].filter(Boolean).join(', ')}${totals ? `; ${totals}` : ''}.`;
+  const [publish, consume, getByKey, getByTime, reopen, heap, handles] = COSTS.map(change);
+  const totals = [reopen, heap, handles].filter(Boolean).join(', ');
+  return `From ${sizeText(first.messages)} to ${sizeText(last.messages)} messages (${times(sizes)} as many), ${[publish, consume, getByKey, getByTime].filter(Boolean).join(', ')}${totals ? `; ${totals}` : ''}.`;
 }
 
-/** The chart of `report`: one panel per cost against the log's size. */
+const verdict = (met) => (met ? 'met' : 'missed');
+const ms = (v) => `${formatValue(v)} ms`;
+
+/**
+ * Issue 23's targets, one sentence each: what it asks, the figures and
+ * whether it is met ('not judged' where the run lacks the sizes it needs).
+ */
+export function scalingTargets(report) {
+  const out = [];
+  const at = (n) => report.sizes.find((s) => s.messages === n);
+  for (const r of RELATIVE) {
+    const ref = at(REFERENCE_SIZE);
+    const base = ref ? r.of(ref) : undefined;
+    if (!(base > 0)) continue;
+    const judged = JUDGED_SIZES.map(at).filter((s) => s && r.of(s) > 0);
+    const figures = judged.map(
+      (s) => `${sizeText(s.messages)} ${formatValue(r.of(s))} ${r.unit} (${times(r.of(s) / base)})`,
+    );
+    const head = `${r.name} at ${JUDGED_SIZES.map(sizeText).join(' and ')} within 2× of ${sizeText(REFERENCE_SIZE)} (${formatValue(base)} ${r.unit})`;
+    out.push(
+      judged.length
+        ? `${head}: ${figures.join(', ')}: ${verdict(judged.every((s) => r.of(s) <= 2 * base))}${judged.length < JUDGED_SIZES.length ? ` at ${judged.map((s) => sizeText(s.messages)).join(' and ')} (the rest not run)` : ''}.`
+        : `${head}: not judged, no size of ${JUDGED_SIZES.map(sizeText).join(' or ')} in this run.`,
+    );
+  }
+  const tenM = at(10_000_000);
+  out.push(
+    tenM
+      ? `reopen of 10M ≤ ${LIMITS.reopen10M} ms: ${ms(tenM.reopen.ms)}: ${verdict(tenM.reopen.ms <= LIMITS.reopen10M)}.`
+      : `reopen of 10M ≤ ${LIMITS.reopen10M} ms: not judged, no 10M size in this run.`,
+  );
+  const probed = report.sizes.filter((s) => s.handles);
+  if (probed.length) {
+    const bound = handleBound(report);
+    const most = probed.reduce((a, b) => (b.handles.open > a.handles.open ? b : a));
+    out.push(
+      `open handles ≤ the pool's bound (${bound}) at every size: ${probed.map((s) => `${sizeText(s.messages)} ${s.handles.sampled ? '~' : ''}${count(s.handles.open)}`).join(', ')}: ${verdict(most.handles.open <= bound)}.`,
+    );
+  }
+  const weighed = report.sizes.filter((s) => s.heap);
+  if (weighed.length) {
+    const judged = weighed.filter((s) => s.messages >= LIMITS.heapFromSize);
+    const figures = weighed.map((s) => `${sizeText(s.messages)} ${formatValue(s.heap.bytesPerMessage)} B`).join(', ');
+    out.push(
+      `worker heap ≤ ${LIMITS.heapBytesPerMessage} B per message (judged from ${sizeText(LIMITS.heapFromSize)} on; below, the log's fixed part over an empty log's weighs more than its messages): ${figures}: ${judged.length ? verdict(judged.every((s) => s.heap.bytesPerMessage <= LIMITS.heapBytesPerMessage)) : 'not judged'}.`,
+    );
+  }
+  if (report.coldStart) {
+    const c = report.coldStart;
+    const chromium = report.browser.name === 'chromium';
+    out.push(
+      `cold start of a ${sizeText(c.messages)}-message log ≤ ${LIMITS.coldStartMs} ms in Chromium: ${ms(c.ms)} (median of ${c.samples.length} fresh tabs, ${ms(Math.min(...c.samples))}–${ms(Math.max(...c.samples))})${chromium ? `: ${verdict(c.ms <= LIMITS.coldStartMs)}` : " (the target is Chromium's)"}.`,
+    );
+  }
+  return out;
+}
+
+/** The chart of `report`: one panel per cost against the log's size, each target a dashed line. */
 export function scalingChart(report) {
   const { name, version } = report.browser;
+  const c = report.coldStart;
   return smallMultiples({
     title: `How opfs-log's costs grow with the log (${name[0].toUpperCase()}${name.slice(1)})`,
-    subtitle: `x: messages in the log; both axes log scales, each y spanning at least 10×; ${runsText(report)}`,
-    panels: COSTS.map((cost) => ({
-      title: cost.title,
-      points: report.sizes.filter((s) => cost.of(s) > 0).map((s) => ({ x: s.messages, y: cost.of(s) })),
-      ...(cost.key === 'heap' && !report.sizes.some((s) => s.heap) ? { missing: 'not measured in this browser' } : {}),
-    })),
+    subtitle: `x: messages in the log; both axes log scales, each y spanning at least 10×; dashed: issue 23's targets; ${runsText(report)}`,
+    panels: panels(report),
     notes: [
       `${version}, ${report.date.slice(0, 10)}.`,
       `Whole run ${report.seconds} s.`,
-      'getByKey: 1,000 random keys, looked up after 1,000 others since the reopen.',
-      'Worker heap: right after the reopen.',
+      ...(c
+        ? [
+            `Cold start, ${sizeText(c.messages)} messages, fresh tab, open() to first get: ${ms(c.ms)} (target ${LIMITS.coldStartMs} ms).`,
+          ]
+        : []),
+      'Lookups: 1,000 random keys or times, after 1,000 keys since the reopen.',
+      'Open handles: refusals of a second handle, probed after the lookups (~: from a sample).',
+      'Worker heap: right after the reopen, over an empty log.',
     ],
   });
 }
@@ -165,9 +286,15 @@ ${report.browser.version} (headless${report.browser.settings ? `; ${report.brows
 ${markdownTable(SCALING_HEADER, scalingRows(report))}
 
 - *worker heap* in ${title}: ${report.heap}.
-
+${report.skipped?.length ? `- *skipped*: ${report.skipped.map((k) => `${sizeText(k.messages)} (${k.reason})`).join('; ')}.\n` : ''}${report.coldStart ? `- *cold start* (${sizeText(report.coldStart.messages)} messages, a fresh tab's open() to its first get): ${ms(report.coldStart.ms)}, median of ${report.coldStart.samples.length}.\n` : ''}
 ${scalingSentences(report)}
-`;
+${
+  scalingTargets(report).length
+    ? `\nIssue 23's targets:\n\n${scalingTargets(report)
+        .map((t) => `- ${t}`)
+        .join('\n')}\n`
+    : ''
+}`;
   });
   return `## How cost grows with the log
 

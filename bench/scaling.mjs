@@ -1,16 +1,26 @@
 // `npm run bench -- --scaling [--record] [--browser firefox]`: how
-// opfs-log's costs grow with the log. For each size a fresh log is
-// published, read back, reopened, weighed and looked up by key (the page
-// side is bench/scaling.ts), then removed. Writes bench/out/scaling.json and
+// opfs-log's costs grow with the log. For each size that the disk holds a
+// fresh log is published, weighed on disk, read back, reopened, weighed in
+// the worker's heap, looked up by key and by time, and probed for open file
+// handles (the page side is bench/scaling.ts), then removed; then a fresh
+// page's cold start on a 10k-message log. Writes bench/out/scaling.json and
 // its chart (scaling-firefox.* for Firefox); with --record also the tracked
 // bench/scaling.json and bench/scaling.svg, and re-renders BENCHMARKS.md.
-import { cpus, loadavg, totalmem } from 'node:os';
+import { statfsSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { workerHeapMeter } from './heap.mjs';
 import { reportFiles, writeFile, writeMarkdown } from './report.mjs';
-import { SCALING_HEADER, scalingChart, scalingFiles, scalingRows, scalingSentences } from './scaling-report.mjs';
+import {
+  SCALING_HEADER,
+  scalingChart,
+  scalingFiles,
+  scalingRows,
+  scalingSentences,
+  scalingTargets,
+} from './scaling-report.mjs';
 import { median } from './targets.mjs';
 
-export const DEFAULT_SIZES = [10_000, 100_000, 1_000_000, 10_000_000];
+export const DEFAULT_SIZES = [10_000, 100_000, 1_000_000, 10_000_000, 30_000_000];
 /** Above this many messages consume reads this many of them, spread in CONSUME_STRETCHES stretches. */
 const CONSUME_MAX = 1_000_000;
 /** As bench/scaling.ts's consume spreads them. */
@@ -24,8 +34,27 @@ const SMALL = 100_000;
 const SMALL_RUNS = 3;
 /** An untimed log of this size goes first, so the page's code is warm before the first size is timed. */
 const WARM_UP = 10_000;
+/**
+ * The bound issue 23 sets on a log's open sync access handles: its pool's
+ * default (64 open segment files). Before the pool every sealed segment
+ * holds one.
+ */
+export const HANDLE_BOUND = 64;
+/**
+ * How long the handle probe of one size may take: past it, the files probed
+ * so far (an even sample, the head first: bench/stretches.ts's probeOrder)
+ * stand for all. Chromium probes a file in well under a millisecond.
+ */
+const PROBE_BUDGET_MS = Number(process.env.BENCH_PROBE_BUDGET_MS ?? 30_000);
+/** Disk a size is assumed to take per message before one has been weighed (10M took ~1.7 GB). */
+const BYTES_PER_MESSAGE_GUESS = 250;
+/** Room kept free beyond what a size is expected to take. */
+const DISK_MARGIN = 1.25;
+/** The cold start: a fresh page opens a log of COLD_MESSAGES, COLD_RUNS times after an untimed one. */
+const COLD_MESSAGES = 10_000;
+const COLD_RUNS = 7;
 
-/** The sizes to run: BENCH_SCALING_SIZES (comma-separated message counts) or the default four. */
+/** The sizes to run: BENCH_SCALING_SIZES (comma-separated message counts) or the default five. */
 export function scalingSizes(env = process.env) {
   const text = env.BENCH_SCALING_SIZES;
   if (!text) return DEFAULT_SIZES;
@@ -49,6 +78,16 @@ const SETTINGS = [
   `*worker heap*: right after the reopen; B/message over an empty log's heap.`,
   `*getByKey*: ${count(LOOKUPS)} random existing keys, each verified, after ${count(LOOKUPS)} others looked up since the reopen ` +
     `(the first lookups also build each segment's key order; their figure is in brackets).`,
+  `*getByTime*: then ${count(LOOKUPS)} random existing times (message i was published at a time of its own, base + i ms), ` +
+    `each verified (offset, time and bytes); *offsetByTime* the same for ${count(LOOKUPS)} others.`,
+  `*open handles*: after the lookups, a dedicated worker of the bench page asks for a sync access handle of each segment file ` +
+    `of the log itself and closes the ones it gets at once; a file whose handle the log holds refuses (NoModificationAllowedError). ` +
+    `Counted from outside the log, nothing hooked in it. Newest segment first, then the rest evenly spread; ` +
+    `if the probes of a size pass ${count(PROBE_BUDGET_MS / 1000)} s, the files probed so far are an even sample and the count is scaled to all segments (marked ~).`,
+  `*disk*: navigator.storage.estimate()'s usage after the publish and sync (the origin's whole usage: the log's OPFS files and its IndexedDB index records; ` +
+    `nothing else is stored in the run's profile); each size is skipped if the disk's free space (or the origin's quota) would not hold it.`,
+  `*cold start*: a ${count(COLD_MESSAGES)}-message log published and closed, then a new tab of the same profile loads the bench page ` +
+    `and is timed from its first open() (which starts the worker) until get(0) resolved; median of ${COLD_RUNS} fresh tabs after an untimed one.`,
 ];
 
 /**
@@ -60,16 +99,32 @@ export async function scalingRun(page, { browser, version, settings, record, say
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   await page.evaluate(() => window.bench.wipe());
+  const freeAtStart = freeDisk();
   const meter = workerHeapMeter(browser);
   if (meter.unavailable) say(`worker heap: not measured in ${browser}: ${meter.unavailable}`);
   const baseline = meter.measure ? await emptyLogHeap(page, meter) : undefined;
   await measureSize(page, WARM_UP, meter, baseline);
   const results = [];
+  const skipped = [];
+  const refusals = {};
+  let bytesPerMessage = BYTES_PER_MESSAGE_GUESS;
   for (const messages of sizes) {
+    const room = await diskRoom(page);
+    const needs = messages * bytesPerMessage * DISK_MARGIN;
+    if (needs > room.bytes) {
+      const reason = `needs ~${gb(needs)} (${bytesPerMessage.toFixed(0)} B/message × ${DISK_MARGIN}), ${room.what} has ${gb(room.bytes)}`;
+      say(`${messages.toLocaleString('en')} messages: skipped, the disk would not hold it: ${reason}`);
+      skipped.push({ messages, reason });
+      continue;
+    }
     const runs = [];
-    for (let run = 0; run < (messages <= SMALL ? SMALL_RUNS : 1); run++)
-      runs.push(await measureSize(page, messages, meter, baseline));
+    for (let run = 0; run < (messages <= SMALL ? SMALL_RUNS : 1); run++) {
+      const { errors, ...figures } = await measureSize(page, messages, meter, baseline);
+      for (const [name, n] of Object.entries(errors)) refusals[name] = (refusals[name] ?? 0) + n;
+      runs.push(figures);
+    }
     const result = mediansOf(runs);
+    if (result.disk.bytes > 0) bytesPerMessage = Math.max(bytesPerMessage, result.disk.bytes / messages);
     say(
       `${messages.toLocaleString('en')} messages, ${runs.length === 1 ? 'one run' : `medians of ${runs.length} runs`}: ${scalingRows(
         { sizes: [result] },
@@ -79,6 +134,7 @@ export async function scalingRun(page, { browser, version, settings, record, say
     );
     results.push(result);
   }
+  const coldStart = await coldStartRun(page, say);
   const report = {
     date: new Date().toISOString(),
     browser: { name: browser, version, ...(settings ? { settings } : {}) },
@@ -87,7 +143,11 @@ export async function scalingRun(page, { browser, version, settings, record, say
     load: { start: loadAtStart, end: loadavg()[0] },
     settings: SETTINGS,
     heap: meter.how ?? `not measured: ${meter.unavailable}`,
+    handles: { bound: HANDLE_BOUND, refusals, budgetMs: PROBE_BUDGET_MS },
+    disk: { freeAtStart },
+    ...(skipped.length ? { skipped } : {}),
     sizes: results,
+    coldStart,
   };
   const files = scalingFiles(browser);
   const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -97,9 +157,56 @@ export async function scalingRun(page, { browser, version, settings, record, say
     written.push(writeFile(files.json, json), writeFile(files.svg, chart), writeMarkdown(reportFiles(browser)));
   console.log([SCALING_HEADER, ...scalingRows(report)].map((r) => r.join(' | ')).join('\n'));
   console.log(scalingSentences(report));
+  for (const line of scalingTargets(report)) console.log(`- ${line}`);
   say(
     `whole run ${report.seconds} s; wrote ${written.join(', ')}${record ? '' : '; BENCHMARKS.md is unchanged (--record updates it)'}`,
   );
+}
+
+const gb = (bytes) => `${(bytes / 1e9).toFixed(2)} GB`;
+
+/** Free bytes on the disk of the run's profile (a directory in the temporary directory, as run.mjs makes it). */
+function freeDisk() {
+  const { bavail, bsize } = statfsSync(tmpdir());
+  return bavail * bsize;
+}
+
+/** The room a size may take: the least of the disk's free space and what the origin's quota leaves. */
+async function diskRoom(page) {
+  const disk = freeDisk();
+  const { usage, quota } = await page.evaluate(() => window.bench.scaling.usage());
+  const left = quota > 0 ? quota - usage : Number.POSITIVE_INFINITY;
+  return left < disk ? { bytes: left, what: "the origin's quota" } : { bytes: disk, what: `the disk (${tmpdir()})` };
+}
+
+/**
+ * The cold start: a COLD_MESSAGES log published and closed in `page`, then
+ * opened by fresh tabs of the same profile, each timed from its first open()
+ * to its first get (bench/scaling.ts's coldStart); the first tab untimed.
+ */
+async function coldStartRun(page, say) {
+  const dir = 'bench/scaling-cold';
+  await page.evaluate(([d, n]) => window.bench.scaling.publish(d, n), [dir, COLD_MESSAGES]);
+  await page.evaluate(() => window.bench.scaling.close());
+  const samples = [];
+  for (let run = 0; run <= COLD_RUNS; run++) {
+    const tab = await page.context().newPage();
+    try {
+      tab.on('pageerror', (e) => say('[page error]', e.message));
+      await tab.goto(page.url());
+      await tab.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+      const ms = await tab.evaluate(([d, n]) => window.bench.scaling.coldStart(d, n), [dir, COLD_MESSAGES]);
+      if (run > 0) samples.push(ms);
+    } finally {
+      await tab.close();
+    }
+  }
+  await page.evaluate((d) => window.bench.scaling.remove(d), dir);
+  const ms = median(samples);
+  say(
+    `cold start, ${COLD_MESSAGES.toLocaleString('en')} messages: ${ms.toFixed(1)} ms (median of ${samples.length} fresh tabs: ${samples.map((v) => v.toFixed(1)).join(', ')})`,
+  );
+  return { messages: COLD_MESSAGES, ms, samples };
 }
 
 /** The worker's heap with an empty log open: what each size's heap is counted over. */
@@ -116,7 +223,9 @@ function mediansOf(runs) {
   const merge = (values) =>
     typeof values[0] === 'number'
       ? median(values)
-      : Object.fromEntries(Object.keys(values[0]).map((key) => [key, merge(values.map((v) => v[key]))]));
+      : typeof values[0] === 'boolean'
+        ? values[0]
+        : Object.fromEntries(Object.keys(values[0]).map((key) => [key, merge(values.map((v) => v[key]))]));
   return { ...merge(runs), runs: runs.length, seconds: runs.reduce((sum, r) => sum + r.seconds, 0) };
 }
 
@@ -125,6 +234,7 @@ async function measureSize(page, messages, meter, baseline) {
   const dir = `bench/scaling-${messages}`;
   const started = Date.now();
   const publishMs = await page.evaluate(([d, n]) => window.bench.scaling.publish(d, n), [dir, messages]);
+  const { usage: diskBytes } = await page.evaluate(() => window.bench.scaling.usage());
   const {
     ms: consumeMs,
     read,
@@ -136,14 +246,34 @@ async function measureSize(page, messages, meter, baseline) {
   const lookups = ([n, count, seed]) => window.bench.scaling.getByKey(n, count, seed);
   const afterReopenMs = await page.evaluate(lookups, [messages, LOOKUPS, 2]);
   const getByKeyMs = await page.evaluate(lookups, [messages, LOOKUPS, 3]);
+  const byTime = ([n, count, seed, offsetOnly]) => window.bench.scaling.getByTime(n, count, seed, offsetOnly);
+  const getByTimeMs = await page.evaluate(byTime, [messages, LOOKUPS, 4, false]);
+  const offsetByTimeMs = await page.evaluate(byTime, [messages, LOOKUPS, 5, true]);
+  const probe = await page.evaluate(
+    ([d, budget]) => window.bench.scaling.countHandles(d, budget),
+    [dir, PROBE_BUDGET_MS],
+  );
   await page.evaluate((d) => window.bench.scaling.remove(d), dir);
+  const sampled = probe.probed < probe.segments;
   return {
     messages,
     seconds: (Date.now() - started) / 1000,
     publish: { usPerMessage: (publishMs * 1000) / messages, msgPerSecond: messages / (publishMs / 1000) },
     consume: { read, stretches, usPerMessage: (consumeMs * 1000) / read, msgPerSecond: read / (consumeMs / 1000) },
     getByKey: { usPerOp: (getByKeyMs * 1000) / LOOKUPS, afterReopenUsPerOp: (afterReopenMs * 1000) / LOOKUPS },
+    getByTime: { usPerOp: (getByTimeMs * 1000) / LOOKUPS },
+    offsetByTime: { usPerOp: (offsetByTimeMs * 1000) / LOOKUPS },
     reopen: { ms: reopenMs },
+    handles: {
+      open: sampled ? Math.round((probe.refused * probe.segments) / probe.probed) : probe.refused,
+      sampled,
+      segments: probe.segments,
+      probed: probe.probed,
+      refused: probe.refused,
+      msPerProbe: probe.msPerProbe,
+    },
+    disk: { bytes: diskBytes, fileBytes: probe.fileBytes },
+    errors: probe.errors,
     ...(heapBytes === undefined
       ? {}
       : { heap: { MiB: heapBytes / 2 ** 20, bytesPerMessage: (heapBytes - baseline) / messages } }),

@@ -1,13 +1,17 @@
 /**
  * The scaling run's page side (bench/scaling.mjs drives it): one log of a
- * given size at a time, published, read back, reopened and looked up by key,
- * each step timed on its own and verified, then removed so that the next
- * size starts on a clean disk (10M messages take ~1.7 GB).
+ * given size at a time, published, weighed on disk, read back, reopened,
+ * looked up by key and by time and probed for open handles, each step timed
+ * on its own and verified, then removed so that the next size starts on a
+ * clean disk (10M messages take ~1.7 GB). And the cold start: a fresh page's
+ * first open() to its first message.
  */
 import type { Log } from '../src/index.ts';
 import { opfsLog } from './package.ts';
 import { DB_NAME } from '../src/namespace.ts';
-import { checksum, expectedChecksum, keyFor, message, randomInts, type BenchMessage } from './messages.ts';
+import { checksum, expectedChecksum, keyFor, message, randomInts, TIME_BASE, type BenchMessage } from './messages.ts';
+import type { HandleCount } from './handles-worker.ts';
+import { RpcClient } from './rpc.ts';
 import { BATCH, check } from './workloads.ts';
 import { consumeStretches } from './stretches.ts';
 
@@ -110,6 +114,77 @@ export async function getByKey(total: number, count: number, seed: number): Prom
     check(m !== null && m.offset === offset, `getByKey: expected offset ${offset}, got ${m?.offset}`);
     check(checksum([m!]) === expectedChecksum(offset, offset + 1), `getByKey: bytes of offset ${offset}`);
   });
+  return ms;
+}
+
+/**
+ * Milliseconds for `count` getByTime calls (or offsetByTime with `offsetOnly`)
+ * of random existing times: message i was published at TIME_BASE + i ms
+ * (bench/messages.ts), each time distinct, so each must find offset i;
+ * checked after the timed part.
+ */
+export async function getByTime(total: number, count: number, seed: number, offsetOnly = false): Promise<number> {
+  const offsets = randomInts(count, total, seed);
+  const log = current();
+  const found: { offset: number; time: number; message?: Awaited<ReturnType<Log['getByTime']>> }[] = [];
+  const t = performance.now();
+  if (offsetOnly) for (const offset of offsets) found.push(await log.offsetByTime(TIME_BASE + offset));
+  else
+    for (const offset of offsets) {
+      const m = await log.getByTime(TIME_BASE + offset);
+      found.push({ offset: m.offset, time: m.time, message: m });
+    }
+  const ms = performance.now() - t;
+  found.forEach((f, i) => {
+    const offset = offsets[i]!; // found has one answer per offset
+    const what = offsetOnly ? 'offsetByTime' : 'getByTime';
+    check(f.offset === offset && f.time === TIME_BASE + offset, `${what}: expected offset ${offset}, got ${f.offset}`);
+    if (f.message)
+      check(checksum([f.message]) === expectedChecksum(offset, offset + 1), `getByTime: bytes of offset ${offset}`);
+  });
+  return ms;
+}
+
+/**
+ * What the origin stores, as navigator.storage.estimate() tells it: in
+ * Chromium the origin's usage across its storage (OPFS files and IndexedDB
+ * here, the only log being the one under test), in Firefox the same from its
+ * quota manager; and the origin's quota.
+ */
+export async function usage(): Promise<{ usage: number; quota: number }> {
+  const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+  return { usage, quota };
+}
+
+/**
+ * How many of the log's segment files at `dir` have a sync access handle
+ * open, counted from a dedicated worker of this page that asks for one of
+ * each itself (bench/handles-worker.ts), for at most `budgetMs` (then of an
+ * even sample). A worker of its own each time, ended after.
+ */
+export async function countHandles(dir: string, budgetMs: number): Promise<HandleCount> {
+  const rpc = new RpcClient(new Worker(new URL('./handles-worker.ts', import.meta.url), { type: 'module' }));
+  try {
+    return await rpc.call<HandleCount>('count', dir, budgetMs);
+  } finally {
+    rpc.terminate();
+  }
+}
+
+/**
+ * The cold start, in a page that has not opened a log yet: milliseconds
+ * from its first `open()` (which starts the worker) until `get(0)` resolved;
+ * checked, then closed.
+ */
+export async function coldStart(dir: string, total: number): Promise<number> {
+  check(log === null, 'cold start: this page already has a log open');
+  const t = performance.now();
+  log = await open(dir, OPTIONS);
+  const first = await log.get(0);
+  const ms = performance.now() - t;
+  check(checksum([first]) === expectedChecksum(0, 1), 'cold start: first message');
+  check((await log.nextOffset()) === total, `cold start: the log has ${await log.nextOffset()} messages, not ${total}`);
+  await close();
   return ms;
 }
 

@@ -12,10 +12,11 @@ import {
   growth,
   scalingChart,
   scalingSentences,
+  scalingTargets,
   type ScalingReport,
   type ScalingSize,
 } from '../../bench/scaling-report.mjs';
-import { consumeStretches } from '../../bench/stretches.ts';
+import { consumeStretches, probeOrder } from '../../bench/stretches.ts';
 
 /**
  * A small well-formedness check of the XML we write: every tag closed in
@@ -58,7 +59,11 @@ function size(messages: number, scale: number, heap = true): ScalingSize {
       msgPerSecond: 1_250_000,
     },
     getByKey: { usPerOp: 200 * scale ** 0.25, afterReopenUsPerOp: 400 },
+    getByTime: { usPerOp: 50 },
+    offsetByTime: { usPerOp: 40 },
     reopen: { ms: 150 * scale ** 0.5 },
+    handles: { open: scale, sampled: false, segments: scale, probed: scale, refused: scale, msPerProbe: 0.5 },
+    disk: { bytes: 170 * messages, fileBytes: 160 * messages },
     ...(heap ? { heap: { MiB: 2 * scale, bytesPerMessage: 20 } } : {}),
   };
 }
@@ -72,7 +77,9 @@ function scaling(browser = 'chromium', heap = true): ScalingReport {
     load: { start: 0.5, end: 1.25 },
     settings: ['How each run goes.', '*publish*: how it is timed.'],
     heap: heap ? 'V8 used heap' : 'not measured: no way here',
+    handles: { bound: 64, refusals: { NoModificationAllowedError: 100 }, budgetMs: 30_000 },
     sizes: [10_000, 100_000, 1_000_000, 10_000_000].map((n) => size(n, n / 10_000, heap)),
+    coldStart: { messages: 10_000, ms: 42, samples: [40, 42, 60] },
   };
 }
 
@@ -148,19 +155,25 @@ describe('bench chart', () => {
     for (const title of [
       'publish, µs per message',
       'getByKey, µs per lookup',
+      'getByTime, µs per lookup',
       'reopen to first get, ms',
-      'worker heap over an empty log, MiB',
+      'open file handles, after lookups',
+      'worker heap, B per message',
     ])
       expect(svg).toContain(`>${title}</text>`);
+    // The targets, as dashed lines: 2× the 100k figure, the handles' bound, 12 B of heap a message.
+    for (const label of ['2× 100k', '200 ms at 10M', 'bound 64', '12 B']) expect(svg).toContain(`>${label}</text>`);
+    expect(svg).toContain('>Cold start, 10k messages, fresh tab, open()</text>'); // wrapped to its cell
+    expect(svg).toContain('>to first get: 42 ms (target 50 ms).</text>');
     for (const tick of ['10k', '100k', '1M', '10M']) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain('medians of 3 runs up to 100k, one run above');
   });
 
   it('spaces sizes ten times apart evenly, and a value growing as N rises evenly too', () => {
     const points = circles(scalingChart(scaling()));
-    expect(points).toHaveLength(5 * 4);
-    const heap = points.slice(16); // the fifth panel's: 2 MiB × N/10k
-    const steps = heap.slice(1).map(([x, y], i): [number, number] => [x - heap[i]![0], y - heap[i]![1]]); // heap[i]: the point before
+    expect(points).toHaveLength(7 * 4);
+    const handles = points.slice(20, 24); // the sixth panel's: one segment per 10k messages
+    const steps = handles.slice(1).map(([x, y], i): [number, number] => [x - handles[i]![0], y - handles[i]![1]]); // handles[i]: the point before
     for (const [dx, dy] of steps) {
       expect(dx).toBeCloseTo(steps[0]![0], 0);
       expect(dy).toBeCloseTo(steps[0]![1], 0);
@@ -192,10 +205,34 @@ describe('scaling report', () => {
   it('says how each cost grew from the smallest size to the largest', () => {
     expect(scalingSentences(scaling())).toBe(
       "From 10k to 10M messages (1,000× as many), publish's cost per message changed 1.00× (about flat), consume's 1.00× (about flat), " +
-        "getByKey's per lookup 5.62× (growing more slowly than the log, ∝ N^0.25); reopening to the first get took 32× as long " +
-        '(growing more slowly than the log, ∝ N^0.50) and the worker heap above an empty log held 1,000× as much (growing in proportion to the log).',
+        "getByKey's per lookup 5.62× (growing more slowly than the log, ∝ N^0.25), getByTime's 1.00× (about flat); reopening to the first get took 32× as long " +
+        '(growing more slowly than the log, ∝ N^0.50), the worker heap above an empty log held 1,000× as much (growing in proportion to the log), ' +
+        'the open handles numbered 1,000× as many (growing in proportion to the log).',
     );
     expect(scalingSentences(scaling('firefox', false))).not.toContain('heap');
+  });
+
+  it("states each of issue 23's targets with its figures and whether it is met", () => {
+    const targets = scalingTargets(scaling());
+    expect(targets).toEqual([
+      'reopen at 10M and 30M within 2× of 100k (474 ms): 10M 4743 ms (10×): missed at 10M (the rest not run).',
+      'getByKey at 10M and 30M within 2× of 100k (356 µs): 10M 1125 µs (3.16×): missed at 10M (the rest not run).',
+      'getByTime at 10M and 30M within 2× of 100k (50 µs): 10M 50 µs (1.00×): met at 10M (the rest not run).',
+      'offsetByTime at 10M and 30M within 2× of 100k (40 µs): 10M 40 µs (1.00×): met at 10M (the rest not run).',
+      'reopen of 10M ≤ 200 ms: 4743 ms: missed.',
+      "open handles ≤ the pool's bound (64) at every size: 10k 1, 100k 10, 1M 100, 10M 1,000: missed.",
+      "worker heap ≤ 12 B per message (judged from 1M on; below, the log's fixed part over an empty log's weighs more than its messages): 10k 20 B, 100k 20 B, 1M 20 B, 10M 20 B: missed.",
+      'cold start of a 10k-message log ≤ 50 ms in Chromium: 42 ms (median of 3 fresh tabs, 40 ms–60 ms): met.',
+    ]);
+    const firefox = scalingTargets(scaling('firefox', false));
+    expect(firefox.some((t) => t.startsWith('worker heap'))).toBe(false);
+    expect(firefox.at(-1)).toContain("(the target is Chromium's)");
+    // A report from before issue 23 (no lookups by time, no handles, no cold start) still renders.
+    const old = scaling();
+    old.sizes = old.sizes.map(({ getByTime, offsetByTime, handles, disk, ...rest }) => rest);
+    delete old.coldStart;
+    expect(checkXml(scalingChart(old))).toBe('svg');
+    expect(scalingTargets(old).map((t) => t.split(' ')[0])).toEqual(['reopen', 'getByKey', 'reopen', 'worker']);
   });
 
   it('adds a section to BENCHMARKS.md only when a scaling run is recorded, Chromium first', () => {
@@ -209,8 +246,10 @@ describe('scaling report', () => {
     expect(section.indexOf('### Firefox')).toBeGreaterThan(section.indexOf('### Chromium'));
     expect(section).toContain('(bench/scaling-firefox.svg)');
     expect(section).toContain(
-      '| 10M | 3 µs (333,333 msg/s) | 0.8 µs (1,250,000 msg/s), 1M read | 1125 µs (first 1,000 after reopen: 400 µs) | 4743 ms | 2000 MiB (20 B/message) | 1.3 s |',
+      '| 10M | 3 µs (333,333 msg/s) | 0.8 µs (1,250,000 msg/s), 1M read | 1125 µs (first 1,000 after reopen: 400 µs) | 50 µs (offsetByTime 40 µs) | 4743 ms | 1,000 of 1,000 segments | 2000 MiB (20 B/message) | 1.70 GB | 1.3 s |',
     );
+    expect(section).toContain('- *cold start* (10k messages, a fresh tab');
+    expect(section).toContain("Issue 23's targets:\n\n- reopen at 10M and 30M");
     expect(section).toContain(
       'Chromium 156.0 (headless), 2026-12-01T12:00:00.000Z, medians of 3 runs up to 100k, one run above, whole run 240 s',
     );
@@ -237,6 +276,21 @@ describe('scaling report', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scaling handle probes', () => {
+  it('probes the newest segment first, then every other once, each prefix spread evenly', () => {
+    expect(probeOrder(0)).toEqual([]);
+    expect(probeOrder(1)).toEqual([0]);
+    expect(probeOrder(5)).toEqual([4, 0, 2, 1, 3]);
+    const order = probeOrder(1000);
+    expect(order[0]).toBe(999);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    // The first 100 after the head: one in each tenth of the log, ten each.
+    const tenths = new Array(10).fill(0);
+    for (const i of order.slice(1, 101)) tenths[Math.floor(i / 100)]++;
+    for (const n of tenths) expect(n).toBeGreaterThanOrEqual(8);
   });
 });
 
