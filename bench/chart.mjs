@@ -140,12 +140,15 @@ function renderPanel(panel, left, top, width, x) {
   out.push(
     `<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`,
   );
-  for (const limit of limits) {
+  let labelAbove = Number.NEGATIVE_INFINITY; // the y of the label before, so that two close limits do not overprint
+  for (const limit of [...limits].sort((a, b) => b.y - a.y)) {
     const ly = toY(limit.y);
     out.push(
       `<line x1="${px(plot.left)}" y1="${px(ly)}" x2="${px(plot.right)}" y2="${px(ly)}" stroke="${LIMIT}" stroke-dasharray="5 4"/>`,
     );
-    out.push(text(plot.right - 4, ly - 4, limit.label, { size: 10, anchor: 'end', fill: LIMIT, halo: true }));
+    const labelY = ly - 4 - labelAbove < 11 ? ly + 12 : ly - 4;
+    labelAbove = labelY;
+    out.push(text(plot.right - 4, labelY, limit.label, { size: 10, anchor: 'end', fill: LIMIT, halo: true }));
   }
   const at = points.map((p) => [toX(p.x), toY(p.y)]);
   out.push(
