@@ -20,7 +20,17 @@ export interface ScalingSize {
    * second handle after the lookups: `open` is `refused` of `probed`, scaled
    * to all `segments` when `sampled` (the probes' time budget ran out).
    */
-  handles?: { open: number; sampled: boolean; segments: number; probed: number; refused: number; msPerProbe: number };
+  handles?: {
+    open: number;
+    sampled: boolean;
+    segments: number;
+    probed: number;
+    refused: number;
+    msPerProbe: number;
+    /** The control before the reopen, with the log closed (none refused): how many were probed, and the cost of one that got its handle. */
+    closedProbed?: number;
+    closedMsPerProbe?: number;
+  };
   /** navigator.storage.estimate()'s usage after the publish (`bytes`), and the log directory's files' sizes (`fileBytes`). */
   disk?: { bytes: number; fileBytes: number };
   /** Absent where the browser's worker memory cannot be measured. */

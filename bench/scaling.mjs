@@ -46,6 +46,8 @@ export const HANDLE_BOUND = 64;
  * stand for all. Chromium probes a file in well under a millisecond.
  */
 const PROBE_BUDGET_MS = Number(process.env.BENCH_PROBE_BUDGET_MS ?? 30_000);
+/** The same probe with the log closed, before the reopen: none may refuse; it times a probe that gets its handle. */
+const CONTROL_BUDGET_MS = 5_000;
 /** Disk a size is assumed to take per message before one has been weighed (10M took ~1.8 GB). */
 const BYTES_PER_MESSAGE_GUESS = 250;
 /** Room kept free beyond what a size is expected to take. */
@@ -83,7 +85,8 @@ const SETTINGS = [
   `*open handles*: after the lookups, a dedicated worker of the bench page asks for a sync access handle of each segment file ` +
     `of the log itself and closes the ones it gets at once; a file whose handle the log holds refuses (NoModificationAllowedError). ` +
     `Counted from outside the log, nothing hooked in it. Newest segment first, then the rest evenly spread; ` +
-    `if the probes of a size pass ${count(PROBE_BUDGET_MS / 1000)} s, the files probed so far are an even sample and the count is scaled to all segments (marked ~).`,
+    `if the probes of a size pass ${count(PROBE_BUDGET_MS / 1000)} s, the files probed so far are an even sample and the count is scaled to all segments (marked ~). ` +
+    `Before the reopen the same probe runs on the closed log (for up to ${CONTROL_BUDGET_MS / 1000} s) as a control: no file may refuse then.`,
   `*disk*: navigator.storage.estimate()'s usage after the publish and sync (the origin's whole usage: the log's OPFS files and its IndexedDB index records; ` +
     `nothing else is stored in the run's profile); each size is skipped if the disk's free space (or the origin's quota) would not hold it.`,
   `*cold start*: a ${count(COLD_MESSAGES)}-message log published and closed, then a new tab of the same profile loads the bench page ` +
@@ -242,6 +245,13 @@ async function measureSize(page, messages, meter, baseline) {
     stretches,
   } = await page.evaluate(([n, max]) => window.bench.scaling.consume(n, max), [messages, CONSUME_MAX]);
   await page.evaluate(() => window.bench.scaling.close());
+  // The control: with the log closed no file may refuse; and what a probe that gets its handle costs.
+  const control = await page.evaluate(
+    ([d, budget]) => window.bench.scaling.countHandles(d, budget),
+    [dir, CONTROL_BUDGET_MS],
+  );
+  if (control.refused > 0)
+    throw new Error(`${dir}: ${control.refused} segment files refused a handle with the log closed`);
   const reopenMs = await page.evaluate(([d, n]) => window.bench.scaling.reopen(d, n), [dir, messages]);
   const heapBytes = meter.measure ? await meter.measure(page) : undefined;
   const lookups = ([n, count, seed]) => window.bench.scaling.getByKey(n, count, seed);
@@ -272,6 +282,8 @@ async function measureSize(page, messages, meter, baseline) {
       probed: probe.probed,
       refused: probe.refused,
       msPerProbe: probe.msPerProbe,
+      closedProbed: control.probed,
+      closedMsPerProbe: control.msPerProbe,
     },
     disk: { bytes: diskBytes, fileBytes: probe.fileBytes },
     errors: probe.errors,
