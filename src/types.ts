@@ -67,7 +67,27 @@ export interface Options {
    * (a WebKit bug): one per publish, another reason to batch.
    */
   backend?: StorageBackend;
+  /**
+   * The most segment files the log holds open at once; default 64, at least
+   * 2 (the head and one more). Opening a log opens only its head (and any
+   * segment a crash left without a complete index): a sealed segment's file
+   * is opened on its first read, and when another must open past the bound,
+   * the one read least recently is closed first. The head stays open.
+   *
+   * Each open file is a sync access handle, and Safari refuses more than
+   * about 252 of them a page, for all logs together: keep the sum of the
+   * logs' bounds under that there. A log also holds two small files open
+   * beside its segments (the producer table and the change counter), and a
+   * segment being rewritten or copied for an export holds one more while it
+   * is. A lower bound saves handles and costs a reopen (about a millisecond,
+   * more in Firefox) on reads that jump between many segments. A readonly
+   * log keeps the same bound.
+   */
+  maxOpenFiles?: number;
 }
+
+/** `Options.maxOpenFiles` unless given. */
+export const DEFAULT_MAX_OPEN_FILES = 64;
 
 /** Which file API a writer uses: see `Options.backend`. */
 export type StorageBackend = 'auto' | 'sync' | 'async';

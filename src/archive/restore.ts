@@ -129,8 +129,9 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     } finally {
       await changes.close();
     }
-    for (const seg of manifest.segments) {
+    for (const [i, seg] of manifest.segments.entries()) {
       const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
+      record.sealed = i < manifest.segments.length - 1; // every one but the last (the head) is whole for good
       // Index records are derived data: one that is not saved only costs a rescan on open.
       await store.put(record).catch(() => undefined);
     }

@@ -32,7 +32,7 @@ export async function backupSegments(
     for (const name of written) await targetDir.remove(name);
     throw err;
   }
-  for (const seg of segments) await store.put(seg.indexRecord(target));
+  for (const [i, seg] of segments.entries()) await store.put(seg.indexRecord(target, i < segments.length - 1));
   // Cursors are stored with the log, so a copy of the log carries them.
   for (const [name, offset] of await store.cursors(source)) await store.putCursor(target, name, offset);
 }

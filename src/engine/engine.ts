@@ -20,6 +20,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { Producer } from './producers.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
+import { FilePool } from '../segment/file-pool.ts';
 import { SegmentList, totals } from './segments.ts';
 import { type RawSnapshot, SnapshotPins } from './snapshot.ts';
 import { LogWriter } from './writer.ts';
@@ -39,6 +40,8 @@ export class LogEngine implements RawLog {
   private removed: LogError | null = null;
   /** IndexedDB closed our connection, as clearing the site's data does: check the files before the next call. */
   private suspect = false;
+  /** The open files of the segments, at most `maxOpenFiles` (segment/file-pool.ts). */
+  private readonly pool: FilePool;
 
   private constructor(
     private readonly env: Env,
@@ -49,6 +52,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {
     this.reader = new LogReader(this.list, path);
+    this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly);
   }
 
   /**
@@ -81,7 +85,7 @@ export class LogEngine implements RawLog {
       this.suspect = true;
     };
     if (this.options.readonly) {
-      this.follower = new LogFollower(this.dir, this.path, this.store, this.options, this.list, () =>
+      this.follower = new LogFollower(this.pool, this.path, this.store, this.options, this.list, () =>
         this.storageRemoved(),
       );
       // A follower opens as it catches up before a read: the writer may remove or rewrite a file
@@ -89,7 +93,7 @@ export class LogEngine implements RawLog {
       await this.follower.read(async () => undefined);
       return;
     }
-    const place = { dir: this.dir, path: this.path, store: this.store };
+    const place = { dir: this.dir, pool: this.pool, path: this.path, store: this.store };
     this.writer = await LogWriter.open(place, this.options, this.list, {
       checkStored: () => this.checkStored(),
       beforeRewrite: (segment) => this.pins.preserve(this.dir, segment),

@@ -15,7 +15,8 @@
 import { LogError } from '../errors.ts';
 import type { IndexStore } from '../indexes/store.ts';
 import { parseSegmentName, type Segment } from '../segment/segment.ts';
-import type { Directory, StoredFile } from '../storage/files.ts';
+import type { FilePool } from '../segment/file-pool.ts';
+import type { StoredFile } from '../storage/files.ts';
 import { CHANGES_FILE, type ChangeState, readChanges } from './changes.ts';
 import { loadSegments } from './load.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -65,7 +66,7 @@ export class LogFollower {
   private knownSeq: number | null = null;
 
   constructor(
-    private readonly dir: Directory,
+    private readonly pool: FilePool,
     private readonly path: string,
     private readonly store: IndexStore,
     private readonly options: ResolvedOptions,
@@ -160,7 +161,7 @@ export class LogFollower {
     const keep = new Map(known.map((seg) => [seg.name, seg]));
     let loaded: Segment[];
     try {
-      loaded = (await loadSegments(this.dir, this.path, this.store, { ...this.options, keep })).segments;
+      loaded = (await loadSegments(this.pool, this.path, this.store, { ...this.options, keep })).segments;
     } catch (err) {
       if (err instanceof LogError) return false; // a full catch-up tells what it was
       throw err;
@@ -177,7 +178,7 @@ export class LogFollower {
   /** What the writer's change counter says now, or null if there is none (no writer made one yet, or it is gone). */
   private async readChanges(): Promise<ChangeState | null> {
     try {
-      this.changes ??= await this.dir.openFile(CHANGES_FILE, { create: false, readonly: true });
+      this.changes ??= await this.pool.dir.openFile(CHANGES_FILE, { create: false, readonly: true });
       return await readChanges(this.changes);
     } catch {
       this.changes = null; // look for it again next time
@@ -214,7 +215,7 @@ export class LogFollower {
    * the same size, so sizes alone cannot tell).
    */
   private async view(): Promise<View> {
-    const listing = await this.dir.list().catch((err: unknown) => {
+    const listing = await this.pool.dir.list().catch((err: unknown) => {
       if (err instanceof LogError && err.code === 'NotFound') throw this.storageRemoved();
       throw err;
     });
@@ -250,7 +251,7 @@ export class LogFollower {
     for (let attempt = 1; ; attempt++) {
       try {
         const options = { ...this.options, keep };
-        this.list.all = (await loadSegments(this.dir, this.path, this.store, options)).segments;
+        this.list.all = (await loadSegments(this.pool, this.path, this.store, options)).segments;
         return;
       } catch (err) {
         if (!(err instanceof LogError) || attempt >= READ_ATTEMPTS) throw err;

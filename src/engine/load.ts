@@ -6,6 +6,7 @@
 import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
+import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
 import { CHANGES_FILE } from './changes.ts';
 import { PRODUCERS_FILE } from './producers.ts';
@@ -45,16 +46,22 @@ async function finishRewrites(dir: Directory): Promise<void> {
 }
 
 /**
- * Loads every segment. Returns them in order, plus the records to persist
- * again because the file said more than IndexedDB did (a lagging or missing
- * index). Records for segments that no longer exist are removed (a leading index).
+ * Loads every segment. A sealed segment whose record was written when it
+ * was sealed is taken from its record without opening its file
+ * (`Segment.fromRecord` says how a file changed meanwhile is caught); every
+ * other one is opened and its record checked against the file now. Returns
+ * them in order, plus the records to persist again because the file said
+ * more than IndexedDB did (a lagging or missing index) or because the
+ * segment is sealed now and its record did not say so. Records for segments
+ * that no longer exist are removed (a leading index).
  */
 export async function loadSegments(
-  dir: Directory,
+  pool: FilePool,
   path: string,
   store: IndexStore,
   options: LoadOptions,
 ): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
+  const dir = pool.dir;
   let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
   // Only a crash leaves other files than segments and the producer table: list again only if one is there
   // (a listing takes milliseconds: BENCHMARKS.md).
@@ -68,8 +75,16 @@ export async function loadSegments(
     listed = await dir.names();
   }
   const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
-  const kept = (name: string) => options.keep?.get(name);
-  const opening = names.map((name) => kept(name) ?? Segment.openFile(dir, name, options.readonly));
+  const trusted = (name: string, isHead: boolean) => {
+    const record = records.get(parseSegmentName(name)!);
+    if (isHead || !record?.sealed) return undefined;
+    // A writer's next open scans the file instead; a readonly log's writer rewrites records itself.
+    const changed = () => void (options.readonly ? undefined : store.remove(path, record.base).catch(() => undefined));
+    return Segment.fromRecord(pool, name, record, changed);
+  };
+  const opening = names.map(
+    (name, i) => options.keep?.get(name) ?? trusted(name, i === names.length - 1) ?? Segment.openFile(pool, name),
+  );
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
@@ -84,6 +99,7 @@ export async function loadSegments(
       const isHead = i === names.length - 1;
       const found = (opened[i] as PromiseFulfilledResult<OpenedSegment | Segment>).value;
       if (found instanceof Segment) {
+        records.delete(found.base);
         segments.push(found);
         if (found.count > 0) maxTime = found.maxTime;
         continue;
@@ -114,7 +130,9 @@ export async function loadSegments(
         // The head's torn tail (a crash mid-publish): keep the intact prefix.
         if (!options.readonly) await segment.cutTornTail();
       }
-      if (!options.readonly && (!fromRecord || record?.size !== segment.size)) stale.push(segment.indexRecord(path));
+      if (!options.readonly && (!fromRecord || record?.size !== segment.size || Boolean(record.sealed) !== !isHead)) {
+        stale.push(segment.indexRecord(path, !isHead));
+      }
       if (segment.count > 0) maxTime = segment.maxTime;
     }
   } catch (err) {

@@ -4,7 +4,7 @@
  * client), so they live here, below both.
  */
 import { invalidArgument } from '../errors.ts';
-import type { Options, RetentionPolicy, StorageBackend } from '../types.ts';
+import { DEFAULT_MAX_OPEN_FILES, type Options, type RetentionPolicy, type StorageBackend } from '../types.ts';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
 
@@ -69,7 +69,17 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     rollover,
     retention: checkRetention(o.retention),
     backend: checkBackend(o.backend),
+    maxOpenFiles: checkMaxOpenFiles(o.maxOpenFiles),
   };
+}
+
+/** The `maxOpenFiles` option: absent (`DEFAULT_MAX_OPEN_FILES`) or an integer ≥ 2 (the head and one sealed segment). */
+function checkMaxOpenFiles(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_OPEN_FILES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 2) {
+    throw invalidArgument(`option maxOpenFiles must be an integer of at least 2, got ${String(value)}`);
+  }
+  return value;
 }
 
 const BACKENDS: readonly StorageBackend[] = ['auto', 'sync', 'async'];

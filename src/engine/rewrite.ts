@@ -8,11 +8,11 @@ import { readRecord, setBatchLeft } from '../codec/record.ts';
 import { LogError } from '../errors.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { Segment } from '../segment/segment.ts';
-import type { Directory } from '../storage/files.ts';
+import type { FilePool } from '../segment/file-pool.ts';
 import { REWRITE_SUFFIX } from './load.ts';
 
 export interface RewriteContext {
-  dir: Directory;
+  pool: FilePool;
   path: string;
   store: IndexStore;
   /** Index bytes per message, counted in `deletedSize`. */
@@ -60,7 +60,8 @@ function survivors(bytes: Uint8Array, wanted: Set<number>, entrySize: number) {
 }
 
 export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult> {
-  const { dir, segments, s } = ctx;
+  const { pool, segments, s } = ctx;
+  const dir = pool.dir;
   const seg = segments[s];
   if (!seg) throw new LogError('Internal', `no segment number ${s} to rewrite`);
   const { out, deletedOffsets, deletedSize } = survivors(
@@ -85,10 +86,18 @@ export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult
   } catch (err) {
     // The original is intact (the rename is the commit point): reopen it and report.
     await dir.remove(tmp);
-    segments[s] = (await Segment.load(dir, seg.name, false, undefined, prevMaxTime)).segment;
+    segments[s] = await reload(ctx, prevMaxTime);
     throw err;
   }
-  const { segment } = await Segment.load(dir, seg.name, false, undefined, prevMaxTime);
+  const segment = await reload(ctx, prevMaxTime);
   segments[s] = segment;
-  return { deletedOffsets, deletedSize, records: [segment.indexRecord(ctx.path)] };
+  return { deletedOffsets, deletedSize, records: [segment.indexRecord(ctx.path, s < segments.length - 1)] };
+}
+
+/** Opens segment `s` again after its rewrite (or a failed one), kept open if it is the head. */
+async function reload(ctx: RewriteContext, prevMaxTime: number): Promise<Segment> {
+  const { segments, s } = ctx;
+  const { segment } = await Segment.load(ctx.pool, segments[s]!.name, undefined, prevMaxTime);
+  segment.keepOpen(s === segments.length - 1);
+  return segment;
 }

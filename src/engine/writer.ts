@@ -13,6 +13,7 @@ import { LogError } from '../errors.ts';
 import { indexEntrySize } from '../indexes/entry-size.ts';
 import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
 import { type AppendedEntry, Segment } from '../segment/segment.ts';
+import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
 import { ChangeCounter } from './changes.ts';
 import { loadSegments } from './load.ts';
@@ -31,9 +32,10 @@ export interface WriterHooks {
   beforeRewrite(segment: Segment): Promise<void>;
 }
 
-/** Where the writer keeps the log: its directory, its name for the index store, and the store. */
+/** Where the writer keeps the log: its directory and the pool of its segment files, its name for the index store, and the store. */
 export interface WriterPlace {
   dir: Directory;
+  pool: FilePool;
   path: string;
   store: IndexStore;
 }
@@ -67,9 +69,10 @@ export class LogWriter {
     try {
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      const { segments, stale } = await loadSegments(place.dir, place.path, place.store, options);
+      const { segments, stale } = await loadSegments(place.pool, place.path, place.store, options);
       list.all = segments;
-      if (segments.length === 0) segments.push(await Segment.create(place.dir, 0));
+      if (segments.length === 0) segments.push(await Segment.create(place.pool, 0));
+      list.writerHead().keepOpen(true);
       for (const record of stale) place.store.putSoon(record);
       producers = await ProducerTable.open(place.dir, list.next);
       await changes.end(list.writerHead().base);
@@ -128,8 +131,9 @@ export class LogWriter {
 
   /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
   private async roll(): Promise<void> {
-    await this.saveHead();
-    this.list.all.push(await Segment.create(this.place.dir, this.list.next));
+    await this.saveHead(true);
+    this.list.all.push(await Segment.create(this.place.pool, this.list.next));
+    this.list.at(this.list.all.length - 2).keepOpen(false);
     await this.changes.rolled(this.head.base);
   }
 
@@ -145,16 +149,16 @@ export class LogWriter {
     await this.hooks.checkStored();
   }
 
-  /** What a roll and a close need: the head flushed and its index saved. */
-  async saveHead(): Promise<void> {
+  /** What a roll and a close need: the head flushed and its index saved (`sealed`: for good, it rolls). */
+  async saveHead(sealed = false): Promise<void> {
     await this.flush();
-    this.persist(this.head.indexRecord(this.place.path));
+    this.persist(this.head.indexRecord(this.place.path, sealed));
   }
 
   /** Makes everything published so far durable; resolves to the next offset. */
   async sync(): Promise<number> {
     await this.flushStored();
-    this.persist(this.head.indexRecord(this.place.path));
+    this.persist(this.head.indexRecord(this.place.path, false));
     return this.list.next;
   }
 
@@ -176,12 +180,12 @@ export class LogWriter {
     // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
     if (first.s === this.list.all.length - 1 && wanted.has(this.head.lastOffset)) await this.roll();
     await this.hooks.beforeRewrite(this.list.at(first.s));
-    const { dir, path, store } = this.place;
+    const { pool, path, store } = this.place;
     const entrySize = indexEntrySize(this.options);
     await this.changes.begin();
     let result: RewriteResult;
     try {
-      result = await rewriteSegment({ dir, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
+      result = await rewriteSegment({ pool, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
     } finally {
       await this.changes.end(this.head.base);
     }

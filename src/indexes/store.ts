@@ -34,6 +34,12 @@ export interface SegmentRecord extends PackedIndex {
   incarnation: number;
   /** Bytes of the segment file (header included) the index covers. */
   size: number;
+  /**
+   * Written when the segment was sealed (no longer the head), so it covers
+   * the whole file for good: an open may trust it without opening the file
+   * (engine/load.ts). Absent in records of older versions and of heads.
+   */
+  sealed?: boolean;
 }
 
 /** Why IndexedDB cannot be used: the store then keeps nothing. */

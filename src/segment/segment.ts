@@ -11,6 +11,7 @@ import { encodeIndexRows } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
 import type { SegmentRecord } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
+import type { FilePool, PooledFile } from './file-pool.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
 import {
   decodeSegmentHeader as decodeHeader,
@@ -92,11 +93,18 @@ export class Segment {
   private verifiedEnd = SEGMENT_HEADER_SIZE;
   /** A whole-segment check found damage: later reads check only their own records. */
   private damagedAhead = false;
+  /**
+   * Opened from its IndexedDB record alone and not opened since: its file
+   * must then be exactly the size the record says (see `checkOpened`).
+   */
+  private trustedRecord = false;
+  /** Told when the file turns out not to be the one the index describes (the writer drops the record then). */
+  private onChanged: (() => void) | null = null;
 
   private constructor(
     readonly name: string,
     readonly base: number,
-    private readonly file: StoredFile,
+    private readonly file: PooledFile,
     private index: SegmentIndex,
     private headerIncarnation: number,
     /** Bytes of whole batches; the file may be longer only after a failed write, until recovery. */
@@ -173,10 +181,11 @@ export class Segment {
     return encodeIndexRows(this.index, from, to);
   }
 
-  /** Creates an empty segment file (header only) and flushes it. */
-  static async create(dir: Directory, base: number): Promise<Segment> {
+  /** Creates an empty segment file (header only) and commits it: a new head, kept open (`keepOpen`). */
+  static async create(pool: FilePool, base: number): Promise<Segment> {
     const name = segmentName(base);
-    const file = await dir.openFile(name, { create: true, readonly: false });
+    const file = pool.file(name);
+    await file.openNow(true);
     const incarnation = newIncarnation();
     try {
       await startFile(file, base, incarnation);
@@ -184,10 +193,60 @@ export class Segment {
       await file.commit();
     } catch (err) {
       await file.close();
-      await dir.remove(name);
+      await pool.dir.remove(name);
       throw err;
     }
-    return new Segment(name, base, file, new SegmentIndex(base), incarnation, SEGMENT_HEADER_SIZE, true);
+    const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation, SEGMENT_HEADER_SIZE, true);
+    segment.keepOpen(true);
+    return segment;
+  }
+
+  /**
+   * A sealed segment as its IndexedDB record describes it, its file not
+   * opened: the record is trusted until the first read opens the file,
+   * which must then be the record's size with the record's incarnation in
+   * its header, or every read of it rejects `Corrupted` (and `onChanged` is
+   * told, so that the next open scans the file instead). Only a record
+   * written when its segment was sealed (`SegmentRecord.sealed`) may be
+   * trusted so: one written earlier may lag its file.
+   */
+  static fromRecord(pool: FilePool, name: string, record: SegmentRecord, onChanged: () => void): Segment {
+    const base = parseSegmentName(name);
+    if (base === null) throw new Error(`not a segment name: ${name}`);
+    const file = pool.file(name, (f) => segment.checkOpened(f));
+    const index = SegmentIndex.unpack(base, record);
+    const segment: Segment = new Segment(name, base, file, index, record.incarnation, record.size, !pool.readonly);
+    segment.trustedRecord = true;
+    segment.onChanged = onChanged;
+    return segment;
+  }
+
+  /**
+   * Checks a file opened again (or for the first time, if `fromRecord` made
+   * this segment): its header must name this incarnation, and it may not be
+   * shorter than what is indexed (a readonly log's head grows under it), or
+   * other than the record's size the first time.
+   */
+  private async checkOpened(file: StoredFile): Promise<void> {
+    const [size, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
+    const incarnation = decodeHeader(header, this.base) ?? 0; // as `openFile` takes a header that is not valid
+    const sizeOk = this.trustedRecord ? size === this.committedSize : size >= this.committedSize;
+    if (incarnation === this.headerIncarnation && sizeOk) {
+      this.trustedRecord = false;
+      return;
+    }
+    this.onChanged?.();
+    throw new LogError(
+      'Corrupted',
+      `${this.name} is not the file its index describes (${size} bytes, incarnation ${incarnation}; ` +
+        `expected ${this.trustedRecord ? '' : 'at least '}${this.committedSize} bytes, incarnation ${this.headerIncarnation}): ` +
+        'it changed while it was closed',
+    );
+  }
+
+  /** Keeps the file open whatever the pool's bound (the writer's head), or lets the pool close it again. */
+  keepOpen(on: boolean): void {
+    this.file.pinned = on;
   }
 
   /**
@@ -195,13 +254,12 @@ export class Segment {
    * `buildIndex`). `prevMaxTime` continues the running time maximum.
    */
   static async load(
-    dir: Directory,
+    pool: FilePool,
     name: string,
-    readonly: boolean,
     record: SegmentRecord | undefined,
     prevMaxTime: number,
   ): Promise<IndexBuild & { segment: Segment }> {
-    const opened = await Segment.openFile(dir, name, readonly);
+    const opened = await Segment.openFile(pool, name);
     try {
       return { ...(await opened.buildIndex(record, prevMaxTime)), segment: opened.segment };
     } catch (err) {
@@ -215,17 +273,20 @@ export class Segment {
    * log opens all its files at once: the file, its size and its header.
    * The second half, `buildIndex`, runs segment after segment.
    */
-  static async openFile(dir: Directory, name: string, readonly: boolean): Promise<OpenedSegment> {
+  static async openFile(pool: FilePool, name: string): Promise<OpenedSegment> {
     const base = parseSegmentName(name);
     if (base === null) throw new Error(`not a segment name: ${name}`);
-    const file = await dir.openFile(name, { create: false, readonly });
+    let segment: Segment | undefined;
+    // The first open is unchecked (the header and size read below are the first look); later ones are checked.
+    const file = pool.file(name, async (f) => segment?.checkOpened(f));
     try {
+      await file.openNow();
       const [fileSize, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
       const incarnation = decodeHeader(header, base);
-      const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0, !readonly);
+      segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0, !pool.readonly);
       return {
         segment,
-        buildIndex: (record, prevMaxTime) => segment.buildIndex(incarnation !== null, fileSize, record, prevMaxTime),
+        buildIndex: (record, prevMaxTime) => segment!.buildIndex(incarnation !== null, fileSize, record, prevMaxTime),
       };
     } catch (err) {
       await file.close();
@@ -422,9 +483,13 @@ export class Segment {
     await this.file.close();
   }
 
-  /** The IndexedDB record that describes this segment as it is now. */
-  indexRecord(dir: string): SegmentRecord {
-    return { dir, base: this.base, incarnation: this.incarnation, size: this.size, ...this.index.pack() };
+  /**
+   * The IndexedDB record that describes this segment as it is now. `sealed`:
+   * it will not grow (it is not the head), so a later open may trust the
+   * record without opening the file (`fromRecord`).
+   */
+  indexRecord(dir: string, sealed: boolean): SegmentRecord {
+    return { dir, base: this.base, incarnation: this.incarnation, size: this.size, sealed, ...this.index.pack() };
   }
 
   /** Rewrites the header of a segment whose header was torn (an empty head). */

@@ -217,6 +217,11 @@ export class MemoryDirectory implements Directory {
     for (const files of this.fs.dirs.values()) for (const f of files.values()) f.writers = 0;
   }
 
+  /** Names of the files held open for writing now, as sync access handles hold them (tests count them). */
+  heldOpen(): string[] {
+    return [...this.files()].filter(([, f]) => f.writers > 0).map(([name]) => name);
+  }
+
   /** Raw bytes of a file, for tests that damage or inspect segments. */
   raw(name: string): Uint8Array | undefined {
     const f = this.files().get(name);

@@ -123,7 +123,8 @@ describe('archive round trip', () => {
     };
     const reopened = await openLog(target, 'restored', { readonly: true });
     target.root.faults.onRead = undefined;
-    expect(bytesRead).toBe(stat.segments * SEGMENT_HEADER_SIZE);
+    // Sealed segments open on their first read, from their records; the head's header is read now.
+    expect(bytesRead).toBe(SEGMENT_HEADER_SIZE);
     expect((await allOffsets(reopened)).length).toBe(34);
     await reopened.close();
   });

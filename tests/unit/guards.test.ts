@@ -290,8 +290,10 @@ describe('verifying each byte once', () => {
     env.root.faults.onRead = (path, position, length) =>
       reads.push([path.slice(path.lastIndexOf('/') + 1), position, length]);
     expect((await reopened.get(5)).offset).toBe(5);
-    // The rest of the segment, checked whole, then the one record.
+    // Its header, as the file opens (opened from its record, it was not yet), the rest of the segment,
+    // checked whole, then the one record.
     expect(reads).toEqual([
+      [first, 0, SEGMENT_HEADER_SIZE],
       [first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE],
       [first, expect.any(Number), recSize(5)],
     ]);

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANGES_FILE } from '../../src/engine/changes.ts';
 import { toLogError } from '../../src/errors.ts';
+import { IndexStore } from '../../src/indexes/store.ts';
 import { compact, trimByCount } from '../../src/index.ts';
 import type { Log, Message } from '../../src/types.ts';
 import { allOffsets, dec, enc, freshEnv, openLog } from './helpers.ts';
@@ -148,21 +149,29 @@ describe('a read whose file is replaced between the catch-up and the read', () =
 
 describe('a read that fails because the writer rewrote a sealed segment after the catch-up', () => {
   it('is not believed: the change counter moved, so it is answered again on a fresh view', async () => {
-    const { env, writer, reader: openReader } = await pair({ rollover: 4096 });
-    for (let from = 0; from < 60; from += 20) await writer.publish(batch(from, 20)); // three segments
+    const { env, writer: filler, reader: openReader } = await pair({ rollover: 4096 });
+    for (let from = 0; from < 60; from += 20) await filler.publish(batch(from, 20)); // three segments
+    await filler.close(); // which saves the index records
     const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
     const first = (await d.names()).filter((n) => n.endsWith('.log')).sort()[0]!;
+    const store = await IndexStore.open(env.idb);
+    const record = (await store.load('log')).get(0)!; // the sealed segment's, which the reader trusts
+    const writer = await openLog(env, 'log', { rollover: 4096 });
     const before = { segment: d.raw(first)!.slice(), changes: d.raw(CHANGES_FILE)!.slice() };
     await writer.delete([1, 2, 3]); // a sealed segment rewritten: the counter moves on
     const after = { segment: d.raw(first)!.slice(), changes: d.raw(CHANGES_FILE)!.slice() };
     await writer.close();
     expect(after.changes).not.toEqual(before.changes);
 
-    // The reader catches up on the files as they were before the delete...
+    // The reader catches up on the files (and index records) as they were before the delete...
     d.setRaw(first, before.segment);
     d.setRaw(CHANGES_FILE, before.changes);
+    await store.put(record);
     const reader = await openReader();
     expect(await reader.nextOffset()).toBe(60);
+    // ...then the writer removes the segment's record, as a rewrite does first...
+    await store.remove('log', 0);
+    store.close();
     // ...and the writer's rewrite lands as it reads the record: the read fails its check.
     let swapped = false;
     env.root.faults.onRead = (file, position) => {

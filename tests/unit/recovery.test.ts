@@ -127,7 +127,7 @@ describe('torn and damaged head segment', () => {
     await reopened.close();
   });
 
-  it('reports a damaged sealed segment as Corrupted, naming the file', async () => {
+  it('reports a sealed segment damaged while closed as Corrupted, naming the file: at its first read, then at open', async () => {
     const env = freshEnv();
     const log = await openLog(env, 'log', { rollover: 100 });
     await log.publish(gen(3));
@@ -135,10 +135,15 @@ describe('torn and damaged head segment', () => {
     await log.close();
     const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
     d.setRaw('00000000000000000000.log', new Uint8Array(3));
-    await expect(openLog(env, 'log', { rollover: 100 })).rejects.toMatchObject({
-      code: 'Corrupted',
-      message: expect.stringContaining('00000000000000000000.log'),
-    });
+    const damaged = { code: 'Corrupted', message: expect.stringContaining('00000000000000000000.log') };
+    // Opened from its IndexedDB record: the file is first looked at by the first read of it.
+    const reopened = await openLog(env, 'log', { rollover: 100 });
+    await expect(reopened.get(0)).rejects.toMatchObject(damaged);
+    await expect(reopened.consume(0, 10)).rejects.toMatchObject(damaged);
+    expect((await reopened.get(3)).offset).toBe(3); // the head is another file
+    await reopened.close();
+    // The record that no longer describes the file is gone: the next open scans the file.
+    await expect(openLog(env, 'log', { rollover: 100 })).rejects.toMatchObject(damaged);
   });
 });
 
