@@ -89,8 +89,14 @@ async function main() {
   });
   // What the page posts from WebKitGTK's MiniBrowser (bench/webkit.mjs).
   const measures = browser === 'webkit' ? webkitMeasures() : null;
+  // Vite's pre-bundled dependencies in a directory of this run's own: in the shared node_modules/.vite another
+  // vite server (the browser tier, another clone's bench) rewrites them while this run's pages still load them,
+  // and a tab opened late in a run (the scaling run's cold start) then never became ready.
+  const viteCache = mkdtempSync(join(tmpdir(), 'opfs-log-bench-vite-'));
+  process.on('exit', () => rmSync(viteCache, { recursive: true, force: true }));
   const server = await createServer({
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+    cacheDir: viteCache,
     server: { port: PORT, strictPort: true, open: false, hmr: false },
     // The bench's service worker, bundled as a classic script (bench/service-worker/plugin.mjs).
     plugins: [benchServiceWorker(), ...(measures ? [measures] : [])],

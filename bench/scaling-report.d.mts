@@ -54,7 +54,7 @@ export interface ScalingReport {
   skipped?: { messages: number; reason: string }[];
   sizes: ScalingSize[];
   /** A fresh tab's open() to its first get of a `messages` log: the median `ms` of `samples`. */
-  coldStart?: { messages: number; ms: number; samples: number[] };
+  coldStart?: { messages: number; ms: number; samples: number[] } | { error: string };
 }
 export function scalingFiles(browser: string): { out: URL; outSvg: URL; json: URL; svg: URL; image: string };
 export function scalingRows(report: ScalingReport): string[][];

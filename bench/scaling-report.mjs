@@ -230,7 +230,8 @@ export function scalingTargets(report) {
       `worker heap ≤ ${LIMITS.heapBytesPerMessage} B per message (judged from ${sizeText(LIMITS.heapFromSize)} on; below, the log's fixed part over an empty log's weighs more than its messages): ${figures}: ${judged.length ? verdict(judged.every((s) => s.heap.bytesPerMessage <= LIMITS.heapBytesPerMessage)) : 'not judged'}.`,
     );
   }
-  if (report.coldStart) {
+  if (report.coldStart?.error) out.push(`cold start: not measured: ${report.coldStart.error}.`);
+  else if (report.coldStart) {
     const c = report.coldStart;
     const chromium = report.browser.name === 'chromium';
     out.push(
@@ -251,7 +252,7 @@ export function scalingChart(report) {
     notes: [
       `${version}, ${report.date.slice(0, 10)}.`,
       `Whole run ${report.seconds} s.`,
-      ...(c
+      ...(c && !c.error
         ? [
             `Cold start, ${sizeText(c.messages)} messages, fresh tab, open() to first get: ${ms(c.ms)} (target ${LIMITS.coldStartMs} ms).`,
           ]
@@ -286,7 +287,7 @@ ${report.browser.version} (headless${report.browser.settings ? `; ${report.brows
 ${markdownTable(SCALING_HEADER, scalingRows(report))}
 
 - *worker heap* in ${title}: ${report.heap}.
-${report.skipped?.length ? `- *skipped*: ${report.skipped.map((k) => `${sizeText(k.messages)} (${k.reason})`).join('; ')}.\n` : ''}${report.coldStart ? `- *cold start* (${sizeText(report.coldStart.messages)} messages, a fresh tab's open() to its first get): ${ms(report.coldStart.ms)}, median of ${report.coldStart.samples.length}.\n` : ''}
+${report.skipped?.length ? `- *skipped*: ${report.skipped.map((k) => `${sizeText(k.messages)} (${k.reason})`).join('; ')}.\n` : ''}${report.coldStart && !report.coldStart.error ? `- *cold start* (${sizeText(report.coldStart.messages)} messages, a fresh tab's open() to its first get): ${ms(report.coldStart.ms)}, median of ${report.coldStart.samples.length}.\n` : ''}
 ${scalingSentences(report)}
 ${
   scalingTargets(report).length

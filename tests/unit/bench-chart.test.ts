@@ -233,6 +233,12 @@ describe('scaling report', () => {
     delete old.coldStart;
     expect(checkXml(scalingChart(old))).toBe('svg');
     expect(scalingTargets(old).map((t) => t.split(' ')[0])).toEqual(['reopen', 'getByKey', 'reopen', 'worker']);
+    // A cold start that failed is said so, and the rest of the report still renders.
+    const failed = { ...scaling(), coldStart: { error: 'page.waitForSelector: Timeout 120000ms exceeded.' } };
+    expect(scalingTargets(failed).at(-1)).toBe(
+      'cold start: not measured: page.waitForSelector: Timeout 120000ms exceeded..',
+    );
+    expect(checkXml(scalingChart(failed))).toBe('svg');
   });
 
   it('adds a section to BENCHMARKS.md only when a scaling run is recorded, Chromium first', () => {
