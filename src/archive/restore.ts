@@ -19,7 +19,7 @@
 import { invalidArgument, LogError, toLogError } from '../errors.ts';
 import { decodeIndexRow, INDEX_ROW_SIZE } from '../indexes/rows.ts';
 import { SegmentIndex } from '../indexes/segment-index.ts';
-import { IndexStore, type SegmentRecord } from '../indexes/store.ts';
+import { IndexStore, type SavedIndex } from '../indexes/store.ts';
 import { lockName } from '../namespace.ts';
 import { ChangeCounter } from '../engine/changes.ts';
 import { segmentNames } from '../engine/load.ts';
@@ -130,24 +130,25 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
       await changes.close();
     }
     for (const [i, seg] of manifest.segments.entries()) {
-      const record = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!);
-      record.sealed = i < manifest.segments.length - 1; // every one but the last (the head) is whole for good
+      const sealed = i < manifest.segments.length - 1; // every one but the last (the head) is whole for good
+      const saved = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!, sealed);
       // Index records are derived data: one that is not saved only costs a rescan on open.
-      await store.put(record).catch(() => undefined);
+      await store.put(saved).catch(() => undefined);
     }
   } finally {
     store.close();
   }
 }
 
-/** The IndexedDB record of a restored segment, built from the archive's (verified) index rows. */
+/** The IndexedDB record (and summary, if `sealed`) of a restored segment, built from the archive's (verified) index rows. */
 async function indexRecord(
   archive: Blob,
   label: string,
   path: string,
   seg: ManifestSegment,
   entry: Parameters<typeof entryChunks>[1],
-): Promise<SegmentRecord> {
+  sealed: boolean,
+): Promise<SavedIndex> {
   const index = new SegmentIndex(seg.base, Math.max(1, seg.messages));
   const rows = new ByteReader(entryChunks(archive, entry, label));
   await rows.take(INDEX_FILE_HEADER_SIZE);
@@ -157,5 +158,10 @@ async function indexRecord(
     index.append(e.offset, e.position, e.timeUs, e.keyHash);
   }
   await rows.atEnd(); // runs the entry's CRC check
-  return { dir: path, base: seg.base, incarnation: seg.incarnation, size: seg.log.size, ...index.pack() };
+  const { base, incarnation } = seg;
+  const size = seg.log.size;
+  return {
+    record: { dir: path, base, incarnation, size, ...index.pack() },
+    summary: sealed ? index.summary(path, base, incarnation, size) : undefined,
+  };
 }

@@ -32,7 +32,10 @@ export async function backupSegments(
     for (const name of written) await targetDir.remove(name);
     throw err;
   }
-  for (const [i, seg] of segments.entries()) await store.put(seg.indexRecord(target, i < segments.length - 1));
+  for (const [i, seg] of segments.entries()) {
+    await seg.loadIndex();
+    await store.put(seg.saved(target, i < segments.length - 1));
+  }
   // Cursors are stored with the log, so a copy of the log carries them.
   for (const [name, offset] of await store.cursors(source)) await store.putCursor(target, name, offset);
 }

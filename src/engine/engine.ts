@@ -210,7 +210,10 @@ export class LogEngine implements RawLog {
 
   /** Pins the log as it is now for an archive export; see engine/snapshot.ts. Release it when done. */
   pinSnapshot(): Promise<RawSnapshot> {
-    return this.readQueued(async () => this.pins.pin(this.path, this.list.all, this.list.next, this.options));
+    return this.readQueued(async () => {
+      await Promise.all(this.list.all.map((s) => s.loadIndex())); // an export reads every index
+      return this.pins.pin(this.path, this.list.all, this.list.next, this.options);
+    });
   }
 
   /** Bytes [start, end) of segment `s` of a pinned snapshot. Not queued: pinned bytes do not change. */

@@ -4,8 +4,8 @@
  * cover, and cut a torn tail off the head segment.
  */
 import { LogError } from '../errors.ts';
-import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
-import { parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
+import type { IndexStore, SavedIndex, SegmentRecord } from '../indexes/store.ts';
+import { type LazyIndex, parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
 import { CHANGES_FILE } from './changes.ts';
@@ -60,9 +60,9 @@ export async function loadSegments(
   path: string,
   store: IndexStore,
   options: LoadOptions,
-): Promise<{ segments: Segment[]; stale: SegmentRecord[] }> {
+): Promise<{ segments: Segment[]; stale: SavedIndex[] }> {
   const dir = pool.dir;
-  let [listed, records] = await Promise.all([dir.names(), store.load(path)]);
+  let [listed, summaries] = await Promise.all([dir.names(), store.summaries(path)]);
   // Only a crash leaves other files than segments and the producer table: list again only if one is there
   // (a listing takes milliseconds: BENCHMARKS.md).
   if (
@@ -75,15 +75,13 @@ export async function loadSegments(
     listed = await dir.names();
   }
   const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
-  const trusted = (name: string, isHead: boolean) => {
-    const record = records.get(parseSegmentName(name)!);
-    if (isHead || !record?.sealed) return undefined;
-    // A writer's next open scans the file instead; a readonly log's writer rewrites records itself.
-    const changed = () => void (options.readonly ? undefined : store.remove(path, record.base).catch(() => undefined));
-    return Segment.fromRecord(pool, name, record, changed);
+  const lazy = (name: string, isHead: boolean) => {
+    const summary = summaries.get(parseSegmentName(name)!);
+    if (isHead || !summary) return undefined;
+    return Segment.fromSummary(pool, name, summary, lazyIndex(store, path, summary.base, options.readonly));
   };
   const opening = names.map(
-    (name, i) => options.keep?.get(name) ?? trusted(name, i === names.length - 1) ?? Segment.openFile(pool, name),
+    (name, i) => options.keep?.get(name) ?? lazy(name, i === names.length - 1) ?? Segment.openFile(pool, name),
   );
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
@@ -91,15 +89,15 @@ export async function loadSegments(
     await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && closeOpened(o.value)));
     throw (failed as PromiseRejectedResult).reason;
   }
+  const records = await recordsOf(store, path, opened);
   const segments: Segment[] = [];
-  const stale: SegmentRecord[] = [];
+  const stale: SavedIndex[] = [];
   let maxTime = -Infinity;
   try {
     for (let i = 0; i < names.length; i++) {
       const isHead = i === names.length - 1;
       const found = (opened[i] as PromiseFulfilledResult<OpenedSegment | Segment>).value;
       if (found instanceof Segment) {
-        records.delete(found.base);
         segments.push(found);
         if (found.count > 0) maxTime = found.maxTime;
         continue;
@@ -117,7 +115,6 @@ export async function loadSegments(
       ) {
         throw new LogError('Internal', `${path}/${names[i]} changed while it was read`);
       }
-      records.delete(segment.base);
       segments.push(segment);
       if (segment.size === 0) {
         // A header that never made it to disk: only a just-created head can have one.
@@ -130,8 +127,10 @@ export async function loadSegments(
         // The head's torn tail (a crash mid-publish): keep the intact prefix.
         if (!options.readonly) await segment.cutTornTail();
       }
-      if (!options.readonly && (!fromRecord || record?.size !== segment.size || Boolean(record.sealed) !== !isHead)) {
-        stale.push(segment.indexRecord(path, !isHead));
+      // A sealed segment without a summary (a crash before its roll's record was saved) gets one.
+      const summaryOff = isHead && summaries.has(segment.base); // the roll's, of a head whose successor never came
+      if (!options.readonly && (!fromRecord || record?.size !== segment.size || !isHead || summaryOff)) {
+        stale.push(segment.saved(path, !isHead));
       }
       if (segment.count > 0) maxTime = segment.maxTime;
     }
@@ -139,11 +138,42 @@ export async function loadSegments(
     await Promise.all(opened.map((o) => closeOpened((o as PromiseFulfilledResult<OpenedSegment | Segment>).value)));
     throw err;
   }
-  if (!options.readonly) {
-    // Derived data: a record left behind names an incarnation no file will have again.
-    for (const base of records.keys()) await store.remove(path, base).catch(() => undefined);
-  }
+  if (!options.readonly) await removeLeftovers(store, path, names, summaries);
   return { segments, stale };
+}
+
+/** The records of the segments `opened` opened now (not those from summaries or kept), by base. */
+async function recordsOf(
+  store: IndexStore,
+  path: string,
+  opened: PromiseSettledResult<OpenedSegment | Segment>[],
+): Promise<Map<number, SegmentRecord>> {
+  const bases = opened.flatMap((o) =>
+    o.status === 'fulfilled' && !(o.value instanceof Segment) ? [o.value.segment.base] : [],
+  );
+  const found = await Promise.all(bases.map((base) => store.record(path, base)));
+  return new Map(found.flatMap((r) => (r ? [[r.base, r] as const] : [])));
+}
+
+/** Derived data left behind by segments that are gone: it names an incarnation no file will have again. */
+async function removeLeftovers(
+  store: IndexStore,
+  path: string,
+  names: string[],
+  summaries: ReadonlyMap<number, unknown>,
+): Promise<void> {
+  const stored = new Set(names.map((n) => parseSegmentName(n)!));
+  const leftovers = new Set([...(await store.bases(path)), ...summaries.keys()].filter((b) => !stored.has(b)));
+  for (const base of leftovers) await store.remove(path, base).catch(() => undefined);
+}
+
+/** How the segment at `base`, opened from its summary, loads its index (see `LazyIndex`); a readonly log leaves IndexedDB to its writer. */
+function lazyIndex(store: IndexStore, path: string, base: number, readonly: boolean): LazyIndex {
+  return {
+    record: () => store.record(path, base),
+    changed: () => void (readonly ? undefined : store.remove(path, base).catch(() => undefined)),
+    rebuilt: (segment) => void (readonly ? undefined : store.putSoon(segment.saved(path, true))),
+  };
 }
 
 /** Closes a segment this load opened; one the caller passed in `keep` stays open, the caller's. */

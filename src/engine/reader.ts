@@ -26,7 +26,7 @@ export class LogReader {
    * ahead, several times slower (BENCHMARKS.md, "Figures behind the code").
    */
   async consume(offset: number, maxCount: number): Promise<RawBatch> {
-    const at = this.consumeStart(offset);
+    const at = await this.consumeStart(offset);
     if (!at) return { nextOffset: this.list.next, records: EMPTY };
     const seg = this.list.at(at.s);
     const end = Math.min(seg.count, at.i + maxCount);
@@ -35,12 +35,13 @@ export class LogReader {
   }
 
   async consumeByKey(key: Uint8Array, offset: number, maxCount: number): Promise<RawBatch> {
-    const at = this.consumeStart(offset);
+    const at = await this.consumeStart(offset);
     if (!at) return { nextOffset: this.list.next, records: EMPTY };
     const hash = keyHash(key);
     const found: Uint8Array[] = [];
     for (let s = at.s; s < this.list.all.length; s++) {
       const seg = this.list.at(s);
+      if (!(await seg.mayHoldKey(hash))) continue;
       for (let i = s === at.s ? at.i : 0; i < seg.count; i++) {
         if (seg.hashAt(i) !== hash) continue;
         const { bytes, record } = await seg.readRecordAt(i);
@@ -53,7 +54,7 @@ export class LogReader {
   }
 
   /** Where a consume starts: the first message at or after `offset`, or null for "nothing to return". */
-  private consumeStart(offset: number): { s: number; i: number } | null {
+  private async consumeStart(offset: number): Promise<{ s: number; i: number } | null> {
     if (offset === OffsetNewest) return null;
     if (offset === OffsetOldest) {
       const oldest = this.list.oldest();
@@ -71,7 +72,7 @@ export class LogReader {
       throw new LogError('InvalidOffset', `offset ${wanted} is at or past the next offset ${this.list.next}`);
     }
     // Below the next offset, a missing message was deleted, even when none is left.
-    const at = this.list.entryOf(wanted);
+    const at = await this.list.entryOf(wanted);
     if (!at) throw new LogError('NotFound', `offset ${wanted} was deleted`);
     return this.list.at(at.s).readEntries(at.i, at.i + 1);
   }
@@ -88,7 +89,7 @@ export class LogReader {
     const hash = keyHash(key);
     for (let s = this.list.all.length - 1; s >= 0; s--) {
       const seg = this.list.at(s);
-      for (const i of seg.withHash(hash)) {
+      for (const i of await seg.entriesWithHash(hash)) {
         const { bytes, record } = await seg.readRecordAt(i);
         if (keyEquals(bytes, record, key)) return bytes;
       }
@@ -100,6 +101,7 @@ export class LogReader {
     if (this.list.oldest() === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
     const seg = this.list.all[this.firstReachingTime(startUs)];
     if (!seg || seg.count === 0) throw new LogError('NotFound', `no message at or after time ${startUs / 1000}`);
+    await seg.loadIndex();
     const i = seg.timeLowerBound(startUs);
     return seg.readEntries(i, i + 1);
   }

@@ -79,6 +79,9 @@ export class Retention {
   private async trim(): Promise<void> {
     const { maxCount, maxBytes, maxAgeMs } = this.policy;
     let trimmed = false;
+    const over = (total: number, limit: number | undefined) =>
+      limit === undefined ? 0 : Math.max(0, total - target(limit));
+    await this.loadOldest(over(this.messages(), maxCount), over(this.size(), maxBytes));
     if (maxCount !== undefined && removesAny(this.stored(), byCount(this.messages(), maxCount))) {
       trimmed = (await this.remove(removed(this.stored(), byCount(this.messages(), target(maxCount))))) || trimmed;
     }
@@ -99,6 +102,22 @@ export class Retention {
     this.ageDue = oldest === null ? -Infinity : Math.min(oldest + maxAgeMs, recheck);
   }
 
+  /**
+   * Loads the indexes of the oldest segments, up to the first one past
+   * `count` messages and `bytes` bytes: as far as a trim of that much walks
+   * (`stored`), and no further: the rest may stay unloaded.
+   */
+  private async loadOldest(count: number, bytes: number): Promise<void> {
+    const { entrySize } = this.log;
+    let [messages, size] = [0, 0];
+    for (const seg of this.log.segments()) {
+      if (messages > count && size > bytes) return;
+      await seg.loadIndex();
+      messages += seg.count;
+      size += seg.size + seg.count * entrySize;
+    }
+  }
+
   /** Every stored message, oldest first, without its time (which takes a read). */
   private *stored(): Generator<Sized> {
     const { entrySize } = this.log;
@@ -111,6 +130,7 @@ export class Retention {
   private async *timed(): AsyncGenerator<RetainedMessage> {
     const { entrySize } = this.log;
     for (const seg of this.log.segments()) {
+      await seg.loadIndex();
       for (let i = 0; i < seg.count; i++) {
         const { record } = await seg.readRecordAt(i);
         yield { offset: seg.offsetAt(i), size: seg.recordSize(i) + entrySize, time: record.timeUs / 1000 };

@@ -6,7 +6,7 @@
  */
 import { readRecord, setBatchLeft } from '../codec/record.ts';
 import { LogError } from '../errors.ts';
-import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
+import type { IndexStore, SavedIndex } from '../indexes/store.ts';
 import { Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import { REWRITE_SUFFIX } from './load.ts';
@@ -27,7 +27,7 @@ export interface RewriteResult {
   deletedOffsets: number[];
   deletedSize: number;
   /** Index records to persist for the rewritten segment. */
-  records: SegmentRecord[];
+  records: SavedIndex[];
 }
 
 /** Copies the records of `bytes` not in `wanted`, each made a batch of its own. */
@@ -91,7 +91,7 @@ export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult
   }
   const segment = await reload(ctx, prevMaxTime);
   segments[s] = segment;
-  return { deletedOffsets, deletedSize, records: [segment.indexRecord(ctx.path, s < segments.length - 1)] };
+  return { deletedOffsets, deletedSize, records: [segment.saved(ctx.path, s < segments.length - 1)] };
 }
 
 /** Opens segment `s` again after its rewrite (or a failed one), kept open if it is the head. */

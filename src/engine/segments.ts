@@ -83,18 +83,20 @@ export class SegmentList {
     return lo;
   }
 
-  /** Position of the first message at or after `offset`, or null. */
-  locate(offset: number): Position | null {
+  /** Position of the first message at or after `offset`, or null. Loads the indexes it looks at. */
+  async locate(offset: number): Promise<Position | null> {
     for (let s = this.segmentFor(offset); s < this.all.length; s++) {
+      await this.all[s]!.loadIndex();
       const i = this.all[s]!.lowerBound(offset);
       if (i < this.all[s]!.count) return { s, i };
     }
     return null;
   }
 
-  /** Position of the message at exactly `offset`, or null if none is stored. */
-  entryOf(offset: number): Position | null {
+  /** Position of the message at exactly `offset`, or null if none is stored. Loads the index it looks at. */
+  async entryOf(offset: number): Promise<Position | null> {
     const s = this.segmentFor(offset);
+    await this.all[s]?.loadIndex();
     const i = this.all[s]?.find(offset) ?? -1;
     return i >= 0 ? { s, i } : null;
   }

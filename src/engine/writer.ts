@@ -11,7 +11,7 @@ import { keyHash } from '../codec/hash.ts';
 import { sealBatch } from '../codec/record.ts';
 import { LogError } from '../errors.ts';
 import { indexEntrySize } from '../indexes/entry-size.ts';
-import type { IndexStore, SegmentRecord } from '../indexes/store.ts';
+import type { IndexStore, SavedIndex } from '../indexes/store.ts';
 import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
@@ -161,19 +161,19 @@ export class LogWriter {
   /** What a roll and a close need: the head flushed and its index saved (`sealed`: for good, it rolls). */
   async saveHead(sealed = false): Promise<void> {
     await this.flush();
-    this.persist(this.head.indexRecord(this.place.path, sealed));
+    this.persist(this.head.saved(this.place.path, sealed));
   }
 
   /** Makes everything published so far durable; resolves to the next offset. */
   async sync(): Promise<number> {
     await this.flushStored();
-    this.persist(this.head.indexRecord(this.place.path, false));
+    this.persist(this.head.saved(this.place.path, false));
     return this.list.next;
   }
 
   /** Saves a segment's index in the background: it is derived data, so a lost put only costs a rescan. */
-  private persist(record: SegmentRecord): void {
-    this.place.store.putSoon(record);
+  private persist(saved: SavedIndex): void {
+    this.place.store.putSoon(saved);
   }
 
   /**
@@ -184,7 +184,7 @@ export class LogWriter {
   async delete(offsets: number[]): Promise<RawDeleteResult> {
     const next = this.list.next;
     const wanted = new Set(offsets.filter((o) => Number.isSafeInteger(o) && o >= 0 && o < next));
-    const first = this.firstStored([...wanted].sort((a, b) => a - b));
+    const first = await this.firstStored([...wanted].sort((a, b) => a - b));
     if (!first) return { deletedOffsets: [], deletedSize: 0 };
     // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
     if (first.s === this.list.all.length - 1 && wanted.has(this.head.lastOffset)) await this.roll();
@@ -203,9 +203,9 @@ export class LogWriter {
   }
 
   /** Where the first of `sorted` offsets that is still stored lives, or null. */
-  private firstStored(sorted: number[]): Position | null {
+  private async firstStored(sorted: number[]): Promise<Position | null> {
     for (const offset of sorted) {
-      const at = this.list.entryOf(offset);
+      const at = await this.list.entryOf(offset);
       if (at) return at;
     }
     return null;

@@ -16,6 +16,7 @@
  */
 
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
+import type { SegmentSummary } from './store.ts';
 
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
@@ -77,7 +78,7 @@ function bloomStep(hash: number): number {
 }
 
 /** A Bloom filter of `hash[0, n)`: a power of two of bits, at least 8 per entry. */
-function bloomOf(hash: Uint32Array, n: number): Uint32Array {
+export function bloomOf(hash: Uint32Array, n: number): Uint32Array {
   const bits = 2 ** Math.max(5, Math.ceil(Math.log2(Math.max(1, n) * 8)));
   const bloom = new Uint32Array(bits / 32);
   const mask = bits - 1;
@@ -91,7 +92,7 @@ function bloomOf(hash: Uint32Array, n: number): Uint32Array {
 }
 
 /** False if `hash` is surely not in the filter; true if it may be. */
-function mayHold(bloom: Uint32Array, hash: number): boolean {
+export function mayHold(bloom: Uint32Array, hash: number): boolean {
   const mask = bloom.length * 32 - 1;
   const step = bloomStep(hash);
   for (let k = 0, bit = hash & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) {
@@ -261,6 +262,23 @@ export class SegmentIndex {
     }
     this.byHash = order;
     this.bloom = bloomOf(hash, n);
+  }
+
+  /** The summary of a sealed segment with this index (see `SegmentSummary`). */
+  summary(dir: string, base: number, incarnation: number, size: number): SegmentSummary {
+    const n = this.count;
+    return {
+      dir,
+      base,
+      incarnation,
+      size,
+      count: n,
+      firstOffset: n > 0 ? this.firstOffset : base,
+      lastOffset: n > 0 ? this.lastOffset : base - 1,
+      maxTime: this.maxTime,
+      firstTime: n > 0 ? this.timeAt(0) : -Infinity,
+      bloom: bloomOf(this.hash, n).buffer as ArrayBuffer,
+    };
   }
 
   offsetAt(i: number): number {

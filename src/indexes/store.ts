@@ -15,10 +15,14 @@ import { LogError } from '../errors.ts';
 import { DB_NAME } from '../namespace.ts';
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
 
-/** 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts). */
-const DB_VERSION = 2;
+/**
+ * 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts);
+ * 3 the `summaries` store (a sealed segment's summary, read on open instead of its whole index).
+ */
+const DB_VERSION = 3;
 const STORE = 'segments';
 const CURSORS = 'cursors';
+const SUMMARIES = 'summaries';
 
 /** A named consumer position of the log at `dir` (see src/client/cursor.ts). */
 interface CursorRecord {
@@ -34,12 +38,34 @@ export interface SegmentRecord extends PackedIndex {
   incarnation: number;
   /** Bytes of the segment file (header included) the index covers. */
   size: number;
-  /**
-   * Written when the segment was sealed (no longer the head), so it covers
-   * the whole file for good: an open may trust it without opening the file
-   * (engine/load.ts). Absent in records of older versions and of heads.
-   */
-  sealed?: boolean;
+}
+
+/**
+ * What an open needs of a sealed segment, without its index: a few numbers
+ * and a Bloom filter of its key hashes, a byte or two a message where the
+ * index takes twelve. Kept beside the segment's record (in a store of its
+ * own, so that an open reads these alone) and written and removed with it.
+ */
+export interface SegmentSummary {
+  dir: string;
+  base: number;
+  /** As the record's: the summary describes the same file. */
+  incarnation: number;
+  size: number;
+  count: number;
+  firstOffset: number;
+  lastOffset: number;
+  maxTime: number;
+  /** The first message's indexed time: a rescan of the file starts its running maximum there. */
+  firstTime: number;
+  /** The Bloom filter of the key hashes (indexes/segment-index.ts `bloomOf`). */
+  bloom: ArrayBuffer;
+}
+
+/** A segment's record as saved, with its summary if it is sealed (none: any summary of it is dropped). */
+export interface SavedIndex {
+  record: SegmentRecord;
+  summary?: SegmentSummary | undefined;
 }
 
 /** Why IndexedDB cannot be used: the store then keeps nothing. */
@@ -86,6 +112,7 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
     const names = req.result.objectStoreNames;
     if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
     if (!names.contains(CURSORS)) req.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
+    if (!names.contains(SUMMARIES)) req.result.createObjectStore(SUMMARIES, { keyPath: ['dir', 'base'] });
   };
   const opened = wrap(req) as Promise<IDBPDatabase>;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -124,8 +151,8 @@ export class IndexStore {
   private db: IDBPDatabase | null = null;
   private unusable: Unusable | null = null;
   private closed = false;
-  /** Records `putSoon` has not written yet, the latest of each segment. */
-  private readonly queued = new Map<string, SegmentRecord>();
+  /** Records (with summaries) `putSoon` has not written yet, the latest of each segment. */
+  private readonly queued = new Map<string, SavedIndex>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Writes of queued records under way: `settle` waits for them. */
   private readonly writing = new Set<Promise<void>>();
@@ -205,7 +232,7 @@ export class IndexStore {
 
   /**
    * Every record of one log in the current layout, by segment base; none if
-   * IndexedDB fails (the segments are rescanned).
+   * IndexedDB fails.
    */
   async load(dir: string): Promise<Map<number, SegmentRecord>> {
     const db = await this.with(STORE);
@@ -219,18 +246,59 @@ export class IndexStore {
     }
   }
 
-  async put(record: SegmentRecord): Promise<void> {
-    await (await this.with(STORE))?.put(STORE, record);
+  /** The bases of every record of one log (of any layout); none if IndexedDB fails. */
+  async bases(dir: string): Promise<number[]> {
+    const db = await this.with(STORE);
+    if (!db) return [];
+    try {
+      const keys = (await db.getAllKeys(STORE, this.range(dir))) as [string, number][];
+      return keys.map(([, base]) => base);
+    } catch {
+      return [];
+    }
+  }
+
+  /** The record of one segment if it is in the current layout; none if IndexedDB fails. */
+  async record(dir: string, base: number): Promise<SegmentRecord | undefined> {
+    const db = await this.with(STORE);
+    if (!db) return undefined;
+    try {
+      const record = (await db.get(STORE, [dir, base])) as Partial<SegmentRecord> | undefined;
+      return record?.layout === PACKED_INDEX_LAYOUT ? (record as SegmentRecord) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
-   * Saves `record` soon, in one transaction with the others queued meanwhile
-   * (a transaction costs about as much as its puts; a busy log seals several
-   * segments a second). Never rejects: records are derived data, and a lost
-   * one costs its segment a rescan on open.
+   * The summaries of one log's sealed segments, by base; none if IndexedDB
+   * fails or keeps none (then every segment is opened as it was before
+   * summaries: its record read and checked against its file).
    */
-  putSoon(record: SegmentRecord): void {
-    this.queued.set(queueKey(record.dir, record.base), record);
+  async summaries(dir: string): Promise<Map<number, SegmentSummary>> {
+    const db = await this.with(STORE);
+    if (!db?.objectStoreNames.contains(SUMMARIES)) return new Map();
+    try {
+      const all = (await db.getAll(SUMMARIES, this.range(dir))) as SegmentSummary[];
+      return new Map(all.map((s) => [s.base, s]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** Saves a record now, with its summary (a sealed segment's) or without (any summary of it is dropped). */
+  async put(saved: SavedIndex): Promise<void> {
+    await this.write([saved], 'relaxed');
+  }
+
+  /**
+   * Saves a record (and its summary, as `put`) soon, in one transaction with the
+   * others queued meanwhile (a transaction costs about as much as its puts;
+   * a busy log seals several segments a second). Never rejects: records are
+   * derived data, and a lost one costs its segment a rescan on open.
+   */
+  putSoon(saved: SavedIndex): void {
+    this.queued.set(queueKey(saved.record.dir, saved.record.base), saved);
     this.timer ??= setTimeout(() => void this.writeQueued(), PUT_DELAY_MS);
   }
 
@@ -243,27 +311,35 @@ export class IndexStore {
   private writeQueued(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const records = [...this.queued.values()];
+    const queued = [...this.queued.values()];
     this.queued.clear();
-    if (records.length === 0) return Promise.resolve();
-    const write = (async () => {
-      const db = await this.with(STORE);
-      if (!db) return;
-      const tx = db.transaction(STORE, 'readwrite');
-      await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
-    })().catch(() => undefined);
+    if (queued.length === 0) return Promise.resolve();
+    const write = this.write(queued, 'relaxed').catch(() => undefined);
     this.writing.add(write);
     void write.finally(() => this.writing.delete(write));
     return write;
   }
 
-  /** Removal must be durable before the segment it describes changes, hence strict. */
-  async remove(dir: string, base: number): Promise<void> {
-    this.queued.delete(queueKey(dir, base));
+  /** Puts records with their summaries (or drops their summaries), or removes both, in one transaction. */
+  private async write(changes: SavedIndex[], durability: 'relaxed' | 'strict', remove = false): Promise<void> {
     const db = await this.with(STORE);
     if (!db) return;
-    const tx = db.transaction(STORE, 'readwrite', { durability: 'strict' });
-    await Promise.all([tx.store.delete([dir, base]), tx.done]);
+    const stores = db.objectStoreNames.contains(SUMMARIES) ? [STORE, SUMMARIES] : [STORE];
+    const tx = db.transaction(stores, 'readwrite', { durability });
+    const summaries = stores.length > 1 ? tx.objectStore(SUMMARIES) : null;
+    const done: Promise<unknown>[] = [tx.done];
+    for (const { record, summary } of changes) {
+      const key = [record.dir, record.base];
+      done.push(remove ? tx.objectStore(STORE).delete(key) : tx.objectStore(STORE).put(record));
+      if (summaries) done.push(summary && !remove ? summaries.put(summary) : summaries.delete(key));
+    }
+    await Promise.all(done);
+  }
+
+  /** Removal (of the record and the summary) must be durable before the segment they describe changes, hence strict. */
+  async remove(dir: string, base: number): Promise<void> {
+    this.queued.delete(queueKey(dir, base));
+    await this.write([{ record: { dir, base } as SegmentRecord }], 'strict', true);
   }
 
   /** The committed offset of cursor `name` of log `dir`, or null if it was never committed. */

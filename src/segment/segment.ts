@@ -8,8 +8,8 @@ import { keyHash } from '../codec/hash.ts';
 import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { scanBatches } from '../codec/batches.ts';
 import { encodeIndexRows } from '../indexes/rows.ts';
-import { SegmentIndex } from '../indexes/segment-index.ts';
-import type { SegmentRecord } from '../indexes/store.ts';
+import { mayHold, SegmentIndex } from '../indexes/segment-index.ts';
+import type { SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { FilePool, PooledFile } from './file-pool.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
@@ -47,6 +47,16 @@ export interface IndexBuild {
   scan: ScanResult;
   /** Whether the index began from the IndexedDB record. */
   fromRecord: boolean;
+}
+
+/** How a segment opened from its summary (`Segment.fromSummary`) gets its index, and tells what it found. */
+export interface LazyIndex {
+  /** Its IndexedDB record, if there is one. */
+  record(): Promise<SegmentRecord | undefined>;
+  /** The file is not the one the summary describes: an open should not trust the summary again. */
+  changed(): void;
+  /** The index was rebuilt from the file (its record was missing or of another file): save it. */
+  rebuilt(segment: Segment): void;
 }
 
 /** The index entry of a record about to be appended: `at` is its place in the appended bytes. */
@@ -94,24 +104,38 @@ export class Segment {
   /** A whole-segment check found damage: later reads check only their own records. */
   private damagedAhead = false;
   /**
-   * Opened from its IndexedDB record alone and not opened since: its file
-   * must then be exactly the size the record says (see `checkOpened`).
+   * Opened from its IndexedDB summary alone and not opened since: its file
+   * must then be exactly the size the summary says (see `checkOpened`).
    */
   private trustedRecord = false;
-  /** Told when the file turns out not to be the one the index describes (the writer drops the record then). */
-  private onChanged: (() => void) | null = null;
+  /** A segment opened from its summary: what it holds until its index is loaded, and how to load it. */
+  private lazy: { summary: SegmentSummary; keys: Uint32Array; hooks: LazyIndex } | null = null;
+  private loading: Promise<void> | null = null;
+  private indexData: SegmentIndex | null;
 
   private constructor(
     readonly name: string,
     readonly base: number,
     private readonly file: PooledFile,
-    private index: SegmentIndex,
+    index: SegmentIndex | null,
     private headerIncarnation: number,
     /** Bytes of whole batches; the file may be longer only after a failed write, until recovery. */
     private committedSize: number,
     /** Whether this handle is the file's only writer (not readonly): see `verifiedEnd`. */
     private readonly trusted: boolean,
-  ) {}
+  ) {
+    this.indexData = index;
+  }
+
+  /** The index, which every method below that reads it needs loaded (`loadIndex`). */
+  private get index(): SegmentIndex {
+    if (!this.indexData) throw new LogError('Internal', `${this.name}: its index is not loaded yet`);
+    return this.indexData;
+  }
+
+  private set index(index: SegmentIndex) {
+    this.indexData = index;
+  }
 
   /** The random number in the file's header when it was opened or started (IndexedDB records name it). */
   get incarnation(): number {
@@ -125,22 +149,79 @@ export class Segment {
 
   /** Messages indexed. */
   get count(): number {
-    return this.index.count;
+    return this.indexData?.count ?? this.lazy!.summary.count;
   }
 
   /** Offset of the first message (the segment holds at least one). */
   get firstOffset(): number {
-    return this.index.firstOffset;
+    return this.indexData?.firstOffset ?? this.lazy!.summary.firstOffset;
   }
 
   /** Offset of the last message (the segment holds at least one). */
   get lastOffset(): number {
-    return this.index.lastOffset;
+    return this.indexData?.lastOffset ?? this.lazy!.summary.lastOffset;
   }
 
   /** Largest indexed time, or -Infinity when empty. */
   get maxTime(): number {
-    return this.index.maxTime;
+    return this.indexData?.maxTime ?? this.lazy!.summary.maxTime;
+  }
+
+  /**
+   * Loads the index of a segment opened from its summary (`fromSummary`):
+   * from its IndexedDB record if that describes the same file, else by
+   * scanning the file, which must then hold what the summary says. Every
+   * method that reads the index needs it loaded; count, offsets and times
+   * above do not.
+   */
+  async loadIndex(): Promise<void> {
+    if (this.indexData) return;
+    this.loading ??= this.fetchIndex().finally(() => {
+      this.loading = null;
+    });
+    await this.loading;
+  }
+
+  private async fetchIndex(): Promise<void> {
+    const { summary, hooks } = this.lazy!;
+    const record = await hooks.record();
+    if (record?.incarnation === summary.incarnation && record.size === summary.size && record.count === summary.count) {
+      this.indexData = SegmentIndex.unpack(this.base, record);
+      return;
+    }
+    // No record of this file (lost, or another version of opfs-log rewrote it): the file is the truth.
+    const fileSize = await this.file.size(); // opens it, checked against the summary
+    this.indexData = new SegmentIndex(this.base);
+    this.committedSize = SEGMENT_HEADER_SIZE;
+    const scan = await this.scan(SEGMENT_HEADER_SIZE, fileSize, summary.firstTime);
+    this.committedSize = scan.committedEnd;
+    if (!scan.damaged && this.count === summary.count && this.size === summary.size) {
+      hooks.rebuilt(this);
+      return;
+    }
+    this.indexData = null;
+    this.committedSize = summary.size;
+    hooks.changed();
+    throw new LogError(
+      'Corrupted',
+      `${this.name}: damaged, or not the file its summary describes (it changed while closed)`,
+    );
+  }
+
+  /**
+   * False if no message here has key hash `hash`, as the summary's Bloom
+   * filter tells without loading the index; else loads the index (if not
+   * loaded) and says true.
+   */
+  async mayHoldKey(hash: number): Promise<boolean> {
+    if (!this.indexData && !mayHold(this.lazy!.keys, hash)) return false;
+    await this.loadIndex();
+    return true;
+  }
+
+  /** Entries whose key hash is `hash`, newest first. */
+  async entriesWithHash(hash: number): Promise<number[]> {
+    return (await this.mayHoldKey(hash)) ? this.index.withHash(hash) : [];
   }
 
   offsetAt(i: number): number {
@@ -164,11 +245,6 @@ export class Segment {
   /** Entry of the first message whose indexed time is ≥ `timeUs` (count if none). */
   timeLowerBound(timeUs: number): number {
     return this.index.timeLowerBound(timeUs);
-  }
-
-  /** Entries whose key hash is `hash`, newest first. */
-  withHash(hash: number): number[] {
-    return this.index.withHash(hash);
   }
 
   /** Bytes of the record at entry `i`. */
@@ -202,22 +278,21 @@ export class Segment {
   }
 
   /**
-   * A sealed segment as its IndexedDB record describes it, its file not
-   * opened: the record is trusted until the first read opens the file,
-   * which must then be the record's size with the record's incarnation in
-   * its header, or every read of it rejects `Corrupted` (and `onChanged` is
-   * told, so that the next open scans the file instead). Only a record
-   * written when its segment was sealed (`SegmentRecord.sealed`) may be
-   * trusted so: one written earlier may lag its file.
+   * A sealed segment as its IndexedDB summary describes it, neither its file
+   * opened nor its index loaded: the summary is trusted until the first read
+   * opens the file, which must then be the summary's size with its
+   * incarnation in the header, or every read of it rejects `Corrupted` (and
+   * `hooks.changed` is told, so that the next open reads the file instead).
+   * Only a sealed segment has a summary (`summary`): a head's record may lag
+   * its file.
    */
-  static fromRecord(pool: FilePool, name: string, record: SegmentRecord, onChanged: () => void): Segment {
+  static fromSummary(pool: FilePool, name: string, summary: SegmentSummary, hooks: LazyIndex): Segment {
     const base = parseSegmentName(name);
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = pool.file(name, (f) => segment.checkOpened(f));
-    const index = SegmentIndex.unpack(base, record);
-    const segment: Segment = new Segment(name, base, file, index, record.incarnation, record.size, !pool.readonly);
+    const segment: Segment = new Segment(name, base, file, null, summary.incarnation, summary.size, !pool.readonly);
     segment.trustedRecord = true;
-    segment.onChanged = onChanged;
+    segment.lazy = { summary, keys: new Uint32Array(summary.bloom), hooks };
     return segment;
   }
 
@@ -235,7 +310,7 @@ export class Segment {
       this.trustedRecord = false;
       return;
     }
-    this.onChanged?.();
+    this.lazy?.hooks.changed();
     throw new LogError(
       'Corrupted',
       `${this.name} is not the file its index describes (${size} bytes, incarnation ${incarnation}; ` +
@@ -399,6 +474,7 @@ export class Segment {
 
   /** The checked bytes of entries [from, to) of the index. */
   async readEntries(from: number, to: number): Promise<Uint8Array> {
+    await this.loadIndex();
     const start = this.index.positionAt(from);
     const end = this.endOf(to - 1);
     if (end > this.verifiedEnd) await this.verifyAhead();
@@ -484,12 +560,13 @@ export class Segment {
   }
 
   /**
-   * The IndexedDB record that describes this segment as it is now. `sealed`:
-   * it will not grow (it is not the head), so a later open may trust the
-   * record without opening the file (`fromRecord`).
+   * What IndexedDB keeps of this segment as it is now: its record, and if it
+   * is `sealed` (it will not grow: not the head) the summary a later open
+   * reads instead of the record (`fromSummary`).
    */
-  indexRecord(dir: string, sealed: boolean): SegmentRecord {
-    return { dir, base: this.base, incarnation: this.incarnation, size: this.size, sealed, ...this.index.pack() };
+  saved(dir: string, sealed: boolean): SavedIndex {
+    const record = { dir, base: this.base, incarnation: this.incarnation, size: this.size, ...this.index.pack() };
+    return { record, summary: sealed ? this.index.summary(dir, this.base, this.incarnation, this.size) : undefined };
   }
 
   /** Rewrites the header of a segment whose header was torn (an empty head). */

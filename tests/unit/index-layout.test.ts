@@ -20,9 +20,9 @@ describe('the layout of IndexedDB index records', () => {
     expect(saved.size).toBeGreaterThan(3);
     assert(foreign !== undefined && bare !== undefined);
     expect([...saved.values()].every((r) => r.layout === PACKED_INDEX_LAYOUT)).toBe(true);
-    await store.put({ ...saved.get(foreign)!, layout: PACKED_INDEX_LAYOUT + 1 });
+    await store.put({ record: { ...saved.get(foreign)!, layout: PACKED_INDEX_LAYOUT + 1 } });
     const { layout: _, ...withoutLayout } = saved.get(bare)!;
-    await store.put(withoutLayout as SegmentRecord);
+    await store.put({ record: withoutLayout as SegmentRecord });
     expect([...(await store.load('log')).keys()]).not.toContain(foreign);
     store.close();
 

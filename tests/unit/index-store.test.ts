@@ -81,9 +81,10 @@ describe('an IndexedDB database changed by another script', () => {
     const env = freshEnv();
     await writtenLog(env);
     (
-      await otherScript(env.idb, 3, (db) => {
+      await otherScript(env.idb, 4, (db) => {
         db.deleteObjectStore('segments');
         db.deleteObjectStore('cursors');
+        db.deleteObjectStore('summaries');
       })
     ).close();
     const log = await openLog(env, 'log', { rollover: 200 });
@@ -100,7 +101,7 @@ describe('an IndexedDB database changed by another script', () => {
 
   it('an upgrade blocked by a connection that never closes: the log opens without persisted indexes', async () => {
     const env = freshEnv();
-    // An old connection at version 1 that ignores versionchange blocks our upgrade to 2.
+    // An old connection at version 1 that ignores versionchange blocks our upgrade to 3.
     const old = await otherScript(env.idb, 1);
     await writtenLog(env);
     const log = await openLog(env, 'log', { rollover: 200 });
@@ -110,9 +111,9 @@ describe('an IndexedDB database changed by another script', () => {
     old.close();
     // Unblocked: our waiting upgrade goes through (an open queued after it proves it has), then
     // the database works again, and the log is still whole.
-    const after = await otherScript(env.idb, 2);
+    const after = await otherScript(env.idb, 3);
     after.close();
-    expect([...after.objectStoreNames].sort()).toEqual(['cursors', 'segments']);
+    expect([...after.objectStoreNames].sort()).toEqual(['cursors', 'segments', 'summaries']);
     const reopened = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(reopened, 30);
     await reopened.cursor('c').commit(2);

@@ -155,7 +155,8 @@ describe('a read that fails because the writer rewrote a sealed segment after th
     const d = (await env.root.subdir(['log'], false)) as import('../../src/storage/memory.ts').MemoryDirectory;
     const first = (await d.names()).filter((n) => n.endsWith('.log')).sort()[0]!;
     const store = await IndexStore.open(env.idb);
-    const record = (await store.load('log')).get(0)!; // the sealed segment's, which the reader trusts
+    const record = (await store.load('log')).get(0)!; // the sealed segment's
+    const summary = (await store.summaries('log')).get(0)!; // which the reader trusts
     const writer = await openLog(env, 'log', { rollover: 4096 });
     const before = { segment: d.raw(first)!.slice(), changes: d.raw(CHANGES_FILE)!.slice() };
     await writer.delete([1, 2, 3]); // a sealed segment rewritten: the counter moves on
@@ -166,7 +167,7 @@ describe('a read that fails because the writer rewrote a sealed segment after th
     // The reader catches up on the files (and index records) as they were before the delete...
     d.setRaw(first, before.segment);
     d.setRaw(CHANGES_FILE, before.changes);
-    await store.put(record);
+    await store.put({ record, summary });
     const reader = await openReader();
     expect(await reader.nextOffset()).toBe(60);
     // ...then the writer removes the segment's record, as a rewrite does first...

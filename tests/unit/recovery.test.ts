@@ -173,8 +173,8 @@ describe('the IndexedDB index against the segments', () => {
     await log.close();
     const store = await records(env);
     const saved = (await store.load('log')).get(0)!;
-    await store.put({ ...saved, size: saved.size + 1000 }); // claims more than the file has
-    await store.put({ ...saved, base: 99 }); // a segment that does not exist
+    await store.put({ record: { ...saved, size: saved.size + 1000 } }); // claims more than the file has
+    await store.put({ record: { ...saved, base: 99 } }); // a segment that does not exist
     store.close();
     let reopened = await openLog(env);
     expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -183,10 +183,12 @@ describe('the IndexedDB index against the segments', () => {
     const again = await records(env);
     expect([...(await again.load('log')).keys()]).toEqual([0]); // the stray record is gone
     await again.put({
-      ...saved,
-      incarnation: saved.incarnation ^ 1,
-      count: 2,
-      size: SEGMENT_HEADER_SIZE + recSize(0) + recSize(1),
+      record: {
+        ...saved,
+        incarnation: saved.incarnation ^ 1,
+        count: 2,
+        size: SEGMENT_HEADER_SIZE + recSize(0) + recSize(1),
+      },
     });
     again.close();
     reopened = await openLog(env);

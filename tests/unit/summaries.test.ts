@@ -1,0 +1,100 @@
+/**
+ * A log opens its sealed segments from their IndexedDB summaries alone:
+ * no file opened and no index loaded until a read needs it. These cases
+ * cover what a summary cannot know: its record lost, a file changed while
+ * closed, and a key lookup that the summaries' Bloom filters answer.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { IndexStore } from '../../src/indexes/store.ts';
+import { allOffsets, closedLog, enc, headFile, openLog, rejection } from './helpers.ts';
+
+const FIRST = '00000000000000000000.log';
+
+/** Counts the bytes read of each file while `run` runs. */
+async function readsDuring(env: Awaited<ReturnType<typeof closedLog>>, run: () => Promise<void>) {
+  const read = new Map<string, number>();
+  env.root.faults.onRead = (path, _position, length) => {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    read.set(name, (read.get(name) ?? 0) + length);
+  };
+  try {
+    await run();
+  } finally {
+    env.root.faults.onRead = undefined;
+  }
+  return read;
+}
+
+describe('sealed segments opened from their summaries', () => {
+  it('keeps every sealed segment summarised, and reads none of them to open', async () => {
+    const env = await closedLog(10, 1000);
+    const store = await IndexStore.open(env.idb);
+    const [records, summaries] = [await store.load('log'), await store.summaries('log')];
+    store.close();
+    const { name: head } = await headFile(env);
+    // Every record but the head's has its summary, of the same file.
+    expect([...summaries.keys()]).toEqual([...records.keys()].slice(0, -1));
+    for (const [base, s] of summaries) {
+      expect(s).toMatchObject({ incarnation: records.get(base)!.incarnation, count: records.get(base)!.count });
+    }
+    let log: Awaited<ReturnType<typeof openLog>> | undefined;
+    const read = await readsDuring(env, async () => {
+      log = await openLog(env, 'log', { rollover: 1000, keyIndex: true });
+    });
+    expect([...read.keys()].filter((n) => n.endsWith('.log'))).toEqual([head]);
+    expect(await log!.stat()).toMatchObject({ messages: 100 });
+    expect(await allOffsets(log!)).toEqual([...Array(100).keys()]);
+    await log!.close();
+  });
+
+  it('asks the summaries before loading an index: a key lookup loads only the indexes that may hold the key', async () => {
+    const env = await closedLog(10, 1000);
+    const log = await openLog(env, 'log', { rollover: 1000, keyIndex: true });
+    const loads = vi.spyOn(IndexStore.prototype, 'record');
+    try {
+      await expect(log.getByKey(enc.encode('only-here'))).rejects.toMatchObject({ code: 'NotFound' });
+      // Ten sealed segments; a Bloom filter lets an absent key through ~2% of the time.
+      expect(loads.mock.calls.length).toBeLessThanOrEqual(1);
+      expect((await log.getByKey(enc.encode('k5'))).offset).toBe(95); // in the head: no index loaded
+      expect(loads.mock.calls.length).toBeLessThanOrEqual(1);
+      expect((await log.get(3)).offset).toBe(3); // the first segment's index, loaded now
+      expect(loads.mock.calls.map(([, base]) => base)).toContain(0);
+    } finally {
+      loads.mockRestore();
+    }
+    await log.close();
+  });
+
+  it('rebuilds the index from the file when the record is gone, and saves it again', async () => {
+    const env = await closedLog(10, 1000);
+    const store = await IndexStore.open(env.idb);
+    const record = (await store.load('log')).get(0)!;
+    const summary = (await store.summaries('log')).get(0)!;
+    await store.remove('log', 0); // both gone...
+    await store.put({ record: { ...record, layout: -1 }, summary }); // ...then a record no one can read, and the summary
+    store.close();
+    const log = await openLog(env, 'log', { rollover: 1000, keyIndex: true });
+    expect(await allOffsets(log)).toEqual([...Array(100).keys()]);
+    expect((await log.getByKey(enc.encode('k0'))).offset).toBe(90);
+    await log.close();
+    const again = await IndexStore.open(env.idb);
+    expect((await again.load('log')).get(0)).toMatchObject({ count: record.count, size: record.size });
+    again.close();
+  });
+
+  it('rejects Corrupted for a file that is not the one its summary describes, and scans it at the next open', async () => {
+    const env = await closedLog(10, 1000);
+    const { d } = await headFile(env);
+    const bytes = d.raw(FIRST)!.slice();
+    bytes[9]! ^= 0xff; // the header's incarnation: another file now
+    d.setRaw(FIRST, bytes);
+    const log = await openLog(env, 'log', { rollover: 1000 });
+    const err = await rejection(log.get(0));
+    expect(err.code).toBe('Corrupted');
+    expect(err.message).toContain(FIRST);
+    expect((await log.get(99)).offset).toBe(99);
+    await log.close();
+    // The summary is dropped: the next open reads the file, and finds its header damaged.
+    await expect(openLog(env, 'log', { rollover: 1000 })).rejects.toMatchObject({ code: 'Corrupted' });
+  });
+});
