@@ -8,8 +8,8 @@ const WIDTH = 900;
 const COLUMNS = 3;
 const HEADER = 58;
 const PANEL_HEIGHT = 236;
-/** Inside a panel: room for its title above, the y tick labels left and the x tick labels below. */
-const MARGIN = { left: 50, right: 18, top: 34, bottom: 30 };
+/** Inside a panel: room for its title (and what its dashed lines are) above, the y tick labels left and the x tick labels below. */
+const MARGIN = { left: 50, right: 18, top: 42, bottom: 30 };
 /** How far (in decades) the x axis reaches beyond the first and last size, so no point sits on the frame. */
 const X_PAD_DECADES = 0.2;
 /**
@@ -26,7 +26,7 @@ const MUTED = '#59636e';
 const GRID = '#e6e8eb';
 const FRAME = '#b6bdc5';
 const LINE = '#0b61d6';
-/** A panel's limit (a target a cost should stay under): a dashed line, labelled at its right end. */
+/** A panel's limits (targets a cost should stay under): dashed lines, named in a line under the panel's title. */
 const LIMIT = '#cf222e';
 
 /** Maps `v` in [lo, hi] on a log scale onto the pixels [from, to]. */
@@ -112,6 +112,10 @@ function renderPanel(panel, left, top, width, x) {
     bottom: top + PANEL_HEIGHT - MARGIN.bottom,
   };
   const out = [text(left + MARGIN.left, top + 20, panel.title, { size: 13, weight: '600' })];
+  // What the dashed lines stand for, under the title: inside the plot a label would cross the points' own.
+  const captions = (panel.limits ?? []).map((l) => l.label);
+  if (captions.length)
+    out.push(text(left + MARGIN.left, top + 34, `dashed: ${captions.join('; ')}`, { size: 10, fill: LIMIT }));
   const toX = logScale(x.domain, [plot.left, plot.right]);
   for (const t of x.ticks) {
     out.push(line(toX(t), plot.top, toX(t), plot.bottom, GRID));
@@ -140,15 +144,11 @@ function renderPanel(panel, left, top, width, x) {
   out.push(
     `<rect x="${px(plot.left)}" y="${px(plot.top)}" width="${px(plot.right - plot.left)}" height="${px(plot.bottom - plot.top)}" fill="none" stroke="${FRAME}"/>`,
   );
-  let labelAbove = Number.NEGATIVE_INFINITY; // the y of the label before, so that two close limits do not overprint
-  for (const limit of [...limits].sort((a, b) => b.y - a.y)) {
+  for (const limit of limits) {
     const ly = toY(limit.y);
     out.push(
       `<line x1="${px(plot.left)}" y1="${px(ly)}" x2="${px(plot.right)}" y2="${px(ly)}" stroke="${LIMIT}" stroke-dasharray="5 4"/>`,
     );
-    const labelY = ly - 4 - labelAbove < 11 ? ly + 12 : ly - 4;
-    labelAbove = labelY;
-    out.push(text(plot.right - 4, labelY, limit.label, { size: 10, anchor: 'end', fill: LIMIT, halo: true }));
   }
   const at = points.map((p) => [toX(p.x), toY(p.y)]);
   out.push(

@@ -65,7 +65,7 @@ function twiceReference(report, of) {
 function panels(report) {
   const twice = (of) => {
     const y = twiceReference(report, of);
-    return y ? [{ y, label: `2× ${sizeText(REFERENCE_SIZE)}` }] : [];
+    return y ? [{ y, label: `2× ${sizeText(REFERENCE_SIZE)}'s (${formatValue(y)})` }] : [];
   };
   const relative = Object.fromEntries(RELATIVE.map((r) => [r.key, r]));
   const measured = (of) => report.sizes.filter((s) => of(s) > 0).map((s) => ({ x: s.messages, y: of(s) }));
@@ -247,7 +247,7 @@ export function scalingChart(report) {
   const c = report.coldStart;
   return smallMultiples({
     title: `How opfs-log's costs grow with the log (${name[0].toUpperCase()}${name.slice(1)})`,
-    subtitle: `x: messages in the log; both axes log scales, each y spanning at least 10×; dashed: issue 23's targets; ${runsText(report)}`,
+    subtitle: `x: messages in the log; log scales, each y spanning ≥ 10×; dashed: issue 23's targets; ${runsText(report)}`,
     panels: panels(report),
     notes: [
       `${version}, ${report.date.slice(0, 10)}.`,

@@ -162,7 +162,9 @@ describe('bench chart', () => {
     ])
       expect(svg).toContain(`>${title}</text>`);
     // The targets, as dashed lines: 2× the 100k figure, the handles' bound, 12 B of heap a message.
-    for (const label of ['2× 100k', '200 ms at 10M', 'bound 64', '12 B']) expect(svg).toContain(`>${label}</text>`);
+    for (const caption of ["2× 100k's (949); 200 ms at 10M", "2× 100k's (711)", "2× 100k's (100)", 'bound 64', '12 B'])
+      expect(svg).toContain(`>dashed: ${caption}</text>`);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(6);
     expect(svg).toContain('>Cold start, 10k messages, fresh tab, open()</text>'); // wrapped to its cell
     expect(svg).toContain('>to first get: 42 ms (target 50 ms).</text>');
     for (const tick of ['10k', '100k', '1M', '10M']) expect(svg).toContain(`>${tick}</text>`);
