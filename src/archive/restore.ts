@@ -160,8 +160,6 @@ async function indexRecord(
   await rows.atEnd(); // runs the entry's CRC check
   const { base, incarnation } = seg;
   const size = seg.log.size;
-  return {
-    record: { dir: path, base, incarnation, size, ...index.pack() },
-    summary: sealed ? index.summary(path, base, incarnation, size) : undefined,
-  };
+  const record = { dir: path, base, incarnation, size, ...index.pack() };
+  return sealed ? { record, ...index.summary(path, base, incarnation, size) } : { record };
 }

@@ -4,7 +4,7 @@
  * cover, and cut a torn tail off the head segment.
  */
 import { LogError } from '../errors.ts';
-import type { IndexStore, SavedIndex, SegmentRecord } from '../indexes/store.ts';
+import type { IndexStore, KeyFilter, SavedIndex, SegmentRecord } from '../indexes/store.ts';
 import { type LazyIndex, parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
@@ -75,10 +75,14 @@ export async function loadSegments(
     listed = await dir.names();
   }
   const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
+  // Read on the first key lookup, for every segment at once: one read of many is much cheaper in IndexedDB.
+  let filters: Promise<Map<number, KeyFilter>> | undefined;
+  const filterOf = async (base: number) => (await (filters ??= store.filters(path))).get(base);
   const lazy = (name: string, isHead: boolean) => {
     const summary = summaries.get(parseSegmentName(name)!);
     if (isHead || !summary) return undefined;
-    return Segment.fromSummary(pool, name, summary, lazyIndex(store, path, summary.base, options.readonly));
+    const { base } = summary;
+    return Segment.fromSummary(pool, name, summary, lazyIndex(store, path, base, options.readonly, filterOf));
   };
   const opening = names.map(
     (name, i) => options.keep?.get(name) ?? lazy(name, i === names.length - 1) ?? Segment.openFile(pool, name),
@@ -168,9 +172,16 @@ async function removeLeftovers(
 }
 
 /** How the segment at `base`, opened from its summary, loads its index (see `LazyIndex`); a readonly log leaves IndexedDB to its writer. */
-function lazyIndex(store: IndexStore, path: string, base: number, readonly: boolean): LazyIndex {
+function lazyIndex(
+  store: IndexStore,
+  path: string,
+  base: number,
+  readonly: boolean,
+  filterOf: (base: number) => Promise<KeyFilter | undefined>,
+): LazyIndex {
   return {
     record: () => store.record(path, base),
+    filter: () => filterOf(base),
     changed: () => void (readonly ? undefined : store.remove(path, base).catch(() => undefined)),
     rebuilt: (segment) => void (readonly ? undefined : store.putSoon(segment.saved(path, true))),
   };

@@ -16,7 +16,7 @@
  */
 
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
-import type { SegmentSummary } from './store.ts';
+import type { KeyFilter, SegmentSummary } from './store.ts';
 
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
@@ -264,10 +264,15 @@ export class SegmentIndex {
     this.bloom = bloomOf(hash, n);
   }
 
-  /** The summary of a sealed segment with this index (see `SegmentSummary`). */
-  summary(dir: string, base: number, incarnation: number, size: number): SegmentSummary {
+  /** The summary and key filter of a sealed segment with this index (see `SegmentSummary`, `KeyFilter`). */
+  summary(
+    dir: string,
+    base: number,
+    incarnation: number,
+    size: number,
+  ): { summary: SegmentSummary; filter: KeyFilter } {
     const n = this.count;
-    return {
+    const summary = {
       dir,
       base,
       incarnation,
@@ -277,8 +282,8 @@ export class SegmentIndex {
       lastOffset: n > 0 ? this.lastOffset : base - 1,
       maxTime: this.maxTime,
       firstTime: n > 0 ? this.timeAt(0) : -Infinity,
-      bloom: bloomOf(this.hash, n).buffer as ArrayBuffer,
     };
+    return { summary, filter: { dir, base, incarnation, bloom: bloomOf(this.hash, n).buffer as ArrayBuffer } };
   }
 
   offsetAt(i: number): number {

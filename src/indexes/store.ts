@@ -17,12 +17,16 @@ import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
 
 /**
  * 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts);
- * 3 the `summaries` store (a sealed segment's summary, read on open instead of its whole index).
+ * 3 the `summaries` store (a sealed segment's summary, read on open instead of
+ * its whole index) and the `filters` store (its key filter, read on the first
+ * key lookup: in the summaries, they made an open of 10M messages take
+ * seconds, BENCHMARKS.md).
  */
 const DB_VERSION = 3;
 const STORE = 'segments';
 const CURSORS = 'cursors';
 const SUMMARIES = 'summaries';
+const FILTERS = 'filters';
 
 /** A named consumer position of the log at `dir` (see src/client/cursor.ts). */
 interface CursorRecord {
@@ -41,10 +45,10 @@ export interface SegmentRecord extends PackedIndex {
 }
 
 /**
- * What an open needs of a sealed segment, without its index: a few numbers
- * and a Bloom filter of its key hashes, a byte or two a message where the
- * index takes twelve. Kept beside the segment's record (in a store of its
- * own, so that an open reads these alone) and written and removed with it.
+ * What an open needs of a sealed segment, without its index: a few numbers,
+ * where the index takes twelve bytes a message. Kept beside the segment's
+ * record (in a store of its own, so that an open reads these alone), with
+ * its key filter (`KeyFilter`), and written and removed with it.
  */
 export interface SegmentSummary {
   dir: string;
@@ -58,7 +62,14 @@ export interface SegmentSummary {
   maxTime: number;
   /** The first message's indexed time: a rescan of the file starts its running maximum there. */
   firstTime: number;
-  /** The Bloom filter of the key hashes (indexes/segment-index.ts `bloomOf`). */
+}
+
+/** A sealed segment's Bloom filter of its key hashes (indexes/segment-index.ts `bloomOf`), a byte or two a message. */
+export interface KeyFilter {
+  dir: string;
+  base: number;
+  /** The file it was made of, as the summary's. */
+  incarnation: number;
   bloom: ArrayBuffer;
 }
 
@@ -66,6 +77,7 @@ export interface SegmentSummary {
 export interface SavedIndex {
   record: SegmentRecord;
   summary?: SegmentSummary | undefined;
+  filter?: KeyFilter | undefined;
 }
 
 /** Why IndexedDB cannot be used: the store then keeps nothing. */
@@ -113,6 +125,7 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
     if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
     if (!names.contains(CURSORS)) req.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
     if (!names.contains(SUMMARIES)) req.result.createObjectStore(SUMMARIES, { keyPath: ['dir', 'base'] });
+    if (!names.contains(FILTERS)) req.result.createObjectStore(FILTERS, { keyPath: ['dir', 'base'] });
   };
   const opened = wrap(req) as Promise<IDBPDatabase>;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -286,7 +299,19 @@ export class IndexStore {
     }
   }
 
-  /** Saves a record now, with its summary (a sealed segment's) or without (any summary of it is dropped). */
+  /** The key filters of one log's sealed segments, by base; none if IndexedDB fails or keeps none. */
+  async filters(dir: string): Promise<Map<number, KeyFilter>> {
+    const db = await this.with(STORE);
+    if (!db?.objectStoreNames.contains(FILTERS)) return new Map();
+    try {
+      const all = (await db.getAll(FILTERS, this.range(dir))) as KeyFilter[];
+      return new Map(all.map((f) => [f.base, f]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** Saves a record now, with its summary and filter (a sealed segment's) or without (any of them is dropped). */
   async put(saved: SavedIndex): Promise<void> {
     await this.write([saved], 'relaxed');
   }
@@ -324,14 +349,16 @@ export class IndexStore {
   private async write(changes: SavedIndex[], durability: 'relaxed' | 'strict', remove = false): Promise<void> {
     const db = await this.with(STORE);
     if (!db) return;
-    const stores = db.objectStoreNames.contains(SUMMARIES) ? [STORE, SUMMARIES] : [STORE];
-    const tx = db.transaction(stores, 'readwrite', { durability });
-    const summaries = stores.length > 1 ? tx.objectStore(SUMMARIES) : null;
+    const sealed = db.objectStoreNames.contains(SUMMARIES) && db.objectStoreNames.contains(FILTERS);
+    const tx = db.transaction(sealed ? [STORE, SUMMARIES, FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
-    for (const { record, summary } of changes) {
+    for (const { record, summary, filter } of changes) {
       const key = [record.dir, record.base];
       done.push(remove ? tx.objectStore(STORE).delete(key) : tx.objectStore(STORE).put(record));
-      if (summaries) done.push(summary && !remove ? summaries.put(summary) : summaries.delete(key));
+      if (!sealed) continue;
+      const [summaries, filters] = [tx.objectStore(SUMMARIES), tx.objectStore(FILTERS)];
+      done.push(summary && !remove ? summaries.put(summary) : summaries.delete(key));
+      done.push(filter && !remove ? filters.put(filter) : filters.delete(key));
     }
     await Promise.all(done);
   }

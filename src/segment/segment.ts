@@ -9,7 +9,7 @@ import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { scanBatches } from '../codec/batches.ts';
 import { encodeIndexRows } from '../indexes/rows.ts';
 import { mayHold, SegmentIndex } from '../indexes/segment-index.ts';
-import type { SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
+import type { KeyFilter, SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { FilePool, PooledFile } from './file-pool.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
@@ -53,6 +53,8 @@ export interface IndexBuild {
 export interface LazyIndex {
   /** Its IndexedDB record, if there is one. */
   record(): Promise<SegmentRecord | undefined>;
+  /** Its key filter, if there is one (without, every key lookup loads the index). */
+  filter(): Promise<KeyFilter | undefined>;
   /** The file is not the one the summary describes: an open should not trust the summary again. */
   changed(): void;
   /** The index was rebuilt from the file (its record was missing or of another file): save it. */
@@ -109,7 +111,7 @@ export class Segment {
    */
   private trustedRecord = false;
   /** A segment opened from its summary: what it holds until its index is loaded, and how to load it. */
-  private lazy: { summary: SegmentSummary; keys: Uint32Array; hooks: LazyIndex } | null = null;
+  private lazy: { summary: SegmentSummary; keys?: Uint32Array | null; hooks: LazyIndex } | null = null;
   private loading: Promise<void> | null = null;
   private indexData: SegmentIndex | null;
 
@@ -214,7 +216,14 @@ export class Segment {
    * loaded) and says true.
    */
   async mayHoldKey(hash: number): Promise<boolean> {
-    if (!this.indexData && !mayHold(this.lazy!.keys, hash)) return false;
+    if (!this.indexData) {
+      const lazy = this.lazy!;
+      if (lazy.keys === undefined) {
+        const filter = await lazy.hooks.filter();
+        lazy.keys = filter?.incarnation === lazy.summary.incarnation ? new Uint32Array(filter.bloom) : null;
+      }
+      if (lazy.keys && !mayHold(lazy.keys, hash)) return false;
+    }
     await this.loadIndex();
     return true;
   }
@@ -292,7 +301,7 @@ export class Segment {
     const file = pool.file(name, (f) => segment.checkOpened(f));
     const segment: Segment = new Segment(name, base, file, null, summary.incarnation, summary.size, !pool.readonly);
     segment.trustedRecord = true;
-    segment.lazy = { summary, keys: new Uint32Array(summary.bloom), hooks };
+    segment.lazy = { summary, hooks };
     return segment;
   }
 
@@ -566,7 +575,7 @@ export class Segment {
    */
   saved(dir: string, sealed: boolean): SavedIndex {
     const record = { dir, base: this.base, incarnation: this.incarnation, size: this.size, ...this.index.pack() };
-    return { record, summary: sealed ? this.index.summary(dir, this.base, this.incarnation, this.size) : undefined };
+    return sealed ? { record, ...this.index.summary(dir, this.base, this.incarnation, this.size) } : { record };
   }
 
   /** Rewrites the header of a segment whose header was torn (an empty head). */

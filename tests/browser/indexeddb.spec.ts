@@ -74,7 +74,7 @@ test('a database upgraded to a higher version by another script: the log opens a
 }) => {
   await writeLog(page);
   expect(await otherScript(page, 4, [])).toEqual(
-    expect.arrayContaining(['segments', 'cursors', 'summaries', 'theirs']),
+    expect.arrayContaining(['segments', 'cursors', 'summaries', 'filters', 'theirs']),
   );
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });
@@ -93,7 +93,7 @@ test('a database whose stores another script dropped: the log opens from its seg
   page,
 }) => {
   await writeLog(page);
-  expect(await otherScript(page, 5, ['segments', 'cursors', 'summaries'])).toEqual(['theirs']);
+  expect(await otherScript(page, 5, ['segments', 'cursors', 'summaries', 'filters'])).toEqual(['theirs']);
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });
   expect(seen.check).toEqual({ next: COUNT, count: COUNT, problem: null });

@@ -85,6 +85,7 @@ describe('an IndexedDB database changed by another script', () => {
         db.deleteObjectStore('segments');
         db.deleteObjectStore('cursors');
         db.deleteObjectStore('summaries');
+        db.deleteObjectStore('filters');
       })
     ).close();
     const log = await openLog(env, 'log', { rollover: 200 });
@@ -113,7 +114,7 @@ describe('an IndexedDB database changed by another script', () => {
     // the database works again, and the log is still whole.
     const after = await otherScript(env.idb, 3);
     after.close();
-    expect([...after.objectStoreNames].sort()).toEqual(['cursors', 'segments', 'summaries']);
+    expect([...after.objectStoreNames].sort()).toEqual(['cursors', 'filters', 'segments', 'summaries']);
     const reopened = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(reopened, 30);
     await reopened.cursor('c').commit(2);
