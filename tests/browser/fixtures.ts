@@ -6,8 +6,10 @@
 // Each Playwright worker keeps one browser on a profile of its own, which its
 // tests share (a launch per test costs ~1.5 s in Chromium, ~1.5-4 s and more
 // CPU in Firefox):
-// - `test`: each test gets new tabs on a fresh origin (OPFS, IndexedDB and
-//   localStorage wiped, no Web Lock held); its tabs are closed after it. A
+// - `test`: each test gets its tabs on a fresh origin (OPFS, IndexedDB and
+//   local and session storage wiped, no Web Lock held); its tabs are closed
+//   after it, but for its first one, into which the next test loads the
+//   harness again (a new document, cheaper than a new tab in Firefox). A
 //   test that kills or relaunches the browser, crashes a renderer, changes
 //   quota or prefs, works on the profile's files or downloads asks for a
 //   browser of its own on a fresh profile: `test.use({ browserPerTest: true })`.
@@ -193,6 +195,10 @@ interface SharedBrowser {
   profileDir: string;
   /** The harness tab a contract case that passed leaves for the next one (see `contractTest`). */
   kept: Page | null;
+  /** The first tab of a `test` that passed, left for the next test to load the harness into again (see `test`'s `page`). */
+  reusable: Page | null;
+  /** That tab once the next test's `context` loaded the harness into it again, for its `page` to take. */
+  reloaded: Page | null;
 }
 
 /**
@@ -213,6 +219,8 @@ const shared = base.extend<Record<never, never>, { sharedBrowser: SharedBrowser 
             context.on('close', () => {
               state.launched = null;
               browser.kept = null;
+              browser.reusable = null;
+              browser.reloaded = null;
             });
             return context;
           });
@@ -220,6 +228,8 @@ const shared = base.extend<Record<never, never>, { sharedBrowser: SharedBrowser 
         },
         profileDir,
         kept: null,
+        reusable: null,
+        reloaded: null,
       };
       await use(browser);
       if (state.launched) await (await state.launched).close().catch(() => {});
@@ -299,18 +309,31 @@ export const test = shared.extend<Fixtures>({
   context: async ({ browserPerTest, launch, sharedBrowser, firefoxPrefs }, use, testInfo) => {
     if (!browserPerTest && Object.keys(firefoxPrefs).length > 0) throw needsOwnBrowser('firefoxPrefs');
     const context = browserPerTest ? await launch() : await sharedBrowser.context();
+    // The last test's first tab gets a new document before anything of this test runs: its
+    // workers, logs, locks and timers go with the old one (see `page`).
+    if (!browserPerTest) sharedBrowser.reloaded = await reloadReusable(sharedBrowser, context);
     const attachConsole = recordConsole(context, testInfo);
     await use(context);
     await attachConsole();
-    // The shared browser goes on to the next test with none of this one's tabs.
-    if (!browserPerTest) await Promise.all(context.pages().map((page) => page.close().catch(() => {})));
+    sharedBrowser.reloaded = null;
+    // The shared browser goes on to the next test with none of this one's tabs (its first one
+    // excepted, which the next test loads the harness into again).
+    if (!browserPerTest) {
+      const closing = context.pages().filter((page) => page !== sharedBrowser.reusable);
+      await Promise.all(closing.map((page) => page.close().catch(() => {})));
+    }
   },
 
   /**
-   * The first tab, on the harness. In the shared browser a new tab, after
-   * every other is closed (a contract case's kept tab too) and the origin wiped.
+   * The first tab, on the harness. In the shared browser, every other tab is
+   * closed (a contract case's kept tab too) and the origin wiped; the tab is
+   * the last test's first one with the harness loaded again (a new document:
+   * what the last test ran in it is gone), or a new tab where there is none.
+   * A new tab costs Firefox a new content process (~0.8 s of CPU), a load
+   * into an open tab does not. A tab is left to the next test only if its
+   * test passed and gave it no listener, exposed function or route of its own.
    */
-  page: async ({ browserPerTest, context, sharedBrowser }, use) => {
+  page: async ({ browserPerTest, context, sharedBrowser }, use, testInfo) => {
     if (browserPerTest) {
       const page = context.pages()[0] ?? (await context.newPage());
       await gotoHarness(page);
@@ -318,11 +341,21 @@ export const test = shared.extend<Fixtures>({
       return;
     }
     sharedBrowser.kept = null;
-    await Promise.all(context.pages().map((page) => page.close().catch(() => {})));
-    const page = await context.newPage();
-    await gotoHarness(page);
+    const reloaded = sharedBrowser.reloaded;
+    sharedBrowser.reloaded = null;
+    await Promise.all(
+      context
+        .pages()
+        .filter((page) => page !== reloaded)
+        .map((page) => page.close().catch(() => {})),
+    );
+    const page = reloaded ?? (await context.newPage());
+    if (!reloaded) await gotoHarness(page);
     await wipeOrigin(page);
+    const before = pageState(page);
     await use(page);
+    if (testInfo.status === testInfo.expectedStatus && !page.isClosed() && pageState(page) === before)
+      sharedBrowser.reusable = page;
   },
 
   killBrowser: async ({ browserPerTest, profileDir }, use) => {
@@ -367,6 +400,38 @@ export const test = shared.extend<Fixtures>({
     });
   },
 });
+
+/**
+ * What a test may have added to a tab that a new document would keep: listeners of the
+ * Page object, exposed functions and routes (the last two from Playwright's client, where it has them).
+ */
+function pageState(page: Page): string {
+  const own = page as unknown as {
+    eventNames(): (string | symbol)[];
+    listenerCount(name: string | symbol): number;
+    _bindings?: Map<string, unknown>;
+    _routes?: unknown[];
+  };
+  const listeners = own.eventNames().map((name) => `${String(name)}:${own.listenerCount(name)}`);
+  return JSON.stringify([listeners, own._bindings?.size ?? -1, own._routes?.length ?? -1]);
+}
+
+/**
+ * Takes the tab the last test left (`reusable`) and loads the harness into it
+ * again; null where there is none, it is gone, or the load failed (then it is closed).
+ */
+async function reloadReusable(shared: SharedBrowser, context: BrowserContext): Promise<Page | null> {
+  const page = shared.reusable;
+  shared.reusable = null;
+  if (!page || page.isClosed() || page.context() !== context) return null;
+  try {
+    await gotoHarness(page);
+    return page;
+  } catch {
+    await page.close().catch(() => {});
+    return null;
+  }
+}
 
 /** Like `wipeStorage`, with one attempt: false where something still holds a file. */
 async function tryWipe(page: Page): Promise<boolean> {
@@ -425,6 +490,7 @@ async function wipeOrigin(page: Page): Promise<void> {
   await wipeStorage(page);
   const left = await page.evaluate(async (ms) => {
     localStorage.clear();
+    sessionStorage.clear(); // the tab's own, which a tab the last test used still has
     const deadline = Date.now() + ms;
     for (;;) {
       const { held = [], pending = [] } = await navigator.locks.query();
@@ -453,6 +519,9 @@ export const contractTest = shared.extend({
   },
 
   page: async ({ context, sharedBrowser }, use, testInfo) => {
+    // A `test`'s tab left for the next test may still run its logs: closed.
+    await sharedBrowser.reusable?.close().catch(() => {});
+    sharedBrowser.reusable = null;
     let page = sharedBrowser.kept;
     sharedBrowser.kept = null;
     if (page && (page.isClosed() || page.context() !== context || !(await tryWipe(page)))) {
