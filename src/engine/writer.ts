@@ -23,7 +23,6 @@ import type { RawDeleteResult } from './raw.ts';
 import { Retention } from './retention.ts';
 import { type RewriteResult, rewriteSegment } from './rewrite.ts';
 import type { Position, SegmentList } from './segments.ts';
-import { SpareSegment } from './spare-segment.ts';
 
 /** What the writer asks of the engine around it. */
 export interface WriterHooks {
@@ -52,8 +51,6 @@ export class LogWriter {
     private readonly hooks: WriterHooks,
     /** Tells followers when sealed segments change and when the head rolls (engine/changes.ts). */
     private readonly changes: ChangeCounter,
-    /** The next segment's file, made ahead so that a roll renames it (engine/spare-segment.ts). */
-    private readonly spare: SpareSegment,
   ) {}
 
   /**
@@ -69,11 +66,9 @@ export class LogWriter {
   ): Promise<LogWriter> {
     const changes = await ChangeCounter.open(place.dir);
     let producers: ProducerTable;
-    let spare: SpareSegment;
     try {
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      spare = await SpareSegment.open(place.dir);
       const { segments, stale } = await loadSegments(place.pool, place.path, place.store, options);
       list.all = segments;
       if (segments.length === 0) segments.push(await Segment.create(place.pool, 0));
@@ -85,7 +80,7 @@ export class LogWriter {
       await changes.close();
       throw err;
     }
-    const writer = new LogWriter(place, options, list, producers, hooks, changes, spare);
+    const writer = new LogWriter(place, options, list, producers, hooks, changes);
     writer.retention = Retention.of(options, {
       segments: () => list.all,
       entrySize: indexEntrySize(options),
@@ -131,19 +126,15 @@ export class LogWriter {
       throw err;
     }
     if (from) this.producers.remember(from.id, from.seq, first + count);
-    // Half full: the next roll is near (and after a reopen, no roll made a spare yet).
-    if (2 * this.head.size > this.options.rollover) this.spare.prepare();
     if (this.options.autoSync) await this.flushStored();
   }
 
   /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
   private async roll(): Promise<void> {
     await this.saveHead(true);
-    await this.spare.take(this.list.next); // after the flush: the spare is now the newest segment (or none is)
     this.list.all.push(await Segment.create(this.place.pool, this.list.next));
     this.list.at(this.list.all.length - 2).keepOpen(false);
     await this.changes.rolled(this.head.base);
-    this.spare.prepare();
   }
 
   /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
@@ -211,10 +202,9 @@ export class LogWriter {
     return null;
   }
 
-  /** Closes the spare, the producer table and the change counter (the engine closes the segments). */
+  /** Closes the producer table and the change counter (the engine closes the segments). */
   async close(): Promise<void> {
     try {
-      await this.spare.close();
       await this.producers.close();
     } finally {
       await this.changes.close();

@@ -271,6 +271,13 @@ export class Segment {
     const name = segmentName(base);
     const file = pool.file(name);
     await file.openNow(true);
+    // Only a name no file holds becomes a new segment: bytes there are a log this writer did not see
+    // (a listing that missed the file), and overwriting them would lose it.
+    const found = await file.size();
+    if (found > 0) {
+      await file.close();
+      throw new LogError('Internal', `${name} already holds ${found} bytes: a new segment is never written over it`);
+    }
     const incarnation = newIncarnation();
     try {
       await startFile(file, base, incarnation);

@@ -2,7 +2,8 @@
  * Crash and fault injection on the Node backend: torn tails, partial
  * batches, damaged records, failing and short writes, interrupted rewrites.
  */
-import { describe, expect, it } from 'vitest';
+import { MemoryDirectory } from '../../src/storage/memory.ts';
+import { describe, expect, it, vi } from 'vitest';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
 import { SEGMENT_HEADER_SIZE } from '../../src/segment/segment.ts';
 import { type ErrorCode, LogError } from '../../src/errors.ts';
@@ -383,5 +384,27 @@ describe('time lookups beside an empty head', () => {
     expect((await log.getByTime(1008)).offset).toBe(8);
     await expect(log.getByTime(1009)).rejects.toMatchObject({ code: 'NotFound' });
     await log.close();
+  });
+});
+
+describe('a listing that misses the log', () => {
+  it('never writes a new segment over one that holds bytes: the open fails and nothing is lost', async () => {
+    const env = freshEnv();
+    const log = await openLog(env);
+    await log.publish(gen(6));
+    await log.close();
+    // As a directory listing right after a browser crash can be (seen in Firefox): the files are there, the listing is empty.
+    const listing = vi.spyOn(MemoryDirectory.prototype, 'names').mockResolvedValueOnce([]);
+    try {
+      await expect(openLog(env)).rejects.toMatchObject({
+        code: 'Internal',
+        message: expect.stringContaining('never written over'),
+      });
+    } finally {
+      listing.mockRestore();
+    }
+    const reopened = await openLog(env);
+    expect(await allOffsets(reopened)).toEqual([0, 1, 2, 3, 4, 5]);
+    await reopened.close();
   });
 });
