@@ -77,7 +77,10 @@ export async function loadSegments(
   const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
   // Read on the first key lookup, for every segment at once: one read of many is much cheaper in IndexedDB.
   let filters: Promise<Map<number, KeyFilter>> | undefined;
-  const filterOf = async (base: number) => (await (filters ??= store.filters(path))).get(base);
+  const filterOf = async (base: number) => {
+    filters ??= store.filters(path);
+    return (await filters).get(base);
+  };
   const lazy = (name: string, isHead: boolean) => {
     const summary = summaries.get(parseSegmentName(name)!);
     if (isHead || !summary) return undefined;

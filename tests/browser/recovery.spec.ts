@@ -493,7 +493,9 @@ test('a head segment whose header never reached the file is recreated, and the l
   await closeLog(page);
 });
 
-test('a damaged sealed segment makes open reject Corrupted, naming the file', async ({ page }) => {
+test('a sealed segment damaged while closed rejects Corrupted, naming the file: at its first read, then at open', async ({
+  page,
+}) => {
   const options = { ...INDEXES, rollover: SMALL };
   await openLog(page, options);
   expect(await publish(page, 0, [5, 3, 7, 2, 6, 4])).toBe(27);
@@ -502,8 +504,14 @@ test('a damaged sealed segment makes open reject Corrupted, naming the file', as
   expect(names.length).toBeGreaterThan(2);
   await page.evaluate(([dir, n]) => window.recovery.writeFile(dir, n, [1, 2, 3]), [DIR, names[0]!] as const);
 
+  // Opened from its IndexedDB summary, the segment's file is first looked at by the first read of it.
+  await openLog(page, options);
+  const read = await page.evaluate(() => window.harness.settle(window.harness.log('w').get(0)));
+  expect(read).toMatchObject({ ok: false, code: 'Corrupted', isLogError: true });
+  expect(read.ok ? '' : read.error.split('\n')[0], 'the read names the file').toContain(names[0]);
+  await closeLog(page);
   for (const attempt of ['first', 'second']) {
-    // The second open is refused for the same reason: the failed one released its lock and files.
+    // Its summary dropped, the next opens read the file and refuse; the failed one released its lock and files.
     const settled = await page.evaluate(([dir, o]) => window.harness.openAs('w', dir, o), [DIR, options] as const);
     expect(settled, `${attempt} open`).toMatchObject({ ok: false, code: 'Corrupted', isLogError: true });
     expect(settled.ok ? '' : settled.error.split('\n')[0], `${attempt} open names the file`).toContain(names[0]);
