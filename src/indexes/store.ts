@@ -288,24 +288,22 @@ export class IndexStore {
    * fails or keeps none (then every segment is opened as it was before
    * summaries: its record read and checked against its file).
    */
-  async summaries(dir: string): Promise<Map<number, SegmentSummary>> {
-    const db = await this.with(STORE);
-    if (!db?.objectStoreNames.contains(SUMMARIES)) return new Map();
-    try {
-      const all = (await db.getAll(SUMMARIES, this.range(dir))) as SegmentSummary[];
-      return new Map(all.map((s) => [s.base, s]));
-    } catch {
-      return new Map();
-    }
+  summaries(dir: string): Promise<Map<number, SegmentSummary>> {
+    return this.bySegment<SegmentSummary>(SUMMARIES, dir);
   }
 
   /** The key filters of one log's sealed segments, by base; none if IndexedDB fails or keeps none. */
-  async filters(dir: string): Promise<Map<number, KeyFilter>> {
+  filters(dir: string): Promise<Map<number, KeyFilter>> {
+    return this.bySegment<KeyFilter>(FILTERS, dir);
+  }
+
+  /** Everything `store` keeps of the log at `dir`, by segment base; none if IndexedDB fails or has no such store. */
+  private async bySegment<T extends { base: number }>(store: string, dir: string): Promise<Map<number, T>> {
     const db = await this.with(STORE);
-    if (!db?.objectStoreNames.contains(FILTERS)) return new Map();
+    if (!db?.objectStoreNames.contains(store)) return new Map();
     try {
-      const all = (await db.getAll(FILTERS, this.range(dir))) as KeyFilter[];
-      return new Map(all.map((f) => [f.base, f]));
+      const all = (await db.getAll(store, this.range(dir))) as T[];
+      return new Map(all.map((v) => [v.base, v]));
     } catch {
       return new Map();
     }
