@@ -57,3 +57,9 @@ runOnMemory('contract (memory backend, staged files)', 'contract', contractCases
 runOnMemory('event-sourcing kit (memory backend, staged files)', 'kit', kitCases, true);
 runOnMemory('contract (memory backend, two open files)', 'contract', contractCases, false, { maxOpenFiles: 2 });
 runOnMemory('event-sourcing kit (memory backend, two open files)', 'kit', kitCases, false, { maxOpenFiles: 2 });
+runOnMemory('contract (memory backend, staged files, two open files)', 'contract', contractCases, true, {
+  maxOpenFiles: 2,
+});
+runOnMemory('event-sourcing kit (memory backend, staged files, two open files)', 'kit', kitCases, true, {
+  maxOpenFiles: 2,
+});
