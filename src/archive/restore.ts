@@ -109,7 +109,7 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
       );
     }
     store = await IndexStore.open(env.idb);
-    for (const base of (await store.load(path)).keys()) await store.remove(path, base);
+    for (const base of await store.bases(path)) await store.remove(path, base);
   } catch (err) {
     store?.close();
     await finishReplace(dir).catch(() => undefined); // no marker yet: this drops the staged files
@@ -131,7 +131,7 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     }
     for (const [i, seg] of manifest.segments.entries()) {
       const sealed = i < manifest.segments.length - 1; // every one but the last (the head) is whole for good
-      const saved = await indexRecord(archive, label, path, seg, entries.get(seg.index.name)!, sealed);
+      const saved = await savedIndex(archive, label, path, seg, entries.get(seg.index.name)!, sealed);
       // Index records are derived data: one that is not saved only costs a rescan on open.
       await store.put(saved).catch(() => undefined);
     }
@@ -141,7 +141,7 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
 }
 
 /** The IndexedDB record (and summary, if `sealed`) of a restored segment, built from the archive's (verified) index rows. */
-async function indexRecord(
+async function savedIndex(
   archive: Blob,
   label: string,
   path: string,
@@ -158,8 +158,5 @@ async function indexRecord(
     index.append(e.offset, e.position, e.timeUs, e.keyHash);
   }
   await rows.atEnd(); // runs the entry's CRC check
-  const { base, incarnation } = seg;
-  const size = seg.log.size;
-  const record = { dir: path, base, incarnation, size, ...index.pack() };
-  return sealed ? { record, ...index.summary(path, base, incarnation, size) } : { record };
+  return index.saved({ dir: path, base: seg.base, incarnation: seg.incarnation, size: seg.log.size }, sealed);
 }

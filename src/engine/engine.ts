@@ -93,7 +93,7 @@ export class LogEngine implements RawLog {
       await this.follower.read(async () => undefined);
       return;
     }
-    const place = { dir: this.dir, pool: this.pool, path: this.path, store: this.store };
+    const place = { pool: this.pool, path: this.path, store: this.store };
     this.writer = await LogWriter.open(place, this.options, this.list, {
       checkStored: () => this.checkStored(),
       beforeRewrite: (segment) => this.pins.preserve(this.dir, segment),

@@ -46,14 +46,14 @@ async function finishRewrites(dir: Directory): Promise<void> {
 }
 
 /**
- * Loads every segment. A sealed segment whose record was written when it
- * was sealed is taken from its record without opening its file
- * (`Segment.fromRecord` says how a file changed meanwhile is caught); every
+ * Loads every segment. A sealed segment with a summary (written when it was
+ * sealed) is taken from it, neither its file opened nor its index loaded
+ * (`Segment.fromSummary` says how a file changed meanwhile is caught); every
  * other one is opened and its record checked against the file now. Returns
- * them in order, plus the records to persist again because the file said
- * more than IndexedDB did (a lagging or missing index) or because the
- * segment is sealed now and its record did not say so. Records for segments
- * that no longer exist are removed (a leading index).
+ * them in order, plus what to persist again because the file said more than
+ * IndexedDB did (a lagging or missing index), or because a sealed segment
+ * has no summary yet. What IndexedDB keeps of segments that no longer exist
+ * is removed (a leading index).
  */
 export async function loadSegments(
   pool: FilePool,

@@ -14,7 +14,6 @@ import { indexEntrySize } from '../indexes/entry-size.ts';
 import type { IndexStore, SavedIndex } from '../indexes/store.ts';
 import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
-import type { Directory } from '../storage/files.ts';
 import { ChangeCounter } from './changes.ts';
 import { loadSegments } from './load.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -32,9 +31,8 @@ export interface WriterHooks {
   beforeRewrite(segment: Segment): Promise<void>;
 }
 
-/** Where the writer keeps the log: its directory and the pool of its segment files, its name for the index store, and the store. */
+/** Where the writer keeps the log: the pool of its segment files (and their directory), its name for the index store, and the store. */
 export interface WriterPlace {
-  dir: Directory;
   pool: FilePool;
   path: string;
   store: IndexStore;
@@ -64,7 +62,7 @@ export class LogWriter {
     list: SegmentList,
     hooks: WriterHooks,
   ): Promise<LogWriter> {
-    const changes = await ChangeCounter.open(place.dir);
+    const changes = await ChangeCounter.open(place.pool.dir);
     let producers: ProducerTable;
     try {
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
@@ -74,7 +72,7 @@ export class LogWriter {
       if (segments.length === 0) segments.push(await Segment.create(place.pool, 0));
       list.writerHead().keepOpen(true);
       for (const record of stale) place.store.putSoon(record);
-      producers = await ProducerTable.open(place.dir, list.next);
+      producers = await ProducerTable.open(place.pool.dir, list.next);
       await changes.end(list.writerHead().base);
     } catch (err) {
       await changes.close();
@@ -131,9 +129,10 @@ export class LogWriter {
 
   /** Seals the head (flushed, index saved) and starts a new one at the next offset. */
   private async roll(): Promise<void> {
+    const sealed = this.head;
     await this.saveHead(true);
     this.list.all.push(await Segment.create(this.place.pool, this.list.next));
-    this.list.at(this.list.all.length - 2).keepOpen(false);
+    sealed.keepOpen(false);
     await this.changes.rolled(this.head.base);
   }
 

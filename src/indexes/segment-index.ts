@@ -16,7 +16,7 @@
  */
 
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
-import type { KeyFilter, SegmentSummary } from './store.ts';
+import type { SavedIndex } from './store.ts';
 
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
@@ -264,26 +264,25 @@ export class SegmentIndex {
     this.bloom = bloomOf(hash, n);
   }
 
-  /** The summary and key filter of a sealed segment with this index (see `SegmentSummary`, `KeyFilter`). */
-  summary(
-    dir: string,
-    base: number,
-    incarnation: number,
-    size: number,
-  ): { summary: SegmentSummary; filter: KeyFilter } {
+  /**
+   * What IndexedDB keeps of the segment `file` names with this index: its
+   * record, and if it is `sealed` (it will not grow) the summary and key
+   * filter a later open reads instead (see `SegmentSummary`, `KeyFilter`).
+   */
+  saved(file: { dir: string; base: number; incarnation: number; size: number }, sealed: boolean): SavedIndex {
+    const record = { ...file, ...this.pack() };
+    if (!sealed) return { record };
     const n = this.count;
     const summary = {
-      dir,
-      base,
-      incarnation,
-      size,
+      ...file,
       count: n,
-      firstOffset: n > 0 ? this.firstOffset : base,
-      lastOffset: n > 0 ? this.lastOffset : base - 1,
+      firstOffset: n > 0 ? this.firstOffset : file.base,
+      lastOffset: n > 0 ? this.lastOffset : file.base - 1,
       maxTime: this.maxTime,
       firstTime: n > 0 ? this.timeAt(0) : -Infinity,
     };
-    return { summary, filter: { dir, base, incarnation, bloom: bloomOf(this.hash, n).buffer as ArrayBuffer } };
+    const { dir, base, incarnation } = file;
+    return { record, summary, filter: { dir, base, incarnation, bloom: bloomOf(this.hash, n).buffer as ArrayBuffer } };
   }
 
   offsetAt(i: number): number {

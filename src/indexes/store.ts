@@ -343,28 +343,33 @@ export class IndexStore {
     return write;
   }
 
-  /** Puts records with their summaries (or drops their summaries), or removes both, in one transaction. */
-  private async write(changes: SavedIndex[], durability: 'relaxed' | 'strict', remove = false): Promise<void> {
+  /**
+   * In one transaction, for each segment: its record, summary and filter put
+   * as `saved` holds them (any it lacks deleted), or, given a key alone, all
+   * three deleted.
+   */
+  private async write(changes: (SavedIndex | [string, number])[], durability: 'relaxed' | 'strict'): Promise<void> {
     const db = await this.with(STORE);
     if (!db) return;
-    const sealed = db.objectStoreNames.contains(SUMMARIES) && db.objectStoreNames.contains(FILTERS);
-    const tx = db.transaction(sealed ? [STORE, SUMMARIES, FILTERS] : [STORE], 'readwrite', { durability });
+    const all = db.objectStoreNames.contains(SUMMARIES) && db.objectStoreNames.contains(FILTERS);
+    const tx = db.transaction(all ? [STORE, SUMMARIES, FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
-    for (const { record, summary, filter } of changes) {
-      const key = [record.dir, record.base];
-      done.push(remove ? tx.objectStore(STORE).delete(key) : tx.objectStore(STORE).put(record));
-      if (!sealed) continue;
-      const [summaries, filters] = [tx.objectStore(SUMMARIES), tx.objectStore(FILTERS)];
-      done.push(summary && !remove ? summaries.put(summary) : summaries.delete(key));
-      done.push(filter && !remove ? filters.put(filter) : filters.delete(key));
+    for (const change of changes) {
+      const saved = Array.isArray(change) ? undefined : change;
+      const key = saved ? [saved.record.dir, saved.record.base] : change;
+      const stores: [string, object | undefined][] = [[STORE, saved?.record]];
+      if (all) stores.push([SUMMARIES, saved?.summary], [FILTERS, saved?.filter]);
+      for (const [name, value] of stores) {
+        done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key as IDBValidKey));
+      }
     }
     await Promise.all(done);
   }
 
-  /** Removal (of the record and the summary) must be durable before the segment they describe changes, hence strict. */
+  /** Removal (of the record, summary and filter) must be durable before the segment they describe changes, hence strict. */
   async remove(dir: string, base: number): Promise<void> {
     this.queued.delete(queueKey(dir, base));
-    await this.write([{ record: { dir, base } as SegmentRecord }], 'strict', true);
+    await this.write([[dir, base]], 'strict');
   }
 
   /** The committed offset of cursor `name` of log `dir`, or null if it was never committed. */

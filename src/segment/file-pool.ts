@@ -1,7 +1,7 @@
 /**
  * The open files of one log's segments, at most `limit` at once. A sealed
  * segment's file is opened on its first use and closed again, least recently
- * used first, when another needs the room; the head is kept open (`pin`).
+ * used first, when another needs the room; the head is kept open (`pinned`).
  *
  * Why a bound: every open sync access handle is an open file, and Safari
  * refuses more than about 252 of them a page, so a log of thousands of
@@ -29,11 +29,6 @@ export class FilePool {
     readonly limit: number,
     readonly readonly: boolean,
   ) {}
-
-  /** How many files are open now. */
-  get size(): number {
-    return this.open.size;
-  }
 
   /**
    * The file `name`, opened on its first use (or by `openNow`). `check` runs

@@ -24,17 +24,6 @@ import { parseSegmentName, segmentName } from './names.ts';
 export { SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
 export { parseSegmentName, segmentName } from './names.ts';
 
-/**
- * Empties an open file down to a fresh header: a new segment, or a head whose
- * header was torn. Not flushed: only the newest file can be a head whose
- * header never reached the disk (a rollover flushes the segment before it),
- * and opening a log starts such a head afresh (see `resetTornHeader`).
- */
-async function startFile(file: StoredFile, base: number, incarnation: number): Promise<void> {
-  if ((await file.size()) > 0) await file.truncate(0);
-  await file.write(encodeHeader(base, incarnation), 0);
-}
-
 /** What a scan found: where the last whole batch ends, and whether bytes follow it. */
 export interface ScanResult {
   committedEnd: number;
@@ -109,7 +98,7 @@ export class Segment {
    * Opened from its IndexedDB summary alone and not opened since: its file
    * must then be exactly the size the summary says (see `checkOpened`).
    */
-  private trustedRecord = false;
+  private trustedSummary = false;
   /** A segment opened from its summary: what it holds until its index is loaded, and how to load it. */
   private lazy: { summary: SegmentSummary; keys?: Uint32Array | null; hooks: LazyIndex } | null = null;
   private loading: Promise<void> | null = null;
@@ -133,10 +122,6 @@ export class Segment {
   private get index(): SegmentIndex {
     if (!this.indexData) throw new LogError('Internal', `${this.name}: its index is not loaded yet`);
     return this.indexData;
-  }
-
-  private set index(index: SegmentIndex) {
-    this.indexData = index;
   }
 
   /** The random number in the file's header when it was opened or started (IndexedDB records name it). */
@@ -280,7 +265,7 @@ export class Segment {
     }
     const incarnation = newIncarnation();
     try {
-      await startFile(file, base, incarnation);
+      await file.write(encodeHeader(base, incarnation), 0);
       // A staged file (storage/staged-file.ts) has its header in memory only until it commits: a follower must find it.
       await file.commit();
     } catch (err) {
@@ -307,30 +292,30 @@ export class Segment {
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = pool.file(name, (f) => segment.checkOpened(f));
     const segment: Segment = new Segment(name, base, file, null, summary.incarnation, summary.size, !pool.readonly);
-    segment.trustedRecord = true;
+    segment.trustedSummary = true;
     segment.lazy = { summary, hooks };
     return segment;
   }
 
   /**
-   * Checks a file opened again (or for the first time, if `fromRecord` made
+   * Checks a file opened again (or for the first time, if `fromSummary` made
    * this segment): its header must name this incarnation, and it may not be
    * shorter than what is indexed (a readonly log's head grows under it), or
-   * other than the record's size the first time.
+   * other than the summary's size the first time.
    */
   private async checkOpened(file: StoredFile): Promise<void> {
     const [size, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
     const incarnation = decodeHeader(header, this.base) ?? 0; // as `openFile` takes a header that is not valid
-    const sizeOk = this.trustedRecord ? size === this.committedSize : size >= this.committedSize;
+    const sizeOk = this.trustedSummary ? size === this.committedSize : size >= this.committedSize;
     if (incarnation === this.headerIncarnation && sizeOk) {
-      this.trustedRecord = false;
+      this.trustedSummary = false;
       return;
     }
     this.lazy?.hooks.changed();
     throw new LogError(
       'Corrupted',
       `${this.name} is not the file its index describes (${size} bytes, incarnation ${incarnation}; ` +
-        `expected ${this.trustedRecord ? '' : 'at least '}${this.committedSize} bytes, incarnation ${this.headerIncarnation}): ` +
+        `expected ${this.trustedSummary ? '' : 'at least '}${this.committedSize} bytes, incarnation ${this.headerIncarnation}): ` +
         'it changed while it was closed',
     );
   }
@@ -394,7 +379,7 @@ export class Segment {
   ): Promise<IndexBuild> {
     if (!validHeader) return { scan: { committedEnd: 0, damaged: fileSize > 0 }, fromRecord: false };
     const usable = record !== undefined && record.incarnation === this.headerIncarnation && record.size <= fileSize;
-    if (usable) this.index = SegmentIndex.unpack(this.base, record);
+    if (usable) this.indexData = SegmentIndex.unpack(this.base, record);
     const from = usable ? record.size : SEGMENT_HEADER_SIZE;
     this.committedSize = from;
     const scan = await this.scan(from, fileSize, usable ? this.index.maxTime : prevMaxTime);
@@ -581,16 +566,21 @@ export class Segment {
    * reads instead of the record (`fromSummary`).
    */
   saved(dir: string, sealed: boolean): SavedIndex {
-    const record = { dir, base: this.base, incarnation: this.incarnation, size: this.size, ...this.index.pack() };
-    return sealed ? { record, ...this.index.summary(dir, this.base, this.incarnation, this.size) } : { record };
+    return this.index.saved({ dir, base: this.base, incarnation: this.incarnation, size: this.size }, sealed);
   }
 
-  /** Rewrites the header of a segment whose header was torn (an empty head). */
+  /**
+   * Rewrites the header of a segment whose header was torn (an empty head).
+   * Not flushed: only the newest file can be a head whose header never
+   * reached the disk (a rollover flushes the segment before it), and opening
+   * a log starts such a head afresh again.
+   */
   async resetTornHeader(): Promise<void> {
     this.headerIncarnation = newIncarnation();
-    await startFile(this.file, this.base, this.headerIncarnation);
+    await this.file.truncate(0);
+    await this.file.write(encodeHeader(this.base, this.headerIncarnation), 0);
     await this.file.commit();
-    this.index = new SegmentIndex(this.base);
+    this.indexData = new SegmentIndex(this.base);
     this.committedSize = SEGMENT_HEADER_SIZE;
     this.verifiedEnd = SEGMENT_HEADER_SIZE;
   }

@@ -58,11 +58,11 @@ export class StagedFile implements StoredFile {
    * used: every read and write of a publish or consume comes here, so only a
    * load looks at the other files.
    */
-  private async loaded(): Promise<Uint8Array> {
+  private async loaded(storedSize?: number): Promise<Uint8Array> {
     imaged.delete(this);
     imaged.add(this);
     if (this.image) return this.image;
-    const size = await this.stored.size();
+    const size = storedSize ?? (await this.stored.size());
     const bytes = await this.stored.read(0, size);
     // Room to grow for a file that is written, none wasted on one that is only read.
     const image = new Uint8Array(Math.max(bytes.length + 4096, 4096));
@@ -97,8 +97,9 @@ export class StagedFile implements StoredFile {
 
   async read(position: number, length: number): Promise<Uint8Array> {
     this.check();
-    if (!this.image && (await this.stored.size()) > READ_WHOLE) return this.stored.read(position, length);
-    const image = await this.loaded();
+    const storedSize = this.image ? undefined : await this.stored.size();
+    if (storedSize !== undefined && storedSize > READ_WHOLE) return this.stored.read(position, length);
+    const image = await this.loaded(storedSize);
     const end = Math.min(this.length, position + length);
     return image.slice(Math.min(position, end), end);
   }
