@@ -34,6 +34,14 @@ import { webkitBackendsRun, webkitMeasures } from './webkit.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
 const PORT = Number(process.env.BENCH_PORT ?? 5188);
+// A partial run, to measure a few rows quickly (e.g. BENCH_WORKLOADS=publishAndRead BENCH_SYSTEMS='opfs-log,Dexie 4'):
+// only those workloads of those systems, none of the rows run apart (other tab, JetStream, reopen, projection,
+// service worker). Never recorded: BENCHMARKS.md tells whole runs.
+const ONLY = {
+  workloads: process.env.BENCH_WORKLOADS?.split(','),
+  systems: process.env.BENCH_SYSTEMS?.split(','),
+};
+const partial = ONLY.workloads !== undefined || ONLY.systems !== undefined;
 
 const say = (...a) => console.error(...a);
 
@@ -52,6 +60,10 @@ const { values: flags } = parseArgs({
 const otherMode = flags.scaling || flags.projection || flags['service-worker'];
 if (flags.browser === 'webkit' && (!flags.backends || otherMode)) {
   say('--browser webkit: only `--backends` runs in WebKitGTK');
+  process.exit(2);
+}
+if (partial && flags.record) {
+  say('BENCH_WORKLOADS / BENCH_SYSTEMS: a partial run is never recorded');
   process.exit(2);
 }
 if (!BROWSER_NAMES.includes(flags.browser) && flags.browser !== 'webkit') {
@@ -173,7 +185,9 @@ async function main() {
     if (flags.backends) return await backendsRun(page, { browser, version, loadAtStart, started, record, samples });
     for (let run = 1; run <= RUNS; run++) {
       for (const { name } of systems) {
+        if (ONLY.systems && !ONLY.systems.includes(name)) continue;
         for (const workload of ['publishAndRead', 'publishSingly', 'publishLarge']) {
+          if (ONLY.workloads && !ONLY.workloads.includes(workload)) continue;
           if (workload === 'publishSingly' && name === 'raw OPFS') continue;
           if (workload === 'publishLarge' && name !== 'opfs-log' && name !== 'raw OPFS') continue;
           const t = Date.now();
@@ -184,13 +198,20 @@ async function main() {
           );
         }
       }
-      const t = Date.now();
-      const measures = await otherTabWorkloads(page, otherTab, run);
-      record('opfs-log', measures);
-      say(
-        `run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
-      );
+      if (!partial) {
+        const t = Date.now();
+        const measures = await otherTabWorkloads(page, otherTab, run);
+        record('opfs-log', measures);
+        say(
+          `run ${run}/${RUNS} opfs-log from another tab: ${summary(measures)} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+        );
+      }
       await page.evaluate(() => window.bench.wipe());
+    }
+    if (partial) {
+      const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) };
+      const medians = mediansOf(samples);
+      return console.log(renderTable({ ...runInfo(), machine, runs: RUNS, systems, medians, notes, targets: [] }));
     }
     // Replication to NATS JetStream and back, beside the NATS client alone (bench/jetstream.mjs; its own nats-server).
     record('opfs-log', await jetstreamWorkloads(page, { runs: RUNS, say }));
