@@ -29,6 +29,7 @@ import { jetstreamWorkloads } from './jetstream.mjs';
 import { scalingRun } from './scaling.mjs';
 import { SW_ROW, serviceWorkerWorkloads } from './service-worker.mjs';
 import { benchServiceWorker } from './service-worker/plugin.mjs';
+import { staticWorker } from './static-worker.mjs';
 import { webkitBackendsRun, webkitMeasures } from './webkit.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -110,8 +111,9 @@ async function main() {
     configFile: new URL('../vite.config.ts', import.meta.url).pathname,
     cacheDir: viteCache,
     server: { port: PORT, strictPort: true, open: false, hmr: false },
-    // The bench's service worker, bundled as a classic script (bench/service-worker/plugin.mjs).
-    plugins: [benchServiceWorker(), ...(measures ? [measures] : [])],
+    // The bench's service worker, bundled as a classic script (bench/service-worker/plugin.mjs); the built
+    // worker served as it is (bench/static-worker.mjs).
+    plugins: [staticWorker(new URL('..', import.meta.url)), benchServiceWorker(), ...(measures ? [measures] : [])],
     logLevel: 'error',
   });
   await server.listen();
