@@ -4,7 +4,7 @@
  * cover, and cut a torn tail off the head segment.
  */
 import { LogError } from '../errors.ts';
-import type { IndexStore, KeyFilter, SavedIndex, SegmentRecord } from '../indexes/store.ts';
+import type { IndexStore, KeyFilter, SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import { type LazyIndex, parseSegmentName, Segment, type OpenedSegment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import type { Directory } from '../storage/files.ts';
@@ -21,6 +21,29 @@ export interface LoadOptions {
   check: boolean;
   /** A reader's segments known to be unchanged (by name): taken as they are, not opened again. */
   keep?: ReadonlyMap<string, Segment>;
+}
+
+/** What an open reads first, before it changes anything: the directory's file names and the sealed segments' summaries. */
+export interface FirstLook {
+  listed: string[];
+  summaries: Map<number, SegmentSummary>;
+}
+
+/** The first look at the log in `dir`; a writer takes it while it opens its change counter (see `loadSegments`). */
+export async function firstLook(dir: Directory, store: IndexStore, path: string): Promise<FirstLook> {
+  const [listed, summaries] = await Promise.all([dir.names(), store.summaries(path)]);
+  return { listed, summaries };
+}
+
+/** What `loadSegments` found. */
+export interface LoadedSegments {
+  segments: Segment[];
+  /** What to save again in IndexedDB (see `loadSegments`). */
+  stale: SavedIndex[];
+  /** The directory's file names once recovery was done (segments created afterwards not among them). */
+  listed: string[];
+  /** The bases IndexedDB has summaries of, some perhaps of segments that are gone (see `removeLeftovers`). */
+  summarized: number[];
 }
 
 /** Segment file names of `dir`, in offset order. */
@@ -53,16 +76,18 @@ async function finishRewrites(dir: Directory): Promise<void> {
  * them in order, plus what to persist again because the file said more than
  * IndexedDB did (a lagging or missing index), or because a sealed segment
  * has no summary yet. What IndexedDB keeps of segments that no longer exist
- * is removed (a leading index).
+ * (a leading index) is for the writer to remove after its open
+ * (`removeLeftovers`). `first`: the first look, if the caller took it already.
  */
 export async function loadSegments(
   pool: FilePool,
   path: string,
   store: IndexStore,
   options: LoadOptions,
-): Promise<{ segments: Segment[]; stale: SavedIndex[] }> {
+  first?: FirstLook,
+): Promise<LoadedSegments> {
   const dir = pool.dir;
-  let [listed, summaries] = await Promise.all([dir.names(), store.summaries(path)]);
+  let { listed, summaries } = await (first ?? firstLook(dir, store, path));
   // Only a crash leaves other files than segments and the producer table: list again only if one is there
   // (a listing takes milliseconds: BENCHMARKS.md).
   if (
@@ -145,8 +170,7 @@ export async function loadSegments(
     await Promise.all(opened.map((o) => closeOpened((o as PromiseFulfilledResult<OpenedSegment | Segment>).value)));
     throw err;
   }
-  if (!options.readonly) await removeLeftovers(store, path, names, summaries);
-  return { segments, stale };
+  return { segments, stale, listed, summarized: [...summaries.keys()] };
 }
 
 /** The records of the segments `opened` opened now (not those from summaries or kept), by base. */
@@ -162,16 +186,27 @@ async function recordsOf(
   return new Map(found.flatMap((r) => (r ? [[r.base, r] as const] : [])));
 }
 
-/** Derived data left behind by segments that are gone: it names an incarnation no file will have again. */
-async function removeLeftovers(
+/**
+ * Removes the derived data left behind by segments that are gone (it names
+ * an incarnation no file will have again): what IndexedDB keeps of a base in
+ * `summarized` or among its records that `isSegment` does not know now. A
+ * writer runs this after its open rather than in it: finding the records'
+ * bases reads every record (a quarter of a second at 10M messages,
+ * BENCHMARKS.md), and a leftover misleads no read meanwhile (an open goes by
+ * the files' names, a record must name its file's incarnation). A base is
+ * checked right before its removal, so one that a roll made a segment's
+ * again keeps what the roll saves (queued after the removal).
+ */
+export async function removeLeftovers(
   store: IndexStore,
   path: string,
-  names: string[],
-  summaries: ReadonlyMap<number, unknown>,
+  summarized: readonly number[],
+  isSegment: (base: number) => boolean,
 ): Promise<void> {
-  const stored = new Set(names.map((n) => parseSegmentName(n)!));
-  const leftovers = new Set([...(await store.bases(path)), ...summaries.keys()].filter((b) => !stored.has(b)));
-  for (const base of leftovers) await store.remove(path, base).catch(() => undefined);
+  const bases = new Set([...summarized, ...(await store.bases(path))]);
+  for (const base of bases) {
+    if (!isSegment(base)) await store.remove(path, base).catch(() => undefined);
+  }
 }
 
 /** How the segment at `base`, opened from its summary, loads its index (see `LazyIndex`); a readonly log leaves IndexedDB to its writer. */

@@ -139,10 +139,11 @@ export class ProducerTable {
    * Opens the table of a log whose next offset is `next`, keeping only the
    * entries whose offsets the log holds. If any is dropped, or the file holds
    * much more than is remembered, it is written back compacted (through a
-   * copy renamed over it, so a crash leaves one or the other).
+   * copy renamed over it, so a crash leaves one or the other). `listed`: the
+   * directory's file names, if the caller listed it already.
    */
-  static async open(dir: Directory, next: number): Promise<ProducerTable> {
-    if (!(await finishCompaction(dir))) return new ProducerTable(dir, null, 0, new Map());
+  static async open(dir: Directory, next: number, listed?: readonly string[]): Promise<ProducerTable> {
+    if (!(await finishCompaction(dir, listed))) return new ProducerTable(dir, null, 0, new Map());
     const file = await dir.openFile(PRODUCERS_FILE, { create: false, readonly: false });
     let entries: Entry[];
     let size: number;
@@ -249,9 +250,11 @@ export class ProducerTable {
 /**
  * Finishes a compaction that a crash interrupted (its copy is whole only if
  * the original is gone, see rename); says whether the table's file exists.
+ * `listed`: the directory's names if the caller has them (listing thousands
+ * of segment files takes tens of milliseconds or more).
  */
-async function finishCompaction(dir: Directory): Promise<boolean> {
-  const names = new Set(await dir.names());
+async function finishCompaction(dir: Directory, listed?: readonly string[]): Promise<boolean> {
+  const names = new Set(listed ?? (await dir.names()));
   const tmp = PRODUCERS_FILE + COMPACTED_SUFFIX;
   if (!names.has(tmp)) return names.has(PRODUCERS_FILE);
   if (names.has(PRODUCERS_FILE)) await dir.remove(tmp);

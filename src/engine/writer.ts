@@ -15,7 +15,8 @@ import type { IndexStore, SavedIndex } from '../indexes/store.ts';
 import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import { ChangeCounter } from './changes.ts';
-import { loadSegments } from './load.ts';
+import { AfterOpen } from './after-open.ts';
+import { firstLook, loadSegments, removeLeftovers } from './load.ts';
 import type { ResolvedOptions } from './options.ts';
 import { checkProducer, type Producer, ProducerTable } from './producers.ts';
 import type { RawDeleteResult } from './raw.ts';
@@ -49,6 +50,8 @@ export class LogWriter {
     private readonly hooks: WriterHooks,
     /** Tells followers when sealed segments change and when the head rolls (engine/changes.ts). */
     private readonly changes: ChangeCounter,
+    /** What IndexedDB keeps of segments that are gone, removed after the open (load.ts `removeLeftovers`). */
+    private readonly leftovers: AfterOpen,
   ) {}
 
   /**
@@ -62,23 +65,33 @@ export class LogWriter {
     list: SegmentList,
     hooks: WriterHooks,
   ): Promise<LogWriter> {
-    const changes = await ChangeCounter.open(place.pool.dir);
+    const { pool, path, store } = place;
+    // The first look changes nothing: it is taken while the counter opens (each costs milliseconds).
+    const [opened, looked] = await Promise.allSettled([ChangeCounter.open(pool.dir), firstLook(pool.dir, store, path)]);
+    if (opened.status === 'rejected') throw opened.reason;
+    const changes = opened.value;
     let producers: ProducerTable;
+    let summarized: number[];
     try {
+      if (looked.status === 'rejected') throw looked.reason;
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      const { segments, stale } = await loadSegments(place.pool, place.path, place.store, options);
+      const loaded = await loadSegments(pool, path, store, options, looked.value);
+      const { segments, stale } = loaded;
+      summarized = loaded.summarized;
       list.all = segments;
-      if (segments.length === 0) segments.push(await Segment.create(place.pool, 0));
+      if (segments.length === 0) segments.push(await Segment.create(pool, 0));
       list.writerHead().keepOpen(true);
-      for (const record of stale) place.store.putSoon(record);
-      producers = await ProducerTable.open(place.pool.dir, list.next);
+      for (const record of stale) store.putSoon(record);
+      producers = await ProducerTable.open(pool.dir, list.next, loaded.listed);
       await changes.end(list.writerHead().base);
     } catch (err) {
       await changes.close();
       throw err;
     }
-    const writer = new LogWriter(place, options, list, producers, hooks, changes);
+    const isSegment = (base: number) => list.all.some((s) => s.base === base);
+    const leftovers = new AfterOpen(() => removeLeftovers(store, path, summarized, isSegment));
+    const writer = new LogWriter(place, options, list, producers, hooks, changes, leftovers);
     writer.retention = Retention.of(options, {
       segments: () => list.all,
       entrySize: indexEntrySize(options),
@@ -201,8 +214,9 @@ export class LogWriter {
     return null;
   }
 
-  /** Closes the producer table and the change counter (the engine closes the segments). */
+  /** Removes the leftovers if that has not happened yet, then closes the producer table and the change counter (the engine closes the segments). */
   async close(): Promise<void> {
+    await this.leftovers.finish();
     try {
       await this.producers.close();
     } finally {
