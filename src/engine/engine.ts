@@ -61,20 +61,27 @@ export class LogEngine implements RawLog {
    * (`normalizeDir`, `resolveOptions`) before they reach the engine.
    */
   static async open(env: Env, path: string, opts: ResolvedOptions): Promise<LogEngine> {
-    // One engine at a time writes the files; a readonly log takes no lock.
-    const lock = opts.readonly ? null : await writerLock(env, path);
+    // One engine at a time writes the files (a readonly log takes no lock). The lock, the directory and
+    // IndexedDB are asked for at once, none needing another (each takes milliseconds); no file opens before the lock.
+    const locking = opts.readonly ? Promise.resolve(null) : writerLock(env, path);
+    const finding = env.root.subdir(path.split('/'), opts.createDirs);
+    finding.catch(() => undefined); // not awaited if the lock is refused first
+    const storing = IndexStore.open(env.idb); // never rejects: without IndexedDB every open rescans
+    let lock: HeldLock | null = null;
     let store: IndexStore | undefined;
     let engine: LogEngine | undefined;
     try {
-      const directory = await env.root.subdir(path.split('/'), opts.createDirs);
-      store = await IndexStore.open(env.idb); // never rejects: without IndexedDB every open rescans
+      lock = await locking;
+      const directory = await finding;
+      store = await storing;
       engine = new LogEngine(env, path, directory, opts, store, lock);
       await engine.start();
       return engine;
     } catch (err) {
       // Nothing may stay held (a file handle, the lock), or the next open would say Locked instead.
       await Promise.allSettled([...(engine?.list.all ?? []).map((s) => s.close()), engine?.writer?.close()]);
-      store?.close();
+      if (store) store.close();
+      else void storing.then((s) => s.close()); // a refused lock does not wait for IndexedDB
       lock?.release();
       throw toLogError(err, `opening log ${path}`);
     }
