@@ -41,7 +41,7 @@ export class LogReader {
     const found: Uint8Array[] = [];
     for (let s = at.s; s < this.list.all.length; s++) {
       const seg = this.list.at(s);
-      if (!(await seg.mayHoldKey(hash))) continue;
+      if (seg.lacksKey(hash) || !(await seg.mayHoldKey(hash))) continue;
       for (let i = s === at.s ? at.i : 0; i < seg.count; i++) {
         if (seg.hashAt(i) !== hash) continue;
         const { bytes, record } = await seg.readRecordAt(i);
@@ -89,6 +89,7 @@ export class LogReader {
     const hash = keyHash(key);
     for (let s = this.list.all.length - 1; s >= 0; s--) {
       const seg = this.list.at(s);
+      if (seg.lacksKey(hash)) continue;
       for (const i of await seg.entriesWithHash(hash)) {
         const { bytes, record } = await seg.readRecordAt(i);
         if (keyEquals(bytes, record, key)) return bytes;

@@ -69,33 +69,57 @@ function undoDifferences(column: Uint32Array): void {
 const ENTRY_SPAN = 2 ** 21;
 const MAX_PACKED_ENTRY = ENTRY_SPAN;
 
-/** Bits a Bloom filter probes per hash; with 8-16 bits per entry, ~1-2.5% of absent hashes pass. */
-const BLOOM_PROBES = 4;
-
-/** The probes of `hash`: double hashing, the step odd so it visits distinct bits. */
-function bloomStep(hash: number): number {
-  return (Math.imul(hash, 0x9e3779b1) >>> 0) | 1;
+/**
+ * How a Bloom filter is sized: bits per entry (rounded up to a power of two
+ * of bits in all) and bits probed per hash. A key lookup asks the filter of
+ * every sealed segment, newest first, and each false yes loads a segment's
+ * index from IndexedDB: so a sealed segment's saved filter (`KEY_FILTER`)
+ * is sized for few false yeses (16-32 bits an entry, 8 probes: 0.0006% to
+ * 0.06% of absent keys pass), where the in-memory one of a loaded index
+ * only spares a bisection (`INDEX_FILTER`: 8-16 bits, 4 probes, ~1-2.5%).
+ */
+export interface BloomShape {
+  bitsPerEntry: number;
+  probes: number;
 }
 
-/** A Bloom filter of `hash[0, n)`: a power of two of bits, at least 8 per entry. */
-export function bloomOf(hash: Uint32Array, n: number): Uint32Array {
-  const bits = 2 ** Math.max(5, Math.ceil(Math.log2(Math.max(1, n) * 8)));
+/** A sealed segment's saved key filter (`SegmentIndex.saved`). */
+export const KEY_FILTER: BloomShape = { bitsPerEntry: 16, probes: 8 };
+/** The filter of a loaded index, in memory only. */
+export const INDEX_FILTER: BloomShape = { bitsPerEntry: 8, probes: 4 };
+
+/**
+ * The first bit `hash` probes and the odd step to the next, both from a
+ * mixed hash, each from one half of it. Taken from the key hash itself, as
+ * the first filters did (the step a product's low bits), every probe
+ * depended only on the low bits a filter's size keeps: it acted as one
+ * probe, and let 5-10% of absent keys through.
+ */
+function probeStart(hash: number): { bit: number; step: number } {
+  let h = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return { bit: h, step: (h >>> 16) | (h << 16) | 1 };
+}
+
+/** A Bloom filter of `hash[0, n)`, made as `shape` says. */
+export function bloomOf(hash: Uint32Array, n: number, shape: BloomShape): Uint32Array {
+  const bits = 2 ** Math.max(5, Math.ceil(Math.log2(Math.max(1, n) * shape.bitsPerEntry)));
   const bloom = new Uint32Array(bits / 32);
   const mask = bits - 1;
   for (let i = 0; i < n; i++) {
-    const h = hash[i]!;
-    const step = bloomStep(h);
-    for (let k = 0, bit = h & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask)
+    const { bit: first, step } = probeStart(hash[i]!);
+    for (let k = 0, bit = first & mask; k < shape.probes; k++, bit = (bit + step) & mask)
       bloom[bit >>> 5]! |= 1 << (bit & 31);
   }
   return bloom;
 }
 
-/** False if `hash` is surely not in the filter; true if it may be. */
-export function mayHold(bloom: Uint32Array, hash: number): boolean {
+/** False if `hash` is surely not in `bloom` (made as `shape` says); true if it may be. */
+export function mayHold(bloom: Uint32Array, hash: number, shape: BloomShape): boolean {
   const mask = bloom.length * 32 - 1;
-  const step = bloomStep(hash);
-  for (let k = 0, bit = hash & mask; k < BLOOM_PROBES; k++, bit = (bit + step) & mask) {
+  const { bit: first, step } = probeStart(hash);
+  for (let k = 0, bit = first & mask; k < shape.probes; k++, bit = (bit + step) & mask) {
     if ((bloom[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
   }
   return true;
@@ -234,7 +258,7 @@ export class SegmentIndex {
     const order = this.byHash!;
     const found: number[] = [];
     for (let i = this.count - 1; i >= order.length; i--) if (this.hash[i] === hash) found.push(i);
-    if (!mayHold(this.bloom!, hash)) return found;
+    if (!mayHold(this.bloom!, hash, INDEX_FILTER)) return found;
     let lo = 0;
     let hi = order.length;
     while (lo < hi) {
@@ -261,7 +285,7 @@ export class SegmentIndex {
       order.sort((a, b) => hash[a]! - hash[b]! || a - b);
     }
     this.byHash = order;
-    this.bloom = bloomOf(hash, n);
+    this.bloom = bloomOf(hash, n, INDEX_FILTER);
   }
 
   /**
@@ -282,7 +306,8 @@ export class SegmentIndex {
       firstTime: n > 0 ? this.timeAt(0) : -Infinity,
     };
     const { dir, base, incarnation } = file;
-    return { record, summary, filter: { dir, base, incarnation, bloom: bloomOf(this.hash, n).buffer as ArrayBuffer } };
+    const bloom = bloomOf(this.hash, n, KEY_FILTER).buffer as ArrayBuffer;
+    return { record, summary, filter: { dir, base, incarnation, bloom } };
   }
 
   offsetAt(i: number): number {

@@ -20,13 +20,18 @@ import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
  * 3 the `summaries` store (a sealed segment's summary, read on open instead of
  * its whole index) and the `filters` store (its key filter, read on the first
  * key lookup: in the summaries, they made an open of 10M messages take
- * seconds, BENCHMARKS.md).
+ * seconds, BENCHMARKS.md); 4 the `keyFilters` store, of filters that let far
+ * fewer absent keys through (indexes/segment-index.ts `KEY_FILTER`). The
+ * first filters stay in `filters`, where a version of opfs-log that knew only
+ * them reads them and writes its own: this one never reads them, only deletes
+ * them with their segment, so neither version misreads the other's.
  */
-const DB_VERSION = 3;
+const DB_VERSION = 4;
 const STORE = 'segments';
 const CURSORS = 'cursors';
 const SUMMARIES = 'summaries';
 const FILTERS = 'filters';
+const KEY_FILTERS = 'keyFilters';
 
 /** A named consumer position of the log at `dir` (see src/client/cursor.ts). */
 interface CursorRecord {
@@ -64,7 +69,7 @@ export interface SegmentSummary {
   firstTime: number;
 }
 
-/** A sealed segment's Bloom filter of its key hashes (indexes/segment-index.ts `bloomOf`), a byte or two a message. */
+/** A sealed segment's Bloom filter of its key hashes (indexes/segment-index.ts `bloomOf`), 2-4 bytes a message. */
 export interface KeyFilter {
   dir: string;
   base: number;
@@ -126,6 +131,7 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
     if (!names.contains(CURSORS)) req.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
     if (!names.contains(SUMMARIES)) req.result.createObjectStore(SUMMARIES, { keyPath: ['dir', 'base'] });
     if (!names.contains(FILTERS)) req.result.createObjectStore(FILTERS, { keyPath: ['dir', 'base'] });
+    if (!names.contains(KEY_FILTERS)) req.result.createObjectStore(KEY_FILTERS, { keyPath: ['dir', 'base'] });
   };
   const opened = wrap(req) as Promise<IDBPDatabase>;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -294,7 +300,7 @@ export class IndexStore {
 
   /** The key filters of one log's sealed segments, by base; none if IndexedDB fails or keeps none. */
   filters(dir: string): Promise<Map<number, KeyFilter>> {
-    return this.bySegment<KeyFilter>(FILTERS, dir);
+    return this.bySegment<KeyFilter>(KEY_FILTERS, dir);
   }
 
   /** Everything `store` keeps of the log at `dir`, by segment base; none if IndexedDB fails or has no such store. */
@@ -346,19 +352,21 @@ export class IndexStore {
   /**
    * In one transaction, for each segment: its record, summary and filter put
    * as `saved` holds them (any it lacks deleted), or, given a key alone, all
-   * three deleted.
+   * three deleted; and any filter an earlier version saved of it (`FILTERS`)
+   * deleted, which would describe another file now.
    */
   private async write(changes: (SavedIndex | [string, number])[], durability: 'relaxed' | 'strict'): Promise<void> {
     const db = await this.with(STORE);
     if (!db) return;
-    const all = db.objectStoreNames.contains(SUMMARIES) && db.objectStoreNames.contains(FILTERS);
-    const tx = db.transaction(all ? [STORE, SUMMARIES, FILTERS] : [STORE], 'readwrite', { durability });
+    const has = (name: string) => db.objectStoreNames.contains(name);
+    const all = has(SUMMARIES) && has(FILTERS) && has(KEY_FILTERS);
+    const tx = db.transaction(all ? [STORE, SUMMARIES, KEY_FILTERS, FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
     for (const change of changes) {
       const saved = Array.isArray(change) ? undefined : change;
       const key = saved ? [saved.record.dir, saved.record.base] : change;
       const stores: [string, object | undefined][] = [[STORE, saved?.record]];
-      if (all) stores.push([SUMMARIES, saved?.summary], [FILTERS, saved?.filter]);
+      if (all) stores.push([SUMMARIES, saved?.summary], [KEY_FILTERS, saved?.filter], [FILTERS, undefined]);
       for (const [name, value] of stores) {
         done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key as IDBValidKey));
       }

@@ -8,7 +8,7 @@ import { keyHash } from '../codec/hash.ts';
 import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { scanBatches } from '../codec/batches.ts';
 import { encodeIndexRows } from '../indexes/rows.ts';
-import { mayHold, SegmentIndex } from '../indexes/segment-index.ts';
+import { KEY_FILTER, mayHold, SegmentIndex } from '../indexes/segment-index.ts';
 import type { KeyFilter, SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { FilePool, PooledFile } from './file-pool.ts';
@@ -42,11 +42,11 @@ export interface IndexBuild {
 export interface LazyIndex {
   /** Its IndexedDB record, if there is one. */
   record(): Promise<SegmentRecord | undefined>;
-  /** Its key filter, if there is one (without, every key lookup loads the index). */
+  /** Its key filter, if there is one (without, every key lookup loads the index until it is saved again). */
   filter(): Promise<KeyFilter | undefined>;
   /** The file is not the one the summary describes: an open should not trust the summary again. */
   changed(): void;
-  /** The index was rebuilt from the file (its record was missing or of another file): save it. */
+  /** The index was rebuilt from the file (its record was missing or of another file), or has no key filter: save it. */
   rebuilt(segment: Segment): void;
 }
 
@@ -196,21 +196,34 @@ export class Segment {
   }
 
   /**
-   * False if no message here has key hash `hash`, as the summary's Bloom
+   * False if no message here has key hash `hash`, as the segment's saved key
    * filter tells without loading the index; else loads the index (if not
-   * loaded) and says true.
+   * loaded) and says true. A sealed segment without a filter (sealed by a
+   * version of opfs-log that saved none of this kind) gets one saved then.
    */
   async mayHoldKey(hash: number): Promise<boolean> {
-    if (!this.indexData) {
-      const lazy = this.lazy!;
-      if (lazy.keys === undefined) {
-        const filter = await lazy.hooks.filter();
-        lazy.keys = filter?.incarnation === lazy.summary.incarnation ? new Uint32Array(filter.bloom) : null;
+    const lazy = this.lazy;
+    if (lazy && lazy.keys === undefined) {
+      const filter = await lazy.hooks.filter();
+      lazy.keys = filter?.incarnation === lazy.summary.incarnation ? new Uint32Array(filter.bloom) : null;
+      if (lazy.keys === null) {
+        await this.loadIndex();
+        lazy.hooks.rebuilt(this);
       }
-      if (lazy.keys && !mayHold(lazy.keys, hash)) return false;
     }
+    if (this.lacksKey(hash)) return false;
     await this.loadIndex();
     return true;
+  }
+
+  /**
+   * True if the key filter, already read, says no message here has key hash
+   * `hash`: a key lookup's walk over thousands of segments asks this first,
+   * without waiting on anything (`mayHoldKey` decides the rest).
+   */
+  lacksKey(hash: number): boolean {
+    const keys = this.indexData ? null : this.lazy?.keys;
+    return keys ? !mayHold(keys, hash, KEY_FILTER) : false;
   }
 
   /** Entries whose key hash is `hash`, newest first. */

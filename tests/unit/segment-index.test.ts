@@ -1,6 +1,14 @@
 /** The in-memory segment index: bisecting offsets and times, key-hash lookups, packing. */
 import { describe, expect, it } from 'vitest';
-import { SegmentIndex } from '../../src/indexes/segment-index.ts';
+import { keyHash } from '../../src/codec/hash.ts';
+import {
+  type BloomShape,
+  bloomOf,
+  INDEX_FILTER,
+  KEY_FILTER,
+  mayHold,
+  SegmentIndex,
+} from '../../src/indexes/segment-index.ts';
 
 function indexWith(hashes: number[], base = 100): SegmentIndex {
   const index = new SegmentIndex(base);
@@ -115,5 +123,23 @@ describe('SegmentIndex', () => {
     }
     index.append(5000, 0, 7000, 12345); // unsorted yet: found by the scan of the newest entries
     expect(index.withHash(12345)[0]).toBe(5000);
+  });
+
+  it('lets as few absent keys through its Bloom filters as their size promises, for keys as alike as `k1`, `k2`', () => {
+    const enc = new TextEncoder();
+    /** Share of 2,000 absent keys that 20 filters of `n` keys each let through. */
+    const passing = (n: number, shape: BloomShape) => {
+      let passed = 0;
+      for (let f = 0; f < 20; f++) {
+        const hashes = Uint32Array.from({ length: n }, (_, i) => keyHash(enc.encode(`k${f * n + i}`)));
+        const bloom = bloomOf(hashes, n, shape);
+        expect([...hashes].every((h) => mayHold(bloom, h, shape))).toBe(true); // never a false no
+        for (let j = 0; j < 2000; j++) if (mayHold(bloom, keyHash(enc.encode(`absent-${j}`)), shape)) passed++;
+      }
+      return passed / 40_000;
+    };
+    expect(passing(6000, KEY_FILTER)).toBeLessThan(0.0006);
+    expect(passing(6000, INDEX_FILTER)).toBeLessThan(0.025);
+    expect(passing(20, KEY_FILTER)).toBeLessThan(0.0006);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { IndexStore } from '../../src/indexes/store.ts';
-import { allOffsets, closedLog, enc, headFile, openLog, rejection } from './helpers.ts';
+import { allOffsets, closedLog, enc, freshEnv, headFile, openLog, rejection } from './helpers.ts';
 
 const FIRST = '00000000000000000000.log';
 
@@ -63,6 +63,49 @@ describe('sealed segments opened from their summaries', () => {
       loads.mockRestore();
     }
     await log.close();
+  });
+
+  it('keeps a key lookup over a hundred segments from loading their indexes: few absent keys pass a saved filter', async () => {
+    const env = freshEnv();
+    const writer = await openLog(env, 'log', { rollover: 1000 });
+    for (let b = 0; b < 200; b++) {
+      const batch = Array.from({ length: 10 }, (_, i) => ({
+        key: enc.encode(`u${b * 10 + i}`),
+        value: enc.encode('v'),
+      }));
+      await writer.publish(batch);
+    }
+    await writer.close();
+    const log = await openLog(env, 'log', { rollover: 1000 });
+    expect((await log.stat()).segments).toBeGreaterThanOrEqual(100);
+    const loads = vi.spyOn(IndexStore.prototype, 'record');
+    try {
+      for (let j = 0; j < 50; j++) {
+        await expect(log.getByKey(enc.encode(`absent-${j}`))).rejects.toMatchObject({ code: 'NotFound' });
+      }
+      // 50 lookups asking ~100 filters each: at ~0.5% false yeses (the small filter) ~25 indexes would load.
+      expect(loads.mock.calls.length).toBeLessThanOrEqual(2);
+      expect((await log.getByKey(enc.encode('u7'))).offset).toBe(7);
+    } finally {
+      loads.mockRestore();
+    }
+    await log.close();
+  });
+
+  it('saves a key filter for a sealed segment that has none (as an earlier version left it) at its first key lookup', async () => {
+    const env = await closedLog(10, 1000);
+    const store = await IndexStore.open(env.idb);
+    const [records, summaries] = [await store.load('log'), await store.summaries('log')];
+    for (const [base, summary] of summaries) await store.put({ record: records.get(base)!, summary }); // no filter
+    expect((await store.filters('log')).size).toBe(0);
+    store.close();
+    const log = await openLog(env, 'log', { rollover: 1000 });
+    const found = await log.consumeByKey(enc.encode('k3'), 0, 100);
+    expect(found.messages.map((m) => m.offset)).toEqual([3, 13, 23, 33, 43, 53, 63, 73, 83, 93]);
+    await log.close();
+    const again = await IndexStore.open(env.idb);
+    expect([...(await again.filters('log')).keys()]).toEqual([...summaries.keys()]);
+    again.close();
   });
 
   it('rebuilds the index from the file when the record is gone, and saves it again', async () => {
