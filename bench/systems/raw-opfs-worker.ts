@@ -3,7 +3,8 @@
  * stores (its record encoding), with an array of positions to read back by
  * offset, and nothing else: no index, no recovery, no worker API to speak of.
  */
-import { encodeBatch, readRecord, sealBatch, toMessage } from '../../src/codec/record.ts';
+import { encodeBatch, readRecord, toMessage } from '../../src/codec/record.ts';
+import { sealBatch } from '../../src/codec/seal.ts';
 import { batches, columnsOf } from '../messages.ts';
 import { serve } from '../rpc.ts';
 import type { ReadMessage } from './system.ts';

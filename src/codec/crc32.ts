@@ -30,7 +30,8 @@ function slicingTable(poly: number): Int32Array {
   return t;
 }
 
-const CASTAGNOLI = slicingTable(0x82f63b78);
+/** Also the tables of the WebAssembly module (crc32c-wasm.ts), copied into its memory. */
+export const CASTAGNOLI = slicingTable(0x82f63b78);
 const IEEE = slicingTable(0xedb88320);
 
 /**

@@ -116,7 +116,8 @@ export function readRecord(
 
 /**
  * Encodes a publish batch into one buffer, every record complete but for its
- * offset and checksum, which `sealBatch` fills in once the offsets are known.
+ * offset and checksum, which `sealBatch` (seal.ts) fills in once the offsets
+ * are known.
  * The client does this, so a batch crosses to the worker as one transferred
  * buffer instead of thousands of cloned arrays.
  */
@@ -138,37 +139,6 @@ export function encodeBatch({ keys, values, timesUs }: RecordColumns): Uint8Arra
     at += RECORD_HEADER_SIZE + key.length + value.length;
   }
   return bytes;
-}
-
-/** One record of a sealed batch, for the index. */
-export interface SealedRecord {
-  at: number;
-  offset: number;
-  timeUs: number;
-  keyStart: number;
-  keyLen: number;
-}
-
-/**
- * Gives the records of an `encodeBatch` buffer their offsets (from
- * `firstOffset`) and checksums, checking the framing as it goes: a buffer
- * that is not a well-formed batch throws before anything is written.
- */
-export function sealBatch(bytes: Uint8Array, firstOffset: number, onRecord: (r: SealedRecord) => void): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let count = 0;
-  for (let at = 0; at < bytes.length; count++) {
-    if (bytes.length - at < RECORD_HEADER_SIZE) throw new Error('a publish batch ends inside a record header');
-    const size = recordSizeAt(view, at);
-    if (size < 0 || at + size > bytes.length) throw new Error('a publish batch has a record past its end');
-    const offset = firstOffset + count;
-    setU64(view, at + REC_OFFSET, offset);
-    view.setUint32(at + REC_CRC, checksumOf(bytes, at, size), true);
-    const keyLen = view.getUint32(at + REC_KEY_LEN, true);
-    onRecord({ at, offset, timeUs: getU64(view, at + REC_TIME), keyStart: at + RECORD_HEADER_SIZE, keyLen });
-    at += size;
-  }
-  return count;
 }
 
 /**

@@ -8,7 +8,7 @@
  * (follower.ts).
  */
 import { keyHash } from '../codec/hash.ts';
-import { sealBatch } from '../codec/record.ts';
+import { sealBatch } from '../codec/seal.ts';
 import { LogError } from '../errors.ts';
 import { indexEntrySize } from '../indexes/entry-size.ts';
 import type { IndexStore, SavedIndex } from '../indexes/store.ts';

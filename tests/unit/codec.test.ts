@@ -1,7 +1,8 @@
 /** The record codec on its own: checksums, batch encoding and sealing, decoding. */
 import { describe, expect, it } from 'vitest';
 import { Crc32, crc32c } from '../../src/codec/crc32.ts';
-import { decodeRecords, encodeBatch, readRecord, RECORD_HEADER_SIZE, sealBatch } from '../../src/codec/record.ts';
+import { decodeRecords, encodeBatch, readRecord, RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
+import { sealBatch } from '../../src/codec/seal.ts';
 import { flip } from './helpers.ts';
 
 /** Bit-at-a-time CRC-32C: slow and obviously right, the reference for the table version. */
