@@ -354,9 +354,9 @@ test('an IndexedDB record that leads its file, or belongs to another file, is ig
 
   await openLog(page, options);
   await expectLog(page, gens([total, 0]));
-  // The records of segments that do not exist are gone once the log is open.
-  expect((await indexRecords(page)).map((r) => r.base).sort((a, b) => a - b)).toEqual(names.map(Number.parseFloat));
   await closeLog(page);
+  // The records of segments that do not exist are gone by the close: a writer removes them after its open
+  // (seconds later, or as it closes), not in it (engine/after-open.ts).
   await expectIndexMatchesFiles(page);
 
   await openLog(page, options);
