@@ -13,7 +13,7 @@ import type { RawLog } from '../engine/raw.ts';
 import type { Log, Options } from '../types.ts';
 import { portClient, sendBytes } from '../protocol/port.ts';
 import { withReadAhead } from '../protocol/read-ahead.ts';
-import { spawnWorker } from './spawn.ts';
+import { type SpawnedWorker, spawnWorker } from './spawn.ts';
 import { SharedWriter, type Bus, type OwnedEngine } from './shared-writer.ts';
 import { callChannelName, ownerLockName, workerName, writersLockName } from '../namespace.ts';
 import { WebLocks } from '../storage/web-locks.ts';
@@ -77,9 +77,12 @@ export async function openWith(inPlace: () => Promise<InPlace>, dir: string, opt
   if (typeof navigator === 'undefined' || !navigator.locks) {
     throw new LogError('Unsupported', 'this environment has no Web Locks (navigator.locks)');
   }
+  // The worker's script loads while the locks are asked for: its start is most of a cold open's time.
+  const early = engine ? null : new EarlyWorker(path);
   const locks = new WebLocks();
   const writers = await locks.tryAcquire(writersLockName(path), opts.exclusive ? 'exclusive' : 'shared');
   if (!writers) {
+    early?.end();
     throw new LogError(
       'Locked',
       opts.exclusive
@@ -89,12 +92,43 @@ export async function openWith(inPlace: () => Promise<InPlace>, dir: string, opt
   }
   try {
     if (opts.exclusive)
-      return await (engine ? openInPlace(engine, path, opts, writers) : openInWorker(path, opts, writers));
-    return await openShared(path, opts, writers, locks, engine);
+      return await (engine ? openInPlace(engine, path, opts, writers) : openInWorker(path, opts, writers, early));
+    return await openShared(path, opts, writers, locks, engine, early);
   } catch (err) {
     // Rejects only once the lock is free: opening again at once must report the same error, not Locked.
     await writers.release();
     throw err;
+  } finally {
+    early?.end(); // not taken: this writer forwards to another tab's engine (the next one it runs starts its own)
+  }
+}
+
+/**
+ * A worker started before the locks say whether this context runs the
+ * engine, so that its script loads meanwhile; the first engine started here
+ * takes it, else it is ended. A context that cannot start one starts none
+ * here: the engine's start then says why, as it would have.
+ */
+class EarlyWorker {
+  private worker: SpawnedWorker | null;
+
+  constructor(path: string) {
+    try {
+      this.worker = spawnWorker(workerName(path));
+    } catch {
+      this.worker = null;
+    }
+  }
+
+  take(): SpawnedWorker | undefined {
+    const worker = this.worker ?? undefined;
+    this.worker = null;
+    return worker;
+  }
+
+  end(): void {
+    this.worker?.end();
+    this.worker = null;
   }
 }
 
@@ -140,8 +174,8 @@ async function openInPlace(
  * log, then lets go, and the engine's calls go on the worker's channel
  * (protocol/port.ts). `end` terminates the worker.
  */
-async function workerEngine(path: string, options: ResolvedOptions): Promise<OwnedEngine> {
-  const worker = spawnWorker(workerName(path));
+async function workerEngine(path: string, options: ResolvedOptions, early?: EarlyWorker | null): Promise<OwnedEngine> {
+  const worker = early?.take() ?? spawnWorker(workerName(path));
   await worker.start((api) => api.open(path, options));
   const port = portClient(worker.channel());
   return {
@@ -155,8 +189,13 @@ async function workerEngine(path: string, options: ResolvedOptions): Promise<Own
   };
 }
 
-async function openInWorker(path: string, options: ResolvedOptions, writers?: HeldLock): Promise<Log> {
-  const engine = await workerEngine(path, options);
+async function openInWorker(
+  path: string,
+  options: ResolvedOptions,
+  writers?: HeldLock,
+  early?: EarlyWorker | null,
+): Promise<Log> {
+  const engine = await workerEngine(path, options, early);
   const end = async () => {
     engine.end();
     await writers?.release();
@@ -169,6 +208,7 @@ async function startEngine(
   path: string,
   options: ResolvedOptions,
   inPlace: (() => Promise<InPlace>) | null,
+  early: EarlyWorker | null,
 ): Promise<OwnedEngine> {
   if (inPlace) {
     const { LogEngine, opfsEnv } = await inPlace();
@@ -182,7 +222,7 @@ async function startEngine(
       throw err;
     }
   }
-  return workerEngine(path, options);
+  return workerEngine(path, options, early);
 }
 
 async function openShared(
@@ -191,12 +231,13 @@ async function openShared(
   writers: HeldLock,
   locks: WebLocks,
   inPlace: (() => Promise<InPlace>) | null,
+  early: EarlyWorker | null,
 ): Promise<Log> {
   // A service worker's writer gives the files up to a tab's, whose sync backend is faster: see SharedWriter.
   const yields = inPlace !== null && !('FileSystemSyncAccessHandle' in globalThis);
   const Writer = yields ? (await inPlace()).YieldingWriter : SharedWriter;
   const shared = new Writer(path, broadcastBus(callChannelName(path)), locks, ownerLockName(path), () =>
-    startEngine(path, options, inPlace),
+    startEngine(path, options, inPlace, early),
   );
   try {
     await shared.ready();
