@@ -13,6 +13,14 @@
  * under it, so the bound is exceeded only while more than `limit` files are
  * in use at once (the engine runs one call at a time; an export's reads run
  * beside it).
+ *
+ * Where opening a file for writing is slow (`SLOW_OPEN_MS`), a sealed
+ * segment's file opens readonly instead, which on OPFS reads `getFile()`
+ * snapshots and holds no handle: Firefox opens a sync access handle in
+ * ~12 ms and closes it in as long, but reads a snapshot's slice in ~0.1 ms;
+ * Chromium opens one in ~0.5 ms, and reads a snapshot in 1-2 ms
+ * (BENCHMARKS.md). The writer never writes a sealed segment, so nothing it
+ * does needs the handle.
  */
 import { LogError } from '../errors.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
@@ -20,9 +28,14 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
+/** Opening an existing file for writing takes longer than this on average: sealed files open readonly. */
+export const SLOW_OPEN_MS = 5;
+
 export class FilePool {
   /** Open files, least recently used first (a `Set` keeps insertion order; a use moves a file to the end). */
   private readonly open = new Set<PooledFile>();
+  /** Milliseconds an open of an existing file for writing took, averaged over those timed (null before one). */
+  private openMs: number | null = null;
 
   constructor(
     readonly dir: Directory,
@@ -56,6 +69,16 @@ export class FilePool {
   forget(file: PooledFile): void {
     this.open.delete(file);
   }
+
+  /** Whether a sealed segment's file opens readonly: where opening one for writing proved slow. */
+  get sealedReadonly(): boolean {
+    return this.openMs !== null && this.openMs > SLOW_OPEN_MS;
+  }
+
+  /** An existing file opened for writing in `ms`: a running average, the latest weighing half. */
+  timedOpen(ms: number): void {
+    this.openMs = this.openMs === null ? ms : (this.openMs + ms) / 2;
+  }
 }
 
 /**
@@ -71,6 +94,8 @@ export class PooledFile implements StoredFile {
   private closed = false;
   /** Kept open whatever the bound: the writer's head. */
   pinned = false;
+  /** A sealed segment's file, which is only read: it may open readonly (see `FilePool.sealedReadonly`). */
+  sealed = false;
 
   constructor(
     private readonly pool: FilePool,
@@ -92,7 +117,10 @@ export class PooledFile implements StoredFile {
     }
     this.opening ??= (async () => {
       await this.pool.makeRoom();
-      const handle = await this.pool.dir.openFile(this.name, { create, readonly: this.pool.readonly });
+      const readonly = this.pool.readonly || (this.sealed && !this.pinned && this.pool.sealedReadonly);
+      const started = performance.now();
+      const handle = await this.pool.dir.openFile(this.name, { create, readonly });
+      if (!readonly && !create) this.pool.timedOpen(performance.now() - started);
       try {
         if (!create) await this.check?.(handle);
       } catch (err) {

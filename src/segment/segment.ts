@@ -304,6 +304,7 @@ export class Segment {
     const base = parseSegmentName(name);
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = pool.file(name, (f) => segment.checkOpened(f));
+    file.sealed = true;
     const segment: Segment = new Segment(name, base, file, null, summary.incarnation, summary.size, !pool.readonly);
     segment.trustedSummary = true;
     segment.lazy = { summary, hooks };
@@ -333,9 +334,13 @@ export class Segment {
     );
   }
 
-  /** Keeps the file open whatever the pool's bound (the writer's head), or lets the pool close it again. */
+  /**
+   * Keeps the file open whatever the pool's bound (the writer's head), or
+   * lets the pool close it again: then it is sealed, and only read.
+   */
   keepOpen(on: boolean): void {
     this.file.pinned = on;
+    this.file.sealed = !on;
   }
 
   /**

@@ -5,6 +5,7 @@
  * file changed while it was closed.
  */
 import { describe, expect, it } from 'vitest';
+import { SLOW_OPEN_MS } from '../../src/segment/file-pool.ts';
 import type { MemoryDirectory } from '../../src/storage/memory.ts';
 import { allOffsets, closedLog, enc, gen, headFile, openLog, rejection } from './helpers.ts';
 
@@ -88,5 +89,61 @@ describe('the pool of open segment files', () => {
     const log = await openLog(env, 'log', { maxOpenFiles: 2 });
     expect(await log.nextOffset()).toBe(10);
     await log.close();
+  });
+
+  describe('where opening a file for writing is slow (Firefox)', () => {
+    /** Makes every open of a segment file for writing take `ms` (a busy wait: what the pool times). */
+    const slowOpens = (env: Awaited<ReturnType<typeof closedLog>>, ms: number) => {
+      env.root.faults.beforeChange = (op, path) => {
+        if (op !== 'open' || !path.endsWith('.log')) return;
+        const until = performance.now() + ms;
+        while (performance.now() < until) {}
+      };
+    };
+
+    it('reads sealed segments without a handle, and still publishes, deletes and reopens them', async () => {
+      const env = await closedLog(20, 300);
+      slowOpens(env, SLOW_OPEN_MS * 2);
+      const log = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 2 });
+      const { d, name: head } = await headFile(env);
+      expect(await allOffsets(log)).toEqual([...Array(200).keys()]);
+      for (let o = 199; o >= 0; o -= 17) expect((await log.get(o)).offset).toBe(o);
+      expect((await log.getByKey(enc.encode('k3'))).offset).toBe(193);
+      expect(openSegments(d)).toEqual([head]); // every sealed segment was read, none held open
+      expect(await log.publish(gen(30, 200))).toBe(230); // rolls: the old head is sealed now
+      for (let o = 0; o < 230; o += 7) expect((await log.get(o)).offset).toBe(o);
+      expect(openSegments(d)).toEqual([(await headFile(env)).name]); // the segments sealed since, too
+      expect((await log.delete([5])).deletedOffsets).toEqual(new Set([5]));
+      expect((await log.delete([120])).deletedOffsets).toEqual(new Set([120]));
+      expect(openSegments(d).length).toBeLessThanOrEqual(2);
+      await log.close();
+      const reopened = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 2 });
+      expect(await allOffsets(reopened)).toEqual([...Array(230).keys()].filter((o) => o !== 5 && o !== 120));
+      await reopened.close();
+    });
+
+    it('catches a sealed segment changed while closed, read without a handle', async () => {
+      const env = await closedLog(10, 300);
+      slowOpens(env, SLOW_OPEN_MS * 2);
+      const log = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 2 });
+      const first = '00000000000000000000.log';
+      const { d } = await headFile(env);
+      const bytes = d.raw(first)!;
+      d.setRaw(first, bytes.subarray(0, bytes.length - 5));
+      const err = await rejection(log.get(1));
+      expect(err.code).toBe('Corrupted');
+      expect(err.message).toContain(first);
+      expect((await log.get(95)).offset).toBe(95);
+      await log.close();
+    });
+
+    it('keeps handles where opening one is quick', async () => {
+      const env = await closedLog(10, 300);
+      const log = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 4 });
+      const { d } = await headFile(env);
+      expect((await log.get(0)).offset).toBe(0);
+      expect(openSegments(d)).toContain('00000000000000000000.log');
+      await log.close();
+    });
   });
 });
