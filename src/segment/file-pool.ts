@@ -16,11 +16,11 @@
  *
  * Where opening a file for writing is slow (`SLOW_OPEN_MS`), a sealed
  * segment's file opens readonly instead, which on OPFS reads `getFile()`
- * snapshots and holds no handle: Firefox opens a sync access handle in
- * ~12 ms and closes it in as long, but reads a snapshot's slice in ~0.1 ms;
- * Chromium opens one in ~0.5 ms, and reads a snapshot in 1-2 ms
- * (BENCHMARKS.md). The writer never writes a sealed segment, so nothing it
- * does needs the handle.
+ * snapshots and holds no handle. Firefox opens and closes a sync access
+ * handle in tens of milliseconds and reads a snapshot in well under one;
+ * Chromium the other way round (BENCHMARKS.md, "What a random read pays").
+ * The writer never writes a sealed segment, so nothing it does needs the
+ * handle.
  */
 import { LogError } from '../errors.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
