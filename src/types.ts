@@ -79,9 +79,12 @@ export interface Options {
    * logs' bounds under that there. A log also holds two small files open
    * beside its segments (the producer table and the change counter), and a
    * segment being rewritten or copied for an export holds one more while it
-   * is. A lower bound saves handles and costs a reopen (about a millisecond,
-   * more in Firefox) on reads that jump between many segments. A readonly
-   * log keeps the same bound.
+   * is. A lower bound saves handles and costs a reopen (about a millisecond
+   * in Chromium) on reads that jump between many segments. Where opening a
+   * handle proves slow (Firefox), a sealed segment's file is read without
+   * one, through `getFile()` snapshots: it still takes a place in the bound,
+   * but holds no handle. A readonly log reads every file so, and keeps the
+   * same bound.
    */
   maxOpenFiles?: number;
 }
