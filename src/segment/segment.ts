@@ -94,6 +94,8 @@ export class Segment {
   private verifiedEnd = SEGMENT_HEADER_SIZE;
   /** A whole-segment check found damage: later reads check only their own records. */
   private damagedAhead = false;
+  /** A read past `verifiedEnd` came before (see `verifyAhead`). */
+  private readPast = false;
   /**
    * Opened from its IndexedDB summary alone and not opened since: its file
    * must then be exactly the size the summary says (see `checkOpened`).
@@ -511,11 +513,18 @@ export class Segment {
   }
 
   /**
-   * A writer's first read past what it verified checks the rest of the
+   * A writer's second read past what it verified checks the rest of the
    * segment at once, if small enough, so later reads of it cost no checksum.
-   * Damage found here is left for the reads of the damaged records to report.
+   * The first checks only its own records: the one read a page makes as it
+   * opens a log pays for no whole segment (~10 ms of a cold start, in code
+   * not yet compiled: BENCHMARKS.md). Damage found here is left for the
+   * reads of the damaged records to report.
    */
   private async verifyAhead(): Promise<void> {
+    if (!this.readPast) {
+      this.readPast = true;
+      return;
+    }
     if (!this.trusted || this.damagedAhead || this.size - this.verifiedEnd > VERIFY_AHEAD) return;
     const from = this.index.entryAtOrAfter(this.verifiedEnd);
     const start = from < this.index.count ? this.index.positionAt(from) : this.size;
