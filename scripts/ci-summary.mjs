@@ -58,6 +58,41 @@ function browserTimes(report) {
   return [...bySpec].sort((a, b) => b[1] - a[1]);
 }
 
+/**
+ * What the spec files' sums leave out. A test's reported duration leaves out
+ * worker fixtures (the browser launches kept per worker), `beforeAll` hooks
+ * (the WebKit tier's MiniBrowser runs), worker starts and restarts (each
+ * project's workers, a new one after a failure) and the time between tests,
+ * so the tier's wall time is more than the sum over the workers. Per worker
+ * slot: its tests' durations, the rest of its span, and how long it sat idle
+ * at the end while others finished.
+ */
+function browserSlots(report) {
+  const slots = new Map();
+  const visit = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        for (const r of test.results ?? []) {
+          const start = Date.parse(r.startTime);
+          if (!Number.isFinite(start) || r.parallelIndex === undefined) continue;
+          const slot = slots.get(r.parallelIndex) ?? { tests: 0, end: 0 };
+          slot.tests += r.duration ?? 0;
+          slot.end = Math.max(slot.end, start + (r.duration ?? 0));
+          slots.set(r.parallelIndex, slot);
+        }
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report?.suites ?? []) visit(suite);
+  const began = Date.parse(report?.stats?.startTime ?? '');
+  if (!Number.isFinite(began) || slots.size === 0) return [];
+  const lastEnd = Math.max(...[...slots.values()].map((s) => s.end));
+  return [...slots]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, s]) => ({ index, tests: s.tests, other: s.end - began - s.tests, idleAtEnd: lastEnd - s.end }));
+}
+
 function typecheckTier(log, vitestReport) {
   const t = tier('typecheck (tsc)');
   const text = log && existsSync(log) ? readFileSync(log, 'utf8') : '';
@@ -177,6 +212,16 @@ const slowest = browserTimes(playwrightReport);
 if (slowest.length > 0) {
   console.log('browser spec files, time added up per project (slowest first):');
   for (const [spec, ms] of slowest) console.log(`  ${seconds(ms).padStart(6)}  ${spec}`);
+}
+
+const slots = browserSlots(playwrightReport);
+if (slots.length > 0) {
+  console.log(
+    'browser tier per worker slot: tests / outside tests (launches, hooks, worker starts, between tests) / idle at the end:',
+  );
+  for (const s of slots) {
+    console.log(`  slot ${s.index}: ${seconds(s.tests)} / ${seconds(s.other)} / ${seconds(s.idleAtEnd)}`);
+  }
 }
 
 if (args.seconds) console.log(`CI took ${args.seconds} s (npm ci, setup and every tier)`);
