@@ -21,6 +21,12 @@ import type { SavedIndex } from './store.ts';
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
 const UNSORTED_TAIL = 1024;
+/**
+ * Key lookups an index answers by scanning its hashes before it sorts them:
+ * a scan costs a small part of the sort, and a segment loaded for one
+ * random lookup of a large log is often never searched by key again.
+ */
+const SCANS_BEFORE_SORT = 32;
 /** The largest time delta a narrow time column holds. */
 const MAX_TIME_DELTA = 0xffffffff;
 
@@ -157,6 +163,8 @@ export class SegmentIndex {
   private byHash: Uint32Array | null = null;
   /** A Bloom filter of the hashes `byHash` orders, built with it: 1-2 bytes a message. */
   private bloom: Uint32Array | null = null;
+  /** Key lookups answered by a scan so far (see `SCANS_BEFORE_SORT`). */
+  private scans = 0;
 
   constructor(
     readonly base: number,
@@ -246,18 +254,19 @@ export class SegmentIndex {
   }
 
   /**
-   * Entries whose key hash is `hash`, newest first. Sealed segments answer by
-   * bisecting a hash-sorted order, unless its Bloom filter already says the
-   * hash is not there (a key is looked up in segment after segment, newest
-   * first: most of them do not hold it, and a bisection there costs a cache
-   * miss a step); the head's newest entries, not sorted yet, are scanned until
-   * there are enough of them to sort again.
+   * Entries whose key hash is `hash`, newest first. The first lookups scan
+   * the hashes (`SCANS_BEFORE_SORT`); later ones bisect a hash-sorted order,
+   * unless its Bloom filter already says the hash is not there (a key is
+   * looked up in segment after segment, newest first: most of them do not
+   * hold it, and a bisection there costs a cache miss a step); the head's
+   * newest entries, not sorted yet, are scanned until there are enough of
+   * them to sort again.
    */
   withHash(hash: number): number[] {
+    if (!this.byHash && ++this.scans <= SCANS_BEFORE_SORT) return this.scanForHash(hash, 0);
     if (!this.byHash || this.count - this.byHash.length > UNSORTED_TAIL) this.sortByHash();
     const order = this.byHash!;
-    const found: number[] = [];
-    for (let i = this.count - 1; i >= order.length; i--) if (this.hash[i] === hash) found.push(i);
+    const found = this.scanForHash(hash, order.length);
     if (!mayHold(this.bloom!, hash, INDEX_FILTER)) return found;
     let lo = 0;
     let hi = order.length;
@@ -267,6 +276,13 @@ export class SegmentIndex {
       else hi = mid;
     }
     for (let k = lo - 1; k >= 0 && this.hash[order[k]!] === hash; k--) found.push(order[k]!);
+    return found;
+  }
+
+  /** Entries from `from` on whose key hash is `hash`, newest first. */
+  private scanForHash(hash: number, from: number): number[] {
+    const found: number[] = [];
+    for (let i = this.count - 1; i >= from; i--) if (this.hash[i] === hash) found.push(i);
     return found;
   }
 

@@ -28,14 +28,15 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
-/** Opening an existing file for writing takes longer than this on average: sealed files open readonly. */
+/** Opening an existing file for writing takes longer than this every time: sealed files open readonly. */
 export const SLOW_OPEN_MS = 5;
 
 export class FilePool {
   /** Open files, least recently used first (a `Set` keeps insertion order; a use moves a file to the end). */
   private readonly open = new Set<PooledFile>();
-  /** Milliseconds an open of an existing file for writing took, averaged over those timed (null before one). */
-  private openMs: number | null = null;
+  /** The quickest open of an existing file for writing so far, in milliseconds, and how many were timed. */
+  private quickestOpen = Number.POSITIVE_INFINITY;
+  private timedOpens = 0;
 
   constructor(
     readonly dir: Directory,
@@ -70,14 +71,20 @@ export class FilePool {
     this.open.delete(file);
   }
 
-  /** Whether a sealed segment's file opens readonly: where opening one for writing proved slow. */
+  /**
+   * Whether a sealed segment's file opens readonly: where every open for
+   * writing so far, two at least, was slow. One quick open keeps the handles
+   * for good, so a pause (a garbage collection, a busy machine) never
+   * switches a platform whose opens are quick.
+   */
   get sealedReadonly(): boolean {
-    return this.openMs !== null && this.openMs > SLOW_OPEN_MS;
+    return this.timedOpens >= 2 && this.quickestOpen > SLOW_OPEN_MS;
   }
 
-  /** An existing file opened for writing in `ms`: a running average, the latest weighing half. */
+  /** An existing file was opened for writing in `ms`. */
   timedOpen(ms: number): void {
-    this.openMs = this.openMs === null ? ms : (this.openMs + ms) / 2;
+    this.timedOpens++;
+    this.quickestOpen = Math.min(this.quickestOpen, ms);
   }
 }
 

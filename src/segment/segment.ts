@@ -224,7 +224,8 @@ export class Segment {
    * without waiting on anything (`mayHoldKey` decides the rest).
    */
   lacksKey(hash: number): boolean {
-    const keys = this.indexData ? null : this.lazy?.keys;
+    // Also once the index is loaded: the saved filter describes the same sealed file, and lets fewer through.
+    const keys = this.lazy?.keys;
     return keys ? !mayHold(keys, hash, KEY_FILTER) : false;
   }
 

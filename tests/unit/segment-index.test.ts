@@ -142,4 +142,14 @@ describe('SegmentIndex', () => {
     expect(passing(6000, INDEX_FILTER)).toBeLessThan(0.025);
     expect(passing(20, KEY_FILTER)).toBeLessThan(0.0006);
   });
+
+  it('answers key lookups alike while it scans its hashes and once it has sorted them', () => {
+    const hashes = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 97);
+    const index = indexWith(hashes);
+    const expected = (h: number) => hashes.flatMap((x, i) => (x === h ? [i] : [])).reverse();
+    for (let round = 0; round < 100; round++) {
+      const h = (round * 13) % 101; // 97..100 are held by no entry
+      expect(index.withHash(h)).toEqual(expected(h));
+    }
+  });
 });
