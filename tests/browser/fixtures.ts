@@ -9,10 +9,12 @@
 // - `test`: each test gets its tabs on a fresh origin (OPFS, IndexedDB and
 //   local and session storage wiped, no Web Lock held); its tabs are closed
 //   after it, but for its first one, into which the next test loads the
-//   harness again (a new document, cheaper than a new tab in Firefox). A
-//   test that kills or relaunches the browser, crashes a renderer, changes
-//   quota or prefs, works on the profile's files or downloads asks for a
-//   browser of its own on a fresh profile: `test.use({ browserPerTest: true })`.
+//   harness again, and up to three more that `newHarnessPage` opened, which
+//   the next test of the same file gets from `newHarnessPage` (a new
+//   document each, cheaper than a new tab in Firefox). A test that kills or
+//   relaunches the browser, crashes a renderer, changes quota or prefs,
+//   works on the profile's files or downloads asks for a browser of its own
+//   on a fresh profile: `test.use({ browserPerTest: true })`.
 // - `contractTest`: the contract cases, many and short; a case that passed
 //   leaves its tab (wiped again) to the next.
 import { test as base, expect } from '@playwright/test';
@@ -174,7 +176,11 @@ export interface Fixtures {
    * so there the file itself is awaited until complete.
    */
   download: (page: Page, trigger: () => Promise<unknown>) => Promise<{ path: string; name: string }>;
-  /** Opens a new tab of `context` (or of the given one) on the harness. */
+  /**
+   * A tab of `context` (or of the given one) on the harness, on a document of
+   * its own: in the shared browser maybe one an earlier test of the same file
+   * used (see `SharedBrowser.spares`), else a new tab.
+   */
   newHarnessPage: (context?: BrowserContext) => Promise<Page>;
   /** Kills this test's browser (SIGKILL to its main process, found by its profile) and waits until `context` is gone. */
   killBrowser: (context: BrowserContext) => Promise<void>;
@@ -199,7 +205,17 @@ interface SharedBrowser {
   reusable: Page | null;
   /** That tab once the next test's `context` loaded the harness into it again, for its `page` to take. */
   reloaded: Page | null;
+  /**
+   * Other tabs that `newHarnessPage` opened for a test that passed, for the
+   * next test of the same file (`sparesFile`): its `context` loads the harness
+   * into them again, and its `newHarnessPage` calls take them.
+   */
+  spares: Page[];
+  sparesFile: string;
 }
+
+/** How many tabs besides the first the shared browser keeps: the reader specs ask for one more, tabs.spec for up to three. */
+const MAX_SPARES = 3;
 
 /**
  * The worker-scoped part, one for `test` and `contractTest` alike: with the
@@ -221,6 +237,7 @@ const shared = base.extend<Record<never, never>, { sharedBrowser: SharedBrowser 
               browser.kept = null;
               browser.reusable = null;
               browser.reloaded = null;
+              browser.spares = [];
             });
             return context;
           });
@@ -230,6 +247,8 @@ const shared = base.extend<Record<never, never>, { sharedBrowser: SharedBrowser 
         kept: null,
         reusable: null,
         reloaded: null,
+        spares: [],
+        sparesFile: '',
       };
       await use(browser);
       if (state.launched) await (await state.launched).close().catch(() => {});
@@ -309,28 +328,36 @@ export const test = shared.extend<Fixtures>({
   context: async ({ browserPerTest, launch, sharedBrowser, firefoxPrefs }, use, testInfo) => {
     if (!browserPerTest && Object.keys(firefoxPrefs).length > 0) throw needsOwnBrowser('firefoxPrefs');
     const context = browserPerTest ? await launch() : await sharedBrowser.context();
-    // The last test's first tab gets a new document before anything of this test runs: its
-    // workers, logs, locks and timers go with the old one (see `page`).
-    if (!browserPerTest) sharedBrowser.reloaded = await reloadReusable(sharedBrowser, context);
+    // The last test's tabs get new documents before anything of this test runs: their
+    // workers, logs, locks and timers go with the old ones (see `page` and `newHarnessPage`).
+    if (!browserPerTest) {
+      const [reloaded] = await Promise.all([
+        reloadReusable(sharedBrowser, context),
+        reloadSpares(sharedBrowser, context, testInfo.file),
+      ]);
+      sharedBrowser.reloaded = reloaded;
+    }
     const attachConsole = recordConsole(context, testInfo);
     await use(context);
     await attachConsole();
     sharedBrowser.reloaded = null;
-    // The shared browser goes on to the next test with none of this one's tabs (its first one
-    // excepted, which the next test loads the harness into again).
+    // The shared browser goes on to the next test with none of this one's tabs but those
+    // left for the next tests (its first one and the spares), which get new documents.
     if (!browserPerTest) {
-      const closing = context.pages().filter((page) => page !== sharedBrowser.reusable);
+      const closing = context
+        .pages()
+        .filter((page) => page !== sharedBrowser.reusable && !sharedBrowser.spares.includes(page));
       await Promise.all(closing.map((page) => page.close().catch(() => {})));
     }
   },
 
   /**
-   * The first tab, on the harness. In the shared browser, every other tab is
-   * closed (a contract case's kept tab too) and the origin wiped; the tab is
-   * the last test's first one with the harness loaded again (a new document:
-   * what the last test ran in it is gone), or a new tab where there is none.
-   * A new tab costs Firefox a new content process (~0.8 s of CPU), a load
-   * into an open tab does not. A tab is left to the next test only if its
+   * The first tab, on the harness. In the shared browser, every other tab but
+   * the spares is closed (a contract case's kept tab too) and the origin
+   * wiped; the tab is the last test's first one with the harness loaded again
+   * (a new document: what the last test ran in it is gone), or a new tab
+   * where there is none. A new tab costs Firefox a new content process (~0.8
+   * s of CPU), a load into an open tab does not. A tab is left to the next test only if its
    * test passed and gave it no listener, exposed function or route of its own.
    */
   page: async ({ browserPerTest, context, sharedBrowser }, use, testInfo) => {
@@ -346,7 +373,7 @@ export const test = shared.extend<Fixtures>({
     await Promise.all(
       context
         .pages()
-        .filter((page) => page !== reloaded)
+        .filter((page) => page !== reloaded && !sharedBrowser.spares.includes(page))
         .map((page) => page.close().catch(() => {})),
     );
     const page = reloaded ?? (await context.newPage());
@@ -392,12 +419,31 @@ export const test = shared.extend<Fixtures>({
     }
   },
 
-  newHarnessPage: async ({ context }, use) => {
+  /**
+   * In the shared browser, a spare tab (see `spares`: on a new harness
+   * document since this test began), else a new one. After a test that passed,
+   * each tab it got here in the shared browser that is still open and that it
+   * gave no listener, exposed function or route is left to the next test of
+   * its file, up to `MAX_SPARES`.
+   */
+  newHarnessPage: async ({ context, browserPerTest, sharedBrowser }, use, testInfo) => {
+    const handedOut = new Map<Page, string>(); // each shared tab, with its pageState when handed out
     await use(async (ctx = context) => {
-      const page = await ctx.newPage();
-      await gotoHarness(page);
+      const shared = !browserPerTest && ctx === context;
+      let page = shared ? sharedBrowser.spares.pop() : undefined;
+      if (!page) {
+        page = await ctx.newPage();
+        await gotoHarness(page);
+      }
+      if (shared) handedOut.set(page, pageState(page));
       return page;
     });
+    if (testInfo.status !== testInfo.expectedStatus) return;
+    sharedBrowser.sparesFile = testInfo.file;
+    for (const [page, state] of handedOut) {
+      if (sharedBrowser.spares.length < MAX_SPARES && !page.isClosed() && pageState(page) === state)
+        sharedBrowser.spares.push(page);
+    }
   },
 });
 
@@ -431,6 +477,32 @@ async function reloadReusable(shared: SharedBrowser, context: BrowserContext): P
     await page.close().catch(() => {});
     return null;
   }
+}
+
+/**
+ * Loads the harness again into the spare tabs, for a test of the file that
+ * left them (before its wipe: nothing the last test ran there is left), and
+ * closes them for a test of another file, which would seldom use them. A
+ * spare that is gone, of another browser or fails to load is dropped.
+ */
+async function reloadSpares(shared: SharedBrowser, context: BrowserContext, file: string): Promise<void> {
+  const spares = shared.spares;
+  shared.spares = [];
+  const reloaded = await Promise.all(
+    spares.map(async (page) => {
+      if (file === shared.sparesFile && !page.isClosed() && page.context() === context) {
+        try {
+          await gotoHarness(page);
+          // The tab's own sessionStorage outlives its documents (the explorer reopens its last log from there).
+          await page.evaluate(() => sessionStorage.clear());
+          return page;
+        } catch {}
+      }
+      await page.close().catch(() => {});
+      return null;
+    }),
+  );
+  shared.spares = reloaded.filter((page) => page !== null);
 }
 
 /** Like `wipeStorage`, with one attempt: false where something still holds a file. */
@@ -519,9 +591,11 @@ export const contractTest = shared.extend({
   },
 
   page: async ({ context, sharedBrowser }, use, testInfo) => {
-    // A `test`'s tab left for the next test may still run its logs: closed.
-    await sharedBrowser.reusable?.close().catch(() => {});
+    // A `test`'s tabs left for the next tests may still run its logs: closed.
+    const left = [sharedBrowser.reusable, ...sharedBrowser.spares];
     sharedBrowser.reusable = null;
+    sharedBrowser.spares = [];
+    await Promise.all(left.map((page) => page?.close().catch(() => {})));
     let page = sharedBrowser.kept;
     sharedBrowser.kept = null;
     if (page && (page.isClosed() || page.context() !== context || !(await tryWipe(page)))) {
