@@ -209,7 +209,95 @@ function median(values: number[]): number {
 }
 
 // ---------------------------------------------------------------------------
-// 1. Tabs publishing at once
+// 1. Tabs opened and closed quickly, in random order
+//
+// First in the file: the file's longest test (30 s of steps), dispatched early so that it
+// does not run alone at the end of the tier (playwright.config.ts: files in name order).
+
+test('tabs opened and closed quickly in random order never get stuck or Locked, and lose nothing', async ({
+  tab,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const dir = 'tabs/churn';
+  const SIZE = 5;
+  // At least MIN_STEPS steps (as many as a 60-s run made in Firefox on a loaded 2-core machine),
+  // then on until 30 s have passed, MAX_STEPS, or the hard bound; the seed varies from run to run.
+  const RUN_MS = 30_000;
+  const MIN_STEPS = 15;
+  const MAX_STEPS = 120;
+  const BOUND_MS = 120_000;
+  const seed = Number(process.env.OPFS_LOG_TABS_SEED ?? Date.now() % 1_000_000);
+  testInfo.annotations.push({ type: 'seed', description: `OPFS_LOG_TABS_SEED=${seed} replays these choices` });
+  const rnd = mulberry32(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+
+  const live: { page: Page; id: number }[] = [];
+  const acknowledged = new Map<string, number>();
+  const history: string[] = [];
+  let nextId = 0;
+
+  const openOne = async () => {
+    const id = nextId++;
+    const page = await tab();
+    const settled = await openAs(page, 'w', dir);
+    history.push(`t${id} open: ${settled.ok ? 'ok' : JSON.stringify(settled)}`);
+    expect(settled, `t${id}'s plain writer open (history: ${history.join('; ')})`).toMatchObject({ ok: true });
+    acknowledged.set(`t${id}:0`, await publishOnce(page, 'w', `t${id}`, 0, SIZE));
+    history.push(`t${id} published`);
+    live.push({ page, id });
+  };
+  const closeOne = async ({ page, id }: { page: Page; id: number }, how: 'log' | 'tab') => {
+    if (how === 'log') await closeLog(page);
+    await page.close();
+    history.push(`t${id} closed (${how})`);
+  };
+
+  const began = Date.now();
+  const going = (step: number) => {
+    const ms = Date.now() - began;
+    return step < MAX_STEPS && ms < BOUND_MS && (step < MIN_STEPS || ms < RUN_MS);
+  };
+  let step = 0;
+  for (; going(step); step++) {
+    const opens = live.length < 2 ? int(1, 2) : int(0, 2);
+    const closes = live.length >= 5 ? int(1, 2) : int(0, Math.min(2, live.length));
+    const tasks: { what: string; run: () => Promise<void> }[] = [];
+    for (let i = 0; i < closes; i++) {
+      const victim = live.splice(int(0, live.length - 1), 1)[0]!; // closes is at most live.length
+      const how = rnd() < 0.5 ? 'log' : 'tab';
+      tasks.push({ what: `close t${victim.id} (${how})`, run: () => closeOne(victim, how) });
+    }
+    for (let i = 0; i < opens; i++) tasks.push({ what: 'open a tab', run: openOne });
+    tasks.sort(() => rnd() - 0.5); // started in a random order, all at once
+    const what = tasks.map((t) => t.what).join(', ');
+    history.push(`step ${step}: ${what}`);
+    await within(
+      STUCK_MS,
+      () => `step ${step} (${what}; history: ${history.join('; ')})`,
+      Promise.all(tasks.map((t) => t.run())),
+    );
+  }
+  await within(
+    STUCK_MS,
+    () => 'closing the last tabs',
+    Promise.all(live.map((t) => closeOne(t, rnd() < 0.5 ? 'log' : 'tab'))),
+  );
+
+  // With every tab gone, a fresh one opens for writing at once and finds every publish.
+  const fresh = await tab();
+  const started = Date.now();
+  const settled = await within(10_000, () => 'the fresh tab opening the log', openAs(fresh, 'w', dir));
+  expect(settled, 'the fresh tab opening the log').toMatchObject({ ok: true });
+  const line = `churn (seed ${seed}): ${step} steps, ${nextId} tabs; then a fresh tab opened the log in ${Date.now() - started} ms`;
+  testInfo.annotations.push({ type: 'churn', description: line });
+  console.log(line);
+  const read = await readAll(fresh);
+  expect(judge(read, { size: SIZE, present: acknowledged, only: true }), `history: ${history.join('; ')}`).toEqual([]);
+  expect(read.next).toBe(nextId * SIZE);
+});
+
+// ---------------------------------------------------------------------------
+// 2. Tabs publishing at once
 
 /** Tabs `pages` (the first opens first: it owns) publish 20 batches of 50 each at once; the log must hold them all. */
 async function publishAtOnce(pages: Page[], dir: string): Promise<string> {
@@ -247,12 +335,11 @@ test('two, then four tabs publishing at once: every acknowledged batch is there 
 });
 
 // ---------------------------------------------------------------------------
-// 2. The owner goes away while the other tabs publish and sync
+// 3. The owner goes away while the other tabs publish and sync
 
 type Departure = 'its log is closed' | 'its tab is closed' | 'its renderer crashes';
 
 const ROUNDS: Record<Departure, number> = { 'its log is closed': 2, 'its tab is closed': 2, 'its renderer crashes': 5 };
-const pauses = new Map<Departure, number[]>();
 
 /**
  * One round, on a log of its own: a new tab (the owner: it opens first), then
@@ -374,7 +461,6 @@ for (const departure of Object.keys(ROUNDS) as Departure[]) {
         spanning += result.spanning;
         expect(othersCrashed, 'tabs b and c must not share the owner renderer').toEqual([]);
       }
-      pauses.set(departure, [...(pauses.get(departure) ?? []), ...measured]);
       const line =
         `handover pause when ${departure}: median ${median(measured)} ms, max ${Math.max(...measured)} ms over ${measured.length} runs ` +
         `(${measured.join(', ')} ms; ${spanning} publishes in flight across the handovers)`;
@@ -383,17 +469,6 @@ for (const departure of Object.keys(ROUNDS) as Departure[]) {
     });
   });
 }
-
-test.afterAll(() => {
-  const all = [...pauses.values()].flat();
-  if (all.length === 0) return;
-  for (const [departure, values] of pauses) {
-    console.log(
-      `handover pause, ${departure}: median ${median(values)} ms, max ${Math.max(...values)} ms (${values.length} runs)`,
-    );
-  }
-  console.log(`handover pause, all: median ${median(all)} ms, max ${Math.max(...all)} ms (${all.length} runs)`);
-});
 
 test.describe(() => {
   test.use({ browserPerTest: true }); // it kills the browser
@@ -447,7 +522,7 @@ test.describe(() => {
 });
 
 // ---------------------------------------------------------------------------
-// 3. Every call from a tab that does not own the log; a readonly tab beside writers
+// 4. Every call from a tab that does not own the log; a readonly tab beside writers
 
 test('delete, getByKey and compaction from a tab that does not own the log; a readonly tab beside the writers', async ({
   tab,
@@ -572,7 +647,7 @@ test('delete, getByKey and compaction from a tab that does not own the log; a re
 });
 
 // ---------------------------------------------------------------------------
-// 4. Live waits across tabs and across a handover
+// 5. Live waits across tabs and across a handover
 
 test('consumeBlocking in a tab that does not own the log is woken by the other tabs, also across a handover', async ({
   tab,
@@ -623,91 +698,6 @@ test('consumeBlocking in a tab that does not own the log is woken by the other t
   await startWait(publisher, 'p1', 4);
   expect(await publishOnce(waiter, 'w', 'b', 0, 1)).toBe(5);
   expect(await settled(publisher, 'p1')).toMatchObject({ state: 'resolved', entries: [[4, 'b:0:0']] });
-});
-
-// ---------------------------------------------------------------------------
-// 5. Tabs opened and closed quickly, in random order
-
-test('tabs opened and closed quickly in random order never get stuck or Locked, and lose nothing', async ({
-  tab,
-}, testInfo) => {
-  test.setTimeout(240_000);
-  const dir = 'tabs/churn';
-  const SIZE = 5;
-  // At least MIN_STEPS steps (as many as a 60-s run made in Firefox on a loaded 2-core machine),
-  // then on until 30 s have passed, MAX_STEPS, or the hard bound; the seed varies from run to run.
-  const RUN_MS = 30_000;
-  const MIN_STEPS = 15;
-  const MAX_STEPS = 120;
-  const BOUND_MS = 120_000;
-  const seed = Number(process.env.OPFS_LOG_TABS_SEED ?? Date.now() % 1_000_000);
-  testInfo.annotations.push({ type: 'seed', description: `OPFS_LOG_TABS_SEED=${seed} replays these choices` });
-  const rnd = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-
-  const live: { page: Page; id: number }[] = [];
-  const acknowledged = new Map<string, number>();
-  const history: string[] = [];
-  let nextId = 0;
-
-  const openOne = async () => {
-    const id = nextId++;
-    const page = await tab();
-    const settled = await openAs(page, 'w', dir);
-    history.push(`t${id} open: ${settled.ok ? 'ok' : JSON.stringify(settled)}`);
-    expect(settled, `t${id}'s plain writer open (history: ${history.join('; ')})`).toMatchObject({ ok: true });
-    acknowledged.set(`t${id}:0`, await publishOnce(page, 'w', `t${id}`, 0, SIZE));
-    history.push(`t${id} published`);
-    live.push({ page, id });
-  };
-  const closeOne = async ({ page, id }: { page: Page; id: number }, how: 'log' | 'tab') => {
-    if (how === 'log') await closeLog(page);
-    await page.close();
-    history.push(`t${id} closed (${how})`);
-  };
-
-  const began = Date.now();
-  const going = (step: number) => {
-    const ms = Date.now() - began;
-    return step < MAX_STEPS && ms < BOUND_MS && (step < MIN_STEPS || ms < RUN_MS);
-  };
-  let step = 0;
-  for (; going(step); step++) {
-    const opens = live.length < 2 ? int(1, 2) : int(0, 2);
-    const closes = live.length >= 5 ? int(1, 2) : int(0, Math.min(2, live.length));
-    const tasks: { what: string; run: () => Promise<void> }[] = [];
-    for (let i = 0; i < closes; i++) {
-      const victim = live.splice(int(0, live.length - 1), 1)[0]!; // closes is at most live.length
-      const how = rnd() < 0.5 ? 'log' : 'tab';
-      tasks.push({ what: `close t${victim.id} (${how})`, run: () => closeOne(victim, how) });
-    }
-    for (let i = 0; i < opens; i++) tasks.push({ what: 'open a tab', run: openOne });
-    tasks.sort(() => rnd() - 0.5); // started in a random order, all at once
-    const what = tasks.map((t) => t.what).join(', ');
-    history.push(`step ${step}: ${what}`);
-    await within(
-      STUCK_MS,
-      () => `step ${step} (${what}; history: ${history.join('; ')})`,
-      Promise.all(tasks.map((t) => t.run())),
-    );
-  }
-  await within(
-    STUCK_MS,
-    () => 'closing the last tabs',
-    Promise.all(live.map((t) => closeOne(t, rnd() < 0.5 ? 'log' : 'tab'))),
-  );
-
-  // With every tab gone, a fresh one opens for writing at once and finds every publish.
-  const fresh = await tab();
-  const started = Date.now();
-  const settled = await within(10_000, () => 'the fresh tab opening the log', openAs(fresh, 'w', dir));
-  expect(settled, 'the fresh tab opening the log').toMatchObject({ ok: true });
-  const line = `churn (seed ${seed}): ${step} steps, ${nextId} tabs; then a fresh tab opened the log in ${Date.now() - started} ms`;
-  testInfo.annotations.push({ type: 'churn', description: line });
-  console.log(line);
-  const read = await readAll(fresh);
-  expect(judge(read, { size: SIZE, present: acknowledged, only: true }), `history: ${history.join('; ')}`).toEqual([]);
-  expect(read.next).toBe(nextId * SIZE);
 });
 
 // ---------------------------------------------------------------------------
