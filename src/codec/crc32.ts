@@ -8,8 +8,8 @@
  * returns, and a loop over a module constant table is faster than one shared
  * loop taking the table as an argument. Tables and running values are int32:
  * with a Uint32Array and `>>> 0` (values above 2^31 are doubles) Firefox 140
- * ran the loop some hundreds of times slower (figures: BENCHMARKS.md,
- * "Figures behind the code").
+ * ran the loop at an interpreter's speed (figures: BENCHMARKS.md, "Figures
+ * behind the code").
  */
 const SLICES = 16;
 

@@ -1,9 +1,9 @@
 /**
- * CRC-32C in WebAssembly (scripts/crc32c-wasm.mjs assembles the module),
- * ~2–3× the JavaScript's throughput, for the checksums of a publish: a
- * batch's records are copied into the module's memory a window at a time and
- * sealed there in one call per window (figures: BENCHMARKS.md, "Figures
- * behind the code").
+ * CRC-32C in WebAssembly (scripts/crc32c-wasm.mjs assembles the module), for
+ * the checksums of a publish: faster than the JavaScript from about a KiB
+ * up, so a batch's records are copied into the module's memory a window at
+ * a time and sealed there in one call per window, not a call per record
+ * (figures: BENCHMARKS.md, "Figures behind the code").
  *
  * Where WebAssembly cannot be compiled (none at all, or a Content Security
  * Policy without 'wasm-unsafe-eval') `crc32cWasm()` is null and the callers

@@ -4,8 +4,9 @@
  * bytes of each candidate, so collisions cost a read, never a wrong answer.
  *
  * The running hash is an int32 from the start (the offset basis is above
- * 2^31, a double as a literal): Firefox 140 ran the loop ~10× slower when its
- * first value was a double (BENCHMARKS.md, "Figures behind the code").
+ * 2^31, a double as a literal): Firefox 140 ran the loop several times slower
+ * when its first value was a double (BENCHMARKS.md, "Figures behind the
+ * code").
  */
 const OFFSET_BASIS = 0x811c9dc5 | 0;
 const PRIME = 0x01000193;
