@@ -28,15 +28,16 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
-/** Opening an existing file for writing takes longer than this every time: sealed files open readonly. */
-export const SLOW_OPEN_MS = 5;
+/** Opening an existing file for writing takes longer than this (a median): sealed files open readonly. */
+export const SLOW_OPEN_MS = 4;
+/** The opens that median is taken over: the first ones. */
+const TIMED_OPENS = 7;
 
 export class FilePool {
   /** Open files, least recently used first (a `Set` keeps insertion order; a use moves a file to the end). */
   private readonly open = new Set<PooledFile>();
-  /** The quickest open of an existing file for writing so far, in milliseconds, and how many were timed. */
-  private quickestOpen = Number.POSITIVE_INFINITY;
-  private timedOpens = 0;
+  /** How long the first opens of existing files for writing took, in milliseconds (`TIMED_OPENS` at most). */
+  private readonly openTimes: number[] = [];
 
   constructor(
     readonly dir: Directory,
@@ -72,19 +73,21 @@ export class FilePool {
   }
 
   /**
-   * Whether a sealed segment's file opens readonly: where every open for
-   * writing so far, two at least, was slow. One quick open keeps the handles
-   * for good, so a pause (a garbage collection, a busy machine) never
-   * switches a platform whose opens are quick.
+   * Whether a sealed segment's file opens readonly: where the median of the
+   * first opens for writing (three at least) was slow. A median, so that
+   * neither a pause (a garbage collection, a busy machine) nor one quick
+   * open decides.
    */
   get sealedReadonly(): boolean {
-    return this.timedOpens >= 2 && this.quickestOpen > SLOW_OPEN_MS;
+    const times = this.openTimes;
+    if (times.length < 3) return false;
+    const sorted = [...times].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1]! > SLOW_OPEN_MS;
   }
 
   /** An existing file was opened for writing in `ms`. */
   timedOpen(ms: number): void {
-    this.timedOpens++;
-    this.quickestOpen = Math.min(this.quickestOpen, ms);
+    if (this.openTimes.length < TIMED_OPENS) this.openTimes.push(ms);
   }
 }
 
@@ -126,7 +129,8 @@ export class PooledFile implements StoredFile {
       await this.pool.makeRoom();
       const readonly = this.pool.readonly || (this.sealed && !this.pinned && this.pool.sealedReadonly);
       const started = performance.now();
-      const handle = await this.pool.dir.openFile(this.name, { create, readonly });
+      const unchanging = readonly && !this.pool.readonly; // a writer's own sealed file: nobody else writes it
+      const handle = await this.pool.dir.openFile(this.name, { create, readonly, unchanging });
       if (!readonly && !create) this.pool.timedOpen(performance.now() - started);
       try {
         if (!create) await this.check?.(handle);

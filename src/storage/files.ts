@@ -42,8 +42,13 @@ export interface FileEntry {
 }
 
 export interface Directory {
-  /** Opens a file; `readwrite` takes it exclusively (as a sync access handle does). */
-  openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile>;
+  /**
+   * Opens a file; writable (not `readonly`), it is taken exclusively (as a
+   * sync access handle takes it). `unchanging`, with `readonly`, promises
+   * that nobody writes the file while it is open (a writer's sealed
+   * segment): a platform that reads through snapshots may then keep one.
+   */
+  openFile(name: string, options: { create: boolean; readonly: boolean; unchanging?: boolean }): Promise<StoredFile>;
   /** The files (not subdirectories) directly inside, with their sizes. */
   list(): Promise<FileEntry[]>;
   /** The names of the files directly inside: `list` without the sizes, which cost a read each in OPFS. */

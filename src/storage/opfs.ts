@@ -89,11 +89,15 @@ class SyncFile implements StoredFile {
 }
 
 class SnapshotFile implements StoredFile {
+  /** The snapshot kept for a file nobody writes while it is open (`unchanging`); null: a fresh one each call. */
+  private kept: File | null = null;
+
   constructor(
     private handle: FileSystemFileHandle,
     private readonly dir: FileSystemDirectoryHandle,
     private readonly base: string,
     private readonly name: string,
+    private readonly unchanging = false,
   ) {}
 
   /**
@@ -105,9 +109,19 @@ class SnapshotFile implements StoredFile {
    * before it is believed.
    */
   private async withSnapshot<T>(use: (file: File) => Promise<T>): Promise<T> {
+    if (this.kept) {
+      try {
+        return await use(this.kept);
+      } catch {
+        this.kept = null; // unreadable after all (the site's data cleared?): as any snapshot, below
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await use(await this.handle.getFile());
+        const file = await this.handle.getFile();
+        const result = await use(file);
+        if (this.unchanging) this.kept = file;
+        return result;
       } catch (err) {
         const name = (err as { name?: string }).name;
         const again = name === 'NotReadableError' || (name === 'NotFoundError' && (await this.lookUpAgain(attempt)));
@@ -188,14 +202,17 @@ export class OpfsDirectory implements Directory {
     return this.path ? `${this.path}/${name}` : name;
   }
 
-  async openFile(name: string, options: { create: boolean; readonly: boolean }): Promise<StoredFile> {
+  async openFile(
+    name: string,
+    options: { create: boolean; readonly: boolean; unchanging?: boolean },
+  ): Promise<StoredFile> {
     let handle: FileHandleWithSync;
     try {
       handle = (await this.handle.getFileHandle(name, { create: options.create })) as FileHandleWithSync;
     } catch (err) {
       throw toLogError(err, `opening ${this.full(name)}`);
     }
-    if (options.readonly) return new SnapshotFile(handle, this.handle, name, this.full(name));
+    if (options.readonly) return new SnapshotFile(handle, this.handle, name, this.full(name), options.unchanging);
     if (this.backend.use !== 'async') {
       const file = await this.syncFile(handle, this.full(name));
       if (file) return file;
