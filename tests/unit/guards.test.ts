@@ -281,7 +281,7 @@ describe('second guards', () => {
 });
 
 describe('verifying each byte once', () => {
-  it('a writer checks a segment indexed from IndexedDB whole on its first read, then reads only what it returns', async () => {
+  it('a writer checks a segment indexed from IndexedDB whole on its second read, then reads only what it returns', async () => {
     const env = await closedLog(10, 1000);
     const reopened = await openLog(env, 'log', { rollover: 1000 });
     const first = '00000000000000000000.log';
@@ -290,12 +290,18 @@ describe('verifying each byte once', () => {
     env.root.faults.onRead = (path, position, length) =>
       reads.push([path.slice(path.lastIndexOf('/') + 1), position, length]);
     expect((await reopened.get(5)).offset).toBe(5);
-    // Its header, as the file opens (opened from its record, it was not yet), the rest of the segment,
-    // checked whole, then the one record.
+    // Its header, as the file opens (opened from its record, it was not yet), then the one record, checked alone:
+    // a page's first read as it opens a log pays for no whole segment.
     expect(reads).toEqual([
       [first, 0, SEGMENT_HEADER_SIZE],
-      [first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE],
       [first, expect.any(Number), recSize(5)],
+    ]);
+    reads.length = 0;
+    expect((await reopened.get(6)).offset).toBe(6);
+    // The second read past what was checked checks the rest of the segment whole, then reads its record.
+    expect(reads).toEqual([
+      [first, SEGMENT_HEADER_SIZE, d.raw(first)!.length - SEGMENT_HEADER_SIZE],
+      [first, expect.any(Number), recSize(6)],
     ]);
     reads.length = 0;
     expect((await reopened.consume(0, 3)).messages.map((m) => m.offset)).toEqual([0, 1, 2]);
