@@ -14,13 +14,15 @@
  * in use at once (the engine runs one call at a time; an export's reads run
  * beside it).
  *
- * Where opening a file for writing is slow (`SLOW_OPEN_MS`), a sealed
- * segment's file opens readonly instead, which on OPFS reads `getFile()`
- * snapshots and holds no handle. Firefox opens and closes a sync access
- * handle in tens of milliseconds and reads a snapshot in well under one;
- * Chromium the other way round (BENCHMARKS.md, "What a random read pays").
- * The writer never writes a sealed segment, so nothing it does needs the
- * handle.
+ * Where opening a file for writing costs more than reading it readonly
+ * (`sealedReadonly`), a sealed segment's file opens readonly instead, which
+ * on OPFS reads `getFile()` snapshots and holds no handle. Firefox opens and
+ * closes a sync access handle in tens of milliseconds and reads a snapshot
+ * in well under one; Chromium the other way round (BENCHMARKS.md, "What a
+ * random read pays"). The pool compares the two on the files themselves
+ * rather than against a fixed figure: on a busy machine both grow, and a
+ * fixed figure sent Chromium to snapshots there. The writer never writes a
+ * sealed segment, so nothing it does needs the handle.
  */
 import { LogError } from '../errors.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
@@ -28,16 +30,16 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
-/** Opening an existing file for writing takes longer than this (a median): sealed files open readonly. */
-export const SLOW_OPEN_MS = 4;
-/** The opens that median is taken over: the first ones. */
-const TIMED_OPENS = 7;
+/** Sealed files open readonly where a handle's open costs this many times a snapshot's read, or more. */
+export const HANDLE_OVER_SNAPSHOT = 4;
+/** Opens of sealed files for writing that are compared with a snapshot's read: the first ones. */
+const COMPARED_OPENS = 3;
 
 export class FilePool {
   /** Open files, least recently used first (a `Set` keeps insertion order; a use moves a file to the end). */
   private readonly open = new Set<PooledFile>();
-  /** How long the first opens of existing files for writing took, in milliseconds (`TIMED_OPENS` at most). */
-  private readonly openTimes: number[] = [];
+  /** Milliseconds of the first opens of sealed files for writing, each with a readonly read of the same file. */
+  private readonly compared: { open: number; snapshot: number }[] = [];
 
   constructor(
     readonly dir: Directory,
@@ -73,21 +75,31 @@ export class FilePool {
   }
 
   /**
-   * Whether a sealed segment's file opens readonly: where the median of the
-   * first opens for writing (three at least) was slow. A median, so that
-   * neither a pause (a garbage collection, a busy machine) nor one quick
-   * open decides.
+   * Whether a sealed segment's file opens readonly: where, in each of the
+   * first opens for writing compared, opening the handle took
+   * `HANDLE_OVER_SNAPSHOT` times as long as a readonly read of the file, and
+   * more than a millisecond (memory files: both next to nothing).
    */
   get sealedReadonly(): boolean {
-    const times = this.openTimes;
-    if (times.length < 3) return false;
-    const sorted = [...times].sort((a, b) => a - b);
-    return sorted[sorted.length >> 1]! > SLOW_OPEN_MS;
+    const all = this.compared;
+    return all.length >= COMPARED_OPENS && all.every((c) => c.open > 1 && c.open >= HANDLE_OVER_SNAPSHOT * c.snapshot);
   }
 
-  /** An existing file was opened for writing in `ms`. */
-  timedOpen(ms: number): void {
-    if (this.openTimes.length < TIMED_OPENS) this.openTimes.push(ms);
+  /** Whether the next open of a sealed file for writing is to be compared (`compare`). */
+  get comparing(): boolean {
+    return this.compared.length < COMPARED_OPENS;
+  }
+
+  /** The sealed file `name` was opened for writing in `openMs`: times a readonly read of it beside. */
+  async compare(name: string, openMs: number): Promise<void> {
+    const started = performance.now();
+    try {
+      const snapshot = await this.dir.openFile(name, { create: false, readonly: true });
+      await snapshot.read(0, 64).finally(() => snapshot.close());
+    } catch {
+      return; // no comparison this time: the read's failure is for the segment's own reads to report
+    }
+    this.compared.push({ open: openMs, snapshot: performance.now() - started });
   }
 }
 
@@ -131,7 +143,8 @@ export class PooledFile implements StoredFile {
       const started = performance.now();
       const unchanging = readonly && !this.pool.readonly; // a writer's own sealed file: nobody else writes it
       const handle = await this.pool.dir.openFile(this.name, { create, readonly, unchanging });
-      if (!readonly && !create) this.pool.timedOpen(performance.now() - started);
+      if (!readonly && !create && this.sealed && this.pool.comparing)
+        await this.pool.compare(this.name, performance.now() - started);
       try {
         if (!create) await this.check?.(handle);
       } catch (err) {
