@@ -9,6 +9,18 @@ import { removeLeftovers } from '../../src/engine/load.ts';
 import { IndexStore } from '../../src/indexes/store.ts';
 import { enc, freshEnv, gen, openLog } from './helpers.ts';
 
+/** A closed three-message log whose IndexedDB also holds copies of its first record at `bases`, and its store. */
+async function logWithStrayRecords(bases: number[]) {
+  const env = freshEnv();
+  const log = await openLog(env);
+  await log.publish(gen(3));
+  await log.close();
+  const store = await IndexStore.open(env.idb);
+  const saved = (await store.load('log')).get(0)!;
+  for (const base of bases) await store.put({ record: { ...saved, base } });
+  return { env, store };
+}
+
 describe('work after the open', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -36,26 +48,14 @@ describe('work after the open', () => {
   });
 
   it('removes the records of bases that are no segment, keeping those a segment has (again) when it runs', async () => {
-    const env = freshEnv();
-    const log = await openLog(env);
-    await log.publish(gen(3));
-    await log.close();
-    const store = await IndexStore.open(env.idb);
-    const saved = (await store.load('log')).get(0)!;
-    for (const base of [5, 99]) await store.put({ record: { ...saved, base } });
+    const { store } = await logWithStrayRecords([5, 99]);
     await removeLeftovers(store, 'log', [7], (base) => base === 0 || base === 99);
     expect([...(await store.load('log')).keys()]).toEqual([0, 99]);
     store.close();
   });
 
   it('leaves a stray record to after the open: the open does not read every record key', async () => {
-    const env = freshEnv();
-    const log = await openLog(env);
-    await log.publish(gen(3));
-    await log.close();
-    const store = await IndexStore.open(env.idb);
-    const saved = (await store.load('log')).get(0)!;
-    await store.put({ record: { ...saved, base: 99 } });
+    const { env, store } = await logWithStrayRecords([99]);
     const bases = vi.spyOn(IndexStore.prototype, 'bases');
     const reopened = await openLog(env);
     expect(bases).not.toHaveBeenCalled();
