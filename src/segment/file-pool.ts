@@ -14,7 +14,7 @@
  * in use at once (the engine runs one call at a time; an export's reads run
  * beside it).
  *
- * Where opening a file for writing costs more than reading it readonly
+ * Where opening a file for writing costs more than opening it readonly
  * (`sealedReadonly`), a sealed segment's file opens readonly instead, which
  * on OPFS reads `getFile()` snapshots and holds no handle. Firefox opens and
  * closes a sync access handle in tens of milliseconds and reads a snapshot
@@ -30,7 +30,7 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
-/** Sealed files open readonly where a handle's open costs this many times a snapshot's read, or more. */
+/** Sealed files open readonly where a handle's open costs this many times a readonly open, or more. */
 export const HANDLE_OVER_SNAPSHOT = 4;
 /** Opens of sealed files for writing that are compared with a snapshot's read: the first ones. */
 const COMPARED_OPENS = 3;
@@ -38,7 +38,7 @@ const COMPARED_OPENS = 3;
 export class FilePool {
   /** Open files, least recently used first (a `Set` keeps insertion order; a use moves a file to the end). */
   private readonly open = new Set<PooledFile>();
-  /** Milliseconds of the first opens of sealed files for writing, each with a readonly read of the same file. */
+  /** Milliseconds of the first opens of sealed files for writing, each with a readonly open of the same file. */
   private readonly compared: { open: number; snapshot: number }[] = [];
 
   constructor(
@@ -77,7 +77,7 @@ export class FilePool {
   /**
    * Whether a sealed segment's file opens readonly: where, in each of the
    * first opens for writing compared, opening the handle took
-   * `HANDLE_OVER_SNAPSHOT` times as long as a readonly read of the file, and
+   * `HANDLE_OVER_SNAPSHOT` times as long as a readonly open of the file, and
    * more than a millisecond (memory files: both next to nothing).
    */
   get sealedReadonly(): boolean {
@@ -90,12 +90,16 @@ export class FilePool {
     return this.compared.length < COMPARED_OPENS;
   }
 
-  /** The sealed file `name` was opened for writing in `openMs`: times a readonly read of it beside. */
+  /**
+   * The sealed file `name` was opened for writing in `openMs`: times a
+   * readonly open of it beside, to its size (on OPFS, a `getFile()`
+   * snapshot, most of what a snapshot's read costs; no bytes read).
+   */
   async compare(name: string, openMs: number): Promise<void> {
     const started = performance.now();
     try {
       const snapshot = await this.dir.openFile(name, { create: false, readonly: true });
-      await snapshot.read(0, 64).finally(() => snapshot.close());
+      await snapshot.size().finally(() => snapshot.close());
     } catch {
       return; // no comparison this time: the read's failure is for the segment's own reads to report
     }
