@@ -81,10 +81,11 @@ export interface Options {
    * segment being rewritten or copied for an export holds one more while it
    * is. A lower bound saves handles and costs a reopen (about a millisecond
    * in Chromium) on reads that jump between many segments. Where opening a
-   * handle proves slow (Firefox), a sealed segment's file is read without
-   * one, through `getFile()` snapshots: it still takes a place in the bound,
-   * but holds no handle. A readonly log reads every file so, and keeps the
-   * same bound.
+   * handle costs several times opening the file readonly (Firefox, above
+   * all on a busy machine), a sealed segment's file is read without one,
+   * through `getFile()` snapshots: it still takes a place in the bound, but
+   * holds no handle. A readonly log reads every file so, and keeps the same
+   * bound.
    */
   maxOpenFiles?: number;
 }
