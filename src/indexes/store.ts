@@ -23,8 +23,8 @@ import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
  * seconds, BENCHMARKS.md); 4 the `keyFilters` store, of filters that let far
  * fewer absent keys through (indexes/segment-index.ts `KEY_FILTER`). The
  * first filters stay in `filters`, where a version of opfs-log that knew only
- * them reads them and writes its own: this one never reads them, only deletes
- * them with their segment, so neither version misreads the other's.
+ * them reads them and writes its own: this one never reads nor writes them,
+ * so neither version misreads the other's.
  */
 const DB_VERSION = 4;
 const STORE = 'segments';
@@ -352,21 +352,23 @@ export class IndexStore {
   /**
    * In one transaction, for each segment: its record, summary and filter put
    * as `saved` holds them (any it lacks deleted), or, given a key alone, all
-   * three deleted; and any filter an earlier version saved of it (`FILTERS`)
-   * deleted, which would describe another file now.
+   * three deleted. The filters of an earlier version (`FILTERS`) are left:
+   * that version checks a filter's incarnation against its file, so a stale
+   * one misleads it into nothing, and a transaction over one store fewer
+   * needs less room at the quota (Firefox refused one there).
    */
   private async write(changes: (SavedIndex | [string, number])[], durability: 'relaxed' | 'strict'): Promise<void> {
     const db = await this.with(STORE);
     if (!db) return;
     const has = (name: string) => db.objectStoreNames.contains(name);
-    const all = has(SUMMARIES) && has(FILTERS) && has(KEY_FILTERS);
-    const tx = db.transaction(all ? [STORE, SUMMARIES, KEY_FILTERS, FILTERS] : [STORE], 'readwrite', { durability });
+    const all = has(SUMMARIES) && has(KEY_FILTERS);
+    const tx = db.transaction(all ? [STORE, SUMMARIES, KEY_FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
     for (const change of changes) {
       const saved = Array.isArray(change) ? undefined : change;
       const key = saved ? [saved.record.dir, saved.record.base] : change;
       const stores: [string, object | undefined][] = [[STORE, saved?.record]];
-      if (all) stores.push([SUMMARIES, saved?.summary], [KEY_FILTERS, saved?.filter], [FILTERS, undefined]);
+      if (all) stores.push([SUMMARIES, saved?.summary], [KEY_FILTERS, saved?.filter]);
       for (const [name, value] of stores) {
         done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key as IDBValidKey));
       }
