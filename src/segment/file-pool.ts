@@ -31,7 +31,7 @@ import type { Directory, StoredFile } from '../storage/files.ts';
 export type OpenCheck = (file: StoredFile) => Promise<void>;
 
 /** Sealed files open readonly where a handle's open costs this many times a readonly open, or more. */
-export const HANDLE_OVER_SNAPSHOT = 4;
+const HANDLE_OVER_SNAPSHOT = 4;
 /** Opens of sealed files for writing that are compared with a snapshot's read: the first ones. */
 const COMPARED_OPENS = 3;
 
@@ -85,17 +85,14 @@ export class FilePool {
     return all.length >= COMPARED_OPENS && all.every((c) => c.open > 1 && c.open >= HANDLE_OVER_SNAPSHOT * c.snapshot);
   }
 
-  /** Whether the next open of a sealed file for writing is to be compared (`compare`). */
-  get comparing(): boolean {
-    return this.compared.length < COMPARED_OPENS;
-  }
-
   /**
    * The sealed file `name` was opened for writing in `openMs`: times a
    * readonly open of it beside, to its size (on OPFS, a `getFile()`
-   * snapshot, most of what a snapshot's read costs; no bytes read).
+   * snapshot, most of what a snapshot's read costs; no bytes read), while
+   * fewer than `COMPARED_OPENS` were compared.
    */
   async compare(name: string, openMs: number): Promise<void> {
+    if (this.compared.length >= COMPARED_OPENS) return;
     const started = performance.now();
     try {
       const snapshot = await this.dir.openFile(name, { create: false, readonly: true });
@@ -147,8 +144,7 @@ export class PooledFile implements StoredFile {
       const started = performance.now();
       const unchanging = readonly && !this.pool.readonly; // a writer's own sealed file: nobody else writes it
       const handle = await this.pool.dir.openFile(this.name, { create, readonly, unchanging });
-      if (!readonly && !create && this.sealed && this.pool.comparing)
-        await this.pool.compare(this.name, performance.now() - started);
+      if (!readonly && !create && this.sealed) await this.pool.compare(this.name, performance.now() - started);
       try {
         if (!create) await this.check?.(handle);
       } catch (err) {
