@@ -100,7 +100,12 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
   const { manifest, entries } = verified;
   const { dir, undo } = await makeDir(env.root, path);
   let store: IndexStore | undefined;
+  let changes: ChangeCounter | undefined;
   try {
+    // Moved before anything is written: readonly logs open there look at every file while the segments
+    // are swapped, and a crash leaves it odd, so the next open lists the directory (engine/known-files.ts).
+    changes = await ChangeCounter.open(dir);
+    await changes.begin();
     for (const seg of manifest.segments) {
       await writeWholeFile(
         dir,
@@ -111,16 +116,14 @@ async function install(env: Env, path: string, archive: Blob, label: string, ver
     store = await IndexStore.open(env.idb);
     for (const base of await store.bases(path)) await store.remove(path, base);
   } catch (err) {
+    await changes?.close().catch(() => undefined);
     store?.close();
     await finishReplace(dir).catch(() => undefined); // no marker yet: this drops the staged files
     await undo().catch(() => undefined);
     throw toLogError(err, `importing ${label} into ${path}`);
   }
   try {
-    // Readonly logs open there look at every file while the segments are swapped (engine/changes.ts).
-    const changes = await ChangeCounter.open(dir);
     try {
-      await changes.begin();
       await commitReplace(
         dir,
         manifest.segments.map((seg) => seg.base),

@@ -69,6 +69,11 @@ export class ChangeCounter {
     }
   }
 
+  /** What the counter says now (a copy). */
+  get now(): ChangeState {
+    return { ...this.state };
+  }
+
   /** Before sealed segments change: `seq` odd (a new odd number if a writer that crashed left it odd). */
   async begin(): Promise<void> {
     this.state.seq = (this.state.seq + (this.state.seq % 2 === 0 ? 1 : 2)) >>> 0;

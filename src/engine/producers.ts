@@ -250,14 +250,16 @@ export class ProducerTable {
 /**
  * Finishes a compaction that a crash interrupted (its copy is whole only if
  * the original is gone, see rename); says whether the table's file exists.
- * `listed`: the directory's names if the caller has them (listing thousands
- * of segment files takes tens of milliseconds or more).
+ * `listed`: the directory's names if the caller has them; else the two
+ * files are looked for (listing thousands of segment files takes tens of
+ * milliseconds or more).
  */
 async function finishCompaction(dir: Directory, listed?: readonly string[]): Promise<boolean> {
-  const names = new Set(listed ?? (await dir.names()));
   const tmp = PRODUCERS_FILE + COMPACTED_SUFFIX;
-  if (!names.has(tmp)) return names.has(PRODUCERS_FILE);
-  if (names.has(PRODUCERS_FILE)) await dir.remove(tmp);
+  const has = (name: string) => (listed ? Promise.resolve(listed.includes(name)) : dir.exists(name));
+  const [hasTmp, hasTable] = await Promise.all([has(tmp), has(PRODUCERS_FILE)]);
+  if (!hasTmp) return hasTable;
+  if (hasTable) await dir.remove(tmp);
   else await dir.rename(tmp, PRODUCERS_FILE);
   return true;
 }

@@ -121,11 +121,12 @@ export class SnapshotPins {
    * head may have been pinned more than once as it grew) into one side file in
    * `dir`, and reads them from there from now on. Nothing pinned: does nothing.
    * Fails (e.g. `QuotaExceeded`) with nothing changed and no file left.
+   * Resolves true if it made a copy.
    */
-  async preserve(dir: Directory, segment: Segment): Promise<void> {
+  async preserve(dir: Directory, segment: Segment): Promise<boolean> {
     const readers = () => [...this.pins.values()].flat().filter((p) => p.segment === segment && p.copy === null);
     const pinned = readers();
-    if (pinned.length === 0) return;
+    if (pinned.length === 0) return false;
     const size = Math.max(...pinned.map((p) => p.size));
     const name = `${segment.name}${SIDE_COPY_SUFFIX}${this.nextCopy++}`;
     const file = await dir.openFile(name, { create: true, readonly: false });
@@ -145,6 +146,7 @@ export class SnapshotPins {
     const copy: SideCopy = { dir, name, file, users: users.length };
     for (const p of users) p.copy = copy;
     if (users.length === 0) await removeCopy(copy).catch(() => undefined); // else the next open removes it
+    return true;
   }
 
   /** Bytes [start, end) of segment `s` of snapshot `id`, within its pinned size. */

@@ -16,7 +16,8 @@ import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import { ChangeCounter } from './changes.ts';
 import { AfterOpen } from './after-open.ts';
-import { firstLook, loadSegments, removeLeftovers } from './load.ts';
+import { type FirstLook, type LoadedSegments, loadSegments, removeLeftovers } from './load.ts';
+import { fileAfterHead, saveKnownFiles, trustedNames } from './known-files.ts';
 import type { ResolvedOptions } from './options.ts';
 import { checkProducer, type Producer, ProducerTable } from './producers.ts';
 import type { RawDeleteResult } from './raw.ts';
@@ -28,8 +29,11 @@ import type { Position, SegmentList } from './segments.ts';
 export interface WriterHooks {
   /** After a flush: throws `StorageRemoved` if what was flushed went to files removed under the log. */
   checkStored(): Promise<void>;
-  /** Before a segment is rewritten: an export still reading it must keep its bytes (engine/snapshot.ts). */
-  beforeRewrite(segment: Segment): Promise<void>;
+  /**
+   * Before a segment is rewritten: an export still reading it must keep its
+   * bytes (engine/snapshot.ts). Resolves true if that made a side copy.
+   */
+  beforeRewrite(segment: Segment): Promise<boolean>;
 }
 
 /** Where the writer keeps the log: the pool of its segment files (and their directory), its name for the index store, and the store. */
@@ -41,6 +45,8 @@ export interface WriterPlace {
 
 export class LogWriter {
   private retention: Retention | null = null;
+  /** Whether a side copy was made since the open: the known files say so (known-files.ts). */
+  private sideCopies = false;
 
   private constructor(
     private readonly place: WriterPlace,
@@ -66,25 +72,31 @@ export class LogWriter {
     hooks: WriterHooks,
   ): Promise<LogWriter> {
     const { pool, path, store } = place;
-    // The first look changes nothing: it is taken while the counter opens (each costs milliseconds).
-    const [opened, looked] = await Promise.allSettled([ChangeCounter.open(pool.dir), firstLook(pool.dir, store, path)]);
+    // What IndexedDB says is read while the counter opens (each costs milliseconds).
+    const [opened, looked] = await Promise.allSettled([
+      ChangeCounter.open(pool.dir),
+      Promise.all([store.summaries(path), store.knownFiles(path)]),
+    ]);
     if (opened.status === 'rejected') throw opened.reason;
     const changes = opened.value;
     let producers: ProducerTable;
     let summarized: number[];
     try {
       if (looked.status === 'rejected') throw looked.reason;
+      const [summaries, known] = looked.value;
+      const trusted = trustedNames(known, changes.now);
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      const loaded = await loadSegments(pool, path, store, options, looked.value);
+      const { loaded, listed } = await loadKnowing(place, options, summaries, trusted);
       const { segments, stale } = loaded;
       summarized = loaded.summarized;
       list.all = segments;
       if (segments.length === 0) segments.push(await Segment.create(pool, 0));
       list.writerHead().keepOpen(true);
       for (const record of stale) store.putSoon(record);
-      producers = await ProducerTable.open(pool.dir, list.next, loaded.listed);
+      producers = await ProducerTable.open(pool.dir, list.next, listed);
       await changes.end(list.writerHead().base);
+      saveKnownFiles(store, path, changes.now, list.all, false);
     } catch (err) {
       await changes.close();
       throw err;
@@ -147,6 +159,12 @@ export class LogWriter {
     this.list.all.push(await Segment.create(this.place.pool, this.list.next));
     sealed.keepOpen(false);
     await this.changes.rolled(this.head.base);
+    this.saveKnownFiles();
+  }
+
+  /** After the set of segment files changed and the change counter says so (known-files.ts). */
+  private saveKnownFiles(): void {
+    saveKnownFiles(this.place.store, this.place.path, this.changes.now, this.list.all, this.sideCopies);
   }
 
   /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
@@ -191,15 +209,17 @@ export class LogWriter {
     if (!first) return { deletedOffsets: [], deletedSize: 0 };
     // The newest message goes: an empty head named by the next offset keeps nextOffset across reopens.
     if (first.s === this.list.all.length - 1 && wanted.has(this.head.lastOffset)) await this.roll();
-    await this.hooks.beforeRewrite(this.list.at(first.s));
     const { pool, path, store } = this.place;
     const entrySize = indexEntrySize(this.options);
+    // Begun before a side copy is made, so that a crash leaves the counter odd with the copy there.
     await this.changes.begin();
     let result: RewriteResult;
     try {
+      if (await this.hooks.beforeRewrite(this.list.at(first.s))) this.sideCopies = true;
       result = await rewriteSegment({ pool, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
     } finally {
       await this.changes.end(this.head.base);
+      this.saveKnownFiles();
     }
     for (const record of result.records) this.persist(record);
     return { deletedOffsets: result.deletedOffsets, deletedSize: result.deletedSize };
@@ -223,6 +243,27 @@ export class LogWriter {
       await this.changes.close();
     }
   }
+}
+
+/**
+ * Loads the segments of the files `trusted` names (see known-files.ts), or,
+ * if there are none or they prove stale (a file of them missing, or one past
+ * their head), of the files a listing finds. `listed`: that listing, if one was taken.
+ */
+async function loadKnowing(
+  place: WriterPlace,
+  options: ResolvedOptions,
+  summaries: FirstLook['summaries'],
+  trusted: string[] | null,
+): Promise<{ loaded: LoadedSegments; listed?: string[] }> {
+  const { pool, path, store } = place;
+  if (trusted) {
+    const loaded = await loadSegments(pool, path, store, options, { listed: trusted, summaries }).catch(() => null);
+    if (loaded && !(await fileAfterHead(pool.dir, loaded.segments))) return { loaded };
+    if (loaded) await Promise.all(loaded.segments.map((s) => s.close()));
+  }
+  const listed = await pool.dir.names();
+  return { loaded: await loadSegments(pool, path, store, options, { listed, summaries }), listed };
 }
 
 /**

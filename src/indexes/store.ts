@@ -24,14 +24,17 @@ import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
  * fewer absent keys through (indexes/segment-index.ts `KEY_FILTER`). The
  * first filters stay in `filters`, where a version of opfs-log that knew only
  * them reads them and writes its own: this one never reads nor writes them,
- * so neither version misreads the other's.
+ * so neither version misreads the other's; 5 the `knownFiles` store (the
+ * segment files a writer knows its log to have, which spare an open the
+ * listing of its directory: engine/known-files.ts).
  */
-const DB_VERSION = 4;
+const DB_VERSION = 5;
 const STORE = 'segments';
 const CURSORS = 'cursors';
 const SUMMARIES = 'summaries';
 const FILTERS = 'filters';
 const KEY_FILTERS = 'keyFilters';
+const KNOWN_FILES = 'knownFiles';
 
 /** A named consumer position of the log at `dir` (see src/client/cursor.ts). */
 interface CursorRecord {
@@ -76,6 +79,22 @@ export interface KeyFilter {
   /** The file it was made of, as the summary's. */
   incarnation: number;
   bloom: ArrayBuffer;
+}
+
+/**
+ * The segment files of a log as its writer last knew them, with the change
+ * counter's state they go with (engine/changes.ts): an open that finds the
+ * counter in that state takes these for the directory's listing
+ * (engine/known-files.ts says when, and what a crash leaves).
+ */
+export interface KnownFiles {
+  dir: string;
+  seq: number;
+  head: number;
+  /** The bases of every segment file, the head's last. */
+  bases: number[];
+  /** Whether side copies of an export (engine/snapshot.ts) were there too: then the open lists the directory. */
+  sideCopies: boolean;
 }
 
 /** A segment's record as saved, with its summary if it is sealed (none: any summary of it is dropped). */
@@ -132,6 +151,7 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
     if (!names.contains(SUMMARIES)) req.result.createObjectStore(SUMMARIES, { keyPath: ['dir', 'base'] });
     if (!names.contains(FILTERS)) req.result.createObjectStore(FILTERS, { keyPath: ['dir', 'base'] });
     if (!names.contains(KEY_FILTERS)) req.result.createObjectStore(KEY_FILTERS, { keyPath: ['dir', 'base'] });
+    if (!names.contains(KNOWN_FILES)) req.result.createObjectStore(KNOWN_FILES, { keyPath: 'dir' });
   };
   const opened = wrap(req) as Promise<IDBPDatabase>;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -172,6 +192,8 @@ export class IndexStore {
   private closed = false;
   /** Records (with summaries) `putSoon` has not written yet, the latest of each segment. */
   private readonly queued = new Map<string, SavedIndex>();
+  /** The known files `putSoon` has not written yet, the latest of each log. */
+  private readonly queuedFiles = new Map<string, KnownFiles>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Writes of queued records under way: `settle` waits for them. */
   private readonly writing = new Set<Promise<void>>();
@@ -315,6 +337,17 @@ export class IndexStore {
     }
   }
 
+  /** The segment files the writer of the log at `dir` last knew; none if IndexedDB fails or keeps none. */
+  async knownFiles(dir: string): Promise<KnownFiles | undefined> {
+    const db = await this.with(STORE);
+    if (!db?.objectStoreNames.contains(KNOWN_FILES)) return undefined;
+    try {
+      return (await db.get(KNOWN_FILES, dir)) as KnownFiles | undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Saves a record now, with its summary and filter (a sealed segment's) or without (any of them is dropped). */
   async put(saved: SavedIndex): Promise<void> {
     await this.write([saved], 'relaxed');
@@ -326,8 +359,9 @@ export class IndexStore {
    * a busy log seals several segments a second). Never rejects: records are
    * derived data, and a lost one costs its segment a rescan on open.
    */
-  putSoon(saved: SavedIndex): void {
-    this.queued.set(queueKey(saved.record.dir, saved.record.base), saved);
+  putSoon(saved: SavedIndex | KnownFiles): void {
+    if ('record' in saved) this.queued.set(queueKey(saved.record.dir, saved.record.base), saved);
+    else this.queuedFiles.set(saved.dir, saved);
     this.timer ??= setTimeout(() => void this.writeQueued(), PUT_DELAY_MS);
   }
 
@@ -341,9 +375,17 @@ export class IndexStore {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const queued = [...this.queued.values()];
+    const files = [...this.queuedFiles.values()];
     this.queued.clear();
-    if (queued.length === 0) return Promise.resolve();
-    const write = this.write(queued, 'relaxed').catch(() => undefined);
+    this.queuedFiles.clear();
+    if (queued.length === 0 && files.length === 0) return Promise.resolve();
+    const write = Promise.all([
+      queued.length > 0 && this.write(queued, 'relaxed'),
+      files.length > 0 && this.writeFiles(files),
+    ]).then(
+      () => undefined,
+      () => undefined,
+    );
     this.writing.add(write);
     void write.finally(() => this.writing.delete(write));
     return write;
@@ -374,6 +416,13 @@ export class IndexStore {
       }
     }
     await Promise.all(done);
+  }
+
+  private async writeFiles(files: KnownFiles[]): Promise<void> {
+    const db = await this.with(STORE);
+    if (!db?.objectStoreNames.contains(KNOWN_FILES)) return;
+    const tx = db.transaction(KNOWN_FILES, 'readwrite', { durability: 'relaxed' });
+    await Promise.all([tx.done, ...files.map((f) => tx.store.put(f))]);
   }
 
   /** Removal (of the record, summary and filter) must be durable before the segment they describe changes, hence strict. */
@@ -414,6 +463,7 @@ export class IndexStore {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.queued.clear();
+    this.queuedFiles.clear();
     this.db?.close();
     this.db = null;
   }

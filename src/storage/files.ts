@@ -53,6 +53,8 @@ export interface Directory {
   list(): Promise<FileEntry[]>;
   /** The names of the files directly inside: `list` without the sizes, which cost a read each in OPFS. */
   names(): Promise<string[]>;
+  /** Whether a file called `name` is there: one lookup, where `names` lists every file. */
+  exists(name: string): Promise<boolean>;
   /** Removes a file; a missing file is not an error. */
   remove(name: string): Promise<void>;
   /** Removes a subdirectory and everything in it; a missing one is not an error. */

@@ -273,6 +273,10 @@ export class MemoryDirectory implements Directory {
     return [...this.files().keys()];
   }
 
+  async exists(name: string): Promise<boolean> {
+    return this.files().has(name);
+  }
+
   async list(): Promise<FileEntry[]> {
     return [...this.files()].map(([name, f]) => ({ name, size: f.length }));
   }

@@ -273,6 +273,17 @@ export class OpfsDirectory implements Directory {
     return names;
   }
 
+  async exists(name: string): Promise<boolean> {
+    try {
+      await this.handle.getFileHandle(name);
+      return true;
+    } catch (err) {
+      const kind = (err as { name?: string }).name;
+      if (kind === 'NotFoundError' || kind === 'TypeMismatchError') return false; // none, or a directory of that name
+      throw toLogError(err, `looking for ${this.full(name)}`);
+    }
+  }
+
   private entries(): AsyncIterable<[string, FileSystemHandle]> {
     return (this.handle as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
   }

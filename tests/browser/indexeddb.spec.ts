@@ -73,8 +73,8 @@ test('a database upgraded to a higher version by another script: the log opens a
   page,
 }) => {
   await writeLog(page);
-  expect(await otherScript(page, 5, [])).toEqual(
-    expect.arrayContaining(['segments', 'cursors', 'summaries', 'filters', 'keyFilters', 'theirs']),
+  expect(await otherScript(page, 6, [])).toEqual(
+    expect.arrayContaining(['segments', 'cursors', 'summaries', 'filters', 'keyFilters', 'knownFiles', 'theirs']),
   );
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });
@@ -93,7 +93,9 @@ test('a database whose stores another script dropped: the log opens from its seg
   page,
 }) => {
   await writeLog(page);
-  expect(await otherScript(page, 6, ['segments', 'cursors', 'summaries', 'filters', 'keyFilters'])).toEqual(['theirs']);
+  expect(
+    await otherScript(page, 7, ['segments', 'cursors', 'summaries', 'filters', 'keyFilters', 'knownFiles']),
+  ).toEqual(['theirs']);
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });
   expect(seen.check).toEqual({ next: COUNT, count: COUNT, problem: null });

@@ -14,7 +14,7 @@ import type { Log, Message, NewMessage } from '../../src/index.ts';
 export const SEGMENT_HEADER_SIZE = 24;
 export const RECORD_HEADER_SIZE = 32;
 const IDB_NAME = 'opfs-log';
-const IDB_VERSION = 4;
+const IDB_VERSION = 5;
 const IDB_STORE = 'segments';
 const IDB_CURSORS = 'cursors';
 
@@ -377,6 +377,7 @@ async function withStore<T>(mode: IDBTransactionMode, use: (store: IDBObjectStor
     if (!names.contains(IDB_CURSORS)) open.result.createObjectStore(IDB_CURSORS, { keyPath: ['dir', 'name'] });
     for (const store of ['summaries', 'filters', 'keyFilters'])
       if (!names.contains(store)) open.result.createObjectStore(store, { keyPath: ['dir', 'base'] });
+    if (!names.contains('knownFiles')) open.result.createObjectStore('knownFiles', { keyPath: 'dir' });
   };
   const db = await request(open);
   try {

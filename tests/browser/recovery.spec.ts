@@ -427,13 +427,15 @@ test('an interrupted segment rewrite is finished or dropped on open', async ({ p
   const [first, headName] = [names[0]!, names[names.length - 1]!];
   const originals = await files(page);
 
-  // The copy never committed (the original is still there): garbage copies go.
+  // The copy never committed (the original is still there): garbage copies go. A crash in a rewrite
+  // leaves the change counter odd (its seq's lowest bit), which makes the open list the directory.
   await page.evaluate(
-    async ([dir, a, b]) => {
+    async ([dir, a, b, changes]) => {
       await window.recovery.writeFile(dir, `${a}.tmp`, [1, 2, 3, 4, 5, 6, 7]);
       await window.recovery.writeFile(dir, `${b}.tmp`, new Array(100).fill(0xee));
+      await window.recovery.flip(dir, changes, 0, 1);
     },
-    [DIR, first, headName] as const,
+    [DIR, first, headName, CHANGES_FILE] as const,
   );
   await openLog(page, options);
   await expectLog(page, gens([total, 0]));
@@ -442,13 +444,14 @@ test('an interrupted segment rewrite is finished or dropped on open', async ({ p
 
   // The copy committed, the original was removed, the rename did not happen: it is finished.
   await page.evaluate(
-    async ([dir, a, b]) => {
+    async ([dir, a, b, changes]) => {
       for (const name of [a, b]) {
         await window.recovery.copyFile(dir, name, `${name}.tmp`);
         await window.recovery.removeFile(dir, name);
       }
+      await window.recovery.flip(dir, changes, 0, 1);
     },
-    [DIR, first, headName] as const,
+    [DIR, first, headName, CHANGES_FILE] as const,
   );
   expect((await files(page)).map((f) => f.name)).toEqual(
     originals.map((f) => (f.name === first || f.name === headName ? `${f.name}.tmp` : f.name)).sort(),

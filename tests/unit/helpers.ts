@@ -2,6 +2,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { expect } from 'vitest';
 import { RECORD_HEADER_SIZE } from '../../src/codec/record.ts';
+import { CHANGES_FILE } from '../../src/engine/changes.ts';
 import { LogError } from '../../src/errors.ts';
 import { memoryEnv, type MemoryEnv } from '../../src/storage/memory-env.ts';
 import { openEngine } from '../../src/client/open-engine.ts';
@@ -53,6 +54,20 @@ export async function headFile(env: MemoryEnv, dir = 'log'): Promise<{ d: Memory
   const name = names.at(-1);
   if (name === undefined) throw new Error(`no segment file in ${dir}`);
   return { d, name };
+}
+
+/**
+ * Leaves the log's change counter odd, as a crash in the middle of a change
+ * to its files does (engine/changes.ts): the next open lists the directory
+ * instead of taking the files it knew (engine/known-files.ts), and so finds
+ * what a test put there behind its back as a crash would have left it.
+ */
+export async function interruptChange(env: MemoryEnv, dir = 'log'): Promise<void> {
+  const d = (await env.root.subdir(dir.split('/'), false)) as MemoryDirectory;
+  const bytes = d.raw(CHANGES_FILE)!.slice();
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, view.getUint32(0, true) | 1, true);
+  d.setRaw(CHANGES_FILE, bytes);
 }
 
 /** Bytes of the record of `gen`'s message i (key `k<i % 10>`, value `v<i>`). */
