@@ -21,6 +21,9 @@ import type { Producer } from './producers.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
 import { FilePool } from '../segment/file-pool.ts';
+import type { LazyIndex } from '../segment/lazy-index.ts';
+import { LOADED_INDEXES, LoadedIndexes } from '../segment/loaded-indexes.ts';
+import type { Segment } from '../segment/segment.ts';
 import { SegmentList, totals } from './segments.ts';
 import { type RawSnapshot, SnapshotPins } from './snapshot.ts';
 import { LogWriter } from './writer.ts';
@@ -40,8 +43,10 @@ export class LogEngine implements RawLog {
   private removed: LogError | null = null;
   /** IndexedDB closed our connection, as clearing the site's data does: check the files before the next call. */
   private suspect = false;
-  /** The open files of the segments, at most `maxOpenFiles` (segment/file-pool.ts). */
+  /** The open files of the segments, at most `maxOpenFiles` (segment/file-pool.ts), and their loaded indexes. */
   private readonly pool: FilePool;
+  /** The segments each snapshot pinned, whose indexes it reads unqueued: none is dropped until it is released. */
+  private readonly pinnedIndexes = new Map<number, Segment[]>();
 
   private constructor(
     private readonly env: Env,
@@ -52,7 +57,8 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {
     this.reader = new LogReader(this.list, path);
-    this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly);
+    const indexes = new LoadedIndexes(LOADED_INDEXES, options.readonly ? null : reloadIndex(store, path));
+    this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes);
   }
 
   /**
@@ -117,6 +123,7 @@ export class LogEngine implements RawLog {
   private runQueued<T>(op: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
       if (this.closed) throw new LogError('Closed', `log ${this.path} is closed`);
+      this.pool.indexes.nextOperation(); // what the calls before used may be dropped now, no sooner
       if (this.suspect) await this.checkStored();
       if (this.removed) throw this.removed;
       try {
@@ -219,7 +226,11 @@ export class LogEngine implements RawLog {
   pinSnapshot(): Promise<RawSnapshot> {
     return this.readQueued(async () => {
       await Promise.all(this.list.all.map((s) => s.loadIndex())); // an export reads every index
-      return this.pins.pin(this.path, this.list.all, this.list.next, this.options);
+      const snapshot = this.pins.pin(this.path, this.list.all, this.list.next, this.options);
+      const segments = [...this.list.all];
+      for (const s of segments) s.pinIndex();
+      this.pinnedIndexes.set(snapshot.id, segments);
+      return snapshot;
     });
   }
 
@@ -237,6 +248,8 @@ export class LogEngine implements RawLog {
 
   /** Unpins a snapshot and removes the side copies of segments rewritten since it was pinned. */
   releaseSnapshot(id: number): Promise<void> {
+    for (const s of this.pinnedIndexes.get(id) ?? []) s.unpinIndex();
+    this.pinnedIndexes.delete(id);
     return this.pins.release(id);
   }
 
@@ -280,6 +293,20 @@ export class LogEngine implements RawLog {
     this.queue = closing.catch(() => undefined);
     return closing;
   }
+}
+
+/**
+ * How a segment this log's writer sealed loads its index again once it was
+ * dropped (a summary's segment has its own: load.ts's `lazyIndex`): from its
+ * record, saved at its roll, or else from the file.
+ */
+function reloadIndex(store: IndexStore, path: string): (base: number) => LazyIndex {
+  return (base) => ({
+    record: () => store.record(path, base),
+    filter: async () => undefined, // never asked: such a segment keeps its filter itself (`Segment.dropIndex`)
+    changed: () => void store.remove(path, base).catch(() => undefined),
+    rebuilt: (segment) => store.putSoon(segment.saved(path, true)),
+  });
 }
 
 /** The writer lock of the log at `path`, or `Locked` if another engine writes it. */

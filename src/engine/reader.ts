@@ -49,6 +49,7 @@ export class LogReader {
         found.push(bytes);
         if (found.length === maxCount) return { nextOffset: record.offset + 1, records: concat(found) };
       }
+      seg.doneWithIndex(); // a walk over thousands of segments keeps no more loaded than the bound
     }
     return { nextOffset: this.list.next, records: concat(found) };
   }
@@ -94,6 +95,7 @@ export class LogReader {
         const { bytes, record } = await seg.readRecordAt(i);
         if (keyEquals(bytes, record, key)) return bytes;
       }
+      seg.doneWithIndex(); // as in consumeByKey
     }
     throw new LogError('NotFound', 'no message has this key');
   }

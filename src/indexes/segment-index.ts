@@ -16,7 +16,7 @@
  */
 
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
-import type { SavedIndex } from './store.ts';
+import type { SavedIndex, SegmentSummary } from './store.ts';
 
 const INITIAL_CAPACITY = 64;
 /** Entries appended since the last sort that a key lookup scans one by one before it sorts again. */
@@ -312,18 +312,30 @@ export class SegmentIndex {
   saved(file: { dir: string; base: number; incarnation: number; size: number }, sealed: boolean): SavedIndex {
     const record = { ...file, ...this.pack() };
     if (!sealed) return { record };
+    const { dir, base, incarnation } = file;
+    const bloom = this.keyFilter().buffer as ArrayBuffer;
+    return { record, summary: { dir, ...this.summary(file) }, filter: { dir, base, incarnation, bloom } };
+  }
+
+  /** The summary of the sealed segment `file` names with this index, but its directory (see `SegmentSummary`). */
+  summary(file: { base: number; incarnation: number; size: number }): Omit<SegmentSummary, 'dir'> {
     const n = this.count;
-    const summary = {
-      ...file,
+    const { base, incarnation, size } = file;
+    return {
+      base,
+      incarnation,
+      size,
       count: n,
       firstOffset: n > 0 ? this.firstOffset : file.base,
       lastOffset: n > 0 ? this.lastOffset : file.base - 1,
       maxTime: this.maxTime,
       firstTime: n > 0 ? this.timeAt(0) : -Infinity,
     };
-    const { dir, base, incarnation } = file;
-    const bloom = bloomOf(this.hash, n, KEY_FILTER).buffer as ArrayBuffer;
-    return { record, summary, filter: { dir, base, incarnation, bloom } };
+  }
+
+  /** The Bloom filter of the key hashes a sealed segment saves (`KEY_FILTER`): 2-4 bytes a message. */
+  keyFilter(): Uint32Array {
+    return bloomOf(this.hash, this.count, KEY_FILTER);
   }
 
   offsetAt(i: number): number {

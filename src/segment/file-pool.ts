@@ -26,6 +26,7 @@
  */
 import { LogError } from '../errors.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
+import { LoadedIndexes } from './loaded-indexes.ts';
 
 /** Checks a file when it is opened (again): throws if it is not the file its segment describes. */
 export type OpenCheck = (file: StoredFile) => Promise<void>;
@@ -45,6 +46,8 @@ export class FilePool {
     readonly dir: Directory,
     readonly limit: number,
     readonly readonly: boolean,
+    /** The bound on the segments' loaded indexes, kept here because every segment of the log reaches its pool. */
+    readonly indexes = new LoadedIndexes(),
   ) {}
 
   /**

@@ -9,9 +9,11 @@ import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { scanBatches } from '../codec/batches.ts';
 import { encodeIndexRows } from '../indexes/rows.ts';
 import { KEY_FILTER, mayHold, SegmentIndex } from '../indexes/segment-index.ts';
-import type { KeyFilter, SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
+import type { SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { FilePool, PooledFile } from './file-pool.ts';
+import type { LazyIndex } from './lazy-index.ts';
+import type { DroppableIndex, LoadedIndexes } from './loaded-indexes.ts';
 import { writeWholeFile } from '../storage/write-file.ts';
 import {
   decodeSegmentHeader as decodeHeader,
@@ -23,6 +25,7 @@ import { parseSegmentName, segmentName } from './names.ts';
 
 export { SEGMENT_HEADER_SIZE } from '../codec/segment-header.ts';
 export { parseSegmentName, segmentName } from './names.ts';
+export type { LazyIndex } from './lazy-index.ts';
 
 /** What a scan found: where the last whole batch ends, and whether bytes follow it. */
 export interface ScanResult {
@@ -36,18 +39,6 @@ export interface IndexBuild {
   scan: ScanResult;
   /** Whether the index began from the IndexedDB record. */
   fromRecord: boolean;
-}
-
-/** How a segment opened from its summary (`Segment.fromSummary`) gets its index, and tells what it found. */
-export interface LazyIndex {
-  /** Its IndexedDB record, if there is one. */
-  record(): Promise<SegmentRecord | undefined>;
-  /** Its key filter, if there is one (without, every key lookup loads the index until it is saved again). */
-  filter(): Promise<KeyFilter | undefined>;
-  /** The file is not the one the summary describes: an open should not trust the summary again. */
-  changed(): void;
-  /** The index was rebuilt from the file (its record was missing or of another file), or has no key filter: save it. */
-  rebuilt(segment: Segment): void;
 }
 
 /** The index entry of a record about to be appended: `at` is its place in the appended bytes. */
@@ -89,7 +80,7 @@ const VERIFY_AHEAD = 2 * 1024 * 1024;
  * (`verifiedEnd`). A readonly log's writer may rewrite the file under it at
  * any time: it verifies every read.
  */
-export class Segment {
+export class Segment implements DroppableIndex {
   /** Records in [header, verifiedEnd) were written or verified through this handle (a writer's only). */
   private verifiedEnd = SEGMENT_HEADER_SIZE;
   /** A whole-segment check found damage: later reads check only their own records. */
@@ -101,10 +92,17 @@ export class Segment {
    * must then be exactly the size the summary says (see `checkOpened`).
    */
   private trustedSummary = false;
-  /** A segment opened from its summary: what it holds until its index is loaded, and how to load it. */
-  private lazy: { summary: SegmentSummary; keys?: Uint32Array | null; hooks: LazyIndex } | null = null;
+  /**
+   * A segment opened from its summary, or whose index was dropped: what it
+   * holds while its index is not loaded, its key filter once read (null: it
+   * has none), and how to load the index.
+   */
+  private lazy: { summary: Omit<SegmentSummary, 'dir'>; keys?: Uint32Array | null; hooks: LazyIndex } | null = null;
   private loading: Promise<void> | null = null;
   private indexData: SegmentIndex | null;
+  /** Snapshots that read this index without loading it (`pinIndex`): it is not dropped meanwhile. */
+  private indexPins = 0;
+  private closed = false;
 
   private constructor(
     readonly name: string,
@@ -116,6 +114,8 @@ export class Segment {
     private committedSize: number,
     /** Whether this handle is the file's only writer (not readonly): see `verifiedEnd`. */
     private readonly trusted: boolean,
+    /** The log's bound on loaded indexes, which counts this one's while it is sealed and loaded. */
+    private readonly indexes: LoadedIndexes,
   ) {
     this.indexData = index;
   }
@@ -164,11 +164,63 @@ export class Segment {
    * above do not.
    */
   async loadIndex(): Promise<void> {
-    if (this.indexData) return;
-    this.loading ??= this.fetchIndex().finally(() => {
-      this.loading = null;
-    });
-    await this.loading;
+    if (!this.indexData) {
+      this.loading ??= this.fetchIndex().finally(() => {
+        this.loading = null;
+      });
+      await this.loading;
+    }
+    // Counted only once loaded, and kept for the running call from here on (see LoadedIndexes).
+    if (this.sealedForGood) this.indexes.touched(this);
+  }
+
+  /** Whether the index is in memory now. */
+  get indexLoaded(): boolean {
+    return this.indexData !== null;
+  }
+
+  /**
+   * Whether the segment will not change: a writer's every segment but its
+   * head, a readonly log's only if opened from a summary (any other may be
+   * its writer's head, growing under it). Only such an index may be dropped.
+   */
+  private get sealedForGood(): boolean {
+    return !this.closed && (this.trusted ? !this.file.pinned : this.lazy !== null);
+  }
+
+  /**
+   * Drops the index (the bound on loaded indexes asks, see LoadedIndexes):
+   * the next `loadIndex` loads it again as the first load did. A segment the
+   * writer sealed itself has no summary: it keeps its own, and its key
+   * filter (2-4 bytes a message), so a key lookup still skips it unloaded.
+   * False, and nothing dropped, while a snapshot reads it, or where it could
+   * not be loaded again.
+   */
+  dropIndex(): boolean {
+    const index = this.indexData;
+    if (!index || !this.sealedForGood || this.indexPins > 0) return false;
+    if (!this.lazy) {
+      const hooks = this.indexes.reload?.(this.base);
+      if (!hooks) return false;
+      const file = { base: this.base, incarnation: this.incarnation, size: this.size };
+      this.lazy = { summary: index.summary(file), keys: index.keyFilter(), hooks };
+    }
+    this.indexData = null;
+    return true;
+  }
+
+  /** The running call is done with this index: it may be dropped before the call ends (a walk over many segments). */
+  doneWithIndex(): void {
+    this.indexes.release(this);
+  }
+
+  /** A snapshot reads this index from now on, loaded, until `unpinIndex`: it is not dropped meanwhile. */
+  pinIndex(): void {
+    this.indexPins++;
+  }
+
+  unpinIndex(): void {
+    this.indexPins--;
   }
 
   private async fetchIndex(): Promise<void> {
@@ -270,7 +322,9 @@ export class Segment {
   /** Creates an empty segment file (header only) and commits it: a new head, kept open (`keepOpen`). */
   static async create(pool: FilePool, base: number): Promise<Segment> {
     const name = segmentName(base);
-    const file = pool.file(name);
+    let segment: Segment | undefined;
+    // Checked when the pool opens it again, once sealed: a file changed meanwhile must not answer reads.
+    const file = pool.file(name, async (f) => segment?.checkOpened(f));
     await file.openNow(true);
     // Only a name no file holds becomes a new segment: bytes there are a log this writer did not see
     // (a listing that missed the file), and overwriting them would lose it.
@@ -289,7 +343,8 @@ export class Segment {
       await pool.dir.remove(name);
       throw err;
     }
-    const segment = new Segment(name, base, file, new SegmentIndex(base), incarnation, SEGMENT_HEADER_SIZE, true);
+    const index = new SegmentIndex(base);
+    segment = new Segment(name, base, file, index, incarnation, SEGMENT_HEADER_SIZE, true, pool.indexes);
     segment.keepOpen(true);
     return segment;
   }
@@ -308,7 +363,8 @@ export class Segment {
     if (base === null) throw new Error(`not a segment name: ${name}`);
     const file = pool.file(name, (f) => segment.checkOpened(f));
     file.sealed = true;
-    const segment: Segment = new Segment(name, base, file, null, summary.incarnation, summary.size, !pool.readonly);
+    const { incarnation, size } = summary;
+    const segment: Segment = new Segment(name, base, file, null, incarnation, size, !pool.readonly, pool.indexes);
     segment.trustedSummary = true;
     segment.lazy = { summary, hooks };
     return segment;
@@ -344,6 +400,7 @@ export class Segment {
   keepOpen(on: boolean): void {
     this.file.pinned = on;
     this.file.sealed = !on;
+    if (this.sealedForGood && this.indexData) this.indexes.touched(this); // counted from its roll on
   }
 
   /**
@@ -380,7 +437,8 @@ export class Segment {
       await file.openNow();
       const [fileSize, header] = await Promise.all([file.size(), file.read(0, SEGMENT_HEADER_SIZE)]);
       const incarnation = decodeHeader(header, base);
-      segment = new Segment(name, base, file, new SegmentIndex(base), incarnation ?? 0, 0, !pool.readonly);
+      const index = new SegmentIndex(base);
+      segment = new Segment(name, base, file, index, incarnation ?? 0, 0, !pool.readonly, pool.indexes);
       return {
         segment,
         buildIndex: (record, prevMaxTime) => segment!.buildIndex(incarnation !== null, fileSize, record, prevMaxTime),
@@ -584,7 +642,10 @@ export class Segment {
     await this.file.flush();
   }
 
+  /** Closes the file for good. The index stays loaded: a snapshot may still read it (see `pinIndex`). */
   async close(): Promise<void> {
+    this.closed = true;
+    this.indexes.forget(this);
     await this.file.close();
   }
 
