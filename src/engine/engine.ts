@@ -22,7 +22,7 @@ import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
 import { FilePool } from '../segment/file-pool.ts';
 import type { LazyIndex } from '../segment/lazy-index.ts';
-import { LOADED_INDEXES, LoadedIndexes } from '../segment/loaded-indexes.ts';
+import { LOADED_INDEX_BYTES, LoadedIndexes } from '../segment/loaded-indexes.ts';
 import type { Segment } from '../segment/segment.ts';
 import { SegmentList, totals } from './segments.ts';
 import { type RawSnapshot, SnapshotPins } from './snapshot.ts';
@@ -57,7 +57,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {
     this.reader = new LogReader(this.list, path);
-    const indexes = new LoadedIndexes(LOADED_INDEXES, options.readonly ? null : reloadIndex(store, path));
+    const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, options.readonly ? null : reloadIndex(store, path));
     this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes);
   }
 

@@ -202,6 +202,16 @@ export class SegmentIndex {
     return { layout: PACKED_INDEX_LAYOUT, count: n, timeBase: narrow ? this.timeBase : null, dense, data };
   }
 
+  /**
+   * Bytes of memory the index holds: its columns with their spare room
+   * (none when unpacked from a record: 12 bytes a message while offsets are
+   * dense and times narrow), and its key order and filter once built.
+   */
+  get bytes(): number {
+    const columns = [this.time, this.rel, this.pos, this.hash, this.byHash, this.bloom];
+    return columns.reduce((sum, c) => sum + (c?.byteLength ?? 0), 0);
+  }
+
   private grow(): void {
     const capacity = Math.max(INITIAL_CAPACITY, this.count * 2);
     if (this.rel) this.rel = resized(this.rel, this.count, capacity);

@@ -179,6 +179,11 @@ export class Segment implements DroppableIndex {
     return this.indexData !== null;
   }
 
+  /** Bytes of memory the index holds now (0 while not loaded). */
+  get indexBytes(): number {
+    return this.indexData?.bytes ?? 0;
+  }
+
   /**
    * Whether the segment will not change: a writer's every segment but its
    * head, a readonly log's only if opened from a summary (any other may be

@@ -1,15 +1,21 @@
 /**
  * The bound on loaded indexes (segment/loaded-indexes.ts): reads over many
- * sealed segments keep at most `LOADED_INDEXES` of their indexes loaded
+ * sealed segments keep at most `LOADED_INDEX_BYTES` of their indexes loaded
  * between calls, every read still answers right from an index dropped and
  * loaded again, and a file changed meanwhile is still caught.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compactUpdates } from '../../src/compaction/updates.ts';
 import { exportArchive } from '../../src/index.ts';
 import { restoreArchive } from '../../src/archive/restore.ts';
 import { IndexStore } from '../../src/indexes/store.ts';
-import { LOADED_INDEXES } from '../../src/segment/loaded-indexes.ts';
+import { SegmentIndex } from '../../src/indexes/segment-index.ts';
+import {
+  type DroppableIndex,
+  LOADED_INDEX_BYTES,
+  LoadedIndexes,
+  MIN_LOADED_INDEXES,
+} from '../../src/segment/loaded-indexes.ts';
 import { Segment } from '../../src/segment/segment.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import type { Log } from '../../src/types.ts';
@@ -102,11 +108,88 @@ async function randomReads(log: Log, env: MemoryEnv, watch: ReturnType<typeof wa
   return most;
 }
 
+/** Sealed indexes that fit the budget in the tests below, where each weighs a quarter of it. */
+const LOADED_INDEXES = 4;
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe('LoadedIndexes', () => {
+  /** An index of `bytes` that drops when asked unless `held`. */
+  const fake = (bytes: number, held = false) => {
+    const index = {
+      loaded: true,
+      get indexBytes() {
+        return index.loaded ? bytes : 0;
+      },
+      dropIndex: () => {
+        if (held) return false;
+        index.loaded = false;
+        return true;
+      },
+    };
+    return index satisfies DroppableIndex;
+  };
+
+  it('drops the least recently used of earlier calls until the rest fit the budget', () => {
+    const loaded = new LoadedIndexes(100);
+    const [a, b, c, d] = [fake(40), fake(40), fake(40), fake(40)];
+    for (const x of [a, b, c]) loaded.touched(x); // one call: none dropped under it
+    expect(loaded.bytes).toBe(120);
+    loaded.nextOperation();
+    expect([a.loaded, b.loaded, c.loaded]).toEqual([false, true, true]);
+    loaded.touched(b); // b most recent now
+    loaded.touched(d);
+    expect([b.loaded, c.loaded, d.loaded]).toEqual([true, false, true]);
+    expect(loaded).toMatchObject({ count: 2, bytes: 80 });
+  });
+
+  it(`keeps the ${MIN_LOADED_INDEXES} most recently used whatever their size`, () => {
+    const loaded = new LoadedIndexes(10);
+    const [a, b, c] = [fake(50), fake(50), fake(50)];
+    for (const x of [a, b, c]) {
+      loaded.nextOperation();
+      loaded.touched(x);
+    }
+    loaded.nextOperation();
+    expect([a.loaded, b.loaded, c.loaded]).toEqual([false, true, true]);
+  });
+
+  it('drops what the running call released, and never what something holds', () => {
+    const loaded = new LoadedIndexes(100);
+    const [held, a, b, c] = [fake(60, true), fake(60), fake(60), fake(60)];
+    loaded.touched(held);
+    loaded.nextOperation();
+    loaded.touched(a);
+    loaded.release(a);
+    loaded.touched(b);
+    loaded.touched(c);
+    expect([held.loaded, a.loaded, b.loaded, c.loaded]).toEqual([true, false, true, true]);
+    expect(loaded.count).toBe(3);
+  });
+});
+
+describe('the bytes of a loaded index', () => {
+  it('are 12 a message unpacked from its record (dense offsets, narrow times), more once sorted by key', () => {
+    const index = new SegmentIndex(0);
+    for (let i = 0; i < 1000; i++) index.append(i, 24 + i * 50, 1000 + i, i % 97);
+    const unpacked = SegmentIndex.unpack(0, index.pack());
+    expect(unpacked.bytes).toBe(12 * 1000);
+    for (let i = 0; i < 40; i++) unpacked.withHash(i); // past the scans before a sort
+    expect(unpacked.bytes).toBeGreaterThan(16 * 1000);
+    expect(unpacked.bytes).toBeLessThanOrEqual(18 * 1000);
+  });
+});
+
 describe('the bound on loaded indexes', () => {
+  beforeEach(() => {
+    // Each loaded index weighs a quarter of the budget here: the log's small segments then need no more messages.
+    vi.spyOn(Segment.prototype, 'indexBytes', 'get').mockImplementation(function (this: Segment) {
+      return this.indexLoaded ? LOADED_INDEX_BYTES / LOADED_INDEXES : 0;
+    });
+  });
+
   it('keeps at most the bound of sealed indexes loaded under random reads of every kind, each answered right', async () => {
     const env = await closedLog();
     const watch = watchSegments();
