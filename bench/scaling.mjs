@@ -77,7 +77,8 @@ const SETTINGS = [
   `*consume*: batches of 1,000, each verified (offsets and checksum); the whole log up to ${count(CONSUME_MAX)} messages, ` +
     `beyond that ${count(CONSUME_MAX)} of it in ${CONSUME_STRETCHES} stretches of ${count(CONSUME_MAX / CONSUME_STRETCHES)} spread evenly from the first message to the last.`,
   `*reopen*: after close(), from open() until the first get() resolved.`,
-  `*worker heap*: right after the reopen; B/message over an empty log's heap.`,
+  `*worker heap*: right after the reopen, and again after the lookups below (${count(4 * LOOKUPS)} random reads over the whole log, which load and drop segment indexes: ` +
+    `after the reopen alone the indexes a reader loads, and any growth, are not seen); B/message over an empty log's heap.`,
   `*getByKey*: ${count(LOOKUPS)} random existing keys, each verified, after ${count(LOOKUPS)} others looked up since the reopen ` +
     `(the first lookups also build each segment's key order; their figure is in brackets).`,
   `*getByTime*: then ${count(LOOKUPS)} random existing times (message i was published at a time of its own, base + i ms), ` +
@@ -142,6 +143,10 @@ export async function scalingRun(page, { browser, version, settings, record, say
         .slice(1)
         .join('; ')}`,
     );
+    if (result.heap)
+      say(
+        `${messages.toLocaleString('en')} messages: worker heap ${result.heap.bytesPerMessage.toFixed(2)} B/message after the reopen, ${result.heap.afterLookups.bytesPerMessage.toFixed(2)} after the lookups`,
+      );
     results.push(result);
   }
   const report = {
@@ -238,6 +243,11 @@ function mediansOf(runs) {
   return { ...merge(runs), runs: runs.length, seconds: runs.reduce((sum, r) => sum + r.seconds, 0) };
 }
 
+/** A heap reading in MiB and in bytes a message over `baseline` (an empty log's). */
+function heapFigures(bytes, baseline, messages) {
+  return { MiB: bytes / 2 ** 20, bytesPerMessage: (bytes - baseline) / messages };
+}
+
 /** One run of one size, on a log of its own that is removed at the end. */
 async function measureSize(page, messages, meter, baseline) {
   const dir = `bench/scaling-${messages}`;
@@ -265,6 +275,7 @@ async function measureSize(page, messages, meter, baseline) {
   const byTime = ([n, count, seed, offsetOnly]) => window.bench.scaling.getByTime(n, count, seed, offsetOnly);
   const getByTimeMs = await page.evaluate(byTime, [messages, LOOKUPS, 4, false]);
   const offsetByTimeMs = await page.evaluate(byTime, [messages, LOOKUPS, 5, true]);
+  const heapAfterLookups = meter.measure ? await meter.measure(page) : undefined;
   const probe = await page.evaluate(
     ([d, budget]) => window.bench.scaling.countHandles(d, budget),
     [dir, PROBE_BUDGET_MS],
@@ -294,6 +305,11 @@ async function measureSize(page, messages, meter, baseline) {
     errors: probe.errors,
     ...(heapBytes === undefined
       ? {}
-      : { heap: { MiB: heapBytes / 2 ** 20, bytesPerMessage: (heapBytes - baseline) / messages } }),
+      : {
+          heap: {
+            ...heapFigures(heapBytes, baseline, messages),
+            afterLookups: heapFigures(heapAfterLookups, baseline, messages),
+          },
+        }),
   };
 }
