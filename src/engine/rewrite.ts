@@ -2,7 +2,8 @@
  * Deleting messages rewrites the one segment that holds them: the survivors
  * go to `X.log.tmp`, which is flushed and renamed over `X.log` (load.ts
  * finishes or drops an interrupted rename on open). Its IndexedDB record is
- * removed first, so a crash never pairs a new file with an old index.
+ * removed first, so a crash never pairs a new file with an old index. A
+ * segment left with nothing is removed instead, its file first.
  */
 import { readRecord, setBatchLeft } from '../codec/record.ts';
 import { LogError } from '../errors.ts';
@@ -72,15 +73,20 @@ export async function rewriteSegment(ctx: RewriteContext): Promise<RewriteResult
   let prevMaxTime = -Infinity;
   for (const before of segments.slice(0, s)) if (before.count > 0) prevMaxTime = before.maxTime;
 
+  if (out.length === 0 && s < segments.length - 1) {
+    // A whole segment goes, its file first: IndexedDB refuses even a removal at the quota (Firefox), and
+    // trims there are what makes room. A record left of no file misleads nothing, and goes after the next
+    // open (load.ts `removeLeftovers`).
+    await seg.close();
+    await dir.remove(seg.name);
+    segments.splice(s, 1);
+    await ctx.store.remove(ctx.path, seg.base).catch(() => undefined);
+    return { deletedOffsets, deletedSize, records: [] };
+  }
   await ctx.store.remove(ctx.path, seg.base);
   await seg.close();
   const tmp = seg.name + REWRITE_SUFFIX;
   try {
-    if (out.length === 0 && s < segments.length - 1) {
-      await dir.remove(seg.name);
-      segments.splice(s, 1);
-      return { deletedOffsets, deletedSize, records: [] };
-    }
     await Segment.writeFile(dir, tmp, seg.base, out);
     await dir.rename(tmp, seg.name);
   } catch (err) {
