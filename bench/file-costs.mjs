@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // What a closed segment file costs to read, each way the pool can read one
-// (src/segment/file-pool.ts): `node bench/file-costs.mjs [chromium|firefox ...]`.
-// Per browser, three runs over 200 files of 1 MiB on a persistent profile;
-// prints each figure's median in milliseconds (BENCHMARKS.md, "What a random
-// read pays").
+// (src/segment/file-pool.ts), and what a new one costs to make:
+// `node bench/file-costs.mjs [chromium|firefox ...]`. Per browser, three runs
+// over 200 files of 1 MiB on a persistent profile; prints each figure's
+// median in milliseconds (BENCHMARKS.md, "What a random read pays" and
+// "What a new segment file costs").
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
