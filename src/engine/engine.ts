@@ -21,9 +21,8 @@ import type { Producer } from './producers.ts';
 import type { RawBatch, RawDeleteResult, RawLog } from './raw.ts';
 import { LogReader } from './reader.ts';
 import { FilePool } from '../segment/file-pool.ts';
-import type { LazyIndex } from '../segment/lazy-index.ts';
 import { LOADED_INDEX_BYTES, LoadedIndexes } from '../segment/loaded-indexes.ts';
-import type { Segment } from '../segment/segment.ts';
+import { sealedIndex } from './load.ts';
 import { SegmentList, totals } from './segments.ts';
 import { type RawSnapshot, SnapshotPins } from './snapshot.ts';
 import { LogWriter } from './writer.ts';
@@ -45,8 +44,6 @@ export class LogEngine implements RawLog {
   private suspect = false;
   /** The open files of the segments, at most `maxOpenFiles` (segment/file-pool.ts), and their loaded indexes. */
   private readonly pool: FilePool;
-  /** The segments each snapshot pinned, whose indexes it reads unqueued: none is dropped until it is released. */
-  private readonly pinnedIndexes = new Map<number, Segment[]>();
 
   private constructor(
     private readonly env: Env,
@@ -57,7 +54,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {
     this.reader = new LogReader(this.list, path);
-    const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, options.readonly ? null : reloadIndex(store, path));
+    const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, options.readonly ? null : sealedIndex(store, path));
     this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes);
   }
 
@@ -226,11 +223,7 @@ export class LogEngine implements RawLog {
   pinSnapshot(): Promise<RawSnapshot> {
     return this.readQueued(async () => {
       await Promise.all(this.list.all.map((s) => s.loadIndex())); // an export reads every index
-      const snapshot = this.pins.pin(this.path, this.list.all, this.list.next, this.options);
-      const segments = [...this.list.all];
-      for (const s of segments) s.pinIndex();
-      this.pinnedIndexes.set(snapshot.id, segments);
-      return snapshot;
+      return this.pins.pin(this.path, this.list.all, this.list.next, this.options);
     });
   }
 
@@ -248,8 +241,6 @@ export class LogEngine implements RawLog {
 
   /** Unpins a snapshot and removes the side copies of segments rewritten since it was pinned. */
   releaseSnapshot(id: number): Promise<void> {
-    for (const s of this.pinnedIndexes.get(id) ?? []) s.unpinIndex();
-    this.pinnedIndexes.delete(id);
     return this.pins.release(id);
   }
 
@@ -293,20 +284,6 @@ export class LogEngine implements RawLog {
     this.queue = closing.catch(() => undefined);
     return closing;
   }
-}
-
-/**
- * How a segment this log's writer sealed loads its index again once it was
- * dropped (a summary's segment has its own: load.ts's `lazyIndex`): from its
- * record, saved at its roll, or else from the file.
- */
-function reloadIndex(store: IndexStore, path: string): (base: number) => LazyIndex {
-  return (base) => ({
-    record: () => store.record(path, base),
-    filter: async () => undefined, // never asked: such a segment keeps its filter itself (`Segment.dropIndex`)
-    changed: () => void store.remove(path, base).catch(() => undefined),
-    rebuilt: (segment) => store.putSoon(segment.saved(path, true)),
-  });
 }
 
 /** The writer lock of the log at `path`, or `Locked` if another engine writes it. */

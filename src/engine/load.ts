@@ -225,6 +225,20 @@ function lazyIndex(
   };
 }
 
+/**
+ * How a segment this log's writer sealed loads its index again once it was
+ * dropped (a summary's segment has its own: `lazyIndex`): from its record,
+ * saved at its roll, or else from the file.
+ */
+export function sealedIndex(store: IndexStore, path: string): (base: number) => LazyIndex {
+  return (base) => ({
+    record: () => store.record(path, base),
+    filter: async () => undefined, // never asked: such a segment keeps its filter itself (`Segment.dropIndex`)
+    changed: () => void store.remove(path, base).catch(() => undefined),
+    rebuilt: (segment) => store.putSoon(segment.saved(path, true)),
+  });
+}
+
 /** Closes a segment this load opened; one the caller passed in `keep` stays open, the caller's. */
 async function closeOpened(opened: OpenedSegment | Segment): Promise<void> {
   if (!(opened instanceof Segment)) await opened.segment.close();

@@ -92,6 +92,7 @@ export class SnapshotPins {
     }));
     const id = this.nextId++;
     this.pins.set(id, pinned);
+    for (const p of pinned) p.segment.pinIndex(); // read unqueued (`readSnapshotIndex`): not dropped until released
     return {
       id,
       dir,
@@ -220,6 +221,7 @@ export class SnapshotPins {
   async release(id: number): Promise<void> {
     const pinned = this.pins.get(id) ?? [];
     this.pins.delete(id);
+    for (const p of pinned) p.segment.unpinIndex();
     const unused: SideCopy[] = [];
     for (const { copy } of pinned) {
       if (copy && --copy.users === 0) unused.push(copy);
