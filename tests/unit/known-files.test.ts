@@ -52,6 +52,25 @@ async function knownFilesSaved(env: MemoryEnv): Promise<void> {
   }
 }
 
+/**
+ * 20 messages written and closed; opened again, its known files saved, then
+ * 40 more published across several rolls whose known files never reach
+ * IndexedDB, and synced (left open: the caller crashes it). Returns the
+ * counter's bytes as the open left them, when it saved its files.
+ */
+async function rolledUnsaved(env: MemoryEnv): Promise<{ d: MemoryDirectory; counter: Uint8Array }> {
+  await writtenLog(env, 20);
+  const log = await openLog(env, 'log', { rollover: ROLLOVER });
+  await knownFilesSaved(env);
+  const { d } = await headFile(env);
+  const counter = d.raw(CHANGES_FILE)!.slice();
+  loseKnownFileSaves();
+  for (let i = 20; i < 60; i += 5) await log.publish(gen(5, i)); // rolls: the counter's head moves
+  await log.sync();
+  vi.restoreAllMocks();
+  return { d, counter };
+}
+
 async function reopenedOffsets(env: MemoryEnv): Promise<number[]> {
   const log = await openLog(env, 'log', { rollover: ROLLOVER });
   try {
@@ -83,13 +102,7 @@ describe('an open that knows its files', () => {
 
   it('lists the directory when a roll saved no known files before a crash, and finds the new segments', async () => {
     const env = freshEnv();
-    await writtenLog(env, 20);
-    const log = await openLog(env, 'log', { rollover: ROLLOVER });
-    await knownFilesSaved(env);
-    loseKnownFileSaves();
-    for (let i = 20; i < 60; i += 5) await log.publish(gen(5, i)); // rolls, the counter's head moves
-    await log.sync();
-    vi.restoreAllMocks();
+    await rolledUnsaved(env);
     const crashed = afterCrash(env);
     let offsets: number[] = [];
     expect(await listingsDuring(async () => void (offsets = await reopenedOffsets(crashed)))).toBeGreaterThan(0);
@@ -98,17 +111,9 @@ describe('an open that knows its files', () => {
 
   it('finds segments a power cut kept while it lost the counter and the known files with them', async () => {
     const env = freshEnv();
-    await writtenLog(env, 20);
-    const log = await openLog(env, 'log', { rollover: ROLLOVER });
-    await knownFilesSaved(env);
-    const { d } = await headFile(env);
-    const counter = d.raw(CHANGES_FILE)!.slice(); // as the open left it, when it saved its files
-    loseKnownFileSaves();
-    for (let i = 20; i < 60; i += 5) await log.publish(gen(5, i));
-    await log.sync();
-    vi.restoreAllMocks();
+    const { d, counter } = await rolledUnsaved(env);
     const crashed = afterCrash(env);
-    d.setRaw(CHANGES_FILE, counter); // the counter's later writes lost: it matches the saved files again
+    d.setRaw(CHANGES_FILE, counter); // the counter's writes since the open lost: it matches the saved files again
     expect(await reopenedOffsets(crashed)).toEqual(range(60));
   });
 
