@@ -248,7 +248,8 @@ export class LogWriter {
 /**
  * Loads the segments of the files `trusted` names (see known-files.ts), or,
  * if there are none or they prove stale (a file of them missing, or one past
- * their head), of the files a listing finds. `listed`: that listing, if one was taken.
+ * their head), of the files a listing finds. `listed`: the directory's names
+after recovery, if it was listed.
  */
 async function loadKnowing(
   place: WriterPlace,
@@ -262,8 +263,8 @@ async function loadKnowing(
     if (loaded && !(await fileAfterHead(pool.dir, loaded.segments))) return { loaded };
     if (loaded) await Promise.all(loaded.segments.map((s) => s.close()));
   }
-  const listed = await pool.dir.names();
-  return { loaded: await loadSegments(pool, path, store, options, { listed, summaries }), listed };
+  const loaded = await loadSegments(pool, path, store, options, { listed: await pool.dir.names(), summaries });
+  return { loaded, listed: loaded.listed }; // as recovery left the directory
 }
 
 /**

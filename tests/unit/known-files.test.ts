@@ -9,7 +9,13 @@ import { CHANGES_FILE } from '../../src/engine/changes.ts';
 import { IndexStore, type KnownFiles, type SavedIndex } from '../../src/indexes/store.ts';
 import type { MemoryEnv } from '../../src/storage/memory-env.ts';
 import { MemoryDirectory } from '../../src/storage/memory.ts';
-import { afterCrash, allOffsets, freshEnv, gen, headFile, openLog } from './helpers.ts';
+import { encodeBatch } from '../../src/codec/record.ts';
+import { toRecordColumns } from '../../src/client/validate.ts';
+import { LogEngine } from '../../src/engine/engine.ts';
+import { resolveOptions } from '../../src/engine/options.ts';
+import { PRODUCERS_FILE } from '../../src/engine/producers.ts';
+import { commitReplace } from '../../src/engine/replace.ts';
+import { afterCrash, allOffsets, freshEnv, gen, headFile, interruptChange, openLog } from './helpers.ts';
 
 const ROLLOVER = 300;
 const range = (n: number) => [...Array(n).keys()];
@@ -132,5 +138,27 @@ describe('an open that knows its files', () => {
     d.setRaw('producers.tmp', new Uint8Array(0)); // a compacted copy whose original is still there: dropped
     expect(await listingsDuring(async () => void (await reopenedOffsets(env)))).toBe(0);
     expect(d.raw('producers.tmp')).toBeUndefined();
+  });
+});
+
+describe('an open that lists the directory and recovers', () => {
+  it('opens the producer table as recovery left it: an import cut short after its commit took the table away', async () => {
+    const env = freshEnv();
+    const engine = await LogEngine.open(env, 'log', resolveOptions({ createDirs: true }));
+    await engine.publish(encodeBatch(toRecordColumns(gen(3, 0), 0)), { id: 'tab-a', seq: 0 });
+    await engine.close();
+    const { d } = await headFile(env);
+    expect(d.raw(PRODUCERS_FILE)).toBeDefined();
+    // The import's commit: its marker written, then a crash before it dropped the old producer table.
+    env.root.faults.beforeChange = (op, file) => {
+      if (op === 'remove' && file.endsWith(`/${PRODUCERS_FILE}`)) throw new Error('crash');
+    };
+    await expect(commitReplace(d, [0])).rejects.toThrow('crash');
+    env.root.faults.beforeChange = undefined;
+    await interruptChange(env);
+    const reopened = await LogEngine.open(env, 'log', resolveOptions({ createDirs: true }));
+    expect((await reopened.stat()).messages).toBe(3);
+    expect(d.raw(PRODUCERS_FILE)).toBeUndefined();
+    await reopened.close();
   });
 });
