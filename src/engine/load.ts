@@ -231,12 +231,8 @@ function lazyIndex(
  * saved at its roll, or else from the file.
  */
 export function sealedIndex(store: IndexStore, path: string): (base: number) => LazyIndex {
-  return (base) => ({
-    record: () => store.record(path, base),
-    filter: async () => undefined, // never asked: such a segment keeps its filter itself (`Segment.dropIndex`)
-    changed: () => void store.remove(path, base).catch(() => undefined),
-    rebuilt: (segment) => store.putSoon(segment.saved(path, true)),
-  });
+  // Its filter is never asked: such a segment keeps its own (`Segment.dropIndex`).
+  return (base) => lazyIndex(store, path, base, false, async () => undefined);
 }
 
 /** Closes a segment this load opened; one the caller passed in `keep` stays open, the caller's. */
