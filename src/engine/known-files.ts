@@ -29,7 +29,9 @@ import { segmentName } from '../segment/segment.ts';
 import type { Segment } from '../segment/segment.ts';
 import type { Directory } from '../storage/files.ts';
 import type { IndexStore, KnownFiles } from '../indexes/store.ts';
+import type { FilePool } from '../segment/file-pool.ts';
 import type { ChangeState } from './changes.ts';
+import { type FirstLook, type LoadedSegments, type LoadOptions, loadSegments } from './load.ts';
 
 /** The file names to take for the directory's listing, or null if `known` does not describe it now. */
 export function trustedNames(known: KnownFiles | undefined, now: ChangeState): string[] | null {
@@ -43,9 +45,32 @@ export function trustedNames(known: KnownFiles | undefined, now: ChangeState): s
  * state both lost (a power cut). An empty head is named by the next offset
  * already, so nothing can follow it.
  */
-export async function fileAfterHead(dir: Directory, segments: readonly Segment[]): Promise<boolean> {
+async function fileAfterHead(dir: Directory, segments: readonly Segment[]): Promise<boolean> {
   const head = segments.at(-1);
   return head !== undefined && head.count > 0 && dir.exists(segmentName(head.lastOffset + 1));
+}
+
+/**
+ * Loads the segments of the files `trusted` names (see known-files.ts), or,
+ * if there are none or they prove stale (a file of them missing, or one past
+ * their head), of the files a listing finds. `listed`: the directory's names
+after recovery, if it was listed.
+ */
+export async function loadKnowing(
+  pool: FilePool,
+  path: string,
+  store: IndexStore,
+  options: LoadOptions,
+  summaries: FirstLook['summaries'],
+  trusted: string[] | null,
+): Promise<{ loaded: LoadedSegments; listed?: string[] }> {
+  if (trusted) {
+    const loaded = await loadSegments(pool, path, store, options, { listed: trusted, summaries }).catch(() => null);
+    if (loaded && !(await fileAfterHead(pool.dir, loaded.segments))) return { loaded };
+    if (loaded) await Promise.all(loaded.segments.map((s) => s.close()));
+  }
+  const loaded = await loadSegments(pool, path, store, options, { listed: await pool.dir.names(), summaries });
+  return { loaded, listed: loaded.listed }; // as recovery left the directory
 }
 
 /** Saves the set of segment files the writer has now, with the counter's state (see the file comment). */

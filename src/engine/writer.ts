@@ -16,8 +16,8 @@ import { type AppendedEntry, Segment } from '../segment/segment.ts';
 import type { FilePool } from '../segment/file-pool.ts';
 import { ChangeCounter } from './changes.ts';
 import { AfterOpen } from './after-open.ts';
-import { type FirstLook, type LoadedSegments, loadSegments, removeLeftovers } from './load.ts';
-import { fileAfterHead, saveKnownFiles, trustedNames } from './known-files.ts';
+import { removeLeftovers } from './load.ts';
+import { loadKnowing, saveKnownFiles, trustedNames } from './known-files.ts';
 import type { ResolvedOptions } from './options.ts';
 import { checkProducer, type Producer, ProducerTable } from './producers.ts';
 import type { RawDeleteResult } from './raw.ts';
@@ -87,7 +87,7 @@ export class LogWriter {
       const trusted = trustedNames(known, changes.now);
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      const { loaded, listed } = await loadKnowing(place, options, summaries, trusted);
+      const { loaded, listed } = await loadKnowing(pool, path, store, options, summaries, trusted);
       const { segments, stale } = loaded;
       summarized = loaded.summarized;
       list.all = segments;
@@ -243,28 +243,6 @@ export class LogWriter {
       await this.changes.close();
     }
   }
-}
-
-/**
- * Loads the segments of the files `trusted` names (see known-files.ts), or,
- * if there are none or they prove stale (a file of them missing, or one past
- * their head), of the files a listing finds. `listed`: the directory's names
-after recovery, if it was listed.
- */
-async function loadKnowing(
-  place: WriterPlace,
-  options: ResolvedOptions,
-  summaries: FirstLook['summaries'],
-  trusted: string[] | null,
-): Promise<{ loaded: LoadedSegments; listed?: string[] }> {
-  const { pool, path, store } = place;
-  if (trusted) {
-    const loaded = await loadSegments(pool, path, store, options, { listed: trusted, summaries }).catch(() => null);
-    if (loaded && !(await fileAfterHead(pool.dir, loaded.segments))) return { loaded };
-    if (loaded) await Promise.all(loaded.segments.map((s) => s.close()));
-  }
-  const loaded = await loadSegments(pool, path, store, options, { listed: await pool.dir.names(), summaries });
-  return { loaded, listed: loaded.listed }; // as recovery left the directory
 }
 
 /**
