@@ -55,7 +55,7 @@ export class LogEngine implements RawLog {
   ) {
     this.reader = new LogReader(this.list, path);
     const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, options.readonly ? null : sealedIndex(store, path));
-    this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes);
+    this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes, () => this.writer?.fileMissing());
   }
 
   /**

@@ -19,11 +19,15 @@
  * - An export's side copies (engine/snapshot.ts) outlive the change they
  *   were made for; while one is there the writer saves that it is, and an
  *   open lists (and removes them).
+ * - A segment file removed behind the log's back is found missing when it
+ *   is opened (segment/file-pool.ts); the writer saves that it was, and the
+ *   next open lists and goes on without it, as it did before known files.
  * - The counter needs no durability, and a power cut may lose its latest
  *   writes along with the saved state while the files survive: the state
  *   then matches, and the files do not. A lost roll is caught by looking
  *   for the file after the head; a file missing is caught when it is
- *   opened. Either way the open loads again from a listing.
+ *   opened, by the open or by the first read of it (as above). Either way
+ *   the open loads again from a listing.
  */
 import { segmentName } from '../segment/segment.ts';
 import type { Segment } from '../segment/segment.ts';
@@ -35,7 +39,7 @@ import { type FirstLook, type LoadedSegments, type LoadOptions, loadSegments } f
 
 /** The file names to take for the directory's listing, or null if `known` does not describe it now. */
 export function trustedNames(known: KnownFiles | undefined, now: ChangeState): string[] | null {
-  if (!known || known.sideCopies || known.seq !== now.seq || known.head !== now.head) return null;
+  if (known?.listNext !== false || known.seq !== now.seq || known.head !== now.head) return null;
   if (now.seq % 2 !== 0 || known.bases.at(-1) !== now.head) return null;
   return known.bases.map(segmentName);
 }
@@ -79,7 +83,7 @@ export function saveKnownFiles(
   dir: string,
   now: ChangeState,
   segments: readonly Segment[],
-  sideCopies: boolean,
+  listNext: boolean,
 ): void {
-  store.putSoon({ dir, seq: now.seq, head: now.head, bases: segments.map((s) => s.base), sideCopies });
+  store.putSoon({ dir, seq: now.seq, head: now.head, bases: segments.map((s) => s.base), listNext });
 }

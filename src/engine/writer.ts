@@ -45,8 +45,8 @@ export interface WriterPlace {
 
 export class LogWriter {
   private retention: Retention | null = null;
-  /** Whether a side copy was made since the open: the known files say so (known-files.ts). */
-  private sideCopies = false;
+  /** Whether the next open must list the directory: a side copy was made, or a file found missing (known-files.ts). */
+  private listNext = false;
 
   private constructor(
     private readonly place: WriterPlace,
@@ -162,9 +162,15 @@ export class LogWriter {
     this.saveKnownFiles();
   }
 
+  /** A segment's file was found missing (segment/file-pool.ts): the next open lists, and goes on without it. */
+  fileMissing(): void {
+    this.listNext = true;
+    this.saveKnownFiles();
+  }
+
   /** After the set of segment files changed and the change counter says so (known-files.ts). */
   private saveKnownFiles(): void {
-    saveKnownFiles(this.place.store, this.place.path, this.changes.now, this.list.all, this.sideCopies);
+    saveKnownFiles(this.place.store, this.place.path, this.changes.now, this.list.all, this.listNext);
   }
 
   /** Flushes the producer table, then the head: an entry is never less durable than its batch. */
@@ -215,7 +221,7 @@ export class LogWriter {
     await this.changes.begin();
     let result: RewriteResult;
     try {
-      if (await this.hooks.beforeRewrite(this.list.at(first.s))) this.sideCopies = true;
+      if (await this.hooks.beforeRewrite(this.list.at(first.s))) this.listNext = true;
       result = await rewriteSegment({ pool, path, store, entrySize, segments: this.list.all, s: first.s, wanted });
     } finally {
       await this.changes.end(this.head.base);

@@ -93,8 +93,12 @@ export interface KnownFiles {
   head: number;
   /** The bases of every segment file, the head's last. */
   bases: number[];
-  /** Whether side copies of an export (engine/snapshot.ts) were there too: then the open lists the directory. */
-  sideCopies: boolean;
+  /**
+   * False unless the next open must list the directory even so: side copies
+   * of an export (engine/snapshot.ts) are there too, or a segment file was
+   * found missing. Absent (a record saved before this field) lists too.
+   */
+  listNext: boolean;
 }
 
 /** A segment's record as saved, with its summary if it is sealed (none: any summary of it is dropped). */

@@ -48,6 +48,8 @@ export class FilePool {
     readonly readonly: boolean,
     /** The bound on the segments' loaded indexes, kept here because every segment of the log reaches its pool. */
     readonly indexes = new LoadedIndexes(),
+    /** Told when a file that should be there is not (`missing`). */
+    private readonly lost: (name: string) => void = () => undefined,
   ) {}
 
   /**
@@ -75,6 +77,19 @@ export class FilePool {
 
   forget(file: PooledFile): void {
     this.open.delete(file);
+  }
+
+  /**
+   * What an open of the existing file `name` rejects with when it failed
+   * with `err`: a file that is not there was removed behind the log's back
+   * (by hand, or with the rest of its storage: the engine tells which), so
+   * it is `Corrupted`, not the `NotFound` a read answers for an offset or
+   * key the log does not have.
+   */
+  missing(name: string, err: unknown): unknown {
+    if (!(err instanceof LogError) || err.code !== 'NotFound') return err;
+    this.lost(name);
+    return new LogError('Corrupted', `${name} is missing: its file was removed while the log knew it`, { cause: err });
   }
 
   /**
@@ -146,7 +161,9 @@ export class PooledFile implements StoredFile {
       const readonly = this.pool.readonly || (this.sealed && !this.pinned && this.pool.sealedReadonly);
       const started = performance.now();
       const unchanging = readonly && !this.pool.readonly; // a writer's own sealed file: nobody else writes it
-      const handle = await this.pool.dir.openFile(this.name, { create, readonly, unchanging });
+      const handle = await this.pool.dir.openFile(this.name, { create, readonly, unchanging }).catch((err: unknown) => {
+        throw create ? err : this.pool.missing(this.name, err);
+      });
       if (!readonly && !create && this.sealed) await this.pool.compare(this.name, performance.now() - started);
       try {
         if (!create) await this.check?.(handle);

@@ -162,3 +162,41 @@ describe('an open that lists the directory and recovers', () => {
     await reopened.close();
   });
 });
+
+describe('a segment file removed behind the log', () => {
+  /** The second segment's file removed: returns the offsets it held. */
+  async function removeSecondSegment(env: MemoryEnv): Promise<number[]> {
+    const { d } = await headFile(env);
+    const names = (await d.names()).filter((n) => n.endsWith('.log')).sort();
+    const [from, to] = [Number.parseInt(names[1]!, 10), Number.parseInt(names[2]!, 10)];
+    await d.remove(names[1]!);
+    return range(to - from).map((i) => from + i);
+  }
+
+  it('fails the reads of it Corrupted, and the next open lists and goes on without it (removed while closed)', async () => {
+    const env = freshEnv();
+    await writtenLog(env, 40);
+    const gone = await removeSecondSegment(env);
+    const log = await openLog(env, 'log', { rollover: ROLLOVER });
+    await expect(log.get(gone[0]!)).rejects.toMatchObject({
+      code: 'Corrupted',
+      message: expect.stringMatching(/missing/),
+    });
+    expect((await log.get(0)).offset).toBe(0); // the others still read
+    await log.close();
+    let offsets: number[] = [];
+    expect(await listingsDuring(async () => void (offsets = await reopenedOffsets(env)))).toBeGreaterThan(0);
+    expect(offsets).toEqual(range(40).filter((o) => !gone.includes(o)));
+  });
+
+  it('does the same for a file its writer sealed and closed (removed while open), also after later rolls', async () => {
+    const env = freshEnv();
+    const log = await openLog(env, 'log', { rollover: ROLLOVER, maxOpenFiles: 2 });
+    for (let i = 0; i < 40; i += 5) await log.publish(gen(5, i));
+    const gone = await removeSecondSegment(env);
+    await expect(log.get(gone[0]!)).rejects.toMatchObject({ code: 'Corrupted' });
+    for (let i = 40; i < 60; i += 5) await log.publish(gen(5, i)); // rolls: each saves the known files again
+    await log.close();
+    expect(await reopenedOffsets(env)).toEqual(range(60).filter((o) => !gone.includes(o)));
+  });
+});
