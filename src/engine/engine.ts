@@ -54,7 +54,7 @@ export class LogEngine implements RawLog {
     private readonly lock: HeldLock | null,
   ) {
     this.reader = new LogReader(this.list, path);
-    const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, options.readonly ? null : sealedIndex(store, path));
+    const indexes = new LoadedIndexes(LOADED_INDEX_BYTES, sealedIndex(store, path, options.readonly));
     this.pool = new FilePool(dir, options.maxOpenFiles, options.readonly, indexes, () => this.writer?.fileMissing());
   }
 

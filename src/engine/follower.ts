@@ -170,9 +170,15 @@ export class LogFollower {
       await Promise.all(loaded.filter((seg) => !keep.has(seg.name)).map((seg) => seg.close()));
       return false;
     }
-    this.list.all = loaded;
+    this.adopt(loaded);
     // Still the same counter: no sealed segment changed while the new ones were opened.
     return (await this.readChanges())?.seq === this.knownSeq;
+  }
+
+  /** Takes `segments` for the log's: every one but the last, the writer's head, is sealed (`Segment.rolledPast`). */
+  private adopt(segments: Segment[]): void {
+    this.list.all = segments;
+    for (const segment of segments.slice(0, -1)) segment.rolledPast();
   }
 
   /** What the writer's change counter says now, or null if there is none (no writer made one yet, or it is gone). */
@@ -251,7 +257,7 @@ export class LogFollower {
     for (let attempt = 1; ; attempt++) {
       try {
         const options = { ...this.options, keep };
-        this.list.all = (await loadSegments(this.pool, this.path, this.store, options)).segments;
+        this.adopt((await loadSegments(this.pool, this.path, this.store, options)).segments);
         return;
       } catch (err) {
         if (!(err instanceof LogError) || attempt >= READ_ATTEMPTS) throw err;

@@ -226,13 +226,14 @@ function lazyIndex(
 }
 
 /**
- * How a segment this log's writer sealed loads its index again once it was
- * dropped (a summary's segment has its own: `lazyIndex`): from its record,
- * saved at its roll, or else from the file.
+ * How a segment this log's writer sealed, or a readonly log saw its writer
+ * roll past, loads its index again once it was dropped (a summary's segment
+ * has its own: `lazyIndex`): from its record, saved at its roll, or else
+ * from the file.
  */
-export function sealedIndex(store: IndexStore, path: string): (base: number) => LazyIndex {
+export function sealedIndex(store: IndexStore, path: string, readonly: boolean): (base: number) => LazyIndex {
   // Its filter is never asked: such a segment keeps its own (`Segment.dropIndex`).
-  return (base) => lazyIndex(store, path, base, false, async () => undefined);
+  return (base) => lazyIndex(store, path, base, readonly, async () => undefined);
 }
 
 /** Closes a segment this load opened; one the caller passed in `keep` stays open, the caller's. */

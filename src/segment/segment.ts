@@ -102,6 +102,8 @@ export class Segment implements DroppableIndex {
   private indexData: SegmentIndex | null;
   /** Snapshots that read this index without loading it (`pinIndex`): it is not dropped meanwhile. */
   private indexPins = 0;
+  /** A readonly log's segment its writer rolled past (`rolledPast`). */
+  private rolledOver = false;
   private closed = false;
 
   private constructor(
@@ -190,7 +192,19 @@ export class Segment implements DroppableIndex {
    * its writer's head, growing under it). Only such an index may be dropped.
    */
   private get sealedForGood(): boolean {
-    return !this.closed && (this.trusted ? !this.file.pinned : this.lazy !== null);
+    return !this.closed && (this.trusted ? !this.file.pinned : this.lazy !== null || this.rolledOver);
+  }
+
+  /**
+   * A readonly log's segment that its writer rolled past (a later segment
+   * file is there): it grows no more, so its index may be dropped as a
+   * sealed one's is. Without this, a reader that follows a writer for long
+   * kept every index it caught up with.
+   */
+  rolledPast(): void {
+    if (this.trusted || this.rolledOver) return;
+    this.rolledOver = true;
+    if (this.sealedForGood && this.indexData) this.indexes.touched(this);
   }
 
   /**

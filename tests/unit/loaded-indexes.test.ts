@@ -223,6 +223,23 @@ describe('the bound on loaded indexes', () => {
     await log.close();
   });
 
+  it("bounds a readonly log's indexes of the segments it saw its writer roll past, and loads them again", async () => {
+    const env = freshEnv();
+    const watch = watchSegments();
+    const log = await openLog(env, 'log', { rollover: ROLLOVER });
+    const reader = await openLog(env, 'log', { readonly: true });
+    for (let b = 0; b < MESSAGES / 10; b++) {
+      await log.publish(gen(10, b * 10, Infinity));
+      expect((await reader.get(b * 10)).offset).toBe(b * 10); // catches up with every roll, head after head
+    }
+    await log.close(); // its segments closed: the ones counted from here on are the reader's
+    await reader.nextOffset();
+    expect(await watch.sealedLoaded(env)).toBeLessThanOrEqual(LOADED_INDEXES);
+    expect(await randomReads(reader, env, watch)).toBeLessThanOrEqual(LOADED_INDEXES);
+    expect(await allOffsets(reader)).toEqual([...Array(MESSAGES).keys()]);
+    await reader.close();
+  });
+
   it('deletes and compacts in segments whose indexes were dropped, and the log reopens the same', async () => {
     const env = await closedLog();
     const watch = watchSegments();
