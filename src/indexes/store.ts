@@ -14,6 +14,7 @@ import { unwrap, wrap, type IDBPDatabase } from 'idb';
 import { LogError } from '../errors.ts';
 import { DB_NAME } from '../namespace.ts';
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
+import { migrateSummaries, putSummary, SUMMARY_PAGES, type SummaryPage, unpackPages } from './summary-pages.ts';
 
 /**
  * 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts);
@@ -26,9 +27,15 @@ import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
  * them reads them and writes its own: this one never reads nor writes them,
  * so neither version misreads the other's; 5 the `knownFiles` store (the
  * segment files a writer knows its log to have, which spare an open the
- * listing of its directory: engine/known-files.ts).
+ * listing of its directory: engine/known-files.ts); 6 the `summaryPages`
+ * store, of many summaries a record (indexes/summary-pages.ts), into which
+ * the upgrade moves the `summaries` store's and then deletes that store. A
+ * version that knew the `summaries` store and opens the database after the
+ * upgrade (it never upgrades over a newer one) finds none there, so it opens
+ * segments from their files and writes no summary: a page made stale by a
+ * change it made is caught as any changed file is (`Segment.fromSummary`).
  */
-const DB_VERSION = 5;
+const DB_VERSION = 6;
 const STORE = 'segments';
 const CURSORS = 'cursors';
 const SUMMARIES = 'summaries';
@@ -152,7 +159,7 @@ function request(factory: IDBFactory, version?: number): Promise<IDBPDatabase | 
     const names = req.result.objectStoreNames;
     if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['dir', 'base'] });
     if (!names.contains(CURSORS)) req.result.createObjectStore(CURSORS, { keyPath: ['dir', 'name'] });
-    if (!names.contains(SUMMARIES)) req.result.createObjectStore(SUMMARIES, { keyPath: ['dir', 'base'] });
+    if (!names.contains(SUMMARY_PAGES)) migrateSummaries(req.result, req.transaction!, SUMMARIES);
     if (!names.contains(FILTERS)) req.result.createObjectStore(FILTERS, { keyPath: ['dir', 'base'] });
     if (!names.contains(KEY_FILTERS)) req.result.createObjectStore(KEY_FILTERS, { keyPath: ['dir', 'base'] });
     if (!names.contains(KNOWN_FILES)) req.result.createObjectStore(KNOWN_FILES, { keyPath: 'dir' });
@@ -320,8 +327,14 @@ export class IndexStore {
    * fails or keeps none (then every segment is opened as it was before
    * summaries: its record read and checked against its file).
    */
-  summaries(dir: string): Promise<Map<number, SegmentSummary>> {
-    return this.bySegment<SegmentSummary>(SUMMARIES, dir);
+  async summaries(dir: string): Promise<Map<number, SegmentSummary>> {
+    const db = await this.with(STORE);
+    if (!db?.objectStoreNames.contains(SUMMARY_PAGES)) return new Map();
+    try {
+      return unpackPages((await db.getAll(SUMMARY_PAGES, this.range(dir))) as SummaryPage[]);
+    } catch {
+      return new Map();
+    }
   }
 
   /** The key filters of one log's sealed segments, by base; none if IndexedDB fails or keeps none. */
@@ -407,17 +420,33 @@ export class IndexStore {
     const db = await this.with(STORE);
     if (!db) return;
     const has = (name: string) => db.objectStoreNames.contains(name);
-    const all = has(SUMMARIES) && has(KEY_FILTERS);
-    const tx = db.transaction(all ? [STORE, SUMMARIES, KEY_FILTERS] : [STORE], 'readwrite', { durability });
+    const all = has(SUMMARY_PAGES) && has(KEY_FILTERS);
+    const tx = db.transaction(all ? [STORE, SUMMARY_PAGES, KEY_FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
     for (const change of changes) {
       const saved = Array.isArray(change) ? undefined : change;
       const key = saved ? [saved.record.dir, saved.record.base] : change;
       const stores: [string, object | undefined][] = [[STORE, saved?.record]];
-      if (all) stores.push([SUMMARIES, saved?.summary], [KEY_FILTERS, saved?.filter]);
+      if (all) stores.push([KEY_FILTERS, saved?.filter]);
       for (const [name, value] of stores) {
         done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key as IDBValidKey));
       }
+    }
+    // A page is read and written again for each summary, one after another: two in one page see each other.
+    if (all) {
+      done.push(
+        (async () => {
+          for (const change of changes) {
+            const [dir, base] = Array.isArray(change) ? change : [change.record.dir, change.record.base];
+            await putSummary(
+              tx.objectStore(SUMMARY_PAGES),
+              dir,
+              base,
+              Array.isArray(change) ? undefined : change.summary,
+            );
+          }
+        })(),
+      );
     }
     await Promise.all(done);
   }

@@ -73,8 +73,8 @@ test('a database upgraded to a higher version by another script: the log opens a
   page,
 }) => {
   await writeLog(page);
-  expect(await otherScript(page, 6, [])).toEqual(
-    expect.arrayContaining(['segments', 'cursors', 'summaries', 'filters', 'keyFilters', 'knownFiles', 'theirs']),
+  expect(await otherScript(page, 7, [])).toEqual(
+    expect.arrayContaining(['segments', 'cursors', 'summaryPages', 'filters', 'keyFilters', 'knownFiles', 'theirs']),
   );
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });
@@ -94,7 +94,7 @@ test('a database whose stores another script dropped: the log opens from its seg
 }) => {
   await writeLog(page);
   expect(
-    await otherScript(page, 7, ['segments', 'cursors', 'summaries', 'filters', 'keyFilters', 'knownFiles']),
+    await otherScript(page, 8, ['segments', 'cursors', 'summaryPages', 'filters', 'keyFilters', 'knownFiles']),
   ).toEqual(['theirs']);
   const seen = await openAndRead(page);
   expect(seen.opened).toEqual({ ok: true, value: 'opened' });

@@ -14,7 +14,7 @@ import type { Log, Message, NewMessage } from '../../src/index.ts';
 export const SEGMENT_HEADER_SIZE = 24;
 export const RECORD_HEADER_SIZE = 32;
 const IDB_NAME = 'opfs-log';
-const IDB_VERSION = 5;
+const IDB_VERSION = 6;
 const IDB_STORE = 'segments';
 const IDB_CURSORS = 'cursors';
 
@@ -375,7 +375,7 @@ async function withStore<T>(mode: IDBTransactionMode, use: (store: IDBObjectStor
     const names = open.result.objectStoreNames;
     if (!names.contains(IDB_STORE)) open.result.createObjectStore(IDB_STORE, { keyPath: ['dir', 'base'] });
     if (!names.contains(IDB_CURSORS)) open.result.createObjectStore(IDB_CURSORS, { keyPath: ['dir', 'name'] });
-    for (const store of ['summaries', 'filters', 'keyFilters'])
+    for (const store of ['summaryPages', 'filters', 'keyFilters'])
       if (!names.contains(store)) open.result.createObjectStore(store, { keyPath: ['dir', 'base'] });
     if (!names.contains('knownFiles')) open.result.createObjectStore('knownFiles', { keyPath: 'dir' });
   };

@@ -47,14 +47,14 @@ describe('an IndexedDB database changed by another script', () => {
   it('opened at a higher version with a store of its own: the log opens, and keeps its indexes and cursors', async () => {
     const env = freshEnv();
     await writtenLog(env);
-    const other = await otherScript(env.idb, 6, (db) => db.createObjectStore('theirs'));
+    const other = await otherScript(env.idb, 7, (db) => db.createObjectStore('theirs'));
     const log = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(log, 30);
     await log.cursor('c').commit(7);
     expect(await log.cursor('c').position()).toBe(7);
     await log.publish(gen(5, 30));
     await log.close();
-    expect(other.version).toBe(6); // we never upgraded over them
+    expect(other.version).toBe(7); // we never upgraded over them
     other.close();
     const reopened = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(reopened, 35);
@@ -66,7 +66,7 @@ describe('an IndexedDB database changed by another script', () => {
     const env = freshEnv();
     await writtenLog(env);
     const log = await openLog(env, 'log', { rollover: 200 });
-    const other = await otherScript(env.idb, 7, (db) => db.createObjectStore('theirs'));
+    const other = await otherScript(env.idb, 8, (db) => db.createObjectStore('theirs'));
     await log.publish(gen(5, 30));
     await log.cursor('c').commit(3);
     await log.close();
@@ -81,10 +81,10 @@ describe('an IndexedDB database changed by another script', () => {
     const env = freshEnv();
     await writtenLog(env);
     (
-      await otherScript(env.idb, 6, (db) => {
+      await otherScript(env.idb, 7, (db) => {
         db.deleteObjectStore('segments');
         db.deleteObjectStore('cursors');
-        db.deleteObjectStore('summaries');
+        db.deleteObjectStore('summaryPages');
         db.deleteObjectStore('filters');
         db.deleteObjectStore('keyFilters');
         db.deleteObjectStore('knownFiles');
@@ -104,7 +104,7 @@ describe('an IndexedDB database changed by another script', () => {
 
   it('an upgrade blocked by a connection that never closes: the log opens without persisted indexes', async () => {
     const env = freshEnv();
-    // An old connection at version 1 that ignores versionchange blocks our upgrade to 5.
+    // An old connection at version 1 that ignores versionchange blocks our upgrade to 6.
     const old = await otherScript(env.idb, 1);
     await writtenLog(env);
     const log = await openLog(env, 'log', { rollover: 200 });
@@ -114,7 +114,7 @@ describe('an IndexedDB database changed by another script', () => {
     old.close();
     // Unblocked: our waiting upgrade goes through (an open queued after it proves it has), then
     // the database works again, and the log is still whole.
-    const after = await otherScript(env.idb, 5);
+    const after = await otherScript(env.idb, 6);
     after.close();
     expect([...after.objectStoreNames].sort()).toEqual([
       'cursors',
@@ -122,7 +122,7 @@ describe('an IndexedDB database changed by another script', () => {
       'keyFilters',
       'knownFiles',
       'segments',
-      'summaries',
+      'summaryPages',
     ]);
     const reopened = await openLog(env, 'log', { rollover: 200 });
     await expectWhole(reopened, 30);
