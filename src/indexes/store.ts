@@ -14,7 +14,16 @@ import { unwrap, wrap, type IDBPDatabase } from 'idb';
 import { LogError } from '../errors.ts';
 import { DB_NAME } from '../namespace.ts';
 import { PACKED_INDEX_LAYOUT, type PackedIndex } from './packed.ts';
-import { migrateSummaries, putSummary, SUMMARY_PAGES, type SummaryPage, unpackPages } from './summary-pages.ts';
+import {
+  migrateSummaries,
+  putSummary,
+  type SegmentSummary,
+  SUMMARY_PAGES,
+  type SummaryPage,
+  unpackPages,
+} from './summary-pages.ts';
+
+export type { SegmentSummary };
 
 /**
  * 2 added the `cursors` store (durable consumer positions, src/client/cursor.ts);
@@ -57,26 +66,6 @@ export interface SegmentRecord extends PackedIndex {
   incarnation: number;
   /** Bytes of the segment file (header included) the index covers. */
   size: number;
-}
-
-/**
- * What an open needs of a sealed segment, without its index: a few numbers,
- * where the index takes twelve bytes a message. Kept beside the segment's
- * record (in a store of its own, so that an open reads these alone), with
- * its key filter (`KeyFilter`), and written and removed with it.
- */
-export interface SegmentSummary {
-  dir: string;
-  base: number;
-  /** As the record's: the summary describes the same file. */
-  incarnation: number;
-  size: number;
-  count: number;
-  firstOffset: number;
-  lastOffset: number;
-  maxTime: number;
-  /** The first message's indexed time: a rescan of the file starts its running maximum there. */
-  firstTime: number;
 }
 
 /** A sealed segment's Bloom filter of its key hashes (indexes/segment-index.ts `bloomOf`), 2-4 bytes a message. */

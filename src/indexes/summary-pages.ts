@@ -13,7 +13,27 @@
  * rewrites its page alone. So a save costs the same however long the log.
  */
 import type { IDBPObjectStore } from 'idb';
-import type { SegmentSummary } from './store.ts';
+
+/**
+ * What an open needs of a sealed segment, without its index: a few numbers,
+ * where the index takes twelve bytes a message. Kept in pages (this file's
+ * comment) beside the segment's record, so that an open reads these alone,
+ * and with its key filter (store.ts `KeyFilter`), written and removed with
+ * them.
+ */
+export interface SegmentSummary {
+  dir: string;
+  base: number;
+  /** As the record's: the summary describes the same file. */
+  incarnation: number;
+  size: number;
+  count: number;
+  firstOffset: number;
+  lastOffset: number;
+  maxTime: number;
+  /** The first message's indexed time: a rescan of the file starts its running maximum there. */
+  firstTime: number;
+}
 
 /** The IndexedDB store of the pages. */
 export const SUMMARY_PAGES = 'summaryPages';
