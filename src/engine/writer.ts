@@ -164,6 +164,7 @@ export class LogWriter {
 
   /** A segment's file was found missing (segment/file-pool.ts): the next open lists, and goes on without it. */
   fileMissing(): void {
+    if (this.listNext) return; // said already (every read of the file finds it missing)
     this.listNext = true;
     this.saveKnownFiles();
   }

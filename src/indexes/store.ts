@@ -412,31 +412,23 @@ export class IndexStore {
     const all = has(SUMMARY_PAGES) && has(KEY_FILTERS);
     const tx = db.transaction(all ? [STORE, SUMMARY_PAGES, KEY_FILTERS] : [STORE], 'readwrite', { durability });
     const done: Promise<unknown>[] = [tx.done];
-    for (const change of changes) {
+    const each = changes.map((change) => {
       const saved = Array.isArray(change) ? undefined : change;
-      const key = saved ? [saved.record.dir, saved.record.base] : change;
+      const key: [string, number] = saved ? [saved.record.dir, saved.record.base] : (change as [string, number]);
+      return { saved, key };
+    });
+    for (const { saved, key } of each) {
       const stores: [string, object | undefined][] = [[STORE, saved?.record]];
       if (all) stores.push([KEY_FILTERS, saved?.filter]);
       for (const [name, value] of stores) {
-        done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key as IDBValidKey));
+        done.push(value ? tx.objectStore(name).put(value) : tx.objectStore(name).delete(key));
       }
     }
     // A page is read and written again for each summary, one after another: two in one page see each other.
-    if (all) {
-      done.push(
-        (async () => {
-          for (const change of changes) {
-            const [dir, base] = Array.isArray(change) ? change : [change.record.dir, change.record.base];
-            await putSummary(
-              tx.objectStore(SUMMARY_PAGES),
-              dir,
-              base,
-              Array.isArray(change) ? undefined : change.summary,
-            );
-          }
-        })(),
-      );
-    }
+    const pages = async () => {
+      for (const { saved, key } of each) await putSummary(tx.objectStore(SUMMARY_PAGES), ...key, saved?.summary);
+    };
+    if (all) done.push(pages());
     await Promise.all(done);
   }
 

@@ -89,9 +89,10 @@ export async function putSummary(
 ): Promise<void> {
   const cursor = await store.openCursor(IDBKeyRange.bound([dir, -Infinity], [dir, base]), 'prev');
   const page = cursor?.value as SummaryPage | undefined;
-  const kept = page ? [...unpackPages([page]).values()].filter((s) => s.base !== base) : [];
+  const all = page ? [...unpackPages([page]).values()] : [];
+  const kept = all.filter((s) => s.base !== base);
   if (!summary) {
-    if (!page || kept.length === unpackPages([page]).size) return;
+    if (!page || kept.length === all.length) return;
     await (kept.length > 0 ? store.put(pack(dir, page.base, kept)) : store.delete([dir, page.base]));
     return;
   }
