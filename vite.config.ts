@@ -82,6 +82,9 @@ export default defineConfig({
     // Only the Node tier: Playwright's `tests/browser/*.spec.ts` never run here.
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
+    // .ci/run runs this tier beside the browser tier on two saturated cores, where a test takes ten
+    // times as long as alone: 5 s (vitest's default) failed tests that take 0.5 s alone.
+    testTimeout: 30_000,
     // IndexedDB for the engine in Node: fake-indexeddb's globals (IDBKeyRange etc.).
     setupFiles: ['fake-indexeddb/auto'],
     reporters: vitestJson ? ['default', 'json'] : ['default'],

@@ -75,7 +75,7 @@ describe('staged files (the asynchronous backend on memory)', () => {
         steps++;
       }
       expect(steps).toBeGreaterThan(BATCHES); // the loop did crash at every step of the run
-    }, 30_000); // a loop over every crash point: ~0.5 s alone, over 5 s beside a busy CI
+    });
   }
 
   it('a publish that resolved is in the files without a sync or a close', async () => {
