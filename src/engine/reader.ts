@@ -6,6 +6,7 @@
  */
 import { keyHash } from '../codec/hash.ts';
 import { keyEquals } from '../codec/record.ts';
+import { keyCandidates } from '../indexes/key-filters.ts';
 import { LogError } from '../errors.ts';
 import { OffsetNewest, OffsetOldest } from '../types.ts';
 import type { RawBatch } from './raw.ts';
@@ -39,9 +40,9 @@ export class LogReader {
     if (!at) return { nextOffset: this.list.next, records: EMPTY };
     const hash = keyHash(key);
     const found: Uint8Array[] = [];
-    for (let s = at.s; s < this.list.all.length; s++) {
+    for (const s of keyCandidates(this.list.all, hash, at.s, this.list.all.length - 1)) {
       const seg = this.list.at(s);
-      if (seg.lacksKey(hash) || !(await seg.mayHoldKey(hash))) continue;
+      if (!(await seg.mayHoldKey(hash))) continue;
       for (let i = s === at.s ? at.i : 0; i < seg.count; i++) {
         if (seg.hashAt(i) !== hash) continue;
         const { bytes, record } = await seg.readRecordAt(i);
@@ -88,9 +89,8 @@ export class LogReader {
 
   async getByKey(key: Uint8Array): Promise<Uint8Array> {
     const hash = keyHash(key);
-    for (let s = this.list.all.length - 1; s >= 0; s--) {
+    for (const s of keyCandidates(this.list.all, hash, this.list.all.length - 1, 0)) {
       const seg = this.list.at(s);
-      if (seg.lacksKey(hash)) continue;
       for (const i of await seg.entriesWithHash(hash)) {
         const { bytes, record } = await seg.readRecordAt(i);
         if (keyEquals(bytes, record, key)) return bytes;

@@ -101,7 +101,7 @@ export const INDEX_FILTER: BloomShape = { bitsPerEntry: 8, probes: 4 };
  * depended only on the low bits a filter's size keeps: it acted as one
  * probe, and let 5-10% of absent keys through.
  */
-function probeStart(hash: number): { bit: number; step: number } {
+export function probeStart(hash: number): { bit: number; step: number } {
   let h = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h ^= h >>> 16;

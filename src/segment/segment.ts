@@ -8,7 +8,8 @@ import { keyHash } from '../codec/hash.ts';
 import { readRecord, verifyRecords, type RecordView } from '../codec/record.ts';
 import { scanBatches } from '../codec/batches.ts';
 import { encodeIndexRows } from '../indexes/rows.ts';
-import { KEY_FILTER, mayHold, SegmentIndex } from '../indexes/segment-index.ts';
+import { KeyFilterSlot } from '../indexes/key-filters.ts';
+import { SegmentIndex } from '../indexes/segment-index.ts';
 import type { SavedIndex, SegmentRecord, SegmentSummary } from '../indexes/store.ts';
 import type { Directory, StoredFile } from '../storage/files.ts';
 import type { FilePool, PooledFile } from './file-pool.ts';
@@ -97,7 +98,7 @@ export class Segment implements DroppableIndex {
    * holds while its index is not loaded, its key filter once read (null: it
    * has none), and how to load the index.
    */
-  private lazy: { summary: Omit<SegmentSummary, 'dir'>; keys?: Uint32Array | null; hooks: LazyIndex } | null = null;
+  private lazy: { summary: Omit<SegmentSummary, 'dir'>; keys?: KeyFilterSlot | null; hooks: LazyIndex } | null = null;
   private loading: Promise<void> | null = null;
   private indexData: SegmentIndex | null;
   /** Snapshots that read this index without loading it (`pinIndex`): it is not dropped meanwhile. */
@@ -222,7 +223,7 @@ export class Segment implements DroppableIndex {
       const hooks = this.indexes.reload?.(this.base);
       if (!hooks) return false;
       const file = { base: this.base, incarnation: this.incarnation, size: this.size };
-      this.lazy = { summary: index.summary(file), keys: index.keyFilter(), hooks };
+      this.lazy = { summary: index.summary(file), keys: new KeyFilterSlot(index.keyFilter()), hooks };
     }
     this.indexData = null;
     return true;
@@ -278,7 +279,8 @@ export class Segment implements DroppableIndex {
     const lazy = this.lazy;
     if (lazy && lazy.keys === undefined) {
       const filter = await lazy.hooks.filter();
-      lazy.keys = filter?.incarnation === lazy.summary.incarnation ? new Uint32Array(filter.bloom) : null;
+      const own = filter?.incarnation === lazy.summary.incarnation;
+      lazy.keys = own ? new KeyFilterSlot(new Uint32Array(filter.bloom)) : null;
       if (lazy.keys === null) {
         await this.loadIndex();
         lazy.hooks.rebuilt(this);
@@ -289,15 +291,19 @@ export class Segment implements DroppableIndex {
     return true;
   }
 
-  /**
-   * True if the key filter, already read, says no message here has key hash
-   * `hash`: a key lookup's walk over thousands of segments asks this first,
-   * without waiting on anything (`mayHoldKey` decides the rest).
-   */
-  lacksKey(hash: number): boolean {
+  /** True if the key filter, already read, says no message here has key hash `hash`. */
+  private lacksKey(hash: number): boolean {
     // Also once the index is loaded: the saved filter describes the same sealed file, and lets fewer through.
-    const keys = this.lazy?.keys;
-    return keys ? !mayHold(keys, hash, KEY_FILTER) : false;
+    return this.lazy?.keys?.lacks(hash) ?? false;
+  }
+
+  /**
+   * The saved key filter, once read (`mayHoldKey`); null before, or if the
+   * segment has none. A key lookup's walk over thousands of segments asks
+   * these first, without waiting on anything (indexes/key-filters.ts).
+   */
+  get keyFilter(): KeyFilterSlot | null {
+    return this.lazy?.keys ?? null;
   }
 
   /** Entries whose key hash is `hash`, newest first. */
