@@ -4,7 +4,8 @@
  * this key" without the segment's index, so a lookup loads only the
  * segments that may hold its key. Asked one after another, they cost a
  * lookup 0.3-0.4 ms at 10M messages (1,667 segments) and ~1 ms at 30M: each
- * probe a cache miss (BENCHMARKS.md).
+ * probe a cache miss (BENCHMARKS.md, "The key lookups' walk, 32 segments to
+ * a probe").
  *
  * So a run of 32 neighbouring segments whose filters are of one size is
  * bit-sliced into a `KeyBlock`: its word p holds bit p of all 32 filters,
