@@ -101,10 +101,15 @@ export async function loadSegments(
   }
   const names = listed.filter((n) => parseSegmentName(n) !== null).sort();
   // Read on the first key lookup, for every segment at once: one read of many is much cheaper in IndexedDB.
+  // Each is taken once, by its segment, and let go of here: its block (indexes/key-filters.ts) copies its
+  // words, which this map would otherwise keep as a second copy for as long as the log is open.
   let filters: Promise<Map<number, KeyFilter>> | undefined;
   const filterOf = async (base: number) => {
     filters ??= store.filters(path);
-    return (await filters).get(base);
+    const all = await filters;
+    const filter = all.get(base);
+    all.delete(base);
+    return filter;
   };
   const lazy = (name: string, isHead: boolean) => {
     const summary = summaries.get(parseSegmentName(name)!);
