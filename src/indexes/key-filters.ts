@@ -72,6 +72,7 @@ export class KeyBlock {
 
   /** Bit j set: member j may hold key hash `hash` (as `mayHold` answers for its filter). */
   holders(hash: number): number {
+    // `mayHold`'s probe sequence (from `probeStart`), asked of 32 filters at once.
     const mask = this.rows.length - 1;
     const { bit: first, step } = probeStart(hash);
     let members = -1;
