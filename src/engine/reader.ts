@@ -74,7 +74,7 @@ export class LogReader {
       throw new LogError('InvalidOffset', `offset ${wanted} is at or past the next offset ${this.list.next}`);
     }
     // Below the next offset, a missing message was deleted, even when none is left.
-    const at = await this.list.entryOf(wanted);
+    const at = await this.list.entryOf(wanted, true);
     if (!at) throw new LogError('NotFound', `offset ${wanted} was deleted`);
     return this.list.at(at.s).readEntries(at.i, at.i + 1);
   }
@@ -104,7 +104,7 @@ export class LogReader {
     if (this.list.oldest() === null) throw new LogError('InvalidOffset', `log ${this.path} has no messages`);
     const seg = this.list.all[this.firstReachingTime(startUs)];
     if (!seg || seg.count === 0) throw new LogError('NotFound', `no message at or after time ${startUs / 1000}`);
-    await seg.loadIndex();
+    await seg.loadIndexToRead();
     const i = seg.timeLowerBound(startUs);
     return seg.readEntries(i, i + 1);
   }

@@ -93,10 +93,14 @@ export class SegmentList {
     return null;
   }
 
-  /** Position of the message at exactly `offset`, or null if none is stored. Loads the index it looks at. */
-  async entryOf(offset: number): Promise<Position | null> {
+  /**
+   * Position of the message at exactly `offset`, or null if none is stored.
+   * Loads the index it looks at; `toRead`, for a read of that message, opens
+   * its file meanwhile (`Segment.loadIndexToRead`).
+   */
+  async entryOf(offset: number, toRead = false): Promise<Position | null> {
     const s = this.segmentFor(offset);
-    await this.all[s]?.loadIndex();
+    await (toRead ? this.all[s]?.loadIndexToRead() : this.all[s]?.loadIndex());
     const i = this.all[s]?.find(offset) ?? -1;
     return i >= 0 ? { s, i } : null;
   }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { IndexStore } from '../../src/indexes/store.ts';
+import { MemoryDirectory } from '../../src/storage/memory.ts';
 import { allOffsets, closedLog, enc, freshEnv, headFile, openLog, rejection } from './helpers.ts';
 
 const FIRST = '00000000000000000000.log';
@@ -139,5 +140,66 @@ describe('sealed segments opened from their summaries', () => {
     await log.close();
     // The summary is dropped: the next open reads the file, and finds its header damaged.
     await expect(openLog(env, 'log', { rollover: 1000 })).rejects.toMatchObject({ code: 'Corrupted' });
+  });
+
+  it("opens a segment's file while its index loads for a read, and answers only once that open is done", async () => {
+    const env = await closedLog(10, 1000);
+    const log = await openLog(env, 'log', { rollover: 1000, timeIndex: true });
+    await log.delete([25]);
+    await log.close();
+    const reopened = await openLog(env, 'log', { rollover: 1000, timeIndex: true });
+    const events: string[] = [];
+    const record = IndexStore.prototype.record;
+    const loads = vi.spyOn(IndexStore.prototype, 'record').mockImplementation(async function (
+      this: IndexStore,
+      ...args
+    ) {
+      events.push(`record ${args[1]}`);
+      const found = await record.apply(this, args);
+      events.push(`recorded ${args[1]}`);
+      return found;
+    });
+    const openFile = MemoryDirectory.prototype.openFile;
+    const opens = vi.spyOn(MemoryDirectory.prototype, 'openFile').mockImplementation(async function (
+      this: MemoryDirectory,
+      name,
+      options,
+    ) {
+      if (options.readonly) return openFile.call(this, name, options); // the pool's comparison of a first open (file-pool.ts)
+      events.push(`open ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // an open that takes longer than the index
+      const file = await openFile.call(this, name, options);
+      events.push(`opened ${name}`);
+      return file;
+    });
+    try {
+      const read = async (run: () => Promise<unknown>) => {
+        events.length = 0;
+        await run().catch(() => undefined);
+        events.push('answered');
+        return events;
+      };
+      // The file's open starts before the index has loaded, and is done before the answer.
+      const file = (base: number) => `${String(base).padStart(20, '0')}.log`;
+      const overlapped = (base: number) => [
+        `record ${base}`,
+        `open ${file(base)}`,
+        `recorded ${base}`,
+        `opened ${file(base)}`,
+        'answered',
+      ];
+      expect(await read(() => reopened.get(3))).toEqual(overlapped(0));
+      // getByTime (message i was published at 1000 + i ms).
+      expect(await read(() => reopened.getByTime(new Date(1_042)))).toEqual(overlapped(40));
+      // A deleted offset: NotFound, and still no open left running past the answer.
+      expect(await read(() => reopened.get(25))).toEqual(overlapped(20));
+      await expect(reopened.get(25)).rejects.toMatchObject({ code: 'NotFound' });
+      expect((await reopened.getByTime(new Date(1_042))).offset).toBe(42);
+    } finally {
+      loads.mockRestore();
+      opens.mockRestore();
+    }
+    expect(await allOffsets(reopened)).toEqual([...Array(100).keys()].filter((o) => o !== 25));
+    await reopened.close();
   });
 });
