@@ -14,7 +14,8 @@ export interface ScalingSize {
   /** 1,000 random existing times each (absent in runs before issue 23). */
   getByTime?: { usPerOp: number };
   offsetByTime?: { usPerOp: number };
-  reopen: { ms: number };
+  /** `ms`: the median of the reopens after the first; `first`: the one right after the publish (absent in runs before it was kept). */
+  reopen: { ms: number; first?: number };
   /**
    * Segment files whose sync access handle is held, counted by refusals of a
    * second handle after the lookups: `open` is `refused` of `probed`, scaled

@@ -134,7 +134,7 @@ export function scalingRows(report) {
     s.getByTime
       ? `${formatValue(s.getByTime.usPerOp)} µs${s.offsetByTime ? ` (offsetByTime ${formatValue(s.offsetByTime.usPerOp)} µs)` : ''}`
       : '–',
-    `${formatValue(s.reopen.ms)} ms`,
+    `${formatValue(s.reopen.ms)} ms${s.reopen.first === undefined ? '' : ` (first after the publish: ${formatValue(s.reopen.first)} ms)`}`,
     handlesText(s),
     s.heap
       ? `${formatValue(s.heap.MiB)} MiB (${formatValue(s.heap.bytesPerMessage)} B/message)${s.heap.afterLookups ? `; ${formatValue(s.heap.afterLookups.bytesPerMessage)} B/message after the lookups` : ''}`

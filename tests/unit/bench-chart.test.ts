@@ -11,6 +11,7 @@ import { renderMarkdown, saveReport, type Report } from '../../bench/report.mjs'
 import {
   growth,
   scalingChart,
+  scalingRows,
   scalingSentences,
   scalingTargets,
   type ScalingReport,
@@ -270,6 +271,12 @@ describe('scaling report', () => {
     );
     expect(section).toContain('- *worker heap* in Firefox: not measured: no way here.');
     expect(section).toContain('From 10k to 10M messages (1,000× as many)');
+  });
+
+  it("gives a reopen's median and, in brackets, the first reopen after the publish, where a run took it", () => {
+    const tenM = { ...size(10_000_000, 1_000), reopen: { ms: 80.8, first: 154 } };
+    expect(scalingRows({ ...scaling(), sizes: [tenM] })[0]![5]).toBe('80.8 ms (first after the publish: 154 ms)');
+    expect(scalingRows(scaling()).at(-1)![5]).toBe('4743 ms'); // recorded before the first was kept
   });
 
   it('a recorded run of the main bench keeps the recorded scaling section in BENCHMARKS.md', () => {
