@@ -36,8 +36,8 @@ const SMALL_RUNS = 3;
  * Reopens after the first (which follows the publish and the handle probe
  * at once): the reopen figure is their median. The first is kept beside it:
  * at 30M it ran while the browser was still busy with what the run had just
- * written (the worker's script compiled in 52 ms instead of 5, IndexedDB
- * answered in 141 ms instead of 14: bench/findings.md).
+ * written (traced: the worker's script compiled in 52 ms, 5 at 100k, and the
+ * summaries took 141 ms to come from IndexedDB; bench/findings.md).
  */
 const REOPENS = 5;
 /** An untimed log of this size goes first, so the page's code is warm before the first size is timed. */
