@@ -91,6 +91,14 @@ describe('the pool of open segment files', () => {
   });
 
   describe('where opening a file for writing is slow (Firefox)', () => {
+    /**
+     * How long each open of a segment file for writing takes here. The pool
+     * chooses snapshots only if each of its first three such opens took four
+     * times a readonly open of the same file, timed right after: at 10 ms,
+     * a CI run at load ~19 once timed a memory file's readonly open at over
+     * 2.5 ms (the thread descheduled), and this run kept its handles.
+     */
+    const SLOW_OPEN_MS = 50;
     /** Makes every open of a segment file for writing take `ms` (a busy wait: what the pool times). */
     const slowOpens = (env: Awaited<ReturnType<typeof closedLog>>, ms: number) => {
       env.root.faults.beforeChange = (op, path) => {
@@ -102,7 +110,7 @@ describe('the pool of open segment files', () => {
 
     it('reads sealed segments without a handle, and still publishes, deletes and reopens them', async () => {
       const env = await closedLog(20, 300);
-      slowOpens(env, 10);
+      slowOpens(env, SLOW_OPEN_MS);
       const log = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 2 });
       const { d, name: head } = await headFile(env);
       expect(await allOffsets(log)).toEqual([...Array(200).keys()]);
@@ -123,7 +131,7 @@ describe('the pool of open segment files', () => {
 
     it('catches a sealed segment changed while closed, read without a handle', async () => {
       const env = await closedLog(10, 300);
-      slowOpens(env, 10);
+      slowOpens(env, SLOW_OPEN_MS);
       const log = await openLog(env, 'log', { rollover: 300, maxOpenFiles: 2 });
       const first = '00000000000000000000.log';
       const { d } = await headFile(env);
