@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { IndexStore } from '../../src/indexes/store.ts';
+import { segmentName } from '../../src/segment/names.ts';
 import { MemoryDirectory } from '../../src/storage/memory.ts';
 import { allOffsets, closedLog, enc, freshEnv, headFile, openLog, rejection } from './helpers.ts';
 
@@ -149,6 +150,10 @@ describe('sealed segments opened from their summaries', () => {
     await log.close();
     const reopened = await openLog(env, 'log', { rollover: 1000, timeIndex: true });
     const events: string[] = [];
+    // Within `read` below, an open finishes only after the record came and a timer ran: an open slower than
+    // the index however busy the machine (a fixed delay could be outrun by the record's own wait).
+    let recordCame = Promise.resolve();
+    let release = () => undefined as void;
     const record = IndexStore.prototype.record;
     const loads = vi.spyOn(IndexStore.prototype, 'record').mockImplementation(async function (
       this: IndexStore,
@@ -157,6 +162,7 @@ describe('sealed segments opened from their summaries', () => {
       events.push(`record ${args[1]}`);
       const found = await record.apply(this, args);
       events.push(`recorded ${args[1]}`);
+      release();
       return found;
     });
     const openFile = MemoryDirectory.prototype.openFile;
@@ -167,7 +173,8 @@ describe('sealed segments opened from their summaries', () => {
     ) {
       if (options.readonly) return openFile.call(this, name, options); // the pool's comparison of a first open (file-pool.ts)
       events.push(`open ${name}`);
-      await new Promise((resolve) => setTimeout(resolve, 20)); // an open that takes longer than the index
+      await recordCame;
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const file = await openFile.call(this, name, options);
       events.push(`opened ${name}`);
       return file;
@@ -175,17 +182,20 @@ describe('sealed segments opened from their summaries', () => {
     try {
       const read = async (run: () => Promise<unknown>) => {
         events.length = 0;
+        recordCame = new Promise((resolve) => {
+          release = resolve;
+        });
         await run().catch(() => undefined);
         events.push('answered');
+        recordCame = Promise.resolve();
         return events;
       };
       // The file's open starts before the index has loaded, and is done before the answer.
-      const file = (base: number) => `${String(base).padStart(20, '0')}.log`;
       const overlapped = (base: number) => [
         `record ${base}`,
-        `open ${file(base)}`,
+        `open ${segmentName(base)}`,
         `recorded ${base}`,
-        `opened ${file(base)}`,
+        `opened ${segmentName(base)}`,
         'answered',
       ];
       expect(await read(() => reopened.get(3))).toEqual(overlapped(0));
