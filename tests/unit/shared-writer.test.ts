@@ -270,6 +270,38 @@ describe('writers of one log in several tabs', () => {
     await a.writer.close();
   });
 
+  it('is ready once it owns the log without asking its engine, and otherwise once the owner answered', async () => {
+    const env = freshEnv();
+    const locks = new MemoryLocks();
+    const bus = hub();
+    const asked: string[] = [];
+    /** An engine whose every call is noted as `name.call` (ready's round trip cost ~2 ms of a cold open). */
+    const noted = (name: string) => async () => {
+      const engine = await LogEngine.open(env, 'log', resolveOptions(OPTIONS));
+      const raw = new Proxy(engine, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            asked.push(`${name}.${String(prop)}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return { raw, end: () => undefined };
+    };
+    const a = new SharedWriter('log', bus(), locks, 'owner:log', noted('a'));
+    await a.ready();
+    expect(a.owns).toBe(true);
+    expect(asked).toEqual([]);
+    const b = new SharedWriter('log', bus(), locks, 'owner:log', noted('b'));
+    await b.ready();
+    expect(b.owns).toBe(false);
+    expect(asked).toEqual(['a.nextOffset']); // forwarded: the owner's engine answered it
+    await b.close();
+    await a.close();
+  });
+
   it('an open that cannot open the log rejects with why, and holds nothing', async () => {
     const env = freshEnv();
     const locks = new MemoryLocks();
