@@ -117,16 +117,23 @@ export async function loadSegments(
     const { base } = summary;
     return Segment.fromSummary(pool, name, summary, lazyIndex(store, path, base, options.readonly, filterOf));
   };
-  const opening = names.map(
-    (name, i) => options.keep?.get(name) ?? lazy(name, i === names.length - 1) ?? Segment.openFile(pool, name),
-  );
+  const fresh: number[] = []; // the bases of the files opened now, whose records are checked against them
+  const opening = names.map((name, i) => {
+    const taken = options.keep?.get(name) ?? lazy(name, i === names.length - 1);
+    if (taken) return taken;
+    fresh.push(parseSegmentName(name)!);
+    return Segment.openFile(pool, name);
+  });
+  // Read while the files open: each costs a millisecond or more, and neither needs the other.
+  const recording = recordsOf(store, path, fresh);
+  recording.catch(() => undefined); // not awaited if an open fails
   const opened = await Promise.allSettled(opening);
   const failed = opened.find((o) => o.status === 'rejected');
   if (failed) {
     await Promise.allSettled(opened.map((o) => o.status === 'fulfilled' && closeOpened(o.value)));
     throw (failed as PromiseRejectedResult).reason;
   }
-  const records = await recordsOf(store, path, opened);
+  const records = await recording;
   const segments: Segment[] = [];
   const stale: SavedIndex[] = [];
   let maxTime = -Infinity;
@@ -178,15 +185,8 @@ export async function loadSegments(
   return { segments, stale, listed, summarized: [...summaries.keys()] };
 }
 
-/** The records of the segments `opened` opened now (not those from summaries or kept), by base. */
-async function recordsOf(
-  store: IndexStore,
-  path: string,
-  opened: PromiseSettledResult<OpenedSegment | Segment>[],
-): Promise<Map<number, SegmentRecord>> {
-  const bases = opened.flatMap((o) =>
-    o.status === 'fulfilled' && !(o.value instanceof Segment) ? [o.value.segment.base] : [],
-  );
+/** The records of the segments of `bases`, by base (those IndexedDB has). */
+async function recordsOf(store: IndexStore, path: string, bases: number[]): Promise<Map<number, SegmentRecord>> {
   const found = await Promise.all(bases.map((base) => store.record(path, base)));
   return new Map(found.flatMap((r) => (r ? [[r.base, r] as const] : [])));
 }

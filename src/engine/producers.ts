@@ -248,17 +248,26 @@ export class ProducerTable {
 }
 
 /**
+ * Which of the table's files are in `dir`, as a listing would say, found by
+ * looking for the two (listing thousands of segment files takes tens of
+ * milliseconds or more).
+ */
+export async function tableFiles(dir: Directory): Promise<string[]> {
+  const names = [PRODUCERS_FILE + COMPACTED_SUFFIX, PRODUCERS_FILE];
+  const there = await Promise.all(names.map((name) => dir.exists(name)));
+  return names.filter((_, i) => there[i]);
+}
+
+/**
  * Finishes a compaction that a crash interrupted (its copy is whole only if
  * the original is gone, see rename); says whether the table's file exists.
- * `listed`: the directory's names if the caller has them; else the two
- * files are looked for (listing thousands of segment files takes tens of
- * milliseconds or more).
+ * `listed`: the directory's names (or `tableFiles`) if the caller has them.
  */
 async function finishCompaction(dir: Directory, listed?: readonly string[]): Promise<boolean> {
   const tmp = PRODUCERS_FILE + COMPACTED_SUFFIX;
-  const has = (name: string) => (listed ? Promise.resolve(listed.includes(name)) : dir.exists(name));
-  const [hasTmp, hasTable] = await Promise.all([has(tmp), has(PRODUCERS_FILE)]);
-  if (!hasTmp) return hasTable;
+  const names = listed ?? (await tableFiles(dir));
+  const hasTable = names.includes(PRODUCERS_FILE);
+  if (!names.includes(tmp)) return hasTable;
   if (hasTable) await dir.remove(tmp);
   else await dir.rename(tmp, PRODUCERS_FILE);
   return true;

@@ -19,7 +19,7 @@ import { AfterOpen } from './after-open.ts';
 import { removeLeftovers } from './load.ts';
 import { loadKnowing, saveKnownFiles, trustedNames } from './known-files.ts';
 import type { ResolvedOptions } from './options.ts';
-import { checkProducer, type Producer, ProducerTable } from './producers.ts';
+import { checkProducer, type Producer, ProducerTable, tableFiles } from './producers.ts';
 import type { RawDeleteResult } from './raw.ts';
 import { Retention } from './retention.ts';
 import { type RewriteResult, rewriteSegment } from './rewrite.ts';
@@ -87,14 +87,18 @@ export class LogWriter {
       const trusted = trustedNames(known, changes.now);
       // Recovery may finish a rewrite or an import, or cut the head: followers look at every file meanwhile.
       await changes.begin();
-      const { loaded, listed } = await loadKnowing(pool, path, store, options, summaries, trusted);
+      const loading = loadKnowing(pool, path, store, options, summaries, trusted);
+      // Where no listing is expected, the producer table's files are looked for while the segments load.
+      const looking = trusted ? tableFiles(pool.dir) : undefined;
+      looking?.catch(() => undefined); // not awaited if the load fails
+      const { loaded, listed } = await loading;
       const { segments, stale } = loaded;
       summarized = loaded.summarized;
       list.all = segments;
       if (segments.length === 0) segments.push(await Segment.create(pool, 0));
       list.writerHead().keepOpen(true);
       for (const record of stale) store.putSoon(record);
-      producers = await ProducerTable.open(pool.dir, list.next, listed);
+      producers = await ProducerTable.open(pool.dir, list.next, listed ?? (await looking));
       await changes.end(list.writerHead().base);
       saveKnownFiles(store, path, changes.now, list.all, false);
     } catch (err) {

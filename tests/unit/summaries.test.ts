@@ -212,4 +212,62 @@ describe('sealed segments opened from their summaries', () => {
     expect(await allOffsets(reopened)).toEqual([...Array(100).keys()].filter((o) => o !== 25));
     await reopened.close();
   });
+  it("asks for the head's record and looks for the producer table while the head's file opens", async () => {
+    const env = await closedLog(10, 1000);
+    const { name: head } = await headFile(env);
+    const events: string[] = [];
+    // The head's open finishes once both were asked for (or, where the open asks for them only
+    // after it, once a timer gives up waiting): the order below then shows which came first.
+    let asked = 0;
+    let release = () => undefined as void;
+    const bothAsked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ask = (what: string) => {
+      events.push(what);
+      if (++asked === 2) release();
+    };
+    const record = IndexStore.prototype.record;
+    const records = vi.spyOn(IndexStore.prototype, 'record').mockImplementation(async function (
+      this: IndexStore,
+      ...args
+    ) {
+      if (segmentName(args[1]) === head) ask('record of the head');
+      return record.apply(this, args);
+    });
+    const exists = MemoryDirectory.prototype.exists;
+    const looks = vi.spyOn(MemoryDirectory.prototype, 'exists').mockImplementation(async function (
+      this: MemoryDirectory,
+      name,
+    ) {
+      if (name === 'producers') ask('producer table');
+      return exists.call(this, name);
+    });
+    const openFile = MemoryDirectory.prototype.openFile;
+    const opens = vi.spyOn(MemoryDirectory.prototype, 'openFile').mockImplementation(async function (
+      this: MemoryDirectory,
+      name,
+      options,
+    ) {
+      if (name !== head) return openFile.call(this, name, options);
+      events.push('head opening');
+      await Promise.race([bothAsked, new Promise((resolve) => setTimeout(resolve, 200))]);
+      const file = await openFile.call(this, name, options);
+      events.push('head opened');
+      return file;
+    });
+    let log: Awaited<ReturnType<typeof openLog>>;
+    try {
+      log = await openLog(env, 'log', { rollover: 1000 });
+    } finally {
+      records.mockRestore();
+      looks.mockRestore();
+      opens.mockRestore();
+    }
+    // Both asked for before the head's open was done, in whatever order the three began.
+    expect(events.at(-1)).toBe('head opened');
+    expect(events.slice(0, -1).sort()).toEqual(['head opening', 'producer table', 'record of the head']);
+    expect(await allOffsets(log)).toEqual([...Array(100).keys()]);
+    await log.close();
+  });
 });
