@@ -172,11 +172,28 @@ export class OpfsDirectory implements Directory {
   ) {}
 
   /**
+   * `navigator.storage.getDirectory()` asked for now, for `root` to take
+   * later (a fresh worker waits milliseconds for it); undefined where there is
+   * none. Its failure is `root`'s to report, once taken.
+   */
+  static askRoot(): Promise<FileSystemDirectoryHandle> | undefined {
+    const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+    if (typeof storage?.getDirectory !== 'function') return undefined;
+    const asked = storage.getDirectory();
+    asked.catch(() => undefined); // never taken if no call comes
+    return asked;
+  }
+
+  /**
    * The origin's OPFS root; Unsupported where the browser has none. Its
    * writable files are sync access handles or staged files as `backend` says
    * (`sync` rejects Unsupported where sync access handles are missing or refused).
+   * `asked`: its handle, if `askRoot` asked for it already.
    */
-  static async root(backend: StorageBackend = 'auto'): Promise<OpfsDirectory> {
+  static async root(
+    backend: StorageBackend = 'auto',
+    asked?: Promise<FileSystemDirectoryHandle>,
+  ): Promise<OpfsDirectory> {
     const storage = (globalThis.navigator as Navigator | undefined)?.storage;
     if (!storage || typeof storage.getDirectory !== 'function') {
       throw new LogError(
@@ -185,7 +202,7 @@ export class OpfsDirectory implements Directory {
       );
     }
     try {
-      return new OpfsDirectory(await storage.getDirectory(), '', { use: backend });
+      return new OpfsDirectory(await (asked ?? storage.getDirectory()), '', { use: backend });
     } catch (err) {
       // Firefox refuses it in private windows (SecurityError); so may a browser whose storage is disabled.
       const hint =
