@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Sums up a CI run of `npm test` and the consumer tier from their JSON reports and ends
-// with exactly one line "N passed, M failed". The type check counts as one
-// test. A tier that did not report (it crashed, or an earlier step failed)
+// with exactly one line "N passed, M failed". Each check before the unit tier
+// (lint, layers, type check, size) counts as one test. A tier that did not
+// report (it crashed, or an earlier step failed)
 // counts as a failure, never as "0 failed"; so does a tier that ran no test,
 // and a non-zero exit of `npm test` that no report explains.
 //
@@ -93,18 +94,33 @@ function browserSlots(report) {
     .map(([index, s]) => ({ index, tests: s.tests, other: s.end - began - s.tests, idleAtEnd: lastEnd - s.end }));
 }
 
-function typecheckTier(log, vitestReport) {
-  const t = tier('typecheck (tsc)');
+/** The checks `npm test` runs before the unit tier, in its order (scripts/test.mjs). */
+const CHECKS = ['lint', 'check:layers', 'typecheck', 'size'];
+
+/**
+ * The checks lane before the unit tier: one result a check. scripts/test.mjs
+ * stops at the first that fails and says which ("npm run X failed"); the
+ * checks after it did not run, and count neither way.
+ */
+function checksTier(log, vitestReport) {
+  const t = tier(`checks (${CHECKS.join(', ')})`);
   const text = log && existsSync(log) ? readFileSync(log, 'utf8') : '';
-  const errors = text.split('\n').filter((line) => /error TS\d+:/.test(line));
-  if (errors.length > 0) {
+  const stopped = /npm run (\S+) failed \(exit (\d+)\)/.exec(text);
+  const at = stopped ? CHECKS.indexOf(stopped[1]) : -1;
+  if (at >= 0) {
+    t.passed = at;
     t.failed = 1;
-    t.failures.push(...errors.slice(0, 10), ...(errors.length > 10 ? [`… and ${errors.length - 10} more`] : []));
+    const errors = text.split('\n').filter((line) => /error TS\d+:/.test(line));
+    if (stopped[1] === 'typecheck' && errors.length > 0) {
+      t.failures.push(...errors.slice(0, 10), ...(errors.length > 10 ? [`… and ${errors.length - 10} more`] : []));
+    } else {
+      t.failures.push(`npm run ${stopped[1]} failed (exit ${stopped[2]}): its output is above`);
+    }
   } else if (vitestReport) {
-    t.passed = 1; // npm test runs the unit tier only after the type check passed
+    t.passed = CHECKS.length; // npm test runs the unit tier only after every check passed
   } else {
     t.failed = 1;
-    t.failures.push('did not finish (no type error printed, but nothing after it ran)');
+    t.failures.push('did not finish (no check said it failed, but the unit tier did not run)');
   }
   return t;
 }
@@ -202,7 +218,7 @@ function consumersTier(report) {
 const vitestReport = readJson(args.vitest);
 const playwrightReport = readJson(args.playwright);
 const tiers = [
-  typecheckTier(args.log, vitestReport),
+  checksTier(args.log, vitestReport),
   vitestTier(vitestReport),
   playwrightTier(playwrightReport),
   consumersTier(readJson(args.consumers)),
