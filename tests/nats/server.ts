@@ -225,7 +225,7 @@ const START_ATTEMPTS = 3;
 export async function startServer(options: ServerOptions = {}): Promise<NatsServer> {
   for (let attempt = 1; ; attempt++) {
     const storeDir = mkdtempSync(join(tmpdir(), 'opfs-log-nats-'));
-    const p = await ports();
+    const p = (await distinctPorts(1))[0]!;
     const server = new Server('n1', p, storeDir, configText('n1', p, storeDir, options, []));
     try {
       await server.restart();
@@ -241,16 +241,32 @@ export async function startServer(options: ServerOptions = {}): Promise<NatsServ
 /**
  * An N-node JetStream cluster (routes between all nodes); resolves once every
  * node answers healthy, that is once JetStream has a meta leader. Streams that
- * should survive a node need `replicas` > 1.
+ * should survive a node need `replicas` > 1. Started again on new ports, as
+ * `startServer` is, when a port was taken between `freePort` and the bind.
  */
 export async function startCluster(size: number, options: ServerOptions = {}): Promise<NatsServer[]> {
-  const all = await Promise.all(Array.from({ length: size }, () => ports()));
-  const routes = all.map((p) => p.cluster);
-  const servers = all.map((p, i) => {
-    const storeDir = mkdtempSync(join(tmpdir(), `opfs-log-nats-n${i + 1}-`));
-    return new Server(`n${i + 1}`, p, storeDir, configText(`n${i + 1}`, p, storeDir, options, routes));
-  });
-  for (const s of servers) s.spawnProcess();
-  await Promise.all(servers.map((s) => s.waitReady()));
-  return servers;
+  for (let attempt = 1; ; attempt++) {
+    const all = await distinctPorts(size);
+    const routes = all.map((p) => p.cluster);
+    const servers = all.map((p, i) => {
+      const storeDir = mkdtempSync(join(tmpdir(), `opfs-log-nats-n${i + 1}-`));
+      return new Server(`n${i + 1}`, p, storeDir, configText(`n${i + 1}`, p, storeDir, options, routes));
+    });
+    for (const s of servers) s.spawnProcess();
+    const ready = await Promise.allSettled(servers.map((s) => s.waitReady()));
+    const failed = ready.find((r) => r.status === 'rejected');
+    if (!failed) return servers;
+    await Promise.all(servers.map((s) => s.dispose()));
+    const raced = servers.some((s) => s.log().includes('address already in use'));
+    if (attempt >= START_ATTEMPTS || !raced) throw (failed as PromiseRejectedResult).reason;
+  }
+}
+
+/** Ports for `size` nodes, none picked twice: a port `freePort` gave back is free for it to give again. */
+async function distinctPorts(size: number): Promise<Ports[]> {
+  for (;;) {
+    const all = await Promise.all(Array.from({ length: size }, () => ports()));
+    const numbers = all.flatMap((p) => [p.client, p.ws, p.http, p.cluster]);
+    if (new Set(numbers).size === numbers.length) return all;
+  }
 }
