@@ -214,45 +214,43 @@ class Server implements NatsServer {
   }
 }
 
-async function ports(): Promise<Ports> {
-  return { client: await freePort(), ws: await freePort(), http: await freePort(), cluster: await freePort() };
-}
-
-/** Starts a server this many times at most while another process takes a port between `freePort` and the bind. */
+/** Starts servers this many times at most while another process takes a port between `freePort` and the bind. */
 const START_ATTEMPTS = 3;
 
 /** One server with JetStream and WebSocket; resolves once it is ready. */
 export async function startServer(options: ServerOptions = {}): Promise<NatsServer> {
-  for (let attempt = 1; ; attempt++) {
+  const [server] = await startOnFreePorts(1, ([p]) => {
     const storeDir = mkdtempSync(join(tmpdir(), 'opfs-log-nats-'));
-    const p = (await distinctPorts(1))[0]!;
-    const server = new Server('n1', p, storeDir, configText('n1', p, storeDir, options, []));
-    try {
-      await server.restart();
-      return server;
-    } catch (err) {
-      await server.dispose();
-      // Only the race `freePort` admits is worth another try, on new ports; anything else is the test's to see.
-      if (attempt >= START_ATTEMPTS || !server.log().includes('address already in use')) throw err;
-    }
-  }
+    return [new Server('n1', p!, storeDir, configText('n1', p!, storeDir, options, []))];
+  });
+  return server!;
 }
 
 /**
  * An N-node JetStream cluster (routes between all nodes); resolves once every
  * node answers healthy, that is once JetStream has a meta leader. Streams that
- * should survive a node need `replicas` > 1. Started again on new ports, as
- * `startServer` is, when a port was taken between `freePort` and the bind.
+ * should survive a node need `replicas` > 1.
  */
-export async function startCluster(size: number, options: ServerOptions = {}): Promise<NatsServer[]> {
-  for (let attempt = 1; ; attempt++) {
-    const all = await distinctPorts(size);
+export function startCluster(size: number, options: ServerOptions = {}): Promise<NatsServer[]> {
+  return startOnFreePorts(size, (all) => {
     const routes = all.map((p) => p.cluster);
-    const servers = all.map((p, i) => {
+    return all.map((p, i) => {
       const storeDir = mkdtempSync(join(tmpdir(), `opfs-log-nats-n${i + 1}-`));
       return new Server(`n${i + 1}`, p, storeDir, configText(`n${i + 1}`, p, storeDir, options, routes));
     });
-    for (const s of servers) s.spawnProcess();
+  });
+}
+
+/**
+ * Starts the `size` servers `make` makes on free ports and waits until each
+ * is ready. Only the race `freePort` admits (another process took a port
+ * before the bind) is worth another try, on new ports; any other failure is
+ * the test's to see.
+ */
+async function startOnFreePorts(size: number, make: (ports: Ports[]) => Server[]): Promise<Server[]> {
+  for (let attempt = 1; ; attempt++) {
+    const servers = make(await distinctPorts(size));
+    for (const s of servers) s.spawnProcess(); // a cluster's nodes must all be spawned before any is ready
     const ready = await Promise.allSettled(servers.map((s) => s.waitReady()));
     const failed = ready.find((r) => r.status === 'rejected');
     if (!failed) return servers;
@@ -262,10 +260,16 @@ export async function startCluster(size: number, options: ServerOptions = {}): P
   }
 }
 
-/** Ports for `size` nodes, none picked twice: a port `freePort` gave back is free for it to give again. */
+/** Ports for `size` servers, none picked twice: a port `freePort` gave back is free for it to give again. */
 async function distinctPorts(size: number): Promise<Ports[]> {
+  const one = async (): Promise<Ports> => ({
+    client: await freePort(),
+    ws: await freePort(),
+    http: await freePort(),
+    cluster: await freePort(),
+  });
   for (;;) {
-    const all = await Promise.all(Array.from({ length: size }, () => ports()));
+    const all = await Promise.all(Array.from({ length: size }, one));
     const numbers = all.flatMap((p) => [p.client, p.ws, p.http, p.cluster]);
     if (new Set(numbers).size === numbers.length) return all;
   }
